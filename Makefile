@@ -1,0 +1,38 @@
+# Test Coordinator — the two commands of the README, and a few for development.
+# Every target installs what is missing first (scripts/setup.sh skips what is there).
+
+.PHONY: run test setup site dev check fmt clean
+
+## run: install what is missing, build (release), start on http://127.0.0.1:8084
+run:
+	scripts/setup.sh
+	scripts/build-site.sh release
+	cargo build --release -p server
+	./target/release/test-coordinator serve
+
+## test: install what is missing, then every check and test, browser tests included
+test:
+	scripts/setup.sh --browser
+	scripts/test.sh
+
+## setup: only install the toolchain (add --browser for the browser tests)
+setup:
+	scripts/setup.sh --browser
+
+## dev: debug build of site and server, then serve (faster to rebuild than `run`)
+dev:
+	scripts/setup.sh
+	scripts/build-site.sh dev
+	cargo build -p server
+	LEPTOS_SITE_ROOT=target/site-dev ./target/debug/test-coordinator serve
+
+## check: quick compile check of both halves while editing
+check:
+	cargo check -p app -p server -p sandbox --all-targets
+	cargo check -p frontend --target wasm32-unknown-unknown
+
+fmt:
+	cargo fmt --all
+
+clean:
+	rm -rf target/site target/site-dev

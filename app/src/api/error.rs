@@ -1,0 +1,125 @@
+//! `ApiError`: the single error shape of REST responses and server functions,
+//! `{"error": {"kind", "message", "details"}}` on the wire.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in a word clients can branch on. Each maps to one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 400: the request is malformed.
+    InvalidRequest,
+    /// 404: no such execution, scenario or service.
+    NotFound,
+    /// 409: the transition is not allowed in the current state.
+    Conflict,
+    /// 413: the body is too large.
+    TooLarge,
+    /// 422: the scenario does not validate; `details` holds the diagnostics.
+    Validation,
+    /// 503: at capacity or a dependency is down.
+    Unavailable,
+    /// 500: the coordinator itself failed; details are in its log, not here.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The HTTP status code of this kind.
+    pub fn status_code(self) -> u16 {
+        match self {
+            Self::InvalidRequest => 400,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::TooLarge => 413,
+            Self::Validation => 422,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+/// An error as a client sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// The class of error.
+    pub kind: ErrorKind,
+    /// One sentence for a person.
+    pub message: String,
+    /// Structured detail (diagnostics, the offending value), or `null`.
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+impl ApiError {
+    /// An error of `kind` with `message` and no details.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    /// An internal error: the message is generic, the cause is logged by the caller.
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorKind::Internal,
+            "the coordinator failed to handle this request; its log has the details",
+        )
+    }
+
+    /// The HTTP status code to answer with.
+    pub fn status_code(&self) -> u16 {
+        self.kind.status_code()
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let kind = match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
+                ErrorKind::InvalidRequest
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => ErrorKind::Unavailable,
+            _ => ErrorKind::Internal,
+        };
+        Self::new(kind, value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_status() {
+        let kinds = [
+            ErrorKind::InvalidRequest,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::TooLarge,
+            ErrorKind::Validation,
+            ErrorKind::Unavailable,
+            ErrorKind::Internal,
+        ];
+        let mut codes: Vec<u16> = kinds.iter().map(|k| k.status_code()).collect();
+        codes.dedup();
+        assert_eq!(codes, [400, 404, 409, 413, 422, 503, 500]);
+    }
+
+    #[test]
+    fn kinds_are_snake_case_on_the_wire() {
+        let error = ApiError::new(ErrorKind::NotFound, "no execution abc");
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["kind"], "not_found");
+        assert_eq!(json["message"], "no execution abc");
+    }
+}

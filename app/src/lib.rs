@@ -1,0 +1,71 @@
+//! Test Coordinator's shared crate: compiled into the server (feature `ssr`) and
+//! into the browser's WASM (feature `hydrate`).
+//!
+//! # Layout
+//! - [`scenario`]: the scenario language — durations now; parse, template,
+//!   validate and plan as they land. Pure and wasm-safe.
+//! - [`api`]: data types the server sends to the UI and to API clients.
+//! - `pages`: one module per route of the UI.
+//! - `components`: small widgets the pages share.
+//! - [`server_fns`]: the `#[server]` functions the pages call; each is one
+//!   call into the [`ssr::Backend`] the server provides.
+//! - [`ssr`] (server only): the [`ssr::Backend`] trait. `server` depends on
+//!   `app`, so `app` reaches server code only through this trait.
+
+pub mod api;
+mod components;
+mod pages;
+pub mod scenario;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The name of the generated WASM/JS/CSS bundle under `/pkg/`.
+pub const BUNDLE_NAME: &str = "test-coordinator";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Test Coordinator: chaos-engineering scenarios, run and recorded" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The whole UI: the shell's navigation and one page per route.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css") />
+        <Title formatter=|page: String| format!("{page} · Test Coordinator") />
+        <Router>
+            <components::AppShell>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("") view=pages::Dashboard />
+                    <Route path=path!("/scenarios") view=pages::Scenarios />
+                    <Route path=path!("/executions") view=pages::Executions />
+                    <Route path=path!("/services") view=pages::Services />
+                </Routes>
+            </components::AppShell>
+        </Router>
+    }
+}

@@ -1,0 +1,43 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::executions::ExecutionTable;
+use crate::components::{ErrorPanel, Loading};
+use crate::server_fns::get_overview;
+
+/// The landing page: counts, recent executions and where to go next.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_overview());
+    view! {
+        <Title text="Dashboard" />
+        <h1>"Dashboard"</h1>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => view! {
+                        <section class="stats" aria-label="At a glance">
+                            <a class="stat" href="/scenarios">
+                                <span class="stat-value" id="library-count">{o.library_count}</span>
+                                <span class="stat-label">"scenarios and templates in the library"</span>
+                            </a>
+                            <a class="stat" href="/services">
+                                <span class="stat-value" id="service-count">{o.service_count}</span>
+                                <span class="stat-label">"services configured"</span>
+                            </a>
+                            {o.executions_by_status.into_iter().map(|(status, count)| view! {
+                                <a class="stat" href="/executions">
+                                    <span class="stat-value">{count}</span>
+                                    <span class="stat-label">{status}" executions"</span>
+                                </a>
+                            }).collect_view()}
+                        </section>
+                        <h2>"Recent executions"</h2>
+                        <ExecutionTable rows=o.recent_executions />
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the browser half: WASM + JS loader + CSS + public assets.
+#   scripts/build-site.sh release   -> target/site      (optimised, wasm-opt)
+#   scripts/build-site.sh dev       -> target/site-dev  (debug, for tests)
+# A server must be given the site of its own mode (docs/build.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-release}
+name=test-coordinator
+case "$mode" in
+  release)
+    cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+    wasm=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+    site=target/site ;;
+  dev)
+    cargo build -p frontend --lib --target wasm32-unknown-unknown
+    wasm=target/wasm32-unknown-unknown/debug/frontend.wasm
+    site=target/site-dev ;;
+  *) echo "usage: $0 release|dev" >&2; exit 2 ;;
+esac
+
+staging="$site.tmp"
+rm -rf "$staging"
+mkdir -p "$staging/pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$staging/pkg" --out-name "$name" "$wasm"
+if [[ "$mode" == release ]]; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$staging/pkg/${name}_bg.wasm" -o "$staging/pkg/${name}_bg.wasm"
+fi
+cp style/main.css "$staging/pkg/$name.css"
+cp -r public/. "$staging/"
+rm -rf "$site"
+mv "$staging" "$site"
+printf '[site] %s: wasm %s bytes (%s gzip)\n' "$site" \
+  "$(stat -c %s "$site/pkg/${name}_bg.wasm")" "$(gzip -9c "$site/pkg/${name}_bg.wasm" | wc -c)"

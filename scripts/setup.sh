@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --browser, browser-testing) needs, skipping
+# whatever is already there, so a warm run takes about a second.
+# Verified recipe and pitfalls: ../shared/TOOLCHAIN.md and docs/build.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=false
+[[ "${1:-}" == "--browser" ]] && want_browser=true
+
+say() { printf '[setup] %s\n' "$*"; }
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+apt_ready=false
+apt_install() {
+  # One apt command at a time (TOOLCHAIN.md P4); retry once after a broken dpkg run.
+  if ! $apt_ready; then as_root apt-get update -qq; apt_ready=true; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" \
+    || { as_root dpkg --configure -a; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; }
+}
+
+# Rust's WASM target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli at exactly the version Cargo.lock pins (the two must match).
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $bindgen_version" ]]; then
+  say "installing wasm-bindgen-cli $bindgen_version (about 2 minutes)"
+  # No --locked: its lock names a webpki-roots the index here does not have (P2).
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# wasm-opt 132 from npm's binaryen; Debian's binaryen 108 breaks release hydration (P3).
+if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
+  if dpkg -s binaryen >/dev/null 2>&1; then
+    say "removing Debian's binaryen (its wasm-opt 108 breaks the release build)"
+    as_root apt-get remove -y -qq binaryen
+  fi
+  say "installing wasm-opt 132 (npm binaryen)"
+  as_root npm install -g --silent binaryen@132.0.0
+fi
+
+if $want_browser; then
+  if [[ ! -x /usr/bin/chromium ]]; then
+    say "installing Debian's chromium (about 35 seconds)"
+    apt_install chromium
+  fi
+  if [[ ! -d end2end/node_modules/playwright-core ]]; then
+    say "installing playwright-core (no browser download)"
+    (cd end2end && npm ci --silent --no-audit --no-fund)
+  fi
+fi
+say "toolchain ready"

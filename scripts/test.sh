@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every check and test: formatting, lints (host and WASM), unit and integration
+# tests, then the browser tests against a freshly started server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (server side and browser side)"
+cargo clippy -p app -p server -p sandbox --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests"
+cargo test -p app -p server -p sandbox
+
+step "browser tests (headless Chromium)"
+scripts/build-site.sh dev
+cargo build -p server
+(cd end2end && node run.mjs)

@@ -1,0 +1,78 @@
+//! The HTTP surface: operational endpoints, the Leptos pages and server
+//! functions, static files, and the layers around them (metrics, tracing,
+//! compression, limits).
+
+mod system;
+
+use std::time::{Duration, Instant};
+
+use app::{shell, App};
+use axum::{
+    body::Body,
+    extract::{MatchedPath, Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::Response,
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tower_http::{
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{metrics::Metrics, state::AppState};
+
+/// Largest request body accepted (a scenario is at most 1 MiB; leave room for JSON).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Longest a non-streaming request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The whole router, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let backend = state.backend.clone();
+        move || provide_context(backend.clone())
+    };
+    let app_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .merge(system::router())
+        .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), track_request))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let matched_path = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str);
+            tracing::info_span!("http_request", method = %request.method(), matched_path, uri = %request.uri())
+        }))
+        .with_state(state)
+}
+
+/// Records each request in the RED metrics under its route pattern.
+async fn track_request(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    metrics.observe_request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    response
+}

@@ -1,0 +1,76 @@
+//! Operational endpoints: `/health` (seed 003's shape) and `/metrics`.
+
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
+};
+use serde::Serialize;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+}
+
+/// The answer of `GET /health`.
+#[derive(Debug, Serialize)]
+struct Health {
+    /// `healthy`, or `unhealthy` (with 503) when the database does not answer.
+    status: &'static str,
+    service: &'static str,
+    instance: String,
+    version: &'static str,
+    environment: String,
+    timestamp: String,
+    checks: Checks,
+}
+
+#[derive(Debug, Serialize)]
+struct Checks {
+    database: &'static str,
+}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let database_ok = match state.store.ping().await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(error.cause_chain = ?error, "health check: database does not answer");
+            false
+        }
+    };
+    let body = Health {
+        status: if database_ok { "healthy" } else { "unhealthy" },
+        service: "test-coordinator",
+        instance: state.config.instance.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+        environment: state.config.environment.clone(),
+        timestamp: OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default(),
+        checks: Checks {
+            database: if database_ok { "ok" } else { "unavailable" },
+        },
+    };
+    let status = if database_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}

@@ -1,0 +1,23 @@
+//! The `test-coordinator` binary's library: everything but `main`, so that
+//! integration tests build the real application.
+//!
+//! # Layout
+//! - [`cli`]: command-line parsing and the subcommands.
+//! - [`config`]: layered configuration → validated [`config::Config`].
+//! - [`telemetry`]: structured JSON logs.
+//! - [`startup`]: [`startup::Application`] — bind, wire, serve, shut down.
+//! - [`state`]: the router state handed to handlers and server functions.
+//! - [`service`]: the use cases shared by the UI, the API and the CLI.
+//! - `http`: routes and layers.
+//! - [`store`]: SQLite through sqlx; the only module with SQL.
+//! - [`metrics`]: the Prometheus registry.
+
+pub mod cli;
+pub mod config;
+mod http;
+pub mod metrics;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

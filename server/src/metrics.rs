@@ -1,0 +1,258 @@
+//! Prometheus metrics: the registry, the HTTP RED families (rate, errors,
+//! duration per route) and the process collector. Engine metrics join the same
+//! registry as they land.
+
+use std::sync::Arc;
+
+use prometheus_client::{
+    collector::Collector,
+    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric},
+    metrics::{
+        counter::{ConstCounter, Counter},
+        family::Family,
+        gauge::ConstGauge,
+        histogram::{exponential_buckets, Histogram},
+    },
+    registry::Registry,
+};
+
+/// Labels of one request: method, matched route (never the raw path, so the
+/// label set stays bounded), status code.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// HTTP method.
+    pub method: String,
+    /// Route pattern (`/api/v1/scenarios/{execution_id}/status`) or `unmatched`.
+    pub route: String,
+    /// Status code.
+    pub status: u16,
+}
+
+/// Labels of a route, for the error counter and the latency histogram.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// HTTP method.
+    pub method: String,
+    /// Route pattern.
+    pub route: String,
+}
+
+/// Every metric the coordinator exports, behind one cheap handle.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    errors: Family<RouteLabels, Counter>,
+    durations: Family<RouteLabels, Histogram>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~16 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+impl Metrics {
+    /// A registry with the HTTP and process metrics.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let errors = Family::<RouteLabels, Counter>::default();
+        let durations = Family::<RouteLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "test_coordinator_http_requests",
+            "HTTP requests answered, by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "test_coordinator_http_request_errors",
+            "HTTP requests answered with a 5xx status, by method and route",
+            errors.clone(),
+        );
+        registry.register(
+            "test_coordinator_http_request_duration_seconds",
+            "Time to answer HTTP requests, by method and route",
+            durations.clone(),
+        );
+        registry.register_collector(Box::new(ProcessCollector));
+        Self {
+            registry: Arc::new(registry),
+            requests,
+            errors,
+            durations,
+        }
+    }
+
+    /// Records one answered request.
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let route_labels = RouteLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+        };
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        if status >= 500 {
+            self.errors.get_or_create(&route_labels).inc();
+        }
+        self.durations.get_or_create(&route_labels).observe(seconds);
+    }
+
+    /// The exposition text (OpenMetrics, which Prometheus reads).
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `process_*` metrics read from `/proc/self` at each scrape (Linux only; on
+/// other systems it exports nothing).
+#[derive(Debug)]
+struct ProcessCollector;
+
+/// What `/proc/self` tells about this process.
+#[derive(Debug, Default, PartialEq)]
+struct ProcessStats {
+    cpu_seconds: f64,
+    resident_bytes: i64,
+    virtual_bytes: i64,
+    start_time_seconds: f64,
+    open_fds: i64,
+    threads: i64,
+}
+
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+const PAGE_SIZE: i64 = 4096;
+
+/// Parses `/proc/self/stat` (fields after the parenthesised command name) given
+/// the boot time from `/proc/stat`.
+fn parse_stat(stat: &str, boot_time: f64) -> Option<ProcessStats> {
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Indices are field numbers from proc(5) minus 3 (pid and comm are gone).
+    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<f64>().ok());
+    let utime = field(14)?;
+    let stime = field(15)?;
+    Some(ProcessStats {
+        cpu_seconds: (utime + stime) / CLOCK_TICKS_PER_SECOND,
+        threads: field(20)? as i64,
+        start_time_seconds: boot_time + field(22)? / CLOCK_TICKS_PER_SECOND,
+        virtual_bytes: field(23)? as i64,
+        resident_bytes: field(24)? as i64 * PAGE_SIZE,
+        open_fds: 0,
+    })
+}
+
+fn read_process_stats() -> Option<ProcessStats> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let boot_time = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut stats = parse_stat(&stat, boot_time)?;
+    stats.open_fds = std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count() as i64)
+        .unwrap_or(0);
+    Some(stats)
+}
+
+impl Collector for ProcessCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(stats) = read_process_stats() else {
+            return Ok(());
+        };
+        let cpu = ConstCounter::new(stats.cpu_seconds);
+        cpu.encode(encoder.encode_descriptor(
+            "process_cpu_seconds",
+            "Total user and system CPU time spent in seconds",
+            None,
+            cpu.metric_type(),
+        )?)?;
+        let gauges = [
+            (
+                "process_resident_memory_bytes",
+                "Resident memory size in bytes",
+                stats.resident_bytes,
+            ),
+            (
+                "process_virtual_memory_bytes",
+                "Virtual memory size in bytes",
+                stats.virtual_bytes,
+            ),
+            (
+                "process_open_fds",
+                "Number of open file descriptors",
+                stats.open_fds,
+            ),
+            ("process_threads", "Number of OS threads", stats.threads),
+        ];
+        for (name, help, value) in gauges {
+            let gauge = ConstGauge::new(value);
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
+        }
+        let start = ConstGauge::new(stats.start_time_seconds);
+        start.encode(encoder.encode_descriptor(
+            "process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds",
+            None,
+            start.metric_type(),
+        )?)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_parse_even_with_spaces_in_the_command_name() {
+        let stat = "4242 (test coord) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 7 0 12345 104857600 2560 18446744073709551615";
+        let stats = parse_stat(stat, 1_700_000_000.0).unwrap();
+        assert_eq!(stats.cpu_seconds, 3.0);
+        assert_eq!(stats.threads, 7);
+        assert_eq!(stats.start_time_seconds, 1_700_000_123.45);
+        assert_eq!(stats.virtual_bytes, 104_857_600);
+        assert_eq!(stats.resident_bytes, 2560 * 4096);
+    }
+
+    #[test]
+    fn requests_errors_and_durations_are_exported_per_route() {
+        let metrics = Metrics::new();
+        metrics.observe_request("GET", "/health", 200, 0.001);
+        metrics.observe_request("GET", "/health", 200, 0.002);
+        metrics.observe_request("POST", "/api/v1/scenarios/execute", 503, 0.01);
+        let text = metrics.encode();
+        assert!(text.contains(r#"test_coordinator_http_requests_total{method="GET",route="/health",status="200"} 2"#), "{text}");
+        assert!(text.contains(r#"test_coordinator_http_request_errors_total{method="POST",route="/api/v1/scenarios/execute"} 1"#), "{text}");
+        assert!(
+            !text.contains(r#"test_coordinator_http_request_errors_total{method="GET""#),
+            "{text}"
+        );
+        assert!(text.contains(r#"test_coordinator_http_request_duration_seconds_count{method="GET",route="/health"} 2"#), "{text}");
+        assert!(text.contains("process_resident_memory_bytes "), "{text}");
+        assert!(text.trim_end().ends_with("# EOF"));
+    }
+}

@@ -1,0 +1,25 @@
+//! `AppState`: what every handler and server function can reach. Every field is a
+//! cheap handle.
+
+use std::sync::Arc;
+
+use app::ssr::Backend;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::{config::Config, metrics::Metrics, store::Store};
+
+/// Router state, cloned per request.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Site settings for Leptos rendering and static files.
+    pub leptos_options: LeptosOptions,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The database.
+    pub store: Store,
+    /// The Prometheus registry.
+    pub metrics: Metrics,
+    /// The use cases, shared by REST handlers and server functions.
+    pub backend: Arc<dyn Backend>,
+}

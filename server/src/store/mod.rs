@@ -1,0 +1,170 @@
+//! The SQLite store: the one place that speaks SQL. Opens the pool once (created
+//! if missing, WAL, foreign keys, busy timeout), runs the migrations at start-up,
+//! and converts rows into domain types or DTOs; row structs stay private here.
+
+mod executions;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::MigrateError,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+
+pub use executions::ExecutionStatus;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or created.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        /// The file.
+        path: String,
+        /// sqlx's error.
+        source: sqlx::Error,
+    },
+    /// A migration failed; start-up must stop.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] MigrateError),
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+    /// A stored value is not one the code knows (a newer coordinator wrote it?).
+    #[error("unexpected value in the database: {0}")]
+    Corrupt(String),
+}
+
+/// A cheap handle on the database; clone it freely.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) the SQLite file at `path` and migrates it.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                source: sqlx::Error::Io(e),
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|source| StoreError::Open {
+                path: path.display().to_string(),
+                source,
+            })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
+        sqlx::migrate!("../migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Whether the database answers; used by `/health`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opening_creates_the_file_in_wal_mode_with_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/coordinator.db");
+        let store = Store::open(&path).await.unwrap();
+        assert!(path.exists());
+        let mode: String = sqlx::query_scalar("pragma journal_mode")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("pragma foreign_keys")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        let tables: Vec<String> = sqlx::query_scalar(
+            "select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\' and name not like 'sqlite%' order by name",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            tables,
+            ["events", "executions", "scenario_versions", "scenarios"]
+        );
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_what_was_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coordinator.db");
+        let store = Store::open(&path).await.unwrap();
+        executions::tests::insert_execution(&store, "e1", "completed").await;
+        store.close().await;
+        let store = Store::open(&path).await.unwrap();
+        assert_eq!(store.list_executions(10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_database_from_an_unknown_migration_refuses_to_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coordinator.db");
+        let store = Store::open(&path).await.unwrap();
+        // A newer coordinator applied a migration this build does not know.
+        sqlx::query(
+            "insert into _sqlx_migrations (version, description, success, checksum, execution_time) values (99990101000000, 'from the future', 1, x'00', 0)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+        let error = Store::open(&path).await.unwrap_err();
+        assert!(matches!(error, StoreError::Migrate(_)), "{error}");
+        assert!(error.to_string().contains("migration"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coordinator.db");
+        std::fs::write(
+            &path,
+            b"this is not sqlite, just text that is long enough to look like a header",
+        )
+        .unwrap();
+        let error = Store::open(&path).await.unwrap_err();
+        assert!(
+            error.to_string().contains("coordinator.db") || error.to_string().contains("migration"),
+            "{error}"
+        );
+    }
+}

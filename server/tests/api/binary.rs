@@ -1,0 +1,84 @@
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn coordinator() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_test-coordinator"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in [
+        "TEST_COORDINATOR_PORT",
+        "MAX_CONCURRENT_EXECUTIONS",
+        "DEFAULT_SCENARIO_TIMEOUT",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+#[test]
+fn a_bad_environment_value_stops_start_up_naming_it() {
+    let output = coordinator()
+        .args(["serve", "--port", "0"])
+        .env("DEFAULT_SCENARIO_TIMEOUT", "two hours")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("execution.default_timeout"), "{stderr}");
+    assert!(stderr.contains("two hours"), "{stderr}");
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    let output = coordinator()
+        .args(["--config", "/nonexistent/config.yaml", "serve"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/config.yaml"), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully_with_json_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let child = coordinator()
+        .args(["serve", "--port", &port.to_string(), "--database"])
+        .arg(dir.path().join("c.db"))
+        .env("TEST_COORDINATOR_LOG_LEVEL", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect();
+    let messages: Vec<&str> = lines.iter().filter_map(|l| l["message"].as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("SIGTERM")),
+        "{messages:?}"
+    );
+    assert!(messages.contains(&"stopped"), "{messages:?}");
+    assert!(lines
+        .iter()
+        .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the running application: one binary, one module per area.
+//! Each test spawns the real app on a free port with its own temporary database.
+
+/// The `test-coordinator` binary as a process: config errors, signals.
+mod binary;
+mod helpers;
+/// `/health`, `/metrics`, pages and server functions of the foundation.
+mod system;

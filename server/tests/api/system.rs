@@ -1,0 +1,137 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_reports_every_field_of_the_seed() {
+    let app = spawn_app().await;
+    let response = app.get("/health").await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["service"], "test-coordinator");
+    assert_eq!(body["instance"], "test-coordinator-it");
+    assert_eq!(body["environment"], "test");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["checks"]["database"], "ok");
+    let timestamp = body["timestamp"].as_str().unwrap();
+    time::OffsetDateTime::parse(timestamp, &time::format_description::well_known::Rfc3339)
+        .expect("timestamp is RFC 3339");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_per_route_with_errors_and_durations() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/health").await.status(), 200);
+    }
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"test_coordinator_http_requests_total{method="GET",route="/health",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"test_coordinator_http_request_duration_seconds_count{method="GET",route="/health"} 3"#),
+        "{text}"
+    );
+    for name in [
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_open_fds",
+    ] {
+        assert!(text.contains(name), "{name} missing from\n{text}");
+    }
+    // Every sample line is `name{labels} value`, as Prometheus's parser expects.
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("bad line {line:?}"));
+        assert!(value.parse::<f64>().is_ok(), "bad value in {line:?}");
+        let name_end = series.find('{').unwrap_or(series.len());
+        assert!(
+            series[..name_end]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad name in {line:?}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_are_rendered_on_the_server_with_real_data() {
+    let app = spawn_app().await;
+    let services = app.get("/services").await;
+    assert_eq!(services.status(), 200);
+    let html = services.text().await.unwrap();
+    assert!(html.contains("<h1>Services</h1>"), "{html}");
+    assert!(html.contains("exchange-simulator"));
+    assert!(html.contains("http://127.0.0.1:18080"));
+
+    let scenarios = app.get("/scenarios").await.text().await.unwrap();
+    assert!(
+        scenarios.contains("stablecoin-depeg-scenario"),
+        "the library is listed"
+    );
+    assert!(
+        scenarios.contains("exchange-disruption"),
+        "templates are listed"
+    );
+
+    let missing = app.get("/nowhere").await;
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn server_functions_answer_with_the_backend_data() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/api/services", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let services: Vec<app::api::ServiceInfo> = response.json().await.unwrap();
+    let names: Vec<_> = services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "audit-correlator",
+            "custodian-simulator",
+            "exchange-simulator",
+            "market-data-simulator",
+            "risk-monitor",
+            "trading-engine"
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_database_file_is_created_and_kept_after_a_graceful_stop() {
+    let app = spawn_app().await;
+    let path = app.database.clone();
+    assert!(path.exists());
+    let _dir = app.stop().await;
+    assert!(path.exists(), "stopping keeps the database");
+}
