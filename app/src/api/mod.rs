@@ -2,8 +2,10 @@
 //! both receive (DESIGN.md §8).
 
 mod error;
+mod status;
 
 pub use error::{ApiError, ErrorKind};
+pub use status::ExecutionStatus;
 
 use serde::{Deserialize, Serialize};
 

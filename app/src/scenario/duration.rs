@@ -169,6 +169,74 @@ pub mod serde_text {
     }
 }
 
+/// `#[serde(with = "duration::serde_text_option")]` for optional duration text fields.
+pub mod serde_text_option {
+    use super::{format_duration, parse_duration};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    /// Writes the canonical text form, or nothing.
+    pub fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(duration) => serializer.serialize_str(&format_duration(*duration)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads the text form or a null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| parse_duration(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// `#[serde(with = "duration::serde_millis")]`: a duration as an integer number of
+/// milliseconds, the form the [`Plan`](super::plan::Plan) uses (fields ending in `_ms`).
+pub mod serde_millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    /// Writes whole milliseconds (saturating at `u64::MAX`).
+    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(u64::try_from(value.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Reads whole milliseconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(deserializer)?))
+    }
+}
+
+/// `#[serde(with = "duration::serde_millis_option")]`: like [`serde_millis`], or null.
+pub mod serde_millis_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    /// Writes whole milliseconds, or null.
+    pub fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(duration) => super::serde_millis::serialize(duration, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads whole milliseconds or a null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_millis))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +297,33 @@ mod tests {
         assert_eq!(format_duration(ms(5_400_000)), "1h30m");
         assert_eq!(format_duration(ms(90_061_001)), "1d1h1m1s1ms");
         assert_eq!(Canonical(ms(129_600_000)).to_string(), "1d12h");
+    }
+
+    #[test]
+    fn plan_offsets_serialise_as_whole_milliseconds() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Offsets {
+            #[serde(with = "serde_millis")]
+            at_ms: Duration,
+            #[serde(with = "serde_millis_option")]
+            within_ms: Option<Duration>,
+            #[serde(with = "serde_text_option", default)]
+            timeout: Option<Duration>,
+        }
+        let offsets = Offsets {
+            at_ms: ms(90_000),
+            within_ms: None,
+            timeout: Some(ms(5_400_000)),
+        };
+        let json = serde_json::to_string(&offsets).expect("serialises");
+        assert_eq!(
+            json,
+            r#"{"at_ms":90000,"within_ms":null,"timeout":"1h30m"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Offsets>(&json).expect("reads"),
+            offsets
+        );
     }
 
     #[test]

@@ -1,0 +1,745 @@
+//! Validation: a [`ScenarioDocument`] checked against a [`Catalog`], every problem
+//! reported at once, and a [`Plan`] when there is no error.
+//!
+//! Validation is not an error enum: [`validate`] returns a [`Validation`] holding
+//! every diagnostic (errors and warnings, in reading order, each with its path and
+//! position) and the plan, which is there exactly when there is no error and no
+//! unrendered `{{ … }}` expression left. A scenario with only warnings has a plan.
+//!
+//! Checks, after the [structure](super::structure) ones:
+//! - services, actions and their parameters against the catalog (undeclared
+//!   parameters are warnings, errors in strict mode);
+//! - assertion types, `expect` words, `service` and parameters;
+//! - timing: the phases fit in `spec.duration`, `spec.duration` fits in
+//!   `spec.timeout`, each parallel `delay` is shorter than its phase, and a
+//!   `within` longer than its phase is a warning (checked until the phase ends);
+//! - unique phase names, known success criteria, valid rollback actions.
+//!
+//! Values still holding an unrendered template expression are not checked: they
+//! are checked once rendered. Strict mode's live part (asking each service for its
+//! capabilities) is the server's: it passes the catalog it built from them.
+
+use super::catalog::{quoted_list, Catalog, ParamSpec, ServiceUse, HTTP_ACTION};
+use super::diagnostic::{did_you_mean, has_errors, sort_diagnostics, Diagnostic, DiagnosticKind};
+use super::document::{child_path, item_path, ScenarioDocument};
+use super::duration::format_duration;
+use super::model::{Parameters, Phase, ScenarioKind};
+use super::parse::parse_scenario;
+use super::plan::{plan, Plan};
+use super::structure::{read, Reading};
+use super::template::{contains_expression, render, ParameterValues};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The success criteria the engine knows how to judge.
+pub const SUCCESS_CRITERIA: [&str; 6] = [
+    "all_phases_completed",
+    "no_critical_system_failures",
+    "risk_system_correctly_identified_all_breaches",
+    "system_recovered_within_sla",
+    "all_assertions_passed",
+    "rollback_succeeded",
+];
+
+/// How to validate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidateOptions {
+    /// The seed's strict mode: parameters an action or assertion does not declare
+    /// are errors rather than warnings.
+    pub strict: bool,
+}
+
+/// What validation found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    /// The plan: present when there is no error and nothing left to render.
+    pub plan: Option<Plan>,
+    /// Every error and warning, in reading order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Validation {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        has_errors(&self.diagnostics)
+    }
+
+    /// The plan and the warnings, or every diagnostic when there is no plan.
+    pub fn into_result(self) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+        match self.plan {
+            Some(plan) => Ok((plan, self.diagnostics)),
+            None => Err(self.diagnostics),
+        }
+    }
+}
+
+/// Validates a parsed (and, for a template, rendered) document against `catalog`.
+pub fn validate(
+    document: &ScenarioDocument,
+    catalog: &Catalog,
+    options: &ValidateOptions,
+) -> Validation {
+    let mut reading = read(document);
+    let mut checker = Checker {
+        document,
+        catalog,
+        options,
+        unsettled: &reading.unsettled,
+        diagnostics: std::mem::take(&mut reading.diagnostics),
+    };
+    checker.check(&reading);
+    let mut diagnostics = checker.diagnostics;
+    sort_diagnostics(&mut diagnostics);
+    let plannable = !has_errors(&diagnostics) && !reading.has_expressions;
+    Validation {
+        plan: plannable.then(|| plan(reading.scenario)),
+        diagnostics,
+    }
+}
+
+/// What the editor calls on each keystroke: parses `text`, renders a plain
+/// scenario's variables, and validates. A template is validated as written (its
+/// expressions are checked once rendered), so it has no plan.
+pub fn validate_text(text: &str, catalog: &Catalog, options: &ValidateOptions) -> Validation {
+    let document = match parse_scenario(text) {
+        Ok(document) => document,
+        Err(diagnostics) => {
+            return Validation {
+                plan: None,
+                diagnostics,
+            }
+        }
+    };
+    if document.is_template() {
+        return validate(&document, catalog, options);
+    }
+    match render(&document, &ParameterValues::new()) {
+        Ok(rendered) => validate(&rendered, catalog, options),
+        Err(mut diagnostics) => {
+            let mut validation = validate(&document, catalog, options);
+            validation.plan = None;
+            diagnostics.append(&mut validation.diagnostics);
+            sort_diagnostics(&mut diagnostics);
+            Validation {
+                plan: None,
+                diagnostics,
+            }
+        }
+    }
+}
+
+struct Checker<'a> {
+    document: &'a ScenarioDocument,
+    catalog: &'a Catalog,
+    options: &'a ValidateOptions,
+    unsettled: &'a HashSet<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Whether any string in `value` holds an expression (then it is checked later).
+fn value_has_expression(value: &Value) -> bool {
+    match value {
+        Value::String(text) => contains_expression(text),
+        Value::Array(items) => items.iter().any(value_has_expression),
+        Value::Object(map) => map.values().any(value_has_expression),
+        _ => false,
+    }
+}
+
+/// Whether `text` names something checkable: not empty (a structure error said
+/// so) and not an unrendered expression.
+fn settled(text: &str) -> bool {
+    !text.is_empty() && !contains_expression(text)
+}
+
+impl Checker<'_> {
+    fn push(&mut self, diagnostic: Diagnostic) {
+        let position = self.document.locate(&diagnostic.path);
+        self.diagnostics.push(diagnostic.at(position));
+    }
+
+    fn error(&mut self, kind: DiagnosticKind, path: &str, message: String, hint: Option<String>) {
+        self.push(Diagnostic::error(kind, path, message).with_optional_hint(hint));
+    }
+
+    fn check(&mut self, reading: &Reading) {
+        let scenario = &reading.scenario;
+        if scenario.kind == ScenarioKind::Scenario
+            && scenario.spec.phases.is_empty()
+            && !self.unsettled.contains("phases")
+            && self
+                .document
+                .root
+                .get("spec")
+                .and_then(|spec| spec.get("phases"))
+                .is_some()
+        {
+            self.error(
+                DiagnosticKind::Structure,
+                "phases",
+                "a scenario needs at least one phase".to_owned(),
+                None,
+            );
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (index, phase) in scenario.spec.phases.iter().enumerate() {
+            let path = item_path("phases", index);
+            if !phase.name.is_empty() && names.contains(&phase.name.as_str()) {
+                self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(&path, "name"),
+                    format!("two phases are named `{}`", phase.name),
+                    Some(
+                        "phase names must be unique: reports and controls refer to them".to_owned(),
+                    ),
+                );
+            }
+            names.push(&phase.name);
+            self.check_phase(phase, &path);
+        }
+        self.check_timing(reading);
+        if let Some(rollback) = &scenario.spec.rollback {
+            for (index, action) in rollback.actions.iter().enumerate() {
+                let path = item_path("rollback.actions", index);
+                self.check_action(&path, &action.service, &action.action, &action.parameters);
+            }
+        }
+        for (index, criterion) in scenario.spec.success_criteria.iter().enumerate() {
+            if settled(criterion) && !SUCCESS_CRITERIA.contains(&criterion.as_str()) {
+                let hint = did_you_mean(criterion, SUCCESS_CRITERIA).unwrap_or_else(|| {
+                    format!("the known criteria are {}", quoted_list(&SUCCESS_CRITERIA))
+                });
+                self.error(
+                    DiagnosticKind::Structure,
+                    &item_path("success_criteria", index),
+                    format!("unknown success criterion `{criterion}`"),
+                    Some(hint),
+                );
+            }
+        }
+    }
+
+    fn check_phase(&mut self, phase: &Phase, path: &str) {
+        for (index, action) in phase.actions.iter().enumerate() {
+            let path = item_path(&child_path(path, "actions"), index);
+            self.check_action(&path, &action.service, &action.action, &action.parameters);
+        }
+        for (index, action) in phase.parallel_actions.iter().enumerate() {
+            let path = item_path(&child_path(path, "parallel_actions"), index);
+            self.check_action(&path, &action.service, &action.action, &action.parameters);
+        }
+        for (index, assertion) in phase.assertions.iter().enumerate() {
+            let path = item_path(&child_path(path, "assertions"), index);
+            if !settled(&assertion.assertion_type) {
+                continue;
+            }
+            let Some(spec) = self.catalog.assertions.get(&assertion.assertion_type) else {
+                let known = self.catalog.assertions.keys().map(String::as_str);
+                let hint = did_you_mean(&assertion.assertion_type, known).unwrap_or_else(|| {
+                    let known: Vec<&str> =
+                        self.catalog.assertions.keys().map(String::as_str).collect();
+                    format!("the assertion types are {}", quoted_list(&known))
+                });
+                self.error(
+                    DiagnosticKind::UnknownAssertion,
+                    &child_path(&path, "type"),
+                    format!("unknown assertion type `{}`", assertion.assertion_type),
+                    Some(hint),
+                );
+                continue;
+            };
+            if settled(&assertion.expect) && !spec.expect.contains(&assertion.expect) {
+                let accepted = format!(
+                    "`{}` accepts {}",
+                    assertion.assertion_type,
+                    quoted_list(&spec.expect)
+                );
+                let hint =
+                    match did_you_mean(&assertion.expect, spec.expect.iter().map(String::as_str)) {
+                        Some(suggestion) => format!("{suggestion} {accepted}"),
+                        None => accepted,
+                    };
+                self.error(
+                    DiagnosticKind::UnsupportedExpectation,
+                    &child_path(&path, "expect"),
+                    format!(
+                        "`{}` cannot expect `{}`",
+                        assertion.assertion_type, assertion.expect
+                    ),
+                    Some(hint),
+                );
+            }
+            match &assertion.service {
+                Some(service) if settled(service) => {
+                    self.check_service(&child_path(&path, "service"), service);
+                }
+                None if spec.service == ServiceUse::Required => self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(&path, "service"),
+                    format!(
+                        "`{}` needs the `service` it checks",
+                        assertion.assertion_type
+                    ),
+                    Some("add e.g. `service: exchange-simulator`".to_owned()),
+                ),
+                _ => {}
+            }
+            let owner = format!("assertion `{}`", assertion.assertion_type);
+            self.check_parameters(
+                &child_path(&path, "parameters"),
+                &owner,
+                &spec.parameters,
+                &assertion.parameters,
+            );
+        }
+    }
+
+    /// Reports an unknown service; whether it is known.
+    fn check_service(&mut self, path: &str, service: &str) -> bool {
+        if self.catalog.services.contains_key(service) {
+            return true;
+        }
+        let known = self.catalog.services.keys().map(String::as_str);
+        let hint = did_you_mean(service, known).unwrap_or_else(|| {
+            let known: Vec<&str> = self.catalog.services.keys().map(String::as_str).collect();
+            if known.is_empty() {
+                "no services are configured".to_owned()
+            } else {
+                format!("the services are {}", quoted_list(&known))
+            }
+        });
+        self.error(
+            DiagnosticKind::UnknownService,
+            path,
+            format!("unknown service `{service}`"),
+            Some(hint),
+        );
+        false
+    }
+
+    fn check_action(&mut self, path: &str, service: &str, action: &str, parameters: &Parameters) {
+        if !settled(service) {
+            return;
+        }
+        if !self.catalog.services.contains_key(service) {
+            self.check_service(&child_path(path, "service"), service);
+            return;
+        }
+        if !settled(action) {
+            return;
+        }
+        let catalog = self.catalog;
+        let Some(spec) = catalog.action(service, action) else {
+            let names = catalog.action_names(service);
+            let hint = did_you_mean(action, names.iter().copied())
+                .unwrap_or_else(|| format!("`{service}` supports {}", quoted_list(&names)));
+            self.error(
+                DiagnosticKind::UnsupportedAction,
+                &child_path(path, "action"),
+                format!("`{service}` does not support the action `{action}`"),
+                Some(hint),
+            );
+            return;
+        };
+        let parameters_path = child_path(path, "parameters");
+        let owner = format!("`{service}.{action}`");
+        self.check_parameters(&parameters_path, &owner, &spec.parameters, parameters);
+        if action == HTTP_ACTION {
+            if let Some(Value::String(target)) = parameters.get("path") {
+                if settled(target) && !target.starts_with('/') {
+                    self.error(
+                        DiagnosticKind::InvalidParameter,
+                        &child_path(&parameters_path, "path"),
+                        format!("the path {target:?} does not start with `/`"),
+                        Some("an `http` action calls a path of the configured service, never another URL".to_owned()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_parameters(
+        &mut self,
+        path: &str,
+        owner: &str,
+        specs: &[ParamSpec],
+        parameters: &Parameters,
+    ) {
+        for (name, value) in parameters {
+            let parameter_path = || child_path(path, name);
+            let Some(spec) = specs.iter().find(|spec| &spec.name == name) else {
+                let names: Vec<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
+                let hint = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+                    if names.is_empty() {
+                        format!("{owner} takes no parameters")
+                    } else {
+                        format!("{owner} takes {}", quoted_list(&names))
+                    }
+                });
+                let message = format!("{owner} does not declare the parameter `{name}`");
+                let diagnostic = if self.options.strict {
+                    Diagnostic::error(DiagnosticKind::InvalidParameter, parameter_path(), message)
+                } else {
+                    Diagnostic::warning(DiagnosticKind::InvalidParameter, parameter_path(), message)
+                };
+                self.push(diagnostic.with_hint(hint));
+                continue;
+            };
+            if value_has_expression(value) {
+                continue;
+            }
+            if let Err(problem) = spec.check(value) {
+                self.error(
+                    DiagnosticKind::InvalidParameter,
+                    &parameter_path(),
+                    format!("`{name}`: {problem}"),
+                    Some(format!("`{name}` takes {}", spec.describe())),
+                );
+            }
+        }
+        for spec in specs.iter().filter(|spec| spec.required) {
+            if !parameters.contains_key(&spec.name) {
+                self.error(
+                    DiagnosticKind::InvalidParameter,
+                    &child_path(path, &spec.name),
+                    format!("{owner} needs the parameter `{}`", spec.name),
+                    Some(format!("`{}` takes {}", spec.name, spec.describe())),
+                );
+            }
+        }
+    }
+
+    fn check_timing(&mut self, reading: &Reading) {
+        let spec = &reading.scenario.spec;
+        let mut total = Some(Duration::ZERO);
+        for (index, phase) in spec.phases.iter().enumerate() {
+            let path = item_path("phases", index);
+            let duration_path = child_path(&path, "duration");
+            if self.unsettled.contains(&duration_path) || self.unsettled.contains(&path) {
+                total = None;
+                continue;
+            }
+            total = total.and_then(|total| total.checked_add(phase.duration));
+            if phase.duration.is_zero() {
+                self.error(
+                    DiagnosticKind::Timing,
+                    &duration_path,
+                    format!("phase `{}` lasts 0s", phase.name),
+                    Some("give the phase a positive duration".to_owned()),
+                );
+                continue;
+            }
+            let length = || format_duration(phase.duration);
+            for (i, action) in phase.parallel_actions.iter().enumerate() {
+                if action.delay < phase.duration {
+                    continue;
+                }
+                let delay_path = child_path(
+                    &item_path(&child_path(&path, "parallel_actions"), i),
+                    "delay",
+                );
+                if !self.unsettled.contains(&delay_path) {
+                    let length = length();
+                    self.error(
+                        DiagnosticKind::Timing,
+                        &delay_path,
+                        format!(
+                            "the delay {} is not within phase `{}` ({length})",
+                            format_duration(action.delay),
+                            phase.name
+                        ),
+                        Some(format!("a parallel action starts `delay` after its phase starts: make it shorter than {length}")),
+                    );
+                }
+            }
+            for (i, assertion) in phase.assertions.iter().enumerate() {
+                match assertion.within {
+                    Some(within) if within > phase.duration => {
+                        let length = length();
+                        let within_path =
+                            child_path(&item_path(&child_path(&path, "assertions"), i), "within");
+                        self.push(
+                        Diagnostic::warning(
+                            DiagnosticKind::Timing,
+                            &within_path,
+                            format!(
+                                "`within` {} is longer than phase `{}` ({length}); the assertion is checked until the phase ends",
+                                format_duration(within),
+                                phase.name
+                            ),
+                        )
+                        .with_hint(format!("shorten `within` to at most {length}, or lengthen the phase")),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let Some(total) = total else { return };
+        let duration = spec
+            .duration
+            .filter(|_| !self.unsettled.contains("duration"));
+        let timeout = spec.timeout.filter(|_| !self.unsettled.contains("timeout"));
+        if let Some(duration) = duration {
+            if total > duration {
+                self.error(
+                    DiagnosticKind::Timing,
+                    "duration",
+                    format!(
+                        "the phases last {} in all, longer than `duration` {}",
+                        format_duration(total),
+                        format_duration(duration)
+                    ),
+                    Some("shorten the phases or lengthen `duration`".to_owned()),
+                );
+            }
+        }
+        if let Some(timeout) = timeout {
+            let (length, what) = match duration {
+                Some(duration) => (duration, "`duration`"),
+                None => (total, "the phases in all"),
+            };
+            if length > timeout {
+                self.error(
+                    DiagnosticKind::Timing,
+                    "timeout",
+                    format!(
+                        "`timeout` {} is shorter than {what} ({})",
+                        format_duration(timeout),
+                        format_duration(length)
+                    ),
+                    Some("the timeout is the hard stop of the whole execution: make it at least the duration".to_owned()),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::catalog::{ActionSpec, ParamType, ServiceKind, ServiceSpec};
+
+    fn catalog() -> Catalog {
+        let mut catalog = Catalog::new();
+        catalog.add_service(
+            "exchange",
+            ServiceSpec {
+                kind: ServiceKind::ChaosApi,
+                actions: vec![ActionSpec::new(
+                    "inject_latency",
+                    vec![
+                        ParamSpec::new("delay_ms", ParamType::Int)
+                            .required()
+                            .range(Some(0.0), Some(600_000.0)),
+                        ParamSpec::new("operations", ParamType::List).items(ParamType::String),
+                    ],
+                )],
+            },
+        );
+        catalog
+    }
+
+    const BASE: &str = "apiVersion: chaos.trading/v1
+kind: Scenario
+metadata:
+  name: s
+spec:
+  duration: 10m
+  timeout: 15m
+  phases:
+    - name: chaos
+      duration: 10m
+      actions:
+        - service: exchange
+          action: inject_latency
+          parameters:
+            delay_ms: 500
+      assertions:
+        - type: risk_alert
+          expect: alert_generated
+          within: 2m
+";
+
+    fn check(text: &str, strict: bool) -> Validation {
+        validate_text(text, &catalog(), &ValidateOptions { strict })
+    }
+
+    fn summary(validation: &Validation) -> Vec<(DiagnosticKind, String, Option<u32>)> {
+        validation
+            .diagnostics
+            .iter()
+            .map(|d| (d.kind, d.path.clone(), d.line))
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_scenario_has_a_plan_and_no_diagnostics() {
+        let validation = check(BASE, false);
+        assert!(
+            validation.diagnostics.is_empty(),
+            "{:?}",
+            validation.diagnostics
+        );
+        assert_eq!(validation.plan.map(|plan| plan.phases.len()), Some(1));
+    }
+
+    #[test]
+    fn catalog_problems_are_all_reported_with_positions() {
+        let text = BASE
+            .replace("delay_ms: 500", "delay_ms: \"500\"\n            operation: [x]")
+            .replace("type: risk_alert", "type: risk_alrt")
+            + "    - name: chaos\n      duration: 1m\n      actions:\n        - {service: exchang, action: x}\n        - {service: exchange, action: inject_latncy}\n      assertions:\n        - {type: risk_alert, expect: alerted}\n";
+        let validation = check(&text, false);
+        assert!(validation.plan.is_none());
+        assert_eq!(
+            summary(&validation),
+            vec![
+                (DiagnosticKind::Timing, "duration".into(), Some(6)),
+                (
+                    DiagnosticKind::InvalidParameter,
+                    "phases[0].actions[0].parameters.delay_ms".into(),
+                    Some(15)
+                ),
+                (
+                    DiagnosticKind::InvalidParameter,
+                    "phases[0].actions[0].parameters.operation".into(),
+                    Some(16)
+                ),
+                (
+                    DiagnosticKind::UnknownAssertion,
+                    "phases[0].assertions[0].type".into(),
+                    Some(18)
+                ),
+                (DiagnosticKind::Structure, "phases[1].name".into(), Some(21)),
+                (
+                    DiagnosticKind::UnknownService,
+                    "phases[1].actions[0].service".into(),
+                    Some(24)
+                ),
+                (
+                    DiagnosticKind::UnsupportedAction,
+                    "phases[1].actions[1].action".into(),
+                    Some(25)
+                ),
+                (
+                    DiagnosticKind::UnsupportedExpectation,
+                    "phases[1].assertions[0].expect".into(),
+                    Some(27)
+                ),
+            ]
+        );
+        let operation = &validation
+            .diagnostics
+            .iter()
+            .find(|d| d.path.ends_with("operation"))
+            .expect("found");
+        assert_eq!(
+            operation.severity,
+            crate::scenario::diagnostic::Severity::Warning
+        );
+        assert_eq!(
+            operation.hint.as_deref(),
+            Some("did you mean `operations`?")
+        );
+        let expect = validation
+            .diagnostics
+            .iter()
+            .find(|d| d.kind == DiagnosticKind::UnsupportedExpectation)
+            .expect("found");
+        assert!(expect
+            .hint
+            .as_deref()
+            .is_some_and(|hint| hint.contains("`alert_generated`")));
+    }
+
+    #[test]
+    fn strict_mode_makes_undeclared_parameters_errors() {
+        let text = BASE.replace("delay_ms: 500", "delay_ms: 500\n            colour: red");
+        let relaxed = check(&text, false);
+        assert!(
+            !relaxed.has_errors() && relaxed.plan.is_some(),
+            "a warning still plans"
+        );
+        let strict = check(&text, true);
+        assert!(strict.has_errors() && strict.plan.is_none());
+    }
+
+    #[test]
+    fn timing_checks_delays_windows_and_the_timeout() {
+        let text = BASE
+            .replace("timeout: 15m", "timeout: 5m")
+            .replace("within: 2m", "within: 12m")
+            + "      parallel_actions:\n        - {delay: 10m, service: exchange, action: clear_chaos}\n";
+        let validation = check(&text, false);
+        let kinds: Vec<_> = validation
+            .diagnostics
+            .iter()
+            .map(|d| (d.severity, d.path.as_str()))
+            .collect();
+        use crate::scenario::diagnostic::Severity::{Error, Warning};
+        assert_eq!(
+            kinds,
+            [
+                (Error, "timeout"),
+                (Warning, "phases[0].assertions[0].within"),
+                (Error, "phases[0].parallel_actions[0].delay"),
+            ]
+        );
+        assert!(validation.diagnostics[1]
+            .message
+            .contains("checked until the phase ends"));
+    }
+
+    #[test]
+    fn unrendered_expressions_are_checked_later_and_leave_no_plan() {
+        let text = BASE
+            .replace("kind: Scenario", "kind: Template")
+            .replace("delay_ms: 500", "delay_ms: \"{{ .Parameters.delay }}\"")
+            .replace(
+                "duration: 10m\n      actions",
+                "duration: \"{{ .Parameters.d }}\"\n      actions",
+            );
+        let validation = check(&text, false);
+        assert!(
+            validation.diagnostics.is_empty(),
+            "{:?}",
+            validation.diagnostics
+        );
+        assert!(validation.plan.is_none());
+    }
+
+    #[test]
+    fn unknown_success_criteria_and_bad_http_paths_are_errors() {
+        let text = BASE.replace(
+            "            delay_ms: 500",
+            "            delay_ms: 500\n        - {service: exchange, action: http, parameters: {method: GET, path: health}}",
+        ) + "  success_criteria: [all_phases_complete]\n";
+        let validation = check(&text, false);
+        let paths: Vec<_> = validation
+            .diagnostics
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "phases[0].actions[1].parameters.path",
+                "success_criteria[0]"
+            ]
+        );
+        assert_eq!(
+            validation.diagnostics[1].hint.as_deref(),
+            Some("did you mean `all_phases_completed`?")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_come_back_as_diagnostics() {
+        let validation = check("a: [", false);
+        assert_eq!(validation.diagnostics[0].kind, DiagnosticKind::Syntax);
+        assert!(validation.plan.is_none());
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the scenario language: one binary, one module per concern.
+
+/// Loading the seed files, the fixture catalog and the broken fixtures.
+mod helpers;
+
+/// The seed's scenarios and template parse, render and validate unchanged.
+mod golden;
+
+/// Each broken fixture yields exactly the diagnostics its header lists.
+mod broken;
+
+/// Parsing, rendering and validating never panic, whatever the input.
+mod fuzz;
