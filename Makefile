@@ -1,7 +1,7 @@
 # Test Coordinator — the two commands of the README, and a few for development.
 # Every target installs what is missing first (scripts/setup.sh skips what is there).
 
-.PHONY: run test setup site dev check fmt clean
+.PHONY: run test setup dev watch check fmt clean bench
 
 ## run: install what is missing, build (release), start on http://127.0.0.1:8084
 run:
@@ -25,6 +25,15 @@ dev:
 	scripts/build-site.sh dev
 	cargo build -p server
 	LEPTOS_SITE_ROOT=target/site-dev ./target/debug/test-coordinator serve
+
+## watch: like dev, and rebuild + restart on every saved change
+watch:
+	scripts/watch.sh
+
+## bench: the engine and validator benchmarks (print figures)
+bench:
+	cargo bench -p server --bench engine
+	cargo bench -p app --features ssr --bench validate
 
 ## check: quick compile check of both halves while editing
 check:

@@ -41,10 +41,14 @@ async function waitForHealth(base, server, timeoutMs = 60_000) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tc-e2e-'));
 const port = await freePort();
+// The sandbox ecosystem starts with the server, on free ports of its own.
+const sandboxServices = ['EXCHANGE_SIMULATOR', 'CUSTODIAN_SIMULATOR', 'MARKET_DATA_SIMULATOR', 'TRADING_ENGINE', 'RISK_MONITOR', 'AUDIT_CORRELATOR'];
+const serviceUrls = {};
+for (const name of sandboxServices) serviceUrls[`${name}_URL`] = `http://127.0.0.1:${await freePort()}`;
 const base = `http://127.0.0.1:${port}`;
 const server = spawn(serverBin, ['serve', '--port', String(port), '--database', join(dataDir, 'e2e.db')], {
   cwd: root,
-  env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, TEST_COORDINATOR_LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'warn' },
+  env: { ...process.env, ...serviceUrls, LEPTOS_SITE_ROOT: siteRoot, TEST_COORDINATOR_LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'warn' },
   stdio: ['ignore', process.env.TEST_LOG ? 'inherit' : 'ignore', 'inherit'],
 });
 
@@ -54,7 +58,7 @@ try {
   const files = readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.test.mjs')).map((f) => join('tests', f));
   const runner = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
     cwd: here,
-    env: { ...process.env, BASE_URL: base },
+    env: { ...process.env, ...serviceUrls, BASE_URL: base },
     stdio: 'inherit',
   });
   code = await new Promise((ok) => runner.on('exit', (c) => ok(c ?? 1)));

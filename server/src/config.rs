@@ -14,6 +14,8 @@ use app::scenario::duration::{format_duration, parse_duration};
 use reqwest::Url;
 use serde::Deserialize;
 
+use crate::assertions::custom::CustomAssertion;
+
 /// Why the configuration cannot be used. Each names the key (or variable) and value.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -86,6 +88,42 @@ pub struct Settings {
     pub reporting: ReportingSettings,
     /// Rollback settings.
     pub rollback: RollbackSettings,
+    /// Where `prometheus` assertions send their queries.
+    pub prometheus: PrometheusSettings,
+    /// Assertion types declared here (an HTTP query plus JSON conditions).
+    pub assertions: BTreeMap<String, CustomAssertion>,
+    /// The embedded sandbox ecosystem started beside `serve`.
+    pub sandbox: SandboxSettings,
+}
+
+/// The `prometheus:` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrometheusSettings {
+    /// Base URL of a Prometheus server (`PROMETHEUS_URL`).
+    pub url: Option<String>,
+}
+
+/// The `sandbox:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxSettings {
+    /// Start the sandbox with `serve` (`SANDBOX_ENABLED`, `serve --no-sandbox`).
+    pub enabled: bool,
+    /// Seed of its simulation (`SANDBOX_SEED`).
+    pub seed: u64,
+    /// Its default time scale, until a chaos request says otherwise.
+    pub time_scale: f64,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            seed: 42,
+            time_scale: 1.0,
+        }
+    }
 }
 
 /// The `test_coordinator:` section.
@@ -177,9 +215,38 @@ pub struct ServiceSettings {
     /// Path of the health endpoint.
     #[serde(default = "default_health_endpoint")]
     pub health_endpoint: String,
-    /// Per-request timeout.
+    /// Per-request timeout; for a process service, also how long it may take
+    /// to become healthy after a start.
     #[serde(default = "default_service_timeout")]
     pub timeout: String,
+    /// A local command the coordinator supervises (`start`, `stop`, `kill`,
+    /// `restart`); its health is checked at `url` + `health_endpoint`.
+    #[serde(default)]
+    pub process: Option<ProcessSettings>,
+}
+
+/// How to run a process service.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessSettings {
+    /// The program.
+    pub command: String,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Working directory (default: the coordinator's).
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
+    /// How long `stop` waits after SIGTERM before SIGKILL.
+    #[serde(default = "default_stop_grace")]
+    pub stop_grace: String,
+}
+
+fn default_stop_grace() -> String {
+    "10s".into()
 }
 
 fn default_health_endpoint() -> String {
@@ -304,6 +371,7 @@ impl Default for Settings {
                     api_path: Some("/api/v1".into()),
                     health_endpoint: default_health_endpoint(),
                     timeout: default_service_timeout(),
+                    process: None,
                 };
                 (name.to_owned(), settings)
             })
@@ -316,6 +384,9 @@ impl Default for Settings {
             validation: ValidationSettings::default(),
             reporting: ReportingSettings::default(),
             rollback: RollbackSettings::default(),
+            prometheus: PrometheusSettings::default(),
+            assertions: BTreeMap::new(),
+            sandbox: SandboxSettings::default(),
         }
     }
 }
@@ -331,6 +402,8 @@ pub struct Overrides {
     pub database: Option<PathBuf>,
     /// `--log-level`.
     pub log_level: Option<String>,
+    /// `--no-sandbox`.
+    pub no_sandbox: bool,
 }
 
 impl Settings {
@@ -405,6 +478,15 @@ impl Settings {
         if let Some(v) = var("GENERATE_DETAILED_REPORTS") {
             self.reporting.detailed = parse_bool("GENERATE_DETAILED_REPORTS", &v)?;
         }
+        if let Some(v) = var("PROMETHEUS_URL") {
+            self.prometheus.url = Some(v);
+        }
+        if let Some(v) = var("SANDBOX_ENABLED") {
+            self.sandbox.enabled = parse_bool("SANDBOX_ENABLED", &v)?;
+        }
+        if let Some(v) = var("SANDBOX_SEED") {
+            self.sandbox.seed = parse_env("SANDBOX_SEED", &v, "a whole number")?;
+        }
         if let Some(v) = var("REPORT_RETENTION_DAYS") {
             self.reporting.retention_days =
                 parse_env("REPORT_RETENTION_DAYS", &v, "a whole number of days")?;
@@ -432,6 +514,9 @@ impl Settings {
         }
         if let Some(level) = &overrides.log_level {
             c.log_level = level.clone();
+        }
+        if overrides.no_sandbox {
+            self.sandbox.enabled = false;
         }
     }
 
@@ -514,6 +599,21 @@ impl Settings {
                 }
             }
             let timeout = positive_duration_key(&key("timeout"), &s.timeout)?;
+            let process = match s.process {
+                Some(p) => {
+                    if p.command.trim().is_empty() {
+                        return Err(invalid(key("process.command"), &p.command, "must name a program"));
+                    }
+                    Some(ProcessConfig {
+                        stop_grace: positive_duration_key(&key("process.stop_grace"), &p.stop_grace)?,
+                        command: p.command,
+                        args: p.args,
+                        env: p.env,
+                        cwd: p.cwd,
+                    })
+                }
+                None => None,
+            };
             services.insert(
                 name.clone(),
                 ServiceConfig {
@@ -522,6 +622,7 @@ impl Settings {
                     chaos_api_path: s.chaos_api_path,
                     health_endpoint: s.health_endpoint,
                     timeout,
+                    process,
                 },
             );
         }
@@ -537,6 +638,47 @@ impl Settings {
             }
         }
         let rb = self.rollback;
+        let prometheus = match &self.prometheus.url {
+            Some(text) => Some(
+                Url::parse(text)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| {
+                        invalid(
+                            "prometheus.url",
+                            text,
+                            "expected an http(s) URL such as http://127.0.0.1:9090",
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let mut custom_assertions = Vec::new();
+        for (name, mut assertion) in self.assertions {
+            if !services.contains_key(&assertion.service) {
+                return Err(invalid(
+                    format!("assertions.{name}.service"),
+                    &assertion.service,
+                    "not a configured service",
+                ));
+            }
+            if !assertion.path.starts_with('/') {
+                return Err(invalid(
+                    format!("assertions.{name}.path"),
+                    &assertion.path,
+                    "a path must start with '/'",
+                ));
+            }
+            assertion.name = name;
+            custom_assertions.push(assertion);
+        }
+        if !(self.sandbox.time_scale.is_finite() && self.sandbox.time_scale >= 1.0) {
+            return Err(invalid(
+                "sandbox.time_scale",
+                self.sandbox.time_scale.to_string(),
+                "expected a number of at least 1",
+            ));
+        }
 
         Ok(Config {
             name: c.name,
@@ -564,6 +706,9 @@ impl Settings {
                 aggressive_cleanup: rb.aggressive_cleanup,
                 notify_on_rollback: rb.notify_on_rollback,
             },
+            prometheus,
+            custom_assertions,
+            sandbox: self.sandbox,
         })
     }
 }
@@ -643,6 +788,12 @@ pub struct Config {
     pub reporting: ReportingConfig,
     /// Rollback settings.
     pub rollback: RollbackConfig,
+    /// Prometheus for `prometheus` assertions.
+    pub prometheus: Option<Url>,
+    /// Assertion types declared in config.
+    pub custom_assertions: Vec<CustomAssertion>,
+    /// The embedded sandbox.
+    pub sandbox: SandboxSettings,
 }
 
 /// Validated `execution:`.
@@ -677,6 +828,23 @@ pub struct ServiceConfig {
     pub health_endpoint: String,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The command, for a process service.
+    pub process: Option<ProcessConfig>,
+}
+
+/// A validated process service command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessConfig {
+    /// The program.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: BTreeMap<String, String>,
+    /// Working directory.
+    pub cwd: Option<PathBuf>,
+    /// How long `stop` waits after SIGTERM before SIGKILL.
+    pub stop_grace: Duration,
 }
 
 impl ServiceConfig {

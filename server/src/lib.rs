@@ -12,10 +12,17 @@
 //! - [`store`]: SQLite through sqlx; the only module with SQL.
 //! - [`metrics`]: the Prometheus registry.
 
+pub mod adapters;
+pub mod assertions;
+pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod engine;
 mod http;
+pub mod library;
 pub mod metrics;
+pub mod prepare;
+pub mod sandbox;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -37,6 +37,46 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+/// Labels of the seed's engine metrics; unused labels stay empty.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet, Default)]
+pub struct EngineLabels {
+    /// Scenario name.
+    pub scenario_name: String,
+    /// Phase name.
+    pub phase_name: String,
+    /// Final state, or `passed`/`failed` for assertions, `success`/`failed` for actions.
+    pub status: String,
+    /// Assertion type.
+    pub assertion_type: String,
+    /// Service acted on.
+    pub service: String,
+    /// Chaos action.
+    pub action_type: String,
+    /// Why a rollback ran.
+    pub reason: String,
+    /// Scenario category.
+    pub scenario_category: String,
+}
+
+/// The seed's `test_coordinator_*` engine metrics.
+#[derive(Clone)]
+struct EngineMetrics {
+    executed: Family<EngineLabels, Counter>,
+    scenario_duration: Family<EngineLabels, Histogram>,
+    assertion_results: Family<EngineLabels, Counter>,
+    chaos_actions: Family<EngineLabels, Counter>,
+    chaos_duration: Family<EngineLabels, Histogram>,
+    rollbacks: Family<EngineLabels, Counter>,
+    recovery_time: Family<EngineLabels, Histogram>,
+    validation_time: Family<EngineLabels, Histogram>,
+    success_rate: Family<EngineLabels, prometheus_client::metrics::gauge::Gauge<f64, std::sync::atomic::AtomicU64>>,
+}
+
+fn scenario_histogram() -> Histogram {
+    // 1 s .. ~36 h of scenario time
+    Histogram::new(exponential_buckets(1.0, 2.0, 18))
+}
+
 /// Every metric the coordinator exports, behind one cheap handle.
 #[derive(Clone)]
 pub struct Metrics {
@@ -44,6 +84,19 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     errors: Family<RouteLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
+    engine: EngineMetrics,
+    /// Per-execution context the events do not repeat (name, category, chaos starts).
+    executions: Arc<std::sync::Mutex<std::collections::HashMap<crate::engine::ExecutionId, ExecutionContext>>>,
+    /// Finished executions per category: (completed, total).
+    outcomes: Arc<std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>>,
+}
+
+#[derive(Default)]
+struct ExecutionContext {
+    scenario: String,
+    category: String,
+    phases: std::collections::HashMap<usize, (String, u64)>,
+    chaos_started: std::collections::HashMap<String, u64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -82,11 +135,35 @@ impl Metrics {
             durations.clone(),
         );
         registry.register_collector(Box::new(ProcessCollector));
+        let engine = EngineMetrics {
+            executed: Family::default(),
+            scenario_duration: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
+            assertion_results: Family::default(),
+            chaos_actions: Family::default(),
+            chaos_duration: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
+            rollbacks: Family::default(),
+            recovery_time: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
+            validation_time: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
+            success_rate: Family::default(),
+        };
+        let e = &engine;
+        registry.register("test_coordinator_scenarios_executed", "Executions finished, by scenario and final state", e.executed.clone());
+        registry.register("test_coordinator_scenario_duration_seconds", "Scenario time each phase took, by scenario and phase", e.scenario_duration.clone());
+        registry.register("test_coordinator_assertion_results", "Assertions decided, by type and result", e.assertion_results.clone());
+        registry.register("test_coordinator_chaos_actions", "Actions sent to services, by service, action and result", e.chaos_actions.clone());
+        registry.register("test_coordinator_chaos_duration_seconds", "Scenario time from injecting chaos on a service to clearing it", e.chaos_duration.clone());
+        registry.register("test_coordinator_rollback_triggered", "Rollbacks run, by reason", e.rollbacks.clone());
+        registry.register("test_coordinator_system_recovery_time_seconds", "Scenario time until recovery assertions held, by scenario", e.recovery_time.clone());
+        registry.register("test_coordinator_assertion_validation_time_seconds", "Scenario time spent checking an assertion until it was decided", e.validation_time.clone());
+        registry.register("test_coordinator_scenario_success_rate", "Share of finished executions that completed, by scenario category", e.success_rate.clone());
         Self {
             registry: Arc::new(registry),
             requests,
             errors,
             durations,
+            engine,
+            executions: Arc::default(),
+            outcomes: Arc::default(),
         }
     }
 
@@ -107,6 +184,119 @@ impl Metrics {
             self.errors.get_or_create(&route_labels).inc();
         }
         self.durations.get_or_create(&route_labels).observe(seconds);
+    }
+
+    /// Updates the engine metrics from one recorded event.
+    pub fn observe_event(&self, event: &crate::engine::event::Event) {
+        use crate::engine::event::EventKind as K;
+        let mut executions = self.executions.lock().unwrap_or_else(|e| e.into_inner());
+        let context = executions.entry(event.execution_id).or_default();
+        let offset = event.offset_ms.unwrap_or(0);
+        let labels = |f: &dyn Fn(&mut EngineLabels)| {
+            let mut l = EngineLabels::default();
+            f(&mut l);
+            l
+        };
+        match &event.kind {
+            K::ExecutionQueued { scenario, category } => {
+                context.scenario = scenario.clone();
+                context.category = category.clone().unwrap_or_default();
+            }
+            K::PhaseStarted { name, .. } => {
+                if let Some(phase) = event.phase {
+                    context.phases.insert(phase, (name.clone(), offset));
+                }
+            }
+            K::PhaseFinished { name, .. } => {
+                if let Some((_, started)) = event.phase.and_then(|p| context.phases.remove(&p)) {
+                    let scenario = context.scenario.clone();
+                    self.engine
+                        .scenario_duration
+                        .get_or_create(&labels(&|l| {
+                            l.scenario_name = scenario.clone();
+                            l.phase_name = name.clone();
+                        }))
+                        .observe(offset.saturating_sub(started) as f64 / 1000.0);
+                }
+            }
+            K::ActionFinished { service, action, outcome, .. } => {
+                let status = if outcome.ok { "success" } else { "failed" };
+                self.engine
+                    .chaos_actions
+                    .get_or_create(&labels(&|l| {
+                        l.service = service.clone();
+                        l.action_type = action.clone();
+                        l.status = status.to_owned();
+                    }))
+                    .inc();
+                if outcome.ok {
+                    if action == "clear_chaos" || action == "clear_all_chaos" {
+                        if let Some(started) = context.chaos_started.remove(service) {
+                            self.engine
+                                .chaos_duration
+                                .get_or_create(&labels(&|l| {
+                                    l.service = service.clone();
+                                    l.action_type = "chaos".to_owned();
+                                }))
+                                .observe(offset.saturating_sub(started) as f64 / 1000.0);
+                        }
+                    } else {
+                        context.chaos_started.entry(service.clone()).or_insert(offset);
+                    }
+                }
+            }
+            K::AssertionFinished { kind, result, .. } => {
+                let outcome = if result.passed { "passed" } else { "failed" };
+                self.engine
+                    .assertion_results
+                    .get_or_create(&labels(&|l| {
+                        l.assertion_type = kind.clone();
+                        l.status = outcome.to_owned();
+                    }))
+                    .inc();
+                if let (Some(first), Some(last)) = (result.first_check_ms, result.last_check_ms) {
+                    self.engine
+                        .validation_time
+                        .get_or_create(&labels(&|l| l.assertion_type = kind.clone()))
+                        .observe(last.saturating_sub(first) as f64 / 1000.0);
+                }
+                let recovery = matches!(kind.as_str(), "system_recovery" | "performance_recovery" | "price_recovery" | "system_stabilization");
+                if let (true, Some(hold)) = (recovery && result.passed, result.time_to_hold_ms) {
+                    let scenario = context.scenario.clone();
+                    self.engine
+                        .recovery_time
+                        .get_or_create(&labels(&|l| l.scenario_name = scenario.clone()))
+                        .observe(hold as f64 / 1000.0);
+                }
+            }
+            K::RollbackStarted { reason, .. } => {
+                let reason = serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                self.engine.rollbacks.get_or_create(&labels(&|l| l.reason = reason.clone())).inc();
+            }
+            K::ExecutionFinished { status, .. } => {
+                let scenario = context.scenario.clone();
+                let category = context.category.clone();
+                executions.remove(&event.execution_id);
+                self.engine
+                    .executed
+                    .get_or_create(&labels(&|l| {
+                        l.scenario_name = scenario.clone();
+                        l.status = status.as_str().to_owned();
+                    }))
+                    .inc();
+                let mut outcomes = self.outcomes.lock().unwrap_or_else(|e| e.into_inner());
+                let entry = outcomes.entry(category.clone()).or_default();
+                entry.1 += 1;
+                if *status == app::api::ExecutionStatus::Completed {
+                    entry.0 += 1;
+                }
+                self.engine
+                    .success_rate
+                    .get_or_create(&labels(&|l| l.scenario_category = category.clone()))
+                    .set(entry.0 as f64 / entry.1 as f64);
+            }
+            _ => {}
+        }
     }
 
     /// The exposition text (OpenMetrics, which Prometheus reads).

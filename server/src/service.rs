@@ -1,13 +1,12 @@
 //! The use cases the UI (through server functions), the REST API and the CLI all
 //! call. Handlers stay thin: they translate HTTP to a call here and back.
 
-use std::{path::Path, sync::Arc};
+use std::sync::Arc;
 
 use app::{
     api::{ApiError, ExecutionSummary, LibraryEntry, Overview, ServiceInfo},
     ssr::{Backend, BackendFuture},
 };
-use serde::Deserialize;
 
 use crate::{
     config::Config,
@@ -32,18 +31,22 @@ impl Coordinator {
         self.config.services.values().map(|s| s.info()).collect()
     }
 
-    /// Reads the library and template folders. Files that do not parse are still
+    /// The library's scenarios and templates. Files that do not parse are still
     /// listed (by file name), so a broken file is visible rather than hidden.
     pub async fn library(&self) -> Result<Vec<LibraryEntry>, ApiError> {
-        let library = self.config.scenarios.library_path.clone();
-        let templates = self.config.scenarios.templates_path.clone();
+        let config = self.config.clone();
         tokio::task::spawn_blocking(move || {
-            let mut entries = read_library_folder(&library, &library);
-            if !templates.starts_with(&library) {
-                entries.extend(read_library_folder(&templates, &templates));
-            }
-            entries.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-            entries
+            let root = config.scenarios.library_path.clone();
+            crate::library::scan(&config)
+                .into_iter()
+                .map(|file| LibraryEntry {
+                    file: file.path.strip_prefix(&root).unwrap_or(&file.path).display().to_string(),
+                    name: file.name,
+                    kind: file.kind,
+                    description: file.description,
+                    category: file.category,
+                })
+                .collect()
         })
         .await
         .map_err(|error| {
@@ -51,76 +54,6 @@ impl Coordinator {
             ApiError::internal()
         })
     }
-}
-
-/// Only the header of a scenario file: enough to list it.
-#[derive(Deserialize)]
-struct FileHeader {
-    kind: Option<String>,
-    metadata: Option<HeaderMetadata>,
-}
-
-#[derive(Deserialize)]
-struct HeaderMetadata {
-    name: Option<String>,
-    description: Option<String>,
-    category: Option<String>,
-}
-
-/// Every `*.yaml` under `folder` (one level of subfolders, for `templates/`).
-fn read_library_folder(folder: &Path, root: &Path) -> Vec<LibraryEntry> {
-    let Ok(dir) = std::fs::read_dir(folder) else {
-        return Vec::new();
-    };
-    let mut entries = Vec::new();
-    for item in dir.flatten() {
-        let path = item.path();
-        if path.is_dir() && folder == root {
-            entries.extend(read_library_folder(&path, root));
-            continue;
-        }
-        if !matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            continue;
-        }
-        let file = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        let stem = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(|n| {
-                n.trim_end_matches(".yaml")
-                    .trim_end_matches(".yml")
-                    .trim_end_matches(".template")
-            })
-            .unwrap_or_default()
-            .to_owned();
-        let header: Option<FileHeader> = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|text| serde_yaml::from_str(&text).ok());
-        let (kind, metadata) = match header {
-            Some(h) => (h.kind, h.metadata),
-            None => (None, None),
-        };
-        let metadata = metadata.unwrap_or(HeaderMetadata {
-            name: None,
-            description: None,
-            category: None,
-        });
-        entries.push(LibraryEntry {
-            name: metadata.name.unwrap_or(stem),
-            kind: kind.unwrap_or_else(|| "Scenario".to_owned()),
-            file,
-            description: metadata.description,
-            category: metadata.category,
-        });
-    }
-    entries
 }
 
 fn store_error(error: StoreError) -> ApiError {

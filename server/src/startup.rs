@@ -10,7 +10,15 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::{
-    config::Config, http, metrics::Metrics, service::Coordinator, state::AppState, store::Store,
+    adapters::HttpServices,
+    assertions::Registry,
+    config::Config,
+    engine::{Engine, EngineParts, EngineSettings},
+    http,
+    metrics::Metrics,
+    service::Coordinator,
+    state::AppState,
+    store::Store,
 };
 
 /// A bound server with its state, not yet serving.
@@ -19,6 +27,39 @@ pub struct Application {
     port: u16,
     router: axum::Router,
     store: Store,
+    engine: Engine,
+    sandbox: Option<sandbox::Sandbox>,
+}
+
+/// The engine over `config`'s services and `store`, as `serve` and `execute` use it.
+pub fn build_engine(config: &Config, store: &Store) -> Engine {
+    let services = HttpServices::new(config.services.clone());
+    let registry = Registry::new(
+        services.client().clone(),
+        config.services.clone(),
+        config.prometheus.clone(),
+        config.custom_assertions.clone(),
+    );
+    let settings = EngineSettings {
+        max_concurrent: config.execution.max_concurrent,
+        default_timeout: config.execution.default_timeout,
+        poll_interval: config.execution.assertion_poll_interval,
+        min_real_poll: std::time::Duration::from_millis(5),
+        rollback_on_failure: config.execution.enable_rollback_on_failure && config.rollback.enabled,
+        default_rollback_services: config
+            .services
+            .values()
+            .filter(|s| s.chaos_api_path.is_some())
+            .map(|s| s.name.clone())
+            .collect(),
+        notify_on_rollback: config.rollback.notify_on_rollback,
+    };
+    Engine::start(EngineParts {
+        journal: Arc::new(store.clone()),
+        services: Arc::new(services),
+        assertions: Arc::new(registry),
+        settings,
+    })
 }
 
 impl Application {
@@ -33,19 +74,38 @@ impl Application {
         let local = listener
             .local_addr()
             .context("listener has no local address")?;
+        let sandbox = if config.sandbox.enabled {
+            Some(crate::sandbox::start(&config).await?)
+        } else {
+            None
+        };
+        let engine = build_engine(&config, &store);
+        let recovered = engine
+            .recover_interrupted()
+            .await
+            .context("cannot recover executions a previous run left unfinished")?;
+        if recovered > 0 {
+            tracing::warn!(
+                recovered,
+                "rolled back executions left unfinished by a previous run"
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
             .site_pkg_dir("pkg")
             .site_addr(local)
             .build();
+        let metrics = Metrics::new();
+        spawn_metrics_feed(&engine, metrics.clone());
         let config = Arc::new(config);
         let backend = Arc::new(Coordinator::new(config.clone(), store.clone()));
         let state = AppState {
             leptos_options,
             config,
+            engine: engine.clone(),
             store: store.clone(),
-            metrics: Metrics::new(),
+            metrics,
             backend,
         };
         Ok(Self {
@@ -53,6 +113,8 @@ impl Application {
             port: local.port(),
             router: http::router(state),
             store,
+            engine,
+            sandbox,
         })
     }
 
@@ -61,8 +123,14 @@ impl Application {
         self.port
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish
-    /// and closes the database.
+    /// The engine, for tests and the CLI.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Serves until `shutdown` completes; then running executions roll back and
+    /// end `interrupted`, in-flight requests finish, the sandbox stops and the
+    /// database is closed.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -72,14 +140,37 @@ impl Application {
             "serving on http://{}",
             self.listener.local_addr()?
         );
+        let engine = self.engine.clone();
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                engine.shutdown().await;
+            })
             .await
             .context("server failed")?;
+        if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await;
+        }
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Feeds every recorded event into the engine metrics; ends with the engine.
+fn spawn_metrics_feed(engine: &Engine, metrics: Metrics) {
+    let mut events = engine.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => metrics.observe_event(&event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "metrics missed events under load");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

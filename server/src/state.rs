@@ -7,7 +7,7 @@ use app::ssr::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{config::Config, metrics::Metrics, store::Store};
+use crate::{config::Config, engine::Engine, metrics::Metrics, store::Store};
 
 /// Router state, cloned per request.
 #[derive(Clone, FromRef)]
@@ -18,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The database.
     pub store: Store,
+    /// The execution engine.
+    pub engine: Engine,
     /// The Prometheus registry.
     pub metrics: Metrics,
     /// The use cases, shared by REST handlers and server functions.

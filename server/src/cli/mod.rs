@@ -1,6 +1,11 @@
 //! The command line: global flags, subcommands, and their exit codes.
 
+mod execute;
+mod list;
+mod render;
+mod sandbox;
 mod serve;
+mod validate;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -24,8 +29,78 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Start the web app and API (http://127.0.0.1:8084 by default).
+    /// Start the web app and API (http://127.0.0.1:8084 by default) and the sandbox.
     Serve(serve::ServeArgs),
+    /// Run only the sandbox trading ecosystem (ports 18080-18085 by default).
+    Sandbox(sandbox::SandboxArgs),
+    /// Run a scenario here against the configured services; exit 1 if it fails.
+    Execute(execute::ExecuteArgs),
+    /// Check a scenario file; print diagnostics like a compiler; exit 1 on errors.
+    Validate(validate::ValidateArgs),
+    /// List the library's scenarios and templates.
+    List(list::ListArgs),
+    /// Render a template with parameters into a scenario.
+    RenderTemplate(render::RenderArgs),
+}
+
+/// What the commands that need no server share.
+pub struct Context {
+    /// The validated configuration.
+    pub config: crate::config::Config,
+    /// One HTTP client for everything the command calls.
+    pub client: reqwest::Client,
+}
+
+impl Context {
+    fn load(config_file: Option<&std::path::Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let config =
+            crate::config::load(config_file, overrides).context("invalid configuration")?;
+        // Commands print for people; logs go to standard error, warnings only by default.
+        let level = overrides
+            .log_level
+            .clone()
+            .unwrap_or_else(|| "warn".to_owned());
+        crate::telemetry::init(&level, std::io::stderr);
+        Ok(Self {
+            config,
+            client: reqwest::Client::new(),
+        })
+    }
+}
+
+/// Parameters from `--params`: a YAML/JSON file when the text names one, else
+/// `k=v,k=v`. Invalid parameters are printed and give `None` (exit code 2).
+fn parameters(
+    text: Option<&str>,
+) -> anyhow::Result<Option<app::scenario::template::ParameterValues>> {
+    use app::scenario::template::{parse_params_document, parse_params_kv};
+    let Some(text) = text else {
+        return Ok(Some(Default::default()));
+    };
+    let path = std::path::Path::new(text);
+    let (origin, parsed) = if path.is_file() {
+        let body = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {text}: {e}"))?;
+        (text.to_owned(), parse_params_document(&body))
+    } else {
+        ("--params".to_owned(), parse_params_kv(text))
+    };
+    match parsed {
+        Ok(values) => Ok(Some(values)),
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{}", crate::prepare::format_diagnostic(&origin, diagnostic));
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    use anyhow::Context as _;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    Ok(runtime.block_on(future))
 }
 
 /// Runs the parsed command line; errors become exit code 2 with their chain printed.
@@ -37,8 +112,36 @@ pub fn run(cli: Cli) -> ExitCode {
                 port: args.port,
                 database: args.database.clone(),
                 log_level: cli.log_level.clone(),
+                no_sandbox: args.no_sandbox,
             };
             serve::run(cli.config.as_deref(), &overrides)
+        }
+        Command::Sandbox(args) => {
+            let overrides = Overrides {
+                log_level: cli.log_level.clone(),
+                ..Overrides::default()
+            };
+            sandbox::run(cli.config.as_deref(), &overrides, &args)
+        }
+        command => {
+            let overrides = Overrides {
+                log_level: cli.log_level.clone(),
+                ..Overrides::default()
+            };
+            match Context::load(cli.config.as_deref(), &overrides) {
+                Err(error) => Err(error),
+                Ok(context) => match command {
+                    Command::Execute(args) => block_on(execute::run(context, args)).and_then(|r| r),
+                    Command::Validate(args) => {
+                        block_on(validate::run(context, args)).and_then(|r| r)
+                    }
+                    Command::List(args) => list::run(&context, &args),
+                    Command::RenderTemplate(args) => {
+                        block_on(render::run(context, args)).and_then(|r| r)
+                    }
+                    Command::Serve(_) | Command::Sandbox(_) => unreachable!("handled above"),
+                },
+            }
         }
     };
     match result {

@@ -25,6 +25,9 @@ pub struct ServeArgs {
     /// SQLite file, created if missing (overrides TEST_COORDINATOR_DATABASE).
     #[arg(long, value_name = "FILE")]
     pub database: Option<PathBuf>,
+    /// Do not start the embedded sandbox ecosystem (overrides SANDBOX_ENABLED).
+    #[arg(long)]
+    pub no_sandbox: bool,
 }
 
 pub fn run(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<ExitCode> {

@@ -2,6 +2,7 @@
 //! if missing, WAL, foreign keys, busy timeout), runs the migrations at start-up,
 //! and converts rows into domain types or DTOs; row structs stay private here.
 
+mod events;
 mod executions;
 
 use std::{path::Path, str::FromStr, time::Duration};
@@ -11,8 +12,6 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     SqlitePool,
 };
-
-pub use executions::ExecutionStatus;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]

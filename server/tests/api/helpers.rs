@@ -9,6 +9,8 @@ use tokio::sync::oneshot;
 /// A running application on a free port with a temporary database.
 pub struct TestApp {
     pub base: String,
+    pub engine: server::engine::Engine,
+    pub config: server::config::Config,
     pub client: reqwest::Client,
     pub database: PathBuf,
     dir: tempfile::TempDir,
@@ -27,22 +29,30 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
         server::telemetry::init("debug", std::io::stdout);
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database = dir.path().join("coordinator.db");
+    // A test may bring its own database (to restart on it); others get a fresh one.
+    let database = if settings.test_coordinator.database == Settings::default().test_coordinator.database {
+        dir.path().join("coordinator.db")
+    } else {
+        settings.test_coordinator.database.clone()
+    };
     settings.test_coordinator.instance = "test-coordinator-it".into();
     settings.test_coordinator.environment = "test".into();
     // Tests run from server/: the library and site are one level up.
     settings.scenarios.library_path = "../scenarios".into();
     settings.scenarios.templates_path = "../scenarios/templates".into();
     settings.test_coordinator.site_root = "../target/site-dev".into();
+    // Tests that need the sandbox start one on free ports (spawn_app_with_sandbox).
+    settings.sandbox.enabled = false;
     settings.apply_overrides(&Overrides {
         port: Some(0),
         database: Some(database.clone()),
         ..Overrides::default()
     });
     let config = settings.validate().expect("valid test config");
-    let app = Application::build(config)
+    let app = Application::build(config.clone())
         .await
         .expect("application builds");
+    let engine = app.engine().clone();
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async {
@@ -50,6 +60,8 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     }));
     TestApp {
         base,
+        engine,
+        config,
         client: reqwest::Client::new(),
         database,
         dir,
@@ -79,5 +91,91 @@ impl TestApp {
                 .expect("server stops cleanly");
         }
         self.dir
+    }
+}
+
+/// A sandbox on free ports with a fixed seed; its services' URLs for the config.
+pub async fn start_sandbox() -> (sandbox::Sandbox, Settings) {
+    let running = sandbox::start(sandbox::SandboxConfig {
+        ports: sandbox::Ports {
+            exchange_simulator: 0,
+            custodian_simulator: 0,
+            market_data_simulator: 0,
+            trading_engine: 0,
+            risk_monitor: 0,
+            audit_correlator: 0,
+        },
+        seed: 7,
+        ..sandbox::SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let mut settings = Settings::default();
+    for (name, address) in running.services() {
+        settings
+            .services
+            .get_mut(name)
+            .expect("every sandbox service is configured by default")
+            .url = format!("http://{address}");
+    }
+    (running, settings)
+}
+
+/// The app wired to a sandbox of its own.
+pub async fn spawn_app_with_sandbox() -> (TestApp, sandbox::Sandbox) {
+    let (sandbox, settings) = start_sandbox().await;
+    (spawn_app_with(settings).await, sandbox)
+}
+
+impl TestApp {
+    /// Prepares `source`, runs it at `speed` and waits for it to end.
+    pub async fn run(
+        &self,
+        source: server::prepare::Source,
+        speed: f64,
+    ) -> (app::api::ExecutionStatus, Vec<server::engine::event::Event>) {
+        use server::engine::{event::EventKind, ExecutionId, NewExecution, RunOptions, StartedBy};
+        let prepared = server::prepare::prepare(
+            &self.config,
+            &self.client,
+            source,
+            server::prepare::PrepareOptions::default(),
+        )
+        .await
+        .expect("scenario found");
+        let plan = prepared
+            .plan
+            .clone()
+            .unwrap_or_else(|| panic!("invalid scenario: {:#?}", prepared.diagnostics));
+        let mut events = self.engine.subscribe();
+        let id = ExecutionId::new();
+        self.engine
+            .submit(NewExecution {
+                id,
+                plan: std::sync::Arc::new(plan),
+                definition: prepared.text.clone(),
+                parameters: None,
+                scenario_id: prepared.scenario_id.clone(),
+                options: RunOptions { speed, ..RunOptions::default() },
+                started_by: StartedBy::Api,
+            })
+            .await
+            .expect("submitted");
+        let mut seen = Vec::new();
+        loop {
+            let event = events.recv().await.expect("event stream stays open");
+            if event.execution_id != id {
+                continue;
+            }
+            let done = matches!(event.kind, EventKind::ExecutionFinished { .. });
+            let status = match &event.kind {
+                EventKind::ExecutionFinished { status, .. } => Some(*status),
+                _ => None,
+            };
+            seen.push(event);
+            if done {
+                return (status.expect("finished has a status"), seen);
+            }
+        }
     }
 }

@@ -6,3 +6,7 @@ mod binary;
 mod helpers;
 /// `/health`, `/metrics`, pages and server functions of the foundation.
 mod system;
+/// Scenarios run by the real engine against a real sandbox.
+mod engine;
+/// A coordinator killed mid-run: recovery at the next start.
+mod crash;

@@ -1,0 +1,12 @@
+//! Service adapters: how an action in a scenario becomes a call on a configured
+//! service. The engine sees them only as a [`crate::engine::ServiceCaller`].
+//!
+//! - [`chaos_api`]: the chaos-API convention of DESIGN.md §3 and `http` actions,
+//!   over one pooled reqwest client.
+//! - [`process`]: `process` services the coordinator starts, stops, kills and
+//!   restarts itself.
+
+pub mod chaos_api;
+pub mod process;
+
+pub use chaos_api::HttpServices;

@@ -1,0 +1,312 @@
+//! `test-coordinator execute`: runs a scenario in this process against the
+//! configured services, recording into the same SQLite file the server uses
+//! (WAL), so the run shows in the history. Exit code 0 on success, 1 when the
+//! scenario fails, 2 on invalid input.
+
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use app::{
+    api::ExecutionStatus,
+    scenario::duration::{format_duration, parse_duration},
+};
+use clap::Args;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{parameters, Context};
+use crate::{
+    engine::{
+        event::{Event, EventKind},
+        ExecutionId, NewExecution, RunOptions, StartedBy,
+    },
+    prepare::{format_diagnostic, prepare, PrepareOptions, Source},
+    startup::{build_engine, shutdown_signal},
+    store::Store,
+};
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["scenario", "file", "template"])))]
+pub struct ExecuteArgs {
+    /// A library scenario by name.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// A scenario file.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// A library template by name (or a template file), with --params.
+    #[arg(long)]
+    template: Option<String>,
+    /// Template parameters: a YAML/JSON file, or `k=v,k=v`.
+    #[arg(long, alias = "parameters", value_name = "FILE|k=v,…")]
+    params: Option<String>,
+    /// Time scale: 3600 runs an hour of scenario in a second.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Run the whole scenario in this much wall time (sets --speed).
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<String>,
+    /// Print the plan and record a simulated timeline; call nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Keep going after a failed phase.
+    #[arg(long)]
+    continue_on_failure: bool,
+    /// Run the phases this many times.
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// Print a JSON summary at the end instead of progress.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode> {
+    let source = if let Some(name) = args.scenario.clone() {
+        Source::Library(name)
+    } else if let Some(file) = args.file.clone() {
+        Source::File(file)
+    } else {
+        let Some(values) = parameters(args.params.as_deref())? else {
+            return Ok(ExitCode::from(2));
+        };
+        Source::Template {
+            template: args.template.clone().unwrap_or_default(),
+            parameters: values,
+        }
+    };
+    let prepared = match prepare(
+        &context.config,
+        &context.client,
+        source,
+        PrepareOptions::default(),
+    )
+    .await
+    {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for diagnostic in &prepared.diagnostics {
+        eprintln!("{}", format_diagnostic(&prepared.origin, diagnostic));
+    }
+    let Some(plan) = prepared.plan.clone() else {
+        eprintln!("{}: invalid; nothing was run", prepared.origin);
+        return Ok(ExitCode::from(2));
+    };
+    let mut speed = args.speed;
+    if let Some(text) = &args.duration {
+        let wall = parse_duration(text).map_err(|e| anyhow::anyhow!("--duration: {e}"))?;
+        anyhow::ensure!(!wall.is_zero(), "--duration must be longer than 0s");
+        speed = plan.total_ms.as_secs_f64() / wall.as_secs_f64();
+    }
+    if !(speed.is_finite() && speed > 0.0) {
+        eprintln!("error: --speed must be a positive number, not {speed}");
+        return Ok(ExitCode::from(2));
+    }
+    if args.dry_run && !args.json {
+        println!(
+            "Plan of {} (dry run: nothing is called)",
+            plan.metadata.name
+        );
+        print!("{}", plan.timeline_text());
+    }
+
+    let store = Store::open(&context.config.database)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                context.config.database.display()
+            )
+        })?;
+    let engine = build_engine(&context.config, &store);
+    let mut events = engine.subscribe();
+    let id = ExecutionId::new();
+    let total = plan.total_ms;
+    let name = plan.metadata.name.clone();
+    engine
+        .submit(NewExecution {
+            id,
+            plan: Arc::new(plan),
+            definition: prepared.rendered.clone().unwrap_or(prepared.text.clone()),
+            parameters: prepared.parameters.clone(),
+            scenario_id: prepared.scenario_id.clone(),
+            options: RunOptions {
+                speed,
+                dry_run: args.dry_run,
+                continue_on_failure: args.continue_on_failure,
+                repeat: args.repeat,
+            },
+            started_by: StartedBy::Cli,
+        })
+        .await?;
+    if !args.json {
+        println!(
+            "execution {id}: {name} ({} at speed {speed})",
+            format_duration(total)
+        );
+    }
+    let mut progress = Progress {
+        terminal: std::io::stdout().is_terminal() && !args.json,
+        quiet: args.json,
+        ..Progress::default()
+    };
+    let interrupt = shutdown_signal();
+    tokio::pin!(interrupt);
+    let (status, summary) = loop {
+        tokio::select! {
+            received = events.recv() => match received {
+                Ok(event) if event.execution_id == id => {
+                    progress.show(&event, total);
+                    if let EventKind::ExecutionFinished { status, verdict } = event.kind {
+                        break (status, verdict);
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => anyhow::bail!("the engine stopped without finishing the execution"),
+            },
+            () = &mut interrupt => {
+                eprintln!("interrupted: stopping the execution and rolling back");
+                engine.shutdown().await;
+            }
+        }
+    };
+    engine.wait_idle().await;
+    store.close().await;
+    progress.finish();
+    if args.json {
+        let out = json!({
+            "execution_id": id.to_string(),
+            "scenario": name,
+            "status": status,
+            "verdict": summary,
+            "assertions": {"passed": progress.passed, "failed": progress.failed},
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("{status}: {}", summary.summary);
+        for criterion in &summary.criteria {
+            println!(
+                "  [{}] {} — {}",
+                if criterion.passed { "ok" } else { "FAILED" },
+                criterion.name,
+                criterion.detail
+            );
+        }
+    }
+    Ok(if status == ExecutionStatus::Completed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// What the terminal shows while it runs.
+#[derive(Default)]
+struct Progress {
+    terminal: bool,
+    quiet: bool,
+    phase: String,
+    passed: u32,
+    failed: u32,
+}
+
+impl Progress {
+    fn show(&mut self, event: &Event, total: Duration) {
+        match &event.kind {
+            EventKind::PhaseStarted { name, .. } => self.phase = name.clone(),
+            EventKind::AssertionFinished { result, .. } if result.passed => self.passed += 1,
+            EventKind::AssertionFinished { .. } => self.failed += 1,
+            _ => {}
+        }
+        if self.quiet {
+            return;
+        }
+        let elapsed = Duration::from_millis(event.offset_ms.unwrap_or(0));
+        let line = describe(event);
+        if self.terminal {
+            // One status line, rewritten; notable events scroll above it.
+            if let Some(line) = line {
+                println!("\r\x1b[2K{:>9}  {line}", format_duration(elapsed));
+            }
+            print!(
+                "\r\x1b[2K{} / {}  phase {}  assertions {} passed, {} failed",
+                format_duration(elapsed),
+                format_duration(total),
+                self.phase,
+                self.passed,
+                self.failed
+            );
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        } else if let Some(line) = line {
+            println!("{:>9}  {line}", format_duration(elapsed));
+        }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            println!();
+        }
+    }
+}
+
+fn describe(event: &Event) -> Option<String> {
+    Some(match &event.kind {
+        EventKind::PhaseStarted { name, duration_ms } => format!(
+            "phase {name} ({})",
+            format_duration(Duration::from_millis(*duration_ms))
+        ),
+        EventKind::ActionFinished {
+            service,
+            action,
+            outcome,
+            ..
+        } => {
+            format!(
+                "{} {service}.{action}: {}",
+                if outcome.ok { "ok  " } else { "FAIL" },
+                outcome.message
+            )
+        }
+        EventKind::AssertionFinished {
+            kind,
+            expect,
+            result,
+            ..
+        } => format!(
+            "{} {kind} = {expect}: {}{}",
+            if result.passed { "pass" } else { "FAIL" },
+            result.message,
+            result
+                .time_to_hold_ms
+                .map(|t| format!(
+                    " (held after {})",
+                    format_duration(Duration::from_millis(t))
+                ))
+                .unwrap_or_default()
+        ),
+        EventKind::PhaseFinished {
+            name,
+            outcome,
+            reason,
+        } => format!(
+            "phase {name}: {outcome:?}{}",
+            reason
+                .as_ref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default()
+        )
+        .to_lowercase(),
+        EventKind::RollbackStarted { reason, actions } => {
+            format!("rollback ({reason:?}, {actions} actions)").to_lowercase()
+        }
+        EventKind::RollbackFinished { ok } => {
+            format!("rollback {}", if *ok { "succeeded" } else { "FAILED" })
+        }
+        EventKind::Paused => "paused".to_owned(),
+        EventKind::Resumed => "resumed".to_owned(),
+        _ => return None,
+    })
+}

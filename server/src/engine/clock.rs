@@ -1,0 +1,206 @@
+//! Scenario time over `tokio::time`. A [`Schedule`] maps real instants to
+//! offsets on the plan's timeline given the time scale, the time spent paused
+//! and the time skipped. Waits are always for an absolute offset, so lateness
+//! never accumulates; under `tokio::time::pause` every wait is virtual.
+
+use std::time::Duration;
+
+use tokio::{sync::watch, time::Instant};
+
+/// Where the execution is on its timeline. Cheap to copy; shared through a
+/// `watch` channel so that every waiting task re-plans on pause, resume or skip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    start: Instant,
+    speed: f64,
+    paused_real: Duration,
+    paused_at: Option<Instant>,
+    skipped: Duration,
+}
+
+impl Schedule {
+    /// A schedule starting now at `speed` (1.0 = real time, 3600 = an hour a second).
+    pub fn starting_now(speed: f64) -> Self {
+        Self {
+            start: Instant::now(),
+            speed: if speed.is_finite() && speed > 0.0 {
+                speed
+            } else {
+                1.0
+            },
+            paused_real: Duration::ZERO,
+            paused_at: None,
+            skipped: Duration::ZERO,
+        }
+    }
+
+    /// The time scale.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// Whether the timeline is frozen.
+    pub fn is_paused(&self) -> bool {
+        self.paused_at.is_some()
+    }
+
+    /// The timeline offset at `now`.
+    pub fn offset_at(&self, now: Instant) -> Duration {
+        let now = self.paused_at.unwrap_or(now);
+        let real = now
+            .saturating_duration_since(self.start)
+            .saturating_sub(self.paused_real);
+        real.mul_f64(self.speed) + self.skipped
+    }
+
+    /// The timeline offset now.
+    pub fn offset(&self) -> Duration {
+        self.offset_at(Instant::now())
+    }
+
+    /// The real instant at which the timeline reaches `offset` (if not paused).
+    pub fn instant_of(&self, offset: Duration) -> Instant {
+        let ahead = offset.saturating_sub(self.skipped);
+        self.start + self.paused_real + ahead.div_f64(self.speed)
+    }
+
+    /// Freezes the timeline.
+    pub fn pause(&mut self) {
+        if self.paused_at.is_none() {
+            self.paused_at = Some(Instant::now());
+        }
+    }
+
+    /// Unfreezes the timeline where it stopped.
+    pub fn resume(&mut self) {
+        if let Some(at) = self.paused_at.take() {
+            self.paused_real += Instant::now().saturating_duration_since(at);
+        }
+    }
+
+    /// Jumps the timeline forward to `offset` (no-op if already past it).
+    pub fn skip_to(&mut self, offset: Duration) {
+        let now = self.offset();
+        if offset > now {
+            self.skipped += offset - now;
+        }
+    }
+
+    /// A real-time interval for something that should happen every `every` of
+    /// scenario time, never shorter than `floor`.
+    pub fn real_interval(&self, every: Duration, floor: Duration) -> Duration {
+        every.div_f64(self.speed).max(floor)
+    }
+}
+
+/// Waits until the timeline reaches `offset`, following pauses, resumes and
+/// skips published on `schedule`. Returns early if the sender is gone.
+pub async fn sleep_until(schedule: &mut watch::Receiver<Schedule>, offset: Duration) {
+    loop {
+        let current = *schedule.borrow_and_update();
+        if current.is_paused() {
+            if schedule.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = tokio::time::sleep_until(current.instant_of(offset)) => return,
+            changed = schedule.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Milliseconds of a duration, for events.
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn offsets_advance_at_the_time_scale() {
+        let schedule = Schedule::starting_now(60.0);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(schedule.offset(), Duration::from_secs(120));
+        assert_eq!(
+            schedule.instant_of(Duration::from_secs(600)) - schedule.start,
+            Duration::from_secs(10)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pausing_freezes_the_timeline_and_resuming_continues_it() {
+        let mut schedule = Schedule::starting_now(1.0);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        schedule.pause();
+        tokio::time::advance(Duration::from_secs(100)).await;
+        assert_eq!(schedule.offset(), Duration::from_secs(5));
+        schedule.resume();
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(schedule.offset(), Duration::from_secs(6));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn skipping_jumps_forward_and_moves_later_deadlines_closer() {
+        let mut schedule = Schedule::starting_now(1.0);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        schedule.skip_to(Duration::from_secs(60));
+        assert_eq!(schedule.offset(), Duration::from_secs(60));
+        assert_eq!(
+            schedule.instant_of(Duration::from_secs(70)),
+            Instant::now() + Duration::from_secs(10)
+        );
+        schedule.skip_to(Duration::from_secs(30));
+        assert_eq!(
+            schedule.offset(),
+            Duration::from_secs(60),
+            "never backwards"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sleeping_task_follows_a_pause() {
+        let (tx, mut rx) = watch::channel(Schedule::starting_now(1.0));
+        let started = Instant::now();
+        let sleeper = tokio::spawn(async move {
+            sleep_until(&mut rx, Duration::from_secs(10)).await;
+            Instant::now()
+        });
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        tx.send_modify(Schedule::pause);
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        tx.send_modify(Schedule::resume);
+        let woke = sleeper.await.unwrap();
+        assert_eq!(
+            woke - started,
+            Duration::from_secs(30),
+            "10 s of timeline plus 20 s paused"
+        );
+    }
+
+    #[test]
+    fn real_intervals_scale_down_but_not_below_the_floor() {
+        let schedule = Schedule {
+            start: Instant::now(),
+            speed: 3600.0,
+            paused_real: Duration::ZERO,
+            paused_at: None,
+            skipped: Duration::ZERO,
+        };
+        assert_eq!(
+            schedule.real_interval(Duration::from_secs(3600), Duration::from_millis(5)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            schedule.real_interval(Duration::from_secs(1), Duration::from_millis(5)),
+            Duration::from_millis(5)
+        );
+    }
+}

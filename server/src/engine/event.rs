@@ -1,0 +1,311 @@
+//! `Event` and `EventKind`: every step of an execution, as stored and streamed.
+//! The runner produces drafts; the recorder numbers them, stores them, and only
+//! then broadcasts them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::ExecutionId;
+use app::api::ExecutionStatus;
+
+/// One recorded step of one execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The execution it belongs to.
+    pub execution_id: ExecutionId,
+    /// Position in the execution's log, from 0, without gaps.
+    pub seq: u64,
+    /// Wall-clock time it was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Schedule offset (scenario time) when it happened.
+    pub offset_ms: Option<u64>,
+    /// Schedule offset the plan gave it, when the plan gives one.
+    pub planned_ms: Option<u64>,
+    /// Index of the phase it belongs to, if any.
+    pub phase: Option<usize>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What the runner hands the recorder: an event without its number and time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDraft {
+    /// Schedule offset when it happened.
+    pub offset_ms: Option<u64>,
+    /// Planned schedule offset.
+    pub planned_ms: Option<u64>,
+    /// Phase index.
+    pub phase: Option<usize>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// Result of one action call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    /// Whether the service accepted it.
+    pub ok: bool,
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// Round-trip time in milliseconds.
+    pub latency_ms: f64,
+    /// One line for people.
+    pub message: String,
+    /// The service's answer (JSON when it gave JSON).
+    #[serde(default)]
+    pub response: Value,
+}
+
+/// Result of an assertion once it is decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssertionResult {
+    /// Whether the expectation held before its deadline.
+    pub passed: bool,
+    /// Why (the last check's message).
+    pub message: String,
+    /// The JSON the last check observed.
+    pub evidence: Value,
+    /// How many checks were made.
+    pub attempts: u32,
+    /// Schedule offset of the first check.
+    pub first_check_ms: Option<u64>,
+    /// Schedule offset of the last check.
+    pub last_check_ms: Option<u64>,
+    /// Scenario time from the assertion window's start until it held.
+    pub time_to_hold_ms: Option<u64>,
+}
+
+/// Commands users give a running execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlCommand {
+    /// Freeze the schedule; polls and waits stop.
+    Pause,
+    /// Continue a paused execution where it stopped.
+    Resume,
+    /// End the current phase now and go on with the next.
+    SkipPhase,
+    /// End the execution (rollback runs).
+    Stop,
+}
+
+/// Why a rollback ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollbackReason {
+    /// A phase failed and `rollback.on_failure` is set.
+    Failure,
+    /// A user stopped the execution.
+    Stop,
+    /// `spec.timeout` ran out.
+    Timeout,
+    /// The coordinator shut down while it ran.
+    Shutdown,
+    /// Found unfinished at start-up after a crash.
+    Recovery,
+}
+
+/// How a phase ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseOutcome {
+    /// Its actions succeeded and its assertions held.
+    Passed,
+    /// An action or an assertion failed.
+    Failed,
+    /// Skipped by a user.
+    Skipped,
+    /// Cut short by stop, timeout or shutdown.
+    Aborted,
+}
+
+/// Every kind of step. Serialised as `{"kind": "phase_started", …fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// Accepted and waiting for a slot.
+    ExecutionQueued {
+        /// Scenario name.
+        scenario: String,
+        /// Scenario category, when it has one.
+        #[serde(default)]
+        category: Option<String>,
+    },
+    /// Got its slot and began.
+    ExecutionStarted {
+        /// Time scale.
+        speed: f64,
+        /// No calls are made.
+        dry_run: bool,
+    },
+    /// A loop of a repeated execution began (1-based).
+    IterationStarted {
+        /// Iteration number.
+        iteration: u32,
+    },
+    /// A phase began.
+    PhaseStarted {
+        /// Phase name.
+        name: String,
+        /// Planned length in milliseconds of scenario time.
+        duration_ms: u64,
+    },
+    /// An action call was sent.
+    ActionStarted {
+        /// Target service.
+        service: String,
+        /// Action name.
+        action: String,
+        /// Whether it is one of the phase's parallel actions.
+        parallel: bool,
+        /// Its parameters.
+        parameters: Value,
+    },
+    /// An action call returned.
+    ActionFinished {
+        /// Target service.
+        service: String,
+        /// Action name.
+        action: String,
+        /// Whether it is one of the phase's parallel actions.
+        parallel: bool,
+        /// What happened.
+        outcome: ActionOutcome,
+    },
+    /// An assertion's window opened.
+    AssertionStarted {
+        /// Index within the phase.
+        index: usize,
+        /// Assertion type.
+        #[serde(rename = "type")]
+        kind: String,
+        /// Expected outcome word.
+        expect: String,
+        /// Schedule offset of its deadline.
+        deadline_ms: u64,
+    },
+    /// An assertion was decided.
+    AssertionFinished {
+        /// Index within the phase.
+        index: usize,
+        /// Assertion type.
+        #[serde(rename = "type")]
+        kind: String,
+        /// Expected outcome word.
+        expect: String,
+        /// The decision and its evidence.
+        result: AssertionResult,
+    },
+    /// A phase ended.
+    PhaseFinished {
+        /// Phase name.
+        name: String,
+        /// How.
+        outcome: PhaseOutcome,
+        /// Why, when it did not pass.
+        reason: Option<String>,
+    },
+    /// A user command arrived.
+    ControlReceived {
+        /// Which.
+        command: ControlCommand,
+    },
+    /// The schedule froze.
+    Paused,
+    /// The schedule continued.
+    Resumed,
+    /// Rollback began.
+    RollbackStarted {
+        /// Why.
+        reason: RollbackReason,
+        /// How many actions it will run.
+        actions: usize,
+    },
+    /// Rollback ended.
+    RollbackFinished {
+        /// Whether every rollback action succeeded.
+        ok: bool,
+    },
+    /// The execution ended.
+    ExecutionFinished {
+        /// Final state.
+        status: ExecutionStatus,
+        /// Success criteria and their results.
+        verdict: Verdict,
+    },
+}
+
+/// The final judgement over the success criteria.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Whether every criterion held.
+    pub passed: bool,
+    /// Each criterion with its result and why.
+    pub criteria: Vec<CriterionResult>,
+    /// One line for people.
+    pub summary: String,
+}
+
+/// One success criterion's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionResult {
+    /// Criterion name (`all_phases_completed`).
+    pub name: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// Why.
+    pub detail: String,
+}
+
+impl EventKind {
+    /// The snake_case name stored in the `kind` column.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ExecutionQueued { .. } => "execution_queued",
+            Self::ExecutionStarted { .. } => "execution_started",
+            Self::IterationStarted { .. } => "iteration_started",
+            Self::PhaseStarted { .. } => "phase_started",
+            Self::ActionStarted { .. } => "action_started",
+            Self::ActionFinished { .. } => "action_finished",
+            Self::AssertionStarted { .. } => "assertion_started",
+            Self::AssertionFinished { .. } => "assertion_finished",
+            Self::PhaseFinished { .. } => "phase_finished",
+            Self::ControlReceived { .. } => "control_received",
+            Self::Paused => "paused",
+            Self::Resumed => "resumed",
+            Self::RollbackStarted { .. } => "rollback_started",
+            Self::RollbackFinished { .. } => "rollback_finished",
+            Self::ExecutionFinished { .. } => "execution_finished",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialise_flat_with_their_kind_name() {
+        let event = Event {
+            execution_id: ExecutionId::new(),
+            seq: 3,
+            at: OffsetDateTime::UNIX_EPOCH,
+            offset_ms: Some(300_000),
+            planned_ms: Some(300_000),
+            phase: Some(1),
+            kind: EventKind::PhaseStarted {
+                name: "chaos_injection".into(),
+                duration_ms: 1_200_000,
+            },
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["kind"], event.kind.name());
+        assert_eq!(json["name"], "chaos_injection");
+        assert_eq!(json["at"], "1970-01-01T00:00:00Z");
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
+}

@@ -1,0 +1,177 @@
+//! The single writer of events. Runners hand it drafts through a channel; it
+//! numbers them per execution, applies the state machine, writes them to the
+//! journal in batches, and only then broadcasts them. So the store never has
+//! gaps or reorders, and a live viewer never sees an event the store lacks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use app::api::ExecutionStatus;
+use time::OffsetDateTime;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::{
+    event::{Event, EventDraft},
+    state, ExecutionId, Journal,
+};
+
+/// Most events written in one transaction.
+const BATCH: usize = 256;
+/// Events kept for slow live viewers before they must re-read the store.
+const BROADCAST_CAPACITY: usize = 4096;
+
+enum Message {
+    Register {
+        id: ExecutionId,
+        status: Option<ExecutionStatus>,
+        next_seq: u64,
+    },
+    Event(ExecutionId, EventDraft),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Handle on the recorder task.
+#[derive(Clone)]
+pub(super) struct Recorder {
+    tx: mpsc::UnboundedSender<Message>,
+    events: broadcast::Sender<Event>,
+}
+
+/// A runner's handle: records events of one execution.
+#[derive(Clone)]
+pub(super) struct ExecutionRecorder {
+    id: ExecutionId,
+    tx: mpsc::UnboundedSender<Message>,
+}
+
+impl ExecutionRecorder {
+    /// Records an event; never blocks the runner.
+    pub(super) fn emit(&self, draft: EventDraft) {
+        if self.tx.send(Message::Event(self.id, draft)).is_err() {
+            tracing::error!(execution_id = %self.id, "recorder is gone; event lost");
+        }
+    }
+
+    /// Waits until everything emitted so far is stored.
+    pub(super) async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Message::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+impl Recorder {
+    /// Spawns the recorder task; it ends when every handle is dropped.
+    pub(super) fn start(journal: Arc<dyn Journal>) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        tokio::spawn(run(journal, rx, events.clone()));
+        Self { tx, events }
+    }
+
+    /// A handle for one execution, whose state before its next event is
+    /// `status` and whose next sequence number is `next_seq`.
+    pub(super) fn handle(
+        &self,
+        id: ExecutionId,
+        status: Option<ExecutionStatus>,
+        next_seq: u64,
+    ) -> ExecutionRecorder {
+        let _ = self.tx.send(Message::Register {
+            id,
+            status,
+            next_seq,
+        });
+        ExecutionRecorder {
+            id,
+            tx: self.tx.clone(),
+        }
+    }
+
+    pub(super) fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Waits until everything sent so far is stored.
+    pub(super) async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Message::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+#[derive(Default)]
+struct Track {
+    status: Option<ExecutionStatus>,
+    next_seq: u64,
+}
+
+async fn run(
+    journal: Arc<dyn Journal>,
+    mut rx: mpsc::UnboundedReceiver<Message>,
+    events: broadcast::Sender<Event>,
+) {
+    let mut tracks: HashMap<ExecutionId, Track> = HashMap::new();
+    let mut batch: Vec<(Event, Option<ExecutionStatus>)> = Vec::with_capacity(BATCH);
+    let mut flushes = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Register {
+                    id,
+                    status,
+                    next_seq,
+                } => {
+                    tracks.insert(id, Track { status, next_seq });
+                }
+                Message::Event(id, draft) => {
+                    let track = tracks.entry(id).or_default();
+                    let changed = match state::apply(track.status, &draft.kind) {
+                        Ok(status) if Some(status) != track.status => {
+                            track.status = Some(status);
+                            Some(status)
+                        }
+                        Ok(_) => None,
+                        Err(error) => {
+                            tracing::error!(execution_id = %id, %error, "engine bug: event recorded without a state change");
+                            None
+                        }
+                    };
+                    let event = Event {
+                        execution_id: id,
+                        seq: track.next_seq,
+                        at: OffsetDateTime::now_utc(),
+                        offset_ms: draft.offset_ms,
+                        planned_ms: draft.planned_ms,
+                        phase: draft.phase,
+                        kind: draft.kind,
+                    };
+                    track.next_seq += 1;
+                    if track.status.is_some_and(ExecutionStatus::is_finished) {
+                        tracks.remove(&id);
+                    }
+                    batch.push((event, changed));
+                }
+                Message::Flush(done) => flushes.push(done),
+            }
+            if batch.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(error) = journal.append(&batch).await {
+                tracing::error!(%error, events = batch.len(), "cannot store events");
+            }
+            for (event, _) in batch.drain(..) {
+                // No receivers is fine: nobody is watching.
+                let _ = events.send(event);
+            }
+        }
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}

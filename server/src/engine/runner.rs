@@ -1,0 +1,874 @@
+//! One task per execution: waits for a slot, then runs the plan's phases on an
+//! absolute schedule — actions in order at phase start, parallel actions at
+//! their offsets, assertions polled until they hold or their deadline — reacts
+//! to pause/resume/skip/stop within milliseconds, rolls back on every abnormal
+//! exit, and ends with a verdict over the success criteria.
+
+use std::{sync::Arc, time::Duration};
+
+use app::{
+    api::ExecutionStatus,
+    scenario::plan::{Plan, PlannedAction, PlannedAssertion, PlannedPhase},
+};
+use serde_json::Value;
+use tokio::{
+    sync::{mpsc, watch, Semaphore},
+    task::JoinSet,
+};
+
+use super::{
+    clock::{millis, sleep_until, Schedule},
+    event::{
+        ActionOutcome, AssertionResult, ControlCommand, CriterionResult, EventDraft, EventKind,
+        PhaseOutcome, RollbackReason, Verdict,
+    },
+    recorder::ExecutionRecorder,
+    ActionCall, AssertionCall, EngineParts, ExecutionId, NewExecution, Signal,
+};
+
+/// What a runner gets from the engine.
+pub(super) struct Context {
+    pub(super) parts: EngineParts,
+    pub(super) recorder: ExecutionRecorder,
+    pub(super) control: mpsc::UnboundedReceiver<Signal>,
+}
+
+/// Waits for a free slot (a stop or shutdown while queued ends the execution
+/// there), then runs it.
+pub(super) async fn run_when_admitted(
+    mut context: Context,
+    execution: NewExecution,
+    slots: Arc<Semaphore>,
+) {
+    let queued = |kind| EventDraft {
+        offset_ms: None,
+        planned_ms: None,
+        phase: None,
+        kind,
+    };
+    let permit = loop {
+        tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => break permit,
+                Err(_) => return,
+            },
+            signal = context.control.recv() => match signal {
+                Some(Signal::Command(command)) => {
+                    context.recorder.emit(queued(EventKind::ControlReceived { command }));
+                    if command == ControlCommand::Stop {
+                        finish_unstarted(&context.recorder, ExecutionStatus::Stopped, "stopped while queued").await;
+                        return;
+                    }
+                }
+                Some(Signal::Shutdown) | None => {
+                    finish_unstarted(&context.recorder, ExecutionStatus::Interrupted, "the coordinator shut down while it was queued").await;
+                    return;
+                }
+            },
+        }
+    };
+    Runner::new(context, execution).run().await;
+    drop(permit);
+}
+
+async fn finish_unstarted(recorder: &ExecutionRecorder, status: ExecutionStatus, why: &str) {
+    recorder.emit(EventDraft {
+        offset_ms: None,
+        planned_ms: None,
+        phase: None,
+        kind: EventKind::ExecutionFinished {
+            status,
+            verdict: Verdict {
+                passed: false,
+                criteria: Vec::new(),
+                summary: why.to_owned(),
+            },
+        },
+    });
+    recorder.flush().await;
+}
+
+/// How the phases ended.
+#[derive(Debug, Clone, PartialEq)]
+enum Ending {
+    Completed,
+    Failed(String),
+    Stopped,
+    TimedOut,
+    Shutdown,
+}
+
+/// How one phase ended.
+enum PhaseEnd {
+    Passed,
+    Failed(String),
+    Skipped,
+    Interrupted(Ending),
+}
+
+/// What a spawned step reports back.
+enum StepResult {
+    Action {
+        ok: bool,
+        message: String,
+    },
+    Assertion {
+        kind: String,
+        passed: bool,
+        message: String,
+    },
+}
+
+/// What the verdict is computed from.
+#[derive(Default)]
+struct Tally {
+    phases_passed: usize,
+    phases_not_passed: Vec<String>,
+    phases_skipped: Vec<String>,
+    failed_actions: Vec<String>,
+    assertions: Vec<(String, bool)>,
+    rollback_ok: Option<bool>,
+}
+
+/// Everything a spawned step needs, cheap to clone.
+#[derive(Clone)]
+struct StepEnv {
+    id: ExecutionId,
+    speed: f64,
+    dry_run: bool,
+    parts: EngineParts,
+    recorder: ExecutionRecorder,
+    schedule: watch::Receiver<Schedule>,
+}
+
+impl StepEnv {
+    fn emit(&self, phase: Option<usize>, planned: Option<Duration>, kind: EventKind) {
+        let offset = self.schedule.borrow().offset();
+        self.recorder.emit(EventDraft {
+            offset_ms: Some(millis(offset)),
+            planned_ms: planned.map(millis),
+            phase,
+            kind,
+        });
+    }
+
+    /// Runs one action and records its start and end.
+    async fn act(
+        &self,
+        phase: Option<usize>,
+        action: &PlannedAction,
+        parallel: bool,
+    ) -> ActionOutcome {
+        let planned = phase.map(|_| action.at_ms);
+        self.emit(
+            phase,
+            planned,
+            EventKind::ActionStarted {
+                service: action.service.clone(),
+                action: action.action.clone(),
+                parallel,
+                parameters: Value::Object(action.parameters.clone()),
+            },
+        );
+        let outcome = if self.dry_run {
+            ActionOutcome {
+                ok: true,
+                status: None,
+                latency_ms: 0.0,
+                message: "dry run: not sent".to_owned(),
+                response: Value::Null,
+            }
+        } else {
+            let call = ActionCall {
+                execution_id: self.id,
+                speed: self.speed,
+                service: action.service.clone(),
+                action: action.action.clone(),
+                parameters: Value::Object(action.parameters.clone()),
+            };
+            self.parts.services.call(&call).await
+        };
+        self.emit(
+            phase,
+            planned,
+            EventKind::ActionFinished {
+                service: action.service.clone(),
+                action: action.action.clone(),
+                parallel,
+                outcome: outcome.clone(),
+            },
+        );
+        outcome
+    }
+
+    /// Polls one assertion until it holds or its deadline passes.
+    async fn assert(
+        mut self,
+        phase: usize,
+        index: usize,
+        assertion: PlannedAssertion,
+    ) -> StepResult {
+        self.emit(
+            Some(phase),
+            Some(assertion.start_ms),
+            EventKind::AssertionStarted {
+                index,
+                kind: assertion.assertion_type.clone(),
+                expect: assertion.expect.clone(),
+                deadline_ms: millis(assertion.deadline_ms),
+            },
+        );
+        let mut result = AssertionResult {
+            passed: false,
+            message: String::new(),
+            evidence: Value::Null,
+            attempts: 0,
+            first_check_ms: None,
+            last_check_ms: None,
+            time_to_hold_ms: None,
+        };
+        loop {
+            let checked_at = self.schedule.borrow().offset();
+            result.attempts += 1;
+            result.first_check_ms.get_or_insert(millis(checked_at));
+            result.last_check_ms = Some(millis(checked_at));
+            let call = AssertionCall {
+                execution_id: self.id,
+                speed: self.speed,
+                kind: assertion.assertion_type.clone(),
+                expect: assertion.expect.clone(),
+                service: assertion.service.clone(),
+                parameters: Value::Object(assertion.parameters.clone()),
+                window_start: assertion.start_ms,
+                attempt: result.attempts,
+            };
+            let outcome = self.parts.assertions.check(&call).await;
+            result.message = outcome.message;
+            result.evidence = outcome.evidence;
+            if outcome.passed {
+                result.passed = true;
+                result.time_to_hold_ms =
+                    Some(millis(checked_at.saturating_sub(assertion.start_ms)));
+                break;
+            }
+            if checked_at >= assertion.deadline_ms {
+                result.message = format!("not met within its window: {}", result.message);
+                break;
+            }
+            let schedule = *self.schedule.borrow();
+            let settings = &self.parts.settings;
+            let step = schedule
+                .real_interval(settings.poll_interval, settings.min_real_poll)
+                .mul_f64(schedule.speed());
+            let next = (checked_at + step).min(assertion.deadline_ms);
+            sleep_until(&mut self.schedule, next).await;
+        }
+        let (passed, message) = (result.passed, result.message.clone());
+        self.emit(
+            Some(phase),
+            Some(assertion.deadline_ms),
+            EventKind::AssertionFinished {
+                index,
+                kind: assertion.assertion_type.clone(),
+                expect: assertion.expect.clone(),
+                result,
+            },
+        );
+        StepResult::Assertion {
+            kind: assertion.assertion_type,
+            passed,
+            message,
+        }
+    }
+}
+
+struct Runner {
+    plan: Arc<Plan>,
+    /// `spec.timeout`, or the configured default.
+    timeout: Duration,
+    /// When the timeout fires: wall-clock (scaled) from the iteration's start,
+    /// pauses included — a hard stop is a hard stop.
+    deadline: tokio::time::Instant,
+    options: super::RunOptions,
+    control: mpsc::UnboundedReceiver<Signal>,
+    schedule: watch::Sender<Schedule>,
+    env: StepEnv,
+    tally: Tally,
+}
+
+impl Runner {
+    fn new(context: Context, execution: NewExecution) -> Self {
+        let (schedule, schedule_rx) =
+            watch::channel(Schedule::starting_now(execution.options.speed));
+        let speed = schedule_rx.borrow().speed();
+        let env = StepEnv {
+            id: execution.id,
+            speed,
+            dry_run: execution.options.dry_run,
+            parts: context.parts,
+            recorder: context.recorder,
+            schedule: schedule_rx,
+        };
+        let timeout = execution
+            .plan
+            .timeout_ms
+            .unwrap_or(env.parts.settings.default_timeout);
+        Self {
+            timeout,
+            deadline: tokio::time::Instant::now() + timeout.div_f64(speed),
+            plan: execution.plan,
+            options: execution.options,
+            control: context.control,
+            schedule,
+            env,
+            tally: Tally::default(),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(execution_id = %self.env.id, scenario = %self.plan.metadata.name))]
+    async fn run(mut self) {
+        self.schedule
+            .send_replace(Schedule::starting_now(self.options.speed));
+        self.deadline = tokio::time::Instant::now() + self.timeout.div_f64(self.env.speed);
+        self.env.emit(
+            None,
+            None,
+            EventKind::ExecutionStarted {
+                speed: self.env.speed,
+                dry_run: self.env.dry_run,
+            },
+        );
+        let iterations = self.options.repeat.max(1);
+        let mut ending = Ending::Completed;
+        for iteration in 1..=iterations {
+            if iteration > 1 {
+                // Each loop runs the plan's timeline afresh, with its own timeout.
+                self.schedule
+                    .send_replace(Schedule::starting_now(self.options.speed));
+                self.deadline = tokio::time::Instant::now() + self.timeout.div_f64(self.env.speed);
+            }
+            if iterations > 1 {
+                self.env.emit(
+                    None,
+                    Some(Duration::ZERO),
+                    EventKind::IterationStarted { iteration },
+                );
+            }
+            ending = if self.env.dry_run {
+                self.simulate_phases()
+            } else {
+                self.run_phases().await
+            };
+            if ending != Ending::Completed {
+                break;
+            }
+        }
+        let rollback = match &ending {
+            Ending::Completed => None,
+            Ending::Failed(_) => (self.plan.rollback.on_failure
+                && self.env.parts.settings.rollback_on_failure)
+                .then_some(RollbackReason::Failure),
+            Ending::Stopped => Some(RollbackReason::Stop),
+            Ending::TimedOut => Some(RollbackReason::Timeout),
+            Ending::Shutdown => Some(RollbackReason::Shutdown),
+        };
+        if let Some(reason) = rollback {
+            if !self.env.dry_run {
+                let actions = rollback_actions(
+                    &self.plan,
+                    &self.env.parts.settings.default_rollback_services,
+                );
+                self.tally.rollback_ok = Some(run_rollback(&self.env, reason, &actions).await);
+            }
+        }
+        let verdict = verdict(
+            &self.plan,
+            self.timeout,
+            &self.tally,
+            &ending,
+            self.env.dry_run,
+        );
+        let status = match ending {
+            Ending::Completed if verdict.passed => ExecutionStatus::Completed,
+            Ending::Completed | Ending::Failed(_) => ExecutionStatus::Failed,
+            Ending::Stopped => ExecutionStatus::Stopped,
+            Ending::TimedOut => ExecutionStatus::TimedOut,
+            Ending::Shutdown => ExecutionStatus::Interrupted,
+        };
+        self.env
+            .emit(None, None, EventKind::ExecutionFinished { status, verdict });
+        self.env.recorder.flush().await;
+    }
+
+    /// A dry run: every step recorded at its planned time, nothing called or waited for.
+    fn simulate_phases(&mut self) -> Ending {
+        let plan = self.plan.clone();
+        let at = |offset: Duration| Some(millis(offset));
+        for (index, phase) in plan.phases.iter().enumerate() {
+            let emit = |planned: Duration, kind| {
+                self.env.recorder.emit(EventDraft {
+                    offset_ms: at(planned),
+                    planned_ms: at(planned),
+                    phase: Some(index),
+                    kind,
+                });
+            };
+            emit(
+                phase.start_ms,
+                EventKind::PhaseStarted {
+                    name: phase.name.clone(),
+                    duration_ms: millis(phase.end_ms - phase.start_ms),
+                },
+            );
+            for (parallel, action) in phase
+                .actions
+                .iter()
+                .map(|a| (false, a))
+                .chain(phase.parallel_actions.iter().map(|a| (true, a)))
+            {
+                emit(
+                    action.at_ms,
+                    EventKind::ActionStarted {
+                        service: action.service.clone(),
+                        action: action.action.clone(),
+                        parallel,
+                        parameters: Value::Object(action.parameters.clone()),
+                    },
+                );
+            }
+            for (i, assertion) in phase.assertions.iter().enumerate() {
+                emit(
+                    assertion.start_ms,
+                    EventKind::AssertionStarted {
+                        index: i,
+                        kind: assertion.assertion_type.clone(),
+                        expect: assertion.expect.clone(),
+                        deadline_ms: millis(assertion.deadline_ms),
+                    },
+                );
+            }
+            emit(
+                phase.end_ms,
+                EventKind::PhaseFinished {
+                    name: phase.name.clone(),
+                    outcome: PhaseOutcome::Passed,
+                    reason: Some("dry run: nothing was called or checked".to_owned()),
+                },
+            );
+            self.tally.phases_passed += 1;
+        }
+        Ending::Completed
+    }
+
+    async fn run_phases(&mut self) -> Ending {
+        let plan = self.plan.clone();
+        for (index, phase) in plan.phases.iter().enumerate() {
+            if let Some(ending) = self.wait_until(phase.start_ms).await {
+                return ending;
+            }
+            self.env.emit(
+                Some(index),
+                Some(phase.start_ms),
+                EventKind::PhaseStarted {
+                    name: phase.name.clone(),
+                    duration_ms: millis(phase.end_ms - phase.start_ms),
+                },
+            );
+            let end = self.run_phase(index, phase).await;
+            let (outcome, reason) = match &end {
+                PhaseEnd::Passed => (PhaseOutcome::Passed, None),
+                PhaseEnd::Failed(reason) => (PhaseOutcome::Failed, Some(reason.clone())),
+                PhaseEnd::Skipped => (PhaseOutcome::Skipped, Some("skipped by a user".to_owned())),
+                PhaseEnd::Interrupted(ending) => (
+                    PhaseOutcome::Aborted,
+                    Some(format!("{ending:?}").to_lowercase()),
+                ),
+            };
+            match outcome {
+                PhaseOutcome::Passed => self.tally.phases_passed += 1,
+                // A user's decision, not a failure of the system under test.
+                PhaseOutcome::Skipped => self.tally.phases_skipped.push(phase.name.clone()),
+                PhaseOutcome::Failed | PhaseOutcome::Aborted => {
+                    self.tally.phases_not_passed.push(phase.name.clone())
+                }
+            }
+            self.env.emit(
+                Some(index),
+                Some(phase.end_ms),
+                EventKind::PhaseFinished {
+                    name: phase.name.clone(),
+                    outcome,
+                    reason,
+                },
+            );
+            match end {
+                PhaseEnd::Passed | PhaseEnd::Skipped => {}
+                PhaseEnd::Failed(reason) if !self.options.continue_on_failure => {
+                    return Ending::Failed(format!("phase {} failed: {reason}", phase.name));
+                }
+                PhaseEnd::Failed(_) => {}
+                PhaseEnd::Interrupted(ending) => return ending,
+            }
+        }
+        if self.tally.phases_not_passed.is_empty() {
+            Ending::Completed
+        } else {
+            Ending::Failed(format!(
+                "phases failed: {}",
+                self.tally.phases_not_passed.join(", ")
+            ))
+        }
+    }
+
+    /// Waits for `offset` between phases, serving control signals and the timeout.
+    async fn wait_until(&mut self, offset: Duration) -> Option<Ending> {
+        let mut schedule = self.schedule.subscribe();
+        loop {
+            tokio::select! {
+                () = sleep_until(&mut schedule, offset) => return None,
+                () = tokio::time::sleep_until(self.deadline) => return Some(Ending::TimedOut),
+                signal = self.control.recv() => {
+                    if let Some(ending) = self.handle_signal(signal) {
+                        return Some(ending);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies pause/resume/skip; returns how the execution ends for stop and shutdown.
+    /// Skip between phases has nothing to skip and is only recorded.
+    fn handle_signal(&mut self, signal: Option<Signal>) -> Option<Ending> {
+        match signal {
+            None | Some(Signal::Shutdown) => Some(Ending::Shutdown),
+            Some(Signal::Command(command)) => {
+                self.env
+                    .emit(None, None, EventKind::ControlReceived { command });
+                match command {
+                    ControlCommand::Stop => Some(Ending::Stopped),
+                    ControlCommand::Pause if !self.schedule.borrow().is_paused() => {
+                        self.schedule.send_modify(Schedule::pause);
+                        self.env.emit(None, None, EventKind::Paused);
+                        None
+                    }
+                    ControlCommand::Resume if self.schedule.borrow().is_paused() => {
+                        self.schedule.send_modify(Schedule::resume);
+                        self.env.emit(None, None, EventKind::Resumed);
+                        None
+                    }
+                    ControlCommand::Pause | ControlCommand::Resume | ControlCommand::SkipPhase => {
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_phase(&mut self, index: usize, phase: &PlannedPhase) -> PhaseEnd {
+        let mut failures = Vec::new();
+        for action in &phase.actions {
+            let outcome = self.env.act(Some(index), action, false).await;
+            if !outcome.ok {
+                self.tally
+                    .failed_actions
+                    .push(format!("{}.{}", action.service, action.action));
+                failures.push(outcome.message);
+                if !self.options.continue_on_failure {
+                    return PhaseEnd::Failed(failures.join("; "));
+                }
+            }
+        }
+        let mut steps = JoinSet::new();
+        for action in phase.parallel_actions.iter().cloned() {
+            let mut env = self.env.clone();
+            steps.spawn(async move {
+                sleep_until(&mut env.schedule, action.at_ms).await;
+                let outcome = env.act(Some(index), &action, true).await;
+                StepResult::Action {
+                    ok: outcome.ok,
+                    message: outcome.message,
+                }
+            });
+        }
+        for (i, assertion) in phase.assertions.iter().cloned().enumerate() {
+            steps.spawn(self.env.clone().assert(index, i, assertion));
+        }
+        let mut phase_clock = self.schedule.subscribe();
+        let mut time_up = false;
+        loop {
+            if time_up && steps.is_empty() {
+                break;
+            }
+            tokio::select! {
+                () = sleep_until(&mut phase_clock, phase.end_ms), if !time_up => time_up = true,
+                Some(joined) = steps.join_next(), if !steps.is_empty() => {
+                    let failure = match joined {
+                        Ok(StepResult::Action { ok: false, message }) => {
+                            self.tally.failed_actions.push(message.clone());
+                            Some(message)
+                        }
+                        Ok(StepResult::Action { .. }) => None,
+                        Ok(StepResult::Assertion { kind, passed, message }) => {
+                            self.tally.assertions.push((kind.clone(), passed));
+                            (!passed).then(|| format!("assertion {kind} failed: {message}"))
+                        }
+                        Err(error) if error.is_cancelled() => None,
+                        Err(error) => Some(format!("a step panicked: {error}")),
+                    };
+                    if let Some(failure) = failure {
+                        failures.push(failure);
+                        if !self.options.continue_on_failure {
+                            steps.abort_all();
+                            return PhaseEnd::Failed(failures.join("; "));
+                        }
+                    }
+                }
+                () = tokio::time::sleep_until(self.deadline) => {
+                    steps.abort_all();
+                    return PhaseEnd::Interrupted(Ending::TimedOut);
+                }
+                signal = self.control.recv() => {
+                    if matches!(signal, Some(Signal::Command(ControlCommand::SkipPhase))) {
+                        self.env.emit(Some(index), None, EventKind::ControlReceived { command: ControlCommand::SkipPhase });
+                        steps.abort_all();
+                        self.schedule.send_modify(|s| {
+                            s.resume();
+                            s.skip_to(phase.end_ms);
+                        });
+                        return PhaseEnd::Skipped;
+                    }
+                    if let Some(ending) = self.handle_signal(signal) {
+                        steps.abort_all();
+                        return PhaseEnd::Interrupted(ending);
+                    }
+                }
+            }
+        }
+        if failures.is_empty() {
+            PhaseEnd::Passed
+        } else {
+            PhaseEnd::Failed(failures.join("; "))
+        }
+    }
+}
+
+/// The scenario's rollback actions, or — when it declares none — `clear_chaos`
+/// on every chaos-API service it touched, so chaos is never left behind.
+pub(super) fn rollback_actions(plan: &Plan, chaos_services: &[String]) -> Vec<PlannedAction> {
+    if !plan.rollback.actions.is_empty() {
+        return plan
+            .rollback
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, action)| PlannedAction {
+                path: format!("rollback.actions[{i}]"),
+                at_ms: Duration::ZERO,
+                delay_ms: None,
+                service: action.service.clone(),
+                action: action.action.clone(),
+                parameters: action.parameters.clone(),
+            })
+            .collect();
+    }
+    let mut touched: Vec<String> = plan
+        .phases
+        .iter()
+        .flat_map(|p| p.actions.iter().chain(&p.parallel_actions))
+        .map(|a| a.service.clone())
+        .filter(|s| chaos_services.contains(s))
+        .collect();
+    touched.sort();
+    touched.dedup();
+    touched
+        .into_iter()
+        .enumerate()
+        .map(|(i, service)| PlannedAction {
+            path: format!("rollback.default[{i}]"),
+            at_ms: Duration::ZERO,
+            delay_ms: None,
+            service,
+            action: "clear_chaos".to_owned(),
+            parameters: Default::default(),
+        })
+        .collect()
+}
+
+/// Runs rollback actions in order; every one runs even if an earlier one failed.
+pub(super) async fn run_rollback_with(
+    recorder: &ExecutionRecorder,
+    parts: &EngineParts,
+    id: ExecutionId,
+    speed: f64,
+    reason: RollbackReason,
+    actions: &[PlannedAction],
+) -> bool {
+    let (_tx, schedule) = watch::channel(Schedule::starting_now(speed));
+    let env = StepEnv {
+        id,
+        speed,
+        dry_run: false,
+        parts: parts.clone(),
+        recorder: recorder.clone(),
+        schedule,
+    };
+    run_rollback(&env, reason, actions).await
+}
+
+async fn run_rollback(env: &StepEnv, reason: RollbackReason, actions: &[PlannedAction]) -> bool {
+    if env.parts.settings.notify_on_rollback {
+        tracing::warn!(execution_id = %env.id, ?reason, actions = actions.len(), "rolling back");
+    }
+    env.emit(
+        None,
+        None,
+        EventKind::RollbackStarted {
+            reason,
+            actions: actions.len(),
+        },
+    );
+    let mut ok = true;
+    for action in actions {
+        ok &= env.act(None, action, false).await.ok;
+    }
+    env.emit(None, None, EventKind::RollbackFinished { ok });
+    ok
+}
+
+/// Assertion types whose success shows that risk controls noticed the chaos.
+const DETECTION_TYPES: [&str; 3] = ["risk_alert", "emergency_procedures", "position_limits"];
+/// Assertion types whose success shows recovery.
+const RECOVERY_TYPES: [&str; 6] = [
+    "system_recovery",
+    "performance_recovery",
+    "price_recovery",
+    "alert_resolution",
+    "system_stabilization",
+    "service_health",
+];
+
+/// Evaluates the success criteria (default: `all_phases_completed`).
+fn verdict(
+    plan: &Plan,
+    timeout: Duration,
+    tally: &Tally,
+    ending: &Ending,
+    dry_run: bool,
+) -> Verdict {
+    let default = ["all_phases_completed".to_owned()];
+    let criteria: &[String] = if plan.success_criteria.is_empty() {
+        &default
+    } else {
+        &plan.success_criteria
+    };
+    let of_types = |types: &[&str]| -> (usize, usize) {
+        let relevant: Vec<bool> = tally
+            .assertions
+            .iter()
+            .filter(|(k, _)| types.contains(&k.as_str()))
+            .map(|(_, p)| *p)
+            .collect();
+        (relevant.iter().filter(|p| **p).count(), relevant.len())
+    };
+    let results: Vec<CriterionResult> = criteria
+        .iter()
+        .map(|name| {
+            let (passed, detail) = match name.as_str() {
+                "all_phases_completed" => {
+                    let total = plan.phases.len();
+                    let ok = *ending == Ending::Completed && tally.phases_not_passed.is_empty();
+                    let skipped = if tally.phases_skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", skipped by a user: {}", tally.phases_skipped.join(", "))
+                    };
+                    (
+                        ok,
+                        format!(
+                            "{} of {total} phases completed{skipped}",
+                            tally.phases_passed.min(total)
+                        ),
+                    )
+                }
+                "no_critical_system_failures" => (
+                    tally.failed_actions.is_empty(),
+                    if tally.failed_actions.is_empty() {
+                        "every action succeeded".to_owned()
+                    } else {
+                        format!("failed: {}", tally.failed_actions.join(", "))
+                    },
+                ),
+                "risk_system_correctly_identified_all_breaches" => {
+                    let (ok, total) = of_types(&DETECTION_TYPES);
+                    (
+                        ok == total,
+                        format!("{ok} of {total} detection assertions held"),
+                    )
+                }
+                "system_recovered_within_sla" => {
+                    let (ok, total) = of_types(&RECOVERY_TYPES);
+                    (
+                        ok == total && *ending == Ending::Completed,
+                        format!("{ok} of {total} recovery assertions held"),
+                    )
+                }
+                "all_assertions_passed" => {
+                    let ok = tally.assertions.iter().filter(|(_, p)| *p).count();
+                    (
+                        ok == tally.assertions.len(),
+                        format!("{ok} of {} assertions held", tally.assertions.len()),
+                    )
+                }
+                "rollback_succeeded" => match tally.rollback_ok {
+                    None => (true, "no rollback was needed".to_owned()),
+                    Some(ok) => (
+                        ok,
+                        if ok {
+                            "rollback succeeded"
+                        } else {
+                            "a rollback action failed"
+                        }
+                        .to_owned(),
+                    ),
+                },
+                other => (false, format!("unknown criterion {other:?}")),
+            };
+            CriterionResult {
+                name: name.clone(),
+                passed,
+                detail,
+            }
+        })
+        .collect();
+    let passed = results.iter().all(|c| c.passed);
+    let summary = if dry_run {
+        "dry run: the plan's timeline was recorded; nothing was called or checked".to_owned()
+    } else {
+        match ending {
+            Ending::Completed if passed => {
+                "every phase completed and every success criterion held".to_owned()
+            }
+            Ending::Completed => format!(
+                "phases completed but criteria failed: {}",
+                results
+                    .iter()
+                    .filter(|c| !c.passed)
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Ending::Failed(reason) => reason.clone(),
+            Ending::Stopped => "stopped by a user".to_owned(),
+            Ending::TimedOut => format!(
+                "spec.timeout ({}) ran out",
+                app::scenario::duration::format_duration(timeout)
+            ),
+            Ending::Shutdown => "the coordinator shut down while it ran".to_owned(),
+        }
+    };
+    Verdict {
+        passed,
+        criteria: results,
+        summary,
+    }
+}

@@ -1,0 +1,636 @@
+//! Engine tests on virtual time (`start_paused`): fake services and assertion
+//! checkers record what they are asked and when; the tests assert the exact
+//! event sequence and the schedule offsets.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use app::{
+    api::ExecutionStatus,
+    scenario::{
+        catalog::{ActionSpec, Catalog, ParamSpec, ParamType, ServiceKind, ServiceSpec},
+        validate::{validate_text, ValidateOptions},
+    },
+};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::{
+    event::{ActionOutcome, ControlCommand, Event, EventKind, PhaseOutcome, RollbackReason},
+    *,
+};
+
+#[derive(Default)]
+struct FakeJournal {
+    events: Mutex<Vec<Event>>,
+    statuses: Mutex<HashMap<ExecutionId, ExecutionStatus>>,
+    unfinished: Mutex<Vec<Unfinished>>,
+}
+
+impl Journal for FakeJournal {
+    fn insert_execution<'a>(
+        &'a self,
+        execution: &'a NewExecution,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        self.statuses
+            .lock()
+            .unwrap()
+            .insert(execution.id, ExecutionStatus::Queued);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn append<'a>(
+        &'a self,
+        events: &'a [(Event, Option<ExecutionStatus>)],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        for (event, status) in events {
+            self.events.lock().unwrap().push(event.clone());
+            if let Some(status) = status {
+                self.statuses
+                    .lock()
+                    .unwrap()
+                    .insert(event.execution_id, *status);
+            }
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn unfinished(&self) -> BoxFuture<'_, Result<Vec<Unfinished>, String>> {
+        let list = self.unfinished.lock().unwrap().clone();
+        Box::pin(async move { Ok(list) })
+    }
+}
+
+/// Records each call with its virtual time since the test began; actions named
+/// `fail_*` fail.
+struct FakeServices {
+    epoch: Instant,
+    calls: Mutex<Vec<(String, String, Duration)>>,
+}
+
+impl ServiceCaller for FakeServices {
+    fn call<'a>(&'a self, call: &'a ActionCall) -> BoxFuture<'a, ActionOutcome> {
+        self.calls.lock().unwrap().push((
+            call.service.clone(),
+            call.action.clone(),
+            self.epoch.elapsed(),
+        ));
+        let ok = !call.action.starts_with("fail");
+        Box::pin(async move {
+            ActionOutcome {
+                ok,
+                status: Some(if ok { 200 } else { 500 }),
+                latency_ms: 0.0,
+                message: String::new(),
+                response: Value::Null,
+            }
+        })
+    }
+}
+
+/// Passes an assertion on the attempt given by its `hold_on` parameter (never when absent).
+struct FakeAssertions;
+
+impl AssertionChecker for FakeAssertions {
+    fn check<'a>(&'a self, call: &'a AssertionCall) -> BoxFuture<'a, CheckOutcome> {
+        let hold_on = call.parameters.get("min_increase").and_then(Value::as_u64);
+        let passed = hold_on.is_some_and(|n| u64::from(call.attempt) >= n);
+        Box::pin(async move {
+            CheckOutcome {
+                passed,
+                message: format!("attempt {}", call.attempt),
+                evidence: Value::Null,
+            }
+        })
+    }
+}
+
+fn catalog() -> Catalog {
+    let mut catalog = Catalog::new();
+    let delay = ParamSpec::new("delay_ms", ParamType::Int);
+    catalog.add_service(
+        "exchange-simulator",
+        ServiceSpec {
+            kind: ServiceKind::ChaosApi,
+            actions: vec![
+                ActionSpec::new("inject_latency", vec![delay]),
+                ActionSpec::new("fail_now", vec![]),
+            ],
+        },
+    );
+    catalog
+}
+
+fn plan(yaml: &str) -> Arc<Plan> {
+    let validation = validate_text(yaml, &catalog(), &ValidateOptions::default());
+    let (plan, _warnings) = validation
+        .into_result()
+        .unwrap_or_else(|d| panic!("test plan invalid: {d:#?}"));
+    Arc::new(plan)
+}
+
+struct Harness {
+    engine: Engine,
+    journal: Arc<FakeJournal>,
+    services: Arc<FakeServices>,
+}
+
+fn harness(max_concurrent: usize) -> Harness {
+    let journal = Arc::new(FakeJournal::default());
+    let services = Arc::new(FakeServices {
+        epoch: Instant::now(),
+        calls: Mutex::new(Vec::new()),
+    });
+    let engine = Engine::start(EngineParts {
+        journal: journal.clone(),
+        services: services.clone(),
+        assertions: Arc::new(FakeAssertions),
+        settings: EngineSettings {
+            max_concurrent,
+            default_rollback_services: vec!["exchange-simulator".into()],
+            notify_on_rollback: false,
+            ..EngineSettings::default()
+        },
+    });
+    Harness {
+        engine,
+        journal,
+        services,
+    }
+}
+
+impl Harness {
+    async fn submit(&self, plan: Arc<Plan>, options: RunOptions) -> ExecutionId {
+        self.engine
+            .submit(NewExecution {
+                id: ExecutionId::new(),
+                plan,
+                definition: String::new(),
+                parameters: None,
+                scenario_id: None,
+                options,
+                started_by: StartedBy::Cli,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// `(kind, phase, offset_ms)` of every event of `id`.
+    fn trace(&self, id: ExecutionId) -> Vec<(&'static str, Option<usize>, Option<u64>)> {
+        self.events(id)
+            .iter()
+            .map(|e| (e.kind.name(), e.phase, e.offset_ms))
+            .collect()
+    }
+
+    fn events(&self, id: ExecutionId) -> Vec<Event> {
+        self.journal
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.execution_id == id)
+            .cloned()
+            .collect()
+    }
+
+    fn status(&self, id: ExecutionId) -> ExecutionStatus {
+        self.journal.statuses.lock().unwrap()[&id]
+    }
+
+    fn calls(&self) -> Vec<(String, String, Duration)> {
+        self.services.calls.lock().unwrap().clone()
+    }
+}
+
+const HEADER: &str = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: t\n";
+
+fn secs(n: u64) -> Option<u64> {
+    Some(n * 1000)
+}
+
+#[tokio::test(start_paused = true)]
+async fn phases_run_in_order_on_their_planned_offsets() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: baseline\n      duration: 1m\n    - name: chaos\n      duration: 2m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency, parameters: {{delay_ms: 500}}}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    assert_eq!(
+        h.trace(id),
+        [
+            ("execution_queued", None, None),
+            ("execution_started", None, secs(0)),
+            ("phase_started", Some(0), secs(0)),
+            ("phase_finished", Some(0), secs(60)),
+            ("phase_started", Some(1), secs(60)),
+            ("action_started", Some(1), secs(60)),
+            ("action_finished", Some(1), secs(60)),
+            ("phase_finished", Some(1), secs(180)),
+            ("execution_finished", None, secs(180)),
+        ]
+    );
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+    assert_eq!(
+        h.calls(),
+        [(
+            "exchange-simulator".into(),
+            "inject_latency".into(),
+            Duration::from_secs(60)
+        )]
+    );
+    let skews: Vec<i64> = h
+        .events(id)
+        .iter()
+        .filter_map(|e| Some(e.offset_ms? as i64 - e.planned_ms? as i64))
+        .collect();
+    assert!(
+        skews.iter().all(|s| *s == 0),
+        "no skew on virtual time: {skews:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallel_actions_start_at_their_delays_at_the_time_scale() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: p\n      duration: 10m\n      parallel_actions:\n        - {{delay: 5m, service: exchange-simulator, action: inject_latency}}\n        - {{delay: 2m, service: exchange-simulator, action: clear_chaos}}\n"
+            )),
+            RunOptions { speed: 60.0, ..RunOptions::default() },
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let calls = h.calls();
+    assert_eq!(calls[0].1, "clear_chaos");
+    assert_eq!(
+        calls[0].2,
+        Duration::from_secs(2),
+        "2m of scenario at speed 60 is 2 s"
+    );
+    assert_eq!(calls[1].1, "inject_latency");
+    assert_eq!(calls[1].2, Duration::from_secs(5));
+    let finished = h.events(id).last().unwrap().clone();
+    assert_eq!(finished.offset_ms, secs(600));
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_assertion_that_holds_on_the_third_poll_records_its_time_to_hold() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: p\n      duration: 1m\n      assertions:\n        - {{type: arbitrage_opportunity, expect: increased_activity, within: 30s, parameters: {{min_increase: 3}}}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let events = h.events(id);
+    let finished = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::AssertionFinished { result, .. } => Some((e.offset_ms, result.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(finished.0, secs(2), "polls at 0 s, 1 s and 2 s");
+    assert!(finished.1.passed);
+    assert_eq!(finished.1.attempts, 3);
+    assert_eq!(finished.1.time_to_hold_ms, secs(2));
+    assert_eq!(finished.1.first_check_ms, secs(0));
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_assertion_that_never_holds_fails_the_phase_at_its_deadline_and_rolls_back() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: chaos\n      duration: 10m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n      assertions:\n        - {{type: arbitrage_opportunity, expect: increased_activity, within: 2m}}\n    - name: never\n      duration: 1m\n  rollback:\n    on_failure: true\n    actions:\n      - {{service: exchange-simulator, action: clear_all_chaos}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let trace = h.trace(id);
+    let kinds: Vec<&str> = trace.iter().map(|t| t.0).collect();
+    assert_eq!(
+        kinds,
+        [
+            "execution_queued",
+            "execution_started",
+            "phase_started",
+            "action_started",
+            "action_finished",
+            "assertion_started",
+            "assertion_finished",
+            "phase_finished",
+            "rollback_started",
+            "action_started",
+            "action_finished",
+            "rollback_finished",
+            "execution_finished",
+        ]
+    );
+    assert_eq!(trace[6].2, secs(120), "decided at the 2m deadline");
+    assert_eq!(
+        trace[7].2,
+        secs(120),
+        "the phase fails then, not at its end"
+    );
+    let events = h.events(id);
+    assert!(matches!(
+        events[7].kind,
+        EventKind::PhaseFinished {
+            outcome: PhaseOutcome::Failed,
+            ..
+        }
+    ));
+    assert!(matches!(
+        events[8].kind,
+        EventKind::RollbackStarted {
+            reason: RollbackReason::Failure,
+            ..
+        }
+    ));
+    assert_eq!(h.status(id), ExecutionStatus::Failed);
+    assert_eq!(h.calls().last().unwrap().1, "clear_all_chaos");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_takes_effect_at_once_and_rolls_back_what_was_touched() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: chaos\n      duration: 1h\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    h.engine.control(id, ControlCommand::Stop).unwrap();
+    h.engine.wait_idle().await;
+    let events = h.events(id);
+    let stop_at = events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::ControlReceived { .. }))
+        .unwrap()
+        .offset_ms;
+    assert_eq!(stop_at, secs(90));
+    assert!(events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::RollbackStarted {
+            reason: RollbackReason::Stop,
+            ..
+        }
+    )));
+    assert_eq!(h.status(id), ExecutionStatus::Stopped);
+    let calls = h.calls();
+    assert_eq!(
+        calls.last().unwrap().1,
+        "clear_chaos",
+        "default rollback clears the touched service"
+    );
+    assert_eq!(calls.last().unwrap().2, Duration::from_secs(90));
+    assert!(
+        h.engine.control(id, ControlCommand::Stop).is_err(),
+        "a finished execution takes no commands"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_timeout_is_a_hard_stop_that_counts_paused_time_and_rolls_back() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  duration: 10m\n  timeout: 12m\n  phases:\n    - name: a\n      duration: 10m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    h.engine.control(id, ControlCommand::Pause).unwrap();
+    h.engine.wait_idle().await;
+    assert_eq!(h.status(id), ExecutionStatus::TimedOut);
+    let events = h.events(id);
+    assert!(events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::RollbackStarted {
+            reason: RollbackReason::Timeout,
+            ..
+        }
+    )));
+    let rollback_call = h.calls().last().unwrap().clone();
+    assert_eq!(rollback_call.1, "clear_chaos");
+    assert_eq!(
+        rollback_call.2,
+        Duration::from_secs(720),
+        "12 minutes of wall time, 7 of them paused"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_freezes_the_schedule_and_skip_ends_the_phase() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 10m\n    - name: b\n      duration: 10m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    h.engine.control(id, ControlCommand::Pause).unwrap();
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    h.engine.control(id, ControlCommand::Resume).unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    h.engine.control(id, ControlCommand::SkipPhase).unwrap();
+    h.engine.wait_idle().await;
+    let trace = h.trace(id);
+    let kinds: Vec<&str> = trace.iter().map(|t| t.0).collect();
+    assert!(kinds
+        .windows(2)
+        .any(|w| w == ["control_received", "paused"]));
+    assert!(kinds
+        .windows(2)
+        .any(|w| w == ["control_received", "resumed"]));
+    let events = h.events(id);
+    let skip_at = events
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::ControlReceived {
+                    command: ControlCommand::SkipPhase
+                }
+            )
+        })
+        .and_then(|e| e.offset_ms);
+    assert_eq!(
+        skip_at,
+        secs(120),
+        "60 s, then 300 s paused (not counted), then 60 s"
+    );
+    let skipped = events
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::PhaseFinished {
+                    outcome: PhaseOutcome::Skipped,
+                    ..
+                }
+            )
+        })
+        .and_then(|e| e.offset_ms);
+    assert_eq!(skipped, secs(600), "the schedule jumped to the phase's end");
+    // Phase b starts right after the skip, on its planned offset (the schedule jumped).
+    assert_eq!(h.calls()[0].2, Duration::from_secs(420));
+    let b = trace
+        .iter()
+        .find(|t| t.0 == "phase_started" && t.1 == Some(1))
+        .unwrap();
+    assert_eq!(b.2, secs(600));
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn repeat_runs_the_phases_again() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions { repeat: 3, ..RunOptions::default() },
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let iterations = h
+        .events(id)
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::IterationStarted { .. }))
+        .count();
+    assert_eq!(iterations, 3);
+    let times: Vec<Duration> = h.calls().iter().map(|c| c.2).collect();
+    assert_eq!(
+        times,
+        [
+            Duration::ZERO,
+            Duration::from_secs(60),
+            Duration::from_secs(120)
+        ]
+    );
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn executions_beyond_the_limit_queue_in_order() {
+    let h = harness(1);
+    let yaml = format!(
+        "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 5m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+    );
+    let first = h.submit(plan(&yaml), RunOptions::default()).await;
+    let second = h.submit(plan(&yaml), RunOptions::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        h.journal.statuses.lock().unwrap()[&second],
+        ExecutionStatus::Queued
+    );
+    h.engine.wait_idle().await;
+    let times: Vec<Duration> = h.calls().iter().map(|c| c.2).collect();
+    assert_eq!(
+        times,
+        [Duration::ZERO, Duration::from_secs(300)],
+        "the second waits for the first"
+    );
+    assert_eq!(h.status(first), ExecutionStatus::Completed);
+    assert_eq!(h.status(second), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dry_run_calls_nothing_and_records_the_planned_timeline() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1h\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions { dry_run: true, ..RunOptions::default() },
+        )
+        .await;
+    h.engine.wait_idle().await;
+    assert!(h.calls().is_empty());
+    let trace = h.trace(id);
+    assert!(trace.contains(&("phase_finished", Some(0), secs(3600))));
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_action_fails_the_phase_at_once() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1h\n      actions:\n        - {{service: exchange-simulator, action: fail_now}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    assert_eq!(h.status(id), ExecutionStatus::Failed);
+    let end = h.events(id).last().unwrap().offset_ms;
+    assert_eq!(end, secs(0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn executions_a_crash_left_running_are_rolled_back_and_interrupted() {
+    let h = harness(3);
+    let id = ExecutionId::new();
+    let plan = plan(&format!(
+        "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1h\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+    ));
+    h.journal
+        .statuses
+        .lock()
+        .unwrap()
+        .insert(id, ExecutionStatus::Running);
+    h.journal.unfinished.lock().unwrap().push(Unfinished {
+        id,
+        status: ExecutionStatus::Running,
+        plan: (*plan).clone(),
+        next_seq: 7,
+        speed: 1.0,
+    });
+    assert_eq!(h.engine.recover_interrupted().await.unwrap(), 1);
+    assert_eq!(h.status(id), ExecutionStatus::Interrupted);
+    let events = h.events(id);
+    assert_eq!(
+        events[0].seq, 7,
+        "numbering continues after the stored events"
+    );
+    assert!(matches!(
+        events[0].kind,
+        EventKind::RollbackStarted {
+            reason: RollbackReason::Recovery,
+            ..
+        }
+    ));
+    assert_eq!(h.calls()[0].1, "clear_chaos");
+}
