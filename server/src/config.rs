@@ -602,10 +602,17 @@ impl Settings {
             let process = match s.process {
                 Some(p) => {
                     if p.command.trim().is_empty() {
-                        return Err(invalid(key("process.command"), &p.command, "must name a program"));
+                        return Err(invalid(
+                            key("process.command"),
+                            &p.command,
+                            "must name a program",
+                        ));
                     }
                     Some(ProcessConfig {
-                        stop_grace: positive_duration_key(&key("process.stop_grace"), &p.stop_grace)?,
+                        stop_grace: positive_duration_key(
+                            &key("process.stop_grace"),
+                            &p.stop_grace,
+                        )?,
                         command: p.command,
                         args: p.args,
                         env: p.env,

@@ -69,7 +69,10 @@ struct EngineMetrics {
     rollbacks: Family<EngineLabels, Counter>,
     recovery_time: Family<EngineLabels, Histogram>,
     validation_time: Family<EngineLabels, Histogram>,
-    success_rate: Family<EngineLabels, prometheus_client::metrics::gauge::Gauge<f64, std::sync::atomic::AtomicU64>>,
+    success_rate: Family<
+        EngineLabels,
+        prometheus_client::metrics::gauge::Gauge<f64, std::sync::atomic::AtomicU64>,
+    >,
 }
 
 fn scenario_histogram() -> Histogram {
@@ -86,7 +89,9 @@ pub struct Metrics {
     durations: Family<RouteLabels, Histogram>,
     engine: EngineMetrics,
     /// Per-execution context the events do not repeat (name, category, chaos starts).
-    executions: Arc<std::sync::Mutex<std::collections::HashMap<crate::engine::ExecutionId, ExecutionContext>>>,
+    executions: Arc<
+        std::sync::Mutex<std::collections::HashMap<crate::engine::ExecutionId, ExecutionContext>>,
+    >,
     /// Finished executions per category: (completed, total).
     outcomes: Arc<std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>>,
 }
@@ -137,7 +142,9 @@ impl Metrics {
         registry.register_collector(Box::new(ProcessCollector));
         let engine = EngineMetrics {
             executed: Family::default(),
-            scenario_duration: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
+            scenario_duration: Family::new_with_constructor(
+                scenario_histogram as fn() -> Histogram,
+            ),
             assertion_results: Family::default(),
             chaos_actions: Family::default(),
             chaos_duration: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
@@ -147,15 +154,51 @@ impl Metrics {
             success_rate: Family::default(),
         };
         let e = &engine;
-        registry.register("test_coordinator_scenarios_executed", "Executions finished, by scenario and final state", e.executed.clone());
-        registry.register("test_coordinator_scenario_duration_seconds", "Scenario time each phase took, by scenario and phase", e.scenario_duration.clone());
-        registry.register("test_coordinator_assertion_results", "Assertions decided, by type and result", e.assertion_results.clone());
-        registry.register("test_coordinator_chaos_actions", "Actions sent to services, by service, action and result", e.chaos_actions.clone());
-        registry.register("test_coordinator_chaos_duration_seconds", "Scenario time from injecting chaos on a service to clearing it", e.chaos_duration.clone());
-        registry.register("test_coordinator_rollback_triggered", "Rollbacks run, by reason", e.rollbacks.clone());
-        registry.register("test_coordinator_system_recovery_time_seconds", "Scenario time until recovery assertions held, by scenario", e.recovery_time.clone());
-        registry.register("test_coordinator_assertion_validation_time_seconds", "Scenario time spent checking an assertion until it was decided", e.validation_time.clone());
-        registry.register("test_coordinator_scenario_success_rate", "Share of finished executions that completed, by scenario category", e.success_rate.clone());
+        registry.register(
+            "test_coordinator_scenarios_executed",
+            "Executions finished, by scenario and final state",
+            e.executed.clone(),
+        );
+        registry.register(
+            "test_coordinator_scenario_duration_seconds",
+            "Scenario time each phase took, by scenario and phase",
+            e.scenario_duration.clone(),
+        );
+        registry.register(
+            "test_coordinator_assertion_results",
+            "Assertions decided, by type and result",
+            e.assertion_results.clone(),
+        );
+        registry.register(
+            "test_coordinator_chaos_actions",
+            "Actions sent to services, by service, action and result",
+            e.chaos_actions.clone(),
+        );
+        registry.register(
+            "test_coordinator_chaos_duration_seconds",
+            "Scenario time from injecting chaos on a service to clearing it",
+            e.chaos_duration.clone(),
+        );
+        registry.register(
+            "test_coordinator_rollback_triggered",
+            "Rollbacks run, by reason",
+            e.rollbacks.clone(),
+        );
+        registry.register(
+            "test_coordinator_system_recovery_time_seconds",
+            "Scenario time until recovery assertions held, by scenario",
+            e.recovery_time.clone(),
+        );
+        registry.register(
+            "test_coordinator_assertion_validation_time_seconds",
+            "Scenario time spent checking an assertion until it was decided",
+            e.validation_time.clone(),
+        );
+        registry.register(
+            "test_coordinator_scenario_success_rate",
+            "Share of finished executions that completed, by scenario category",
+            e.success_rate.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             requests,
@@ -219,7 +262,12 @@ impl Metrics {
                         .observe(offset.saturating_sub(started) as f64 / 1000.0);
                 }
             }
-            K::ActionFinished { service, action, outcome, .. } => {
+            K::ActionFinished {
+                service,
+                action,
+                outcome,
+                ..
+            } => {
                 let status = if outcome.ok { "success" } else { "failed" };
                 self.engine
                     .chaos_actions
@@ -241,7 +289,10 @@ impl Metrics {
                                 .observe(offset.saturating_sub(started) as f64 / 1000.0);
                         }
                     } else {
-                        context.chaos_started.entry(service.clone()).or_insert(offset);
+                        context
+                            .chaos_started
+                            .entry(service.clone())
+                            .or_insert(offset);
                     }
                 }
             }
@@ -260,7 +311,13 @@ impl Metrics {
                         .get_or_create(&labels(&|l| l.assertion_type = kind.clone()))
                         .observe(last.saturating_sub(first) as f64 / 1000.0);
                 }
-                let recovery = matches!(kind.as_str(), "system_recovery" | "performance_recovery" | "price_recovery" | "system_stabilization");
+                let recovery = matches!(
+                    kind.as_str(),
+                    "system_recovery"
+                        | "performance_recovery"
+                        | "price_recovery"
+                        | "system_stabilization"
+                );
                 if let (true, Some(hold)) = (recovery && result.passed, result.time_to_hold_ms) {
                     let scenario = context.scenario.clone();
                     self.engine
@@ -270,8 +327,14 @@ impl Metrics {
                 }
             }
             K::RollbackStarted { reason, .. } => {
-                let reason = serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                self.engine.rollbacks.get_or_create(&labels(&|l| l.reason = reason.clone())).inc();
+                let reason = serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                self.engine
+                    .rollbacks
+                    .get_or_create(&labels(&|l| l.reason = reason.clone()))
+                    .inc();
             }
             K::ExecutionFinished { status, .. } => {
                 let scenario = context.scenario.clone();

@@ -182,7 +182,13 @@ pub fn check(
     };
     if document.is_template() && values == ParameterValues::default() {
         // A template on its own is checked as written; it has no plan until rendered.
-        let validation = validate(&document, catalog, &ValidateOptions { strict: options.strict });
+        let validation = validate(
+            &document,
+            catalog,
+            &ValidateOptions {
+                strict: options.strict,
+            },
+        );
         return (None, None, validation.diagnostics);
     }
     let rendered: ScenarioDocument = match render(&document, &values) {

@@ -8,22 +8,494 @@ use app::{
     ssr::{Backend, BackendFuture},
 };
 
+use app::api::{
+    ErrorKind, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionStatus, Progress,
+    ValidateRequest, ValidateResponse,
+};
+use serde_json::{json, Value};
+
 use crate::{
     config::Config,
-    store::{Store, StoreError},
+    engine::{
+        event::{ControlCommand, Event, EventKind},
+        Engine, EngineError, ExecutionId, NewExecution, RunOptions, StartedBy,
+    },
+    prepare::{prepare, PrepareError, PrepareOptions, Source},
+    store::{HistoryFilter, Store, StoreError},
 };
 
-/// The coordinator's use cases over its config and store.
-#[derive(Debug, Clone)]
+/// The coordinator's use cases over its config, store and engine.
+#[derive(Clone)]
 pub struct Coordinator {
     config: Arc<Config>,
     store: Store,
+    engine: Engine,
+    client: reqwest::Client,
 }
 
+/// Largest scenario text accepted.
+pub const MAX_SCENARIO_BYTES: usize = 1024 * 1024;
+
 impl Coordinator {
-    /// Use cases over `config` and `store`.
-    pub fn new(config: Arc<Config>, store: Store) -> Self {
-        Self { config, store }
+    /// Use cases over `config`, `store` and `engine`.
+    pub fn new(config: Arc<Config>, store: Store, engine: Engine) -> Self {
+        Self {
+            config,
+            store,
+            engine,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Validates and queues an execution.
+    pub async fn start_execution(
+        &self,
+        request: ExecuteRequest,
+        started_by: StartedBy,
+    ) -> Result<ExecuteResponse, ApiError> {
+        let sources = [
+            request.scenario.is_some(),
+            request.scenario_id.is_some(),
+            request.yaml.is_some(),
+            request.template.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() != 1 {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                "give exactly one of `scenario` (library name), `scenario_id`, `yaml` or `template`",
+            ));
+        }
+        let options = request.options.clone();
+        if !(options.speed.is_finite() && options.speed > 0.0 && options.speed <= 1_000_000.0) {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "options.speed must be above 0 and at most 1000000, not {}",
+                    options.speed
+                ),
+            ));
+        }
+        if options.repeat == 0 || options.repeat > 10_000 {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                "options.repeat must be between 1 and 10000",
+            ));
+        }
+        let source = if let Some(name) = request.scenario {
+            Source::Library(name)
+        } else if let Some(id) = request.scenario_id {
+            Source::Library(id)
+        } else if let Some(yaml) = request.yaml {
+            if yaml.len() > MAX_SCENARIO_BYTES {
+                return Err(ApiError::new(
+                    ErrorKind::TooLarge,
+                    "the scenario is larger than 1 MiB",
+                ));
+            }
+            Source::Text(yaml)
+        } else {
+            let mut values = app::scenario::template::ParameterValues::new();
+            for (name, value) in request.parameters.unwrap_or_default() {
+                values = values.with(name, value);
+            }
+            Source::Template {
+                template: request.template.unwrap_or_default(),
+                parameters: values,
+            }
+        };
+        let prepared = prepare(
+            &self.config,
+            &self.client,
+            source,
+            PrepareOptions {
+                strict: self.config.validation.strict_mode,
+            },
+        )
+        .await
+        .map_err(prepare_error)?;
+        let Some(plan) = prepared.plan.clone() else {
+            let mut error = ApiError::new(
+                ErrorKind::Validation,
+                format!("{} does not validate", prepared.origin),
+            );
+            error.details = json!({ "diagnostics": prepared.diagnostics });
+            return Err(error);
+        };
+        let id = ExecutionId::new();
+        let scenario = plan.metadata.name.clone();
+        self.engine
+            .submit(NewExecution {
+                id,
+                plan: Arc::new(plan),
+                definition: prepared.rendered.clone().unwrap_or(prepared.text.clone()),
+                parameters: prepared.parameters.clone(),
+                scenario_id: prepared.scenario_id.clone(),
+                options: RunOptions {
+                    speed: options.speed,
+                    dry_run: options.dry_run,
+                    continue_on_failure: options.continue_on_failure,
+                    repeat: options.repeat,
+                },
+                started_by,
+            })
+            .await
+            .map_err(engine_error)?;
+        Ok(ExecuteResponse {
+            execution_id: id.to_string(),
+            status: ExecutionStatus::Queued,
+            scenario,
+            warnings: prepared.diagnostics,
+        })
+    }
+
+    /// One execution with its progress.
+    pub async fn execution_detail(&self, id: &str) -> Result<ExecutionDetail, ApiError> {
+        let record = self
+            .store
+            .fetch_execution(id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(id))?;
+        let execution_id: ExecutionId = id.parse().map_err(|_| not_found(id))?;
+        let events = self
+            .store
+            .list_events(execution_id, None, 1_000_000)
+            .await
+            .map_err(store_error)?;
+        let status =
+            ExecutionStatus::parse(&record.summary.status).unwrap_or(ExecutionStatus::Interrupted);
+        let mut progress = fold_progress(&events);
+        progress.total_ms = record
+            .plan
+            .get("total_ms")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        Ok(ExecutionDetail {
+            id: record.summary.id,
+            scenario_name: record.summary.scenario_name,
+            status,
+            started_by: record.summary.started_by,
+            created_at: record.summary.created_at,
+            started_at: record.started_at,
+            finished_at: record.summary.finished_at,
+            options: serde_json::from_value(record.options).unwrap_or_default(),
+            verdict: record.verdict,
+            plan: record.plan,
+            progress,
+        })
+    }
+
+    /// Executions queued, running or paused.
+    pub async fn active_executions(&self) -> Result<Vec<ExecutionSummary>, ApiError> {
+        let filter = HistoryFilter {
+            statuses: vec![
+                ExecutionStatus::Queued,
+                ExecutionStatus::Running,
+                ExecutionStatus::Paused,
+            ],
+            limit: 500,
+            ..HistoryFilter::default()
+        };
+        Ok(self
+            .store
+            .search_executions(&filter)
+            .await
+            .map_err(store_error)?
+            .0)
+    }
+
+    /// The history, filtered and paged, with the total count.
+    pub async fn history(
+        &self,
+        filter: HistoryFilter,
+    ) -> Result<(Vec<ExecutionSummary>, u64), ApiError> {
+        self.store
+            .search_executions(&filter)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Sends pause/resume/skip/stop to an execution: 404 if unknown, 409 if it
+    /// has ended (or the command does not fit its state).
+    pub async fn control_execution(
+        &self,
+        id: &str,
+        command: ControlCommand,
+    ) -> Result<ExecutionDetail, ApiError> {
+        let execution_id: ExecutionId = id.parse().map_err(|_| not_found(id))?;
+        let status = self
+            .store
+            .execution_status(execution_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(id))?;
+        let fits = match command {
+            _ if status.is_finished() => false,
+            ControlCommand::Pause => status == ExecutionStatus::Running,
+            ControlCommand::Resume => status == ExecutionStatus::Paused,
+            ControlCommand::SkipPhase => {
+                matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused)
+            }
+            ControlCommand::Stop => true,
+        };
+        if !fits {
+            let mut error = ApiError::new(
+                ErrorKind::Conflict,
+                format!(
+                    "cannot {} execution {id}: it is {status}",
+                    serde_json::to_value(command)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),
+            );
+            error.details = json!({ "status": status });
+            return Err(error);
+        }
+        // Answer with the state the command led to: wait (briefly) for its event.
+        let mut events = self.engine.subscribe();
+        self.engine
+            .control(execution_id, command)
+            .map_err(|e| match e {
+                EngineError::NotRunning(_) => ApiError::new(
+                    ErrorKind::Conflict,
+                    format!("execution {id} is not running in this coordinator"),
+                ),
+                other => engine_error(other),
+            })?;
+        let took_effect = |kind: &EventKind| match command {
+            ControlCommand::Pause => matches!(kind, EventKind::Paused),
+            ControlCommand::Resume => matches!(kind, EventKind::Resumed),
+            ControlCommand::SkipPhase => matches!(
+                kind,
+                EventKind::ControlReceived {
+                    command: ControlCommand::SkipPhase
+                }
+            ),
+            ControlCommand::Stop => matches!(kind, EventKind::ExecutionFinished { .. }),
+        };
+        let wait = async {
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.execution_id == execution_id && took_effect(&event.kind) => {
+                        break
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        };
+        // Stop includes the rollback's calls; the others take milliseconds.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), wait).await;
+        self.execution_detail(id).await
+    }
+
+    /// Stored events of an execution after `since`.
+    pub async fn execution_events(
+        &self,
+        id: &str,
+        since: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Event>, ApiError> {
+        let execution_id: ExecutionId = id.parse().map_err(|_| not_found(id))?;
+        if self
+            .store
+            .execution_status(execution_id)
+            .await
+            .map_err(store_error)?
+            .is_none()
+        {
+            return Err(not_found(id));
+        }
+        self.store
+            .list_events(execution_id, since, limit.clamp(1, 100_000))
+            .await
+            .map_err(store_error)
+    }
+
+    /// The state of an execution.
+    pub async fn execution_status(&self, id: &str) -> Result<ExecutionStatus, ApiError> {
+        let execution_id: ExecutionId = id.parse().map_err(|_| not_found(id))?;
+        self.store
+            .execution_status(execution_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(id))
+    }
+
+    /// The live event stream (subscribe before replaying, then drop duplicates by `seq`).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.engine.subscribe()
+    }
+
+    /// Validates scenario text.
+    pub async fn validate_scenario(
+        &self,
+        request: ValidateRequest,
+    ) -> Result<ValidateResponse, ApiError> {
+        if request.yaml.len() > MAX_SCENARIO_BYTES {
+            return Err(ApiError::new(
+                ErrorKind::TooLarge,
+                "the scenario is larger than 1 MiB",
+            ));
+        }
+        let mut values = app::scenario::template::ParameterValues::new();
+        for (name, value) in request.parameters.unwrap_or_default() {
+            values = values.with(name, value);
+        }
+        let (catalog, mut diagnostics) = if request.strict {
+            crate::catalog::live(&self.config, &self.client).await
+        } else {
+            (crate::catalog::offline(&self.config), Vec::new())
+        };
+        let (plan, _, mut found) = crate::prepare::check(
+            &request.yaml,
+            values,
+            &catalog,
+            PrepareOptions {
+                strict: request.strict,
+            },
+        );
+        diagnostics.append(&mut found);
+        let valid = !diagnostics
+            .iter()
+            .any(|d| d.severity == app::scenario::diagnostic::Severity::Error);
+        Ok(ValidateResponse {
+            valid,
+            diagnostics,
+            plan: plan.filter(|_| valid),
+        })
+    }
+
+    /// The catalog the validator uses (for the browser editor).
+    pub fn catalog(&self) -> app::scenario::catalog::Catalog {
+        crate::catalog::offline(&self.config)
+    }
+
+    /// A library scenario's text by name.
+    pub async fn scenario_definition(&self, name: &str) -> Result<Value, ApiError> {
+        let file = crate::library::find(&self.config, name, "Scenario")
+            .or_else(|| crate::library::find(&self.config, name, "Template"))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorKind::NotFound,
+                    format!("no scenario or template named {name:?}"),
+                )
+            })?;
+        let text = tokio::fs::read_to_string(&file.path)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, path = %file.path.display(), "cannot read a library file");
+                ApiError::internal()
+            })?;
+        Ok(
+            json!({ "name": file.name, "kind": file.kind, "category": file.category, "description": file.description, "tags": file.tags, "source": "library", "definition": text }),
+        )
+    }
+
+    /// Health and active chaos of every service, and the executions running.
+    pub async fn system_state(&self) -> Result<Value, ApiError> {
+        let mut services = Vec::new();
+        for service in self.config.services.values() {
+            let base = service.url.as_str().trim_end_matches('/').to_owned();
+            let timeout = service.timeout.min(std::time::Duration::from_secs(3));
+            let health = self
+                .client
+                .get(format!("{base}{}", service.health_endpoint))
+                .timeout(timeout)
+                .send()
+                .await;
+            let (healthy, status) = match &health {
+                Ok(r) => (r.status().is_success(), Some(r.status().as_u16())),
+                Err(_) => (false, None),
+            };
+            let chaos = match &service.chaos_api_path {
+                Some(path) => match self
+                    .client
+                    .get(format!("{base}{path}/status"))
+                    .timeout(timeout)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r
+                        .json::<Value>()
+                        .await
+                        .ok()
+                        .and_then(|v| v.get("active").cloned())
+                        .unwrap_or(Value::Null),
+                    Err(_) => Value::Null,
+                },
+                None => Value::Null,
+            };
+            services.push(json!({ "name": service.name, "url": base, "healthy": healthy, "status": status, "active_chaos": chaos }));
+        }
+        let active = self.active_executions().await?;
+        Ok(json!({ "services": services, "executions": active }))
+    }
+
+    /// Per scenario: runs, success rate, duration percentiles, mean recovery time.
+    pub async fn scenario_performance(&self) -> Result<Value, ApiError> {
+        let rows = self
+            .store
+            .scenario_performance()
+            .await
+            .map_err(store_error)?;
+        let list: Vec<Value> = rows
+            .into_iter()
+            .map(|(name, runs, completed, mut durations)| {
+                durations.sort_by(f64::total_cmp);
+                let pct = |p: f64| durations.get(((durations.len().saturating_sub(1)) as f64 * p).round() as usize).copied();
+                json!({
+                    "scenario": name,
+                    "runs": runs,
+                    "completed": completed,
+                    "success_rate": if runs == 0 { 0.0 } else { completed as f64 / runs as f64 },
+                    "duration_seconds": { "p50": pct(0.5), "p95": pct(0.95), "max": durations.last() },
+                })
+            })
+            .collect();
+        Ok(json!({ "scenarios": list }))
+    }
+
+    /// Clears chaos on one service or all chaos-API services.
+    pub async fn clear_chaos(&self, service: Option<&str>) -> Result<Value, ApiError> {
+        let targets: Vec<&crate::config::ServiceConfig> = match service {
+            Some(name) => vec![self.config.services.get(name).ok_or_else(|| {
+                ApiError::new(ErrorKind::NotFound, format!("no service named {name:?}"))
+            })?],
+            None => self
+                .config
+                .services
+                .values()
+                .filter(|s| s.chaos_api_path.is_some())
+                .collect(),
+        };
+        let mut results = Vec::new();
+        for target in targets {
+            let Some(path) = &target.chaos_api_path else {
+                return Err(ApiError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("{} has no chaos API", target.name),
+                ));
+            };
+            let url = format!("{}{path}/clear", target.url.as_str().trim_end_matches('/'));
+            let outcome = self
+                .client
+                .post(&url)
+                .json(&json!({}))
+                .timeout(target.timeout)
+                .send()
+                .await;
+            let (ok, detail) = match outcome {
+                Ok(r) => (
+                    r.status().is_success(),
+                    r.json::<Value>().await.unwrap_or(Value::Null),
+                ),
+                Err(e) => (false, json!({ "error": e.to_string() })),
+            };
+            results.push(json!({ "service": target.name, "cleared": ok, "response": detail }));
+        }
+        Ok(json!({ "results": results }))
     }
 
     /// The configured services, by name.
@@ -40,7 +512,12 @@ impl Coordinator {
             crate::library::scan(&config)
                 .into_iter()
                 .map(|file| LibraryEntry {
-                    file: file.path.strip_prefix(&root).unwrap_or(&file.path).display().to_string(),
+                    file: file
+                        .path
+                        .strip_prefix(&root)
+                        .unwrap_or(&file.path)
+                        .display()
+                        .to_string(),
                     name: file.name,
                     kind: file.kind,
                     description: file.description,
@@ -54,6 +531,61 @@ impl Coordinator {
             ApiError::internal()
         })
     }
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::new(ErrorKind::NotFound, format!("no execution {id}"))
+}
+
+fn prepare_error(error: PrepareError) -> ApiError {
+    match error {
+        PrepareError::NotFound { .. } => ApiError::new(ErrorKind::NotFound, error.to_string()),
+        PrepareError::Read { .. } => {
+            tracing::error!(error.cause_chain = ?error, "cannot read a scenario file");
+            ApiError::internal()
+        }
+    }
+}
+
+fn engine_error(error: EngineError) -> ApiError {
+    match error {
+        EngineError::ShuttingDown => {
+            ApiError::new(ErrorKind::Unavailable, "the coordinator is shutting down")
+        }
+        other => {
+            tracing::error!(error.cause_chain = ?other, "engine failed");
+            ApiError::internal()
+        }
+    }
+}
+
+/// Where an execution is, from its events.
+pub fn fold_progress(events: &[Event]) -> Progress {
+    let mut progress = Progress {
+        events: events.len() as u64,
+        ..Progress::default()
+    };
+    for event in events {
+        if let Some(offset) = event.offset_ms {
+            progress.elapsed_ms = progress.elapsed_ms.max(offset);
+        }
+        match &event.kind {
+            EventKind::PhaseStarted { name, .. } => {
+                progress.phase = event.phase;
+                progress.phase_name = Some(name.clone());
+            }
+            EventKind::PhaseFinished { .. } => progress.phases_done += 1,
+            EventKind::AssertionFinished { result, .. } if result.passed => {
+                progress.assertions_passed += 1
+            }
+            EventKind::AssertionFinished { .. } => progress.assertions_failed += 1,
+            EventKind::ActionFinished { outcome, .. } if !outcome.ok => {
+                progress.actions_failed += 1
+            }
+            _ => {}
+        }
+    }
+    progress
 }
 
 fn store_error(error: StoreError) -> ApiError {

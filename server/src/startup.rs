@@ -53,6 +53,7 @@ pub fn build_engine(config: &Config, store: &Store) -> Engine {
             .map(|s| s.name.clone())
             .collect(),
         notify_on_rollback: config.rollback.notify_on_rollback,
+        precise_timing: true,
     };
     Engine::start(EngineParts {
         journal: Arc::new(store.clone()),
@@ -99,14 +100,19 @@ impl Application {
         let metrics = Metrics::new();
         spawn_metrics_feed(&engine, metrics.clone());
         let config = Arc::new(config);
-        let backend = Arc::new(Coordinator::new(config.clone(), store.clone()));
+        let coordinator = Arc::new(Coordinator::new(
+            config.clone(),
+            store.clone(),
+            engine.clone(),
+        ));
         let state = AppState {
             leptos_options,
             config,
             engine: engine.clone(),
             store: store.clone(),
             metrics,
-            backend,
+            backend: coordinator.clone(),
+            coordinator,
         };
         Ok(Self {
             listener,

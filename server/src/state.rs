@@ -7,7 +7,7 @@ use app::ssr::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{config::Config, engine::Engine, metrics::Metrics, store::Store};
+use crate::{config::Config, engine::Engine, metrics::Metrics, service::Coordinator, store::Store};
 
 /// Router state, cloned per request.
 #[derive(Clone, FromRef)]
@@ -22,6 +22,8 @@ pub struct AppState {
     pub engine: Engine,
     /// The Prometheus registry.
     pub metrics: Metrics,
-    /// The use cases, shared by REST handlers and server functions.
+    /// The use cases, for REST handlers.
+    pub coordinator: Arc<Coordinator>,
+    /// The same use cases, as server functions see them.
     pub backend: Arc<dyn Backend>,
 }

@@ -68,3 +68,128 @@ pub struct Overview {
     /// How many files the built-in library has.
     pub library_count: usize,
 }
+
+/// How to run an execution (`POST /api/v1/scenarios/execute` → `options`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecuteOptions {
+    /// Time scale: 3600 runs an hour of scenario in a second.
+    pub speed: f64,
+    /// Call nothing; record the plan's timeline.
+    pub dry_run: bool,
+    /// Keep going after a failed phase.
+    pub continue_on_failure: bool,
+    /// How many times to run the phases.
+    pub repeat: u32,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> Self {
+        Self { speed: 1.0, dry_run: false, continue_on_failure: false, repeat: 1 }
+    }
+}
+
+/// `POST /api/v1/scenarios/execute`: exactly one of `scenario` (library name),
+/// `scenario_id` (uploaded), `yaml` (inline) or `template` (+ `parameters`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecuteRequest {
+    /// A library scenario by name.
+    pub scenario: Option<String>,
+    /// An uploaded scenario by id (its latest version).
+    pub scenario_id: Option<String>,
+    /// Inline YAML or JSON.
+    pub yaml: Option<String>,
+    /// A template by name, rendered with `parameters`.
+    pub template: Option<String>,
+    /// Template parameters.
+    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
+    /// How to run.
+    pub options: ExecuteOptions,
+}
+
+/// The answer to an accepted execution (`202`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecuteResponse {
+    /// Its id.
+    pub execution_id: String,
+    /// `queued` (it runs as soon as a slot is free).
+    pub status: ExecutionStatus,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Warnings the validator found (errors would have refused it).
+    pub warnings: Vec<crate::scenario::diagnostic::Diagnostic>,
+}
+
+/// One execution in detail (`GET …/{execution_id}/status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionDetail {
+    /// Id.
+    pub id: String,
+    /// Scenario name.
+    pub scenario_name: String,
+    /// State.
+    pub status: ExecutionStatus,
+    /// Who started it.
+    pub started_by: String,
+    /// Submitted (RFC 3339).
+    pub created_at: String,
+    /// Started running.
+    pub started_at: Option<String>,
+    /// Ended.
+    pub finished_at: Option<String>,
+    /// Options it runs with.
+    pub options: ExecuteOptions,
+    /// The success-criteria verdict, once ended.
+    pub verdict: Option<serde_json::Value>,
+    /// The plan it runs.
+    pub plan: serde_json::Value,
+    /// Progress so far, from its events.
+    pub progress: Progress,
+}
+
+/// Where an execution is, folded from its events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Index of the current (or last) phase.
+    pub phase: Option<usize>,
+    /// Its name.
+    pub phase_name: Option<String>,
+    /// Phases finished.
+    pub phases_done: usize,
+    /// Timeline offset of the latest event, ms.
+    pub elapsed_ms: u64,
+    /// Planned length, ms.
+    pub total_ms: u64,
+    /// Assertions that held.
+    pub assertions_passed: usize,
+    /// Assertions that failed.
+    pub assertions_failed: usize,
+    /// Actions that failed.
+    pub actions_failed: usize,
+    /// Number of events recorded.
+    pub events: u64,
+}
+
+/// `POST /api/v1/scenarios/validate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValidateRequest {
+    /// The scenario or template text.
+    pub yaml: String,
+    /// Strict mode.
+    pub strict: bool,
+    /// Template parameters (renders the template before validating).
+    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The validator's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidateResponse {
+    /// No errors.
+    pub valid: bool,
+    /// Every error and warning.
+    pub diagnostics: Vec<crate::scenario::diagnostic::Diagnostic>,
+    /// The plan, when valid.
+    pub plan: Option<crate::scenario::plan::Plan>,
+}

@@ -59,7 +59,10 @@ impl HttpServices {
             return failure(format!("service {:?} is not configured", call.service));
         };
         if service.process.is_some() && call.action != "http" {
-            return self.supervisor.act(&self.client, service, &call.action).await;
+            return self
+                .supervisor
+                .act(&self.client, service, &call.action)
+                .await;
         }
         let request = match build_request(service, call) {
             Ok(request) => request,

@@ -27,7 +27,12 @@ const HEALTH_POLL: Duration = Duration::from_millis(50);
 
 impl Supervisor {
     /// Performs a process action (`start`, `stop`, `kill`, `restart`).
-    pub async fn act(&self, client: &Client, service: &ServiceConfig, action: &str) -> ActionOutcome {
+    pub async fn act(
+        &self,
+        client: &Client,
+        service: &ServiceConfig,
+        action: &str,
+    ) -> ActionOutcome {
         let started = Instant::now();
         let result = match action {
             "start" => self.start(client, service).await,
@@ -37,7 +42,10 @@ impl Supervisor {
                 Ok(_) => self.start(client, service).await,
                 Err(e) => Err(e),
             },
-            other => Err(format!("{} is a process service: {other} is not one of start, stop, kill, restart", service.name)),
+            other => Err(format!(
+                "{} is a process service: {other} is not one of start, stop, kill, restart",
+                service.name
+            )),
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
@@ -45,21 +53,38 @@ impl Supervisor {
                 ok: true,
                 status: None,
                 latency_ms,
-                message: format!("{} {action}: {}", service.name, response["message"].as_str().unwrap_or("done")),
+                message: format!(
+                    "{} {action}: {}",
+                    service.name,
+                    response["message"].as_str().unwrap_or("done")
+                ),
                 response,
             },
-            Err(message) => ActionOutcome { ok: false, status: None, latency_ms, message, response: Value::Null },
+            Err(message) => ActionOutcome {
+                ok: false,
+                status: None,
+                latency_ms,
+                message,
+                response: Value::Null,
+            },
         }
     }
 
     async fn start(&self, client: &Client, service: &ServiceConfig) -> Result<Value, String> {
         let Some(process) = &service.process else {
-            return Err(format!("{} has no process command in its config", service.name));
+            return Err(format!(
+                "{} has no process command in its config",
+                service.name
+            ));
         };
         let mut children = self.children.lock().await;
         if let Some(child) = children.get_mut(&service.name) {
             if child.try_wait().ok().flatten().is_none() {
-                return Err(format!("{} is already running (pid {:?}); use restart", service.name, child.id()));
+                return Err(format!(
+                    "{} is already running (pid {:?}); use restart",
+                    service.name,
+                    child.id()
+                ));
             }
         }
         let mut command = tokio::process::Command::new(&process.command);
@@ -73,14 +98,23 @@ impl Supervisor {
         if let Some(cwd) = &process.cwd {
             command.current_dir(cwd);
         }
-        let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", process.command))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", process.command))?;
         let pid = child.id();
-        let url = format!("{}{}", service.url.as_str().trim_end_matches('/'), service.health_endpoint);
+        let url = format!(
+            "{}{}",
+            service.url.as_str().trim_end_matches('/'),
+            service.health_endpoint
+        );
         let deadline = Instant::now() + service.timeout;
         let started = Instant::now();
         loop {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!("{} exited during start-up ({status})", service.name));
+                return Err(format!(
+                    "{} exited during start-up ({status})",
+                    service.name
+                ));
             }
             let healthy = client
                 .get(&url)
@@ -93,13 +127,18 @@ impl Supervisor {
             }
             if Instant::now() >= deadline {
                 let _ = child.start_kill();
-                return Err(format!("{} did not become healthy at {url} within {:?}", service.name, service.timeout));
+                return Err(format!(
+                    "{} did not become healthy at {url} within {:?}",
+                    service.name, service.timeout
+                ));
             }
             tokio::time::sleep(HEALTH_POLL).await;
         }
         let ready_ms = started.elapsed().as_secs_f64() * 1000.0;
         children.insert(service.name.clone(), child);
-        Ok(json!({"message": format!("running (pid {pid:?}), healthy after {ready_ms:.0} ms"), "pid": pid, "healthy_after_ms": ready_ms}))
+        Ok(
+            json!({"message": format!("running (pid {pid:?}), healthy after {ready_ms:.0} ms"), "pid": pid, "healthy_after_ms": ready_ms}),
+        )
     }
 
     async fn stop(&self, service: &ServiceConfig, kill: bool) -> Result<Value, String> {
@@ -110,7 +149,10 @@ impl Supervisor {
         if let Ok(Some(status)) = child.try_wait() {
             return Ok(json!({"message": format!("had already exited ({status})"), "pid": pid}));
         }
-        let grace = service.process.as_ref().map_or(Duration::ZERO, |p| p.stop_grace);
+        let grace = service
+            .process
+            .as_ref()
+            .map_or(Duration::ZERO, |p| p.stop_grace);
         if !kill {
             if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
                 // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped).
@@ -118,11 +160,16 @@ impl Supervisor {
                     libc::kill(pid, libc::SIGTERM);
                 }
                 if let Ok(Ok(status)) = tokio::time::timeout(grace, child.wait()).await {
-                    return Ok(json!({"message": format!("stopped ({status})"), "pid": pid, "signal": "SIGTERM"}));
+                    return Ok(
+                        json!({"message": format!("stopped ({status})"), "pid": pid, "signal": "SIGTERM"}),
+                    );
                 }
             }
         }
-        child.kill().await.map_err(|e| format!("cannot kill {}: {e}", service.name))?;
+        child
+            .kill()
+            .await
+            .map_err(|e| format!("cannot kill {}: {e}", service.name))?;
         Ok(json!({"message": "killed", "pid": pid, "signal": "SIGKILL"}))
     }
 }
@@ -133,7 +180,11 @@ mod tests {
     use crate::config::ProcessConfig;
 
     fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
     }
 
     /// A real HTTP server process: Python's http.server on a free port.
@@ -146,7 +197,13 @@ mod tests {
             timeout: Duration::from_secs(20),
             process: Some(ProcessConfig {
                 command: "python3".into(),
-                args: vec!["-m".into(), "http.server".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()],
+                args: vec![
+                    "-m".into(),
+                    "http.server".into(),
+                    port.to_string(),
+                    "--bind".into(),
+                    "127.0.0.1".into(),
+                ],
                 env: Default::default(),
                 cwd: Some(std::env::temp_dir()),
                 stop_grace: Duration::from_secs(5),
@@ -155,7 +212,11 @@ mod tests {
     }
 
     async fn healthy(client: &Client, service: &ServiceConfig) -> bool {
-        client.get(service.url.as_str()).send().await.is_ok_and(|r| r.status().is_success())
+        client
+            .get(service.url.as_str())
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
     }
 
     #[tokio::test]
@@ -190,8 +251,14 @@ mod tests {
         if let Some(p) = service.process.as_mut() {
             p.command = "/nonexistent/program".into();
         }
-        let outcome = Supervisor::default().act(&Client::new(), &service, "start").await;
+        let outcome = Supervisor::default()
+            .act(&Client::new(), &service, "start")
+            .await;
         assert!(!outcome.ok);
-        assert!(outcome.message.contains("cannot start"), "{}", outcome.message);
+        assert!(
+            outcome.message.contains("cannot start"),
+            "{}",
+            outcome.message
+        );
     }
 }

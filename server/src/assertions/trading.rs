@@ -21,7 +21,16 @@ pub async fn check(registry: &Registry, call: &AssertionCall) -> Option<CheckOut
         "emergency_procedures" => active_alert(registry, "risk_escalation", None).await,
         "strategy_active" => strategy_active(registry, call).await,
         "trading_performance" => trading_performance(registry, call).await,
-        "trading_adaptation" => strategy_flag(registry, call, "/adapted", "adapted to the conditions", "has not adapted").await,
+        "trading_adaptation" => {
+            strategy_flag(
+                registry,
+                call,
+                "/adapted",
+                "adapted to the conditions",
+                "has not adapted",
+            )
+            .await
+        }
         "trading_impact" => trading_impact(registry, call).await,
         "arbitrage_opportunity" => arbitrage_opportunity(registry, call).await,
         "performance_recovery" => performance_recovery(registry, call).await,
@@ -59,7 +68,11 @@ async fn active_alerts(registry: &Registry) -> Result<Vec<Value>, String> {
     Ok(body["alerts"].as_array().cloned().unwrap_or_default())
 }
 
-async fn active_alert(registry: &Registry, alert_type: &str, min_severity: Option<&str>) -> CheckOutcome {
+async fn active_alert(
+    registry: &Registry,
+    alert_type: &str,
+    min_severity: Option<&str>,
+) -> CheckOutcome {
     let alerts = match active_alerts(registry).await {
         Ok(a) => a,
         Err(e) => return unreachable(e),
@@ -72,13 +85,27 @@ async fn active_alert(registry: &Registry, alert_type: &str, min_severity: Optio
         .collect();
     match matching.first() {
         Some(alert) => pass(
-            format!("{alert_type} alert active since {} ({})", alert["raised_at"].as_str().unwrap_or("?"), alert["severity"].as_str().unwrap_or("?")),
+            format!(
+                "{alert_type} alert active since {} ({})",
+                alert["raised_at"].as_str().unwrap_or("?"),
+                alert["severity"].as_str().unwrap_or("?")
+            ),
             (*alert).clone(),
         ),
         None => {
             let types: Vec<&str> = alerts.iter().filter_map(|a| a["type"].as_str()).collect();
             fail(
-                format!("no active {alert_type} alert{} (active: {})", min_severity.map(|s| format!(" of severity {s} or above")).unwrap_or_default(), if types.is_empty() { "none".to_owned() } else { types.join(", ") }),
+                format!(
+                    "no active {alert_type} alert{} (active: {})",
+                    min_severity
+                        .map(|s| format!(" of severity {s} or above"))
+                        .unwrap_or_default(),
+                    if types.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        types.join(", ")
+                    }
+                ),
                 json!({ "active_alerts": alerts }),
             )
         }
@@ -89,7 +116,10 @@ async fn risk_alert(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
     match wanted_alert(call) {
         Some(alert_type) => active_alert(registry, &alert_type, param_str(call, "severity")).await,
         None => match active_alerts(registry).await {
-            Ok(alerts) if !alerts.is_empty() => pass(format!("{} alerts active", alerts.len()), json!({ "active_alerts": alerts })),
+            Ok(alerts) if !alerts.is_empty() => pass(
+                format!("{} alerts active", alerts.len()),
+                json!({ "active_alerts": alerts }),
+            ),
             Ok(_) => fail("no risk alert is active", json!({ "active_alerts": [] })),
             Err(e) => unreachable(e),
         },
@@ -102,10 +132,19 @@ async fn alert_resolution(registry: &Registry, call: &AssertionCall) -> CheckOut
         Err(e) => return unreachable(e),
     };
     let wanted = param_str(call, "alert_type");
-    let open: Vec<&Value> = alerts.iter().filter(|a| wanted.is_none_or(|t| a["type"] == t)).collect();
+    let open: Vec<&Value> = alerts
+        .iter()
+        .filter(|a| wanted.is_none_or(|t| a["type"] == t))
+        .collect();
     let evidence = json!({ "active_alerts": alerts });
     if open.is_empty() {
-        pass(format!("no {}alerts active", wanted.map(|t| format!("{t} ")).unwrap_or_default()), evidence)
+        pass(
+            format!(
+                "no {}alerts active",
+                wanted.map(|t| format!("{t} ")).unwrap_or_default()
+            ),
+            evidence,
+        )
     } else {
         let types: Vec<&str> = open.iter().filter_map(|a| a["type"].as_str()).collect();
         fail(format!("still active: {}", types.join(", ")), evidence)
@@ -117,12 +156,19 @@ async fn alert_resolution(registry: &Registry, call: &AssertionCall) -> CheckOut
 fn strategy_name(call: &AssertionCall) -> String {
     param_str(call, "strategy")
         .map(str::to_owned)
-        .or_else(|| call.expect.strip_suffix("_running").filter(|s| *s != "").map(str::to_owned))
+        .or_else(|| {
+            call.expect
+                .strip_suffix("_running")
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "arbitrage".to_owned())
 }
 
 async fn strategy(registry: &Registry, name: &str) -> Result<Value, String> {
-    registry.get_json(TRADING, &format!("/api/v1/strategies/{name}")).await
+    registry
+        .get_json(TRADING, &format!("/api/v1/strategies/{name}"))
+        .await
 }
 
 async fn strategies(registry: &Registry) -> Result<Vec<Value>, String> {
@@ -131,15 +177,30 @@ async fn strategies(registry: &Registry) -> Result<Vec<Value>, String> {
 }
 
 async fn strategy_active(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let name = if call.expect == "running" { param_str(call, "strategy").unwrap_or("arbitrage").to_owned() } else { strategy_name(call) };
+    let name = if call.expect == "running" {
+        param_str(call, "strategy")
+            .unwrap_or("arbitrage")
+            .to_owned()
+    } else {
+        strategy_name(call)
+    };
     match strategy(registry, &name).await {
-        Ok(s) if s["state"] == "running" => pass(format!("{name} is running ({} orders/min)", s["orders_per_minute"]), s),
+        Ok(s) if s["state"] == "running" => pass(
+            format!("{name} is running ({} orders/min)", s["orders_per_minute"]),
+            s,
+        ),
         Ok(s) => fail(format!("{name} is {}", s["state"]), s),
         Err(e) => unreachable(e),
     }
 }
 
-async fn strategy_flag(registry: &Registry, call: &AssertionCall, pointer: &str, yes: &str, no: &str) -> CheckOutcome {
+async fn strategy_flag(
+    registry: &Registry,
+    call: &AssertionCall,
+    pointer: &str,
+    yes: &str,
+    no: &str,
+) -> CheckOutcome {
     let name = strategy_name(call);
     match strategy(registry, &name).await {
         Ok(s) if s.pointer(pointer) == Some(&Value::Bool(true)) => pass(format!("{name} {yes}"), s),
@@ -168,15 +229,28 @@ async fn trading_performance(registry: &Registry, call: &AssertionCall) -> Check
         }
     }
     let degraded = s.pointer("/performance/degraded") == Some(&Value::Bool(true));
-    let figures = format!("p95 {} ms, success rate {}", p95.map_or("-".into(), |v| format!("{v:.0}")), success.map_or("-".into(), |v| format!("{v:.3}")));
+    let figures = format!(
+        "p95 {} ms, success rate {}",
+        p95.map_or("-".into(), |v| format!("{v:.0}")),
+        success.map_or("-".into(), |v| format!("{v:.3}"))
+    );
     match call.expect.as_str() {
         // Slower than its baseline, yet within the bounds given: graceful degradation.
-        "degraded_execution" if degraded && outside.is_empty() => pass(format!("{name} degraded within bounds: {figures}"), s),
+        "degraded_execution" if degraded && outside.is_empty() => {
+            pass(format!("{name} degraded within bounds: {figures}"), s)
+        }
         "degraded_execution" if !degraded => fail(format!("{name} is not degraded: {figures}"), s),
-        "normal_execution" if !degraded && outside.is_empty() => pass(format!("{name} normal: {figures}"), s),
+        "normal_execution" if !degraded && outside.is_empty() => {
+            pass(format!("{name} normal: {figures}"), s)
+        }
         "normal_execution" if degraded => fail(format!("{name} is degraded: {figures}"), s),
-        "within_limits" if outside.is_empty() => pass(format!("{name} within limits: {figures}"), s),
-        _ => fail(format!("{name} outside its bounds: {}", outside.join(", ")), s),
+        "within_limits" if outside.is_empty() => {
+            pass(format!("{name} within limits: {figures}"), s)
+        }
+        _ => fail(
+            format!("{name} outside its bounds: {}", outside.join(", ")),
+            s,
+        ),
     }
 }
 
@@ -200,7 +274,10 @@ async fn trading_impact(registry: &Registry, call: &AssertionCall) -> CheckOutco
         fail("no strategy shows degraded performance", evidence)
     } else {
         let names: Vec<&str> = hit.iter().filter_map(|s| s["name"].as_str()).collect();
-        pass(format!("degraded performance in {}", names.join(", ")), evidence)
+        pass(
+            format!("degraded performance in {}", names.join(", ")),
+            evidence,
+        )
     }
 }
 
@@ -209,14 +286,18 @@ async fn arbitrage_opportunity(registry: &Registry, call: &AssertionCall) -> Che
         Ok(s) => s,
         Err(e) => return unreachable(e),
     };
-    let ratio = s.pointer("/performance/activity_ratio").and_then(Value::as_f64);
+    let ratio = s
+        .pointer("/performance/activity_ratio")
+        .and_then(Value::as_f64);
     let increased = match param_f64(call, "min_increase") {
         Some(factor) => ratio.is_some_and(|r| r >= factor),
         None => s.pointer("/performance/increased_activity") == Some(&Value::Bool(true)),
     };
     let detail = format!(
         "{} opportunities/h, {} × baseline",
-        s["opportunities_per_hour"].as_f64().map_or("-".into(), |v| format!("{v:.0}")),
+        s["opportunities_per_hour"]
+            .as_f64()
+            .map_or("-".into(), |v| format!("{v:.0}")),
         ratio.map_or("-".into(), |r| format!("{r:.1}"))
     );
     if increased {
@@ -234,7 +315,11 @@ async fn performance_recovery(registry: &Registry, call: &AssertionCall) -> Chec
     let wanted = param_str(call, "strategy");
     let considered: Vec<&Value> = list
         .iter()
-        .filter(|s| wanted.map_or(s["state"] == "running" || s["state"] == "crashed", |w| s["name"] == w))
+        .filter(|s| {
+            wanted.map_or(s["state"] == "running" || s["state"] == "crashed", |w| {
+                s["name"] == w
+            })
+        })
         .collect();
     let lagging: Vec<&str> = considered
         .iter()
@@ -245,9 +330,18 @@ async fn performance_recovery(registry: &Registry, call: &AssertionCall) -> Chec
     if considered.is_empty() {
         fail("no strategy to judge", evidence)
     } else if lagging.is_empty() {
-        pass(format!("{} strategies back to baseline performance", considered.len()), evidence)
+        pass(
+            format!(
+                "{} strategies back to baseline performance",
+                considered.len()
+            ),
+            evidence,
+        )
     } else {
-        fail(format!("not back to baseline: {}", lagging.join(", ")), evidence)
+        fail(
+            format!("not back to baseline: {}", lagging.join(", ")),
+            evidence,
+        )
     }
 }
 
@@ -261,20 +355,40 @@ async fn position_limits(registry: &Registry, call: &AssertionCall) -> CheckOutc
         .iter()
         .filter(|s| wanted.is_none_or(|w| s["name"] == w))
         .filter(|s| s["position_limit_breached"] == true)
-        .map(|s| format!("{} (position {} > limit {})", s["name"].as_str().unwrap_or("?"), s["position"], s["position_limit"]))
+        .map(|s| {
+            format!(
+                "{} (position {} > limit {})",
+                s["name"].as_str().unwrap_or("?"),
+                s["position"],
+                s["position_limit"]
+            )
+        })
         .collect();
     let evidence = json!({ "strategies": list });
     match (call.expect.as_str(), breached.is_empty()) {
         ("within_limits", true) => pass("every position is within its limit", evidence),
-        ("within_limits", false) => fail(format!("limits breached: {}", breached.join(", ")), evidence),
-        (_, false) => pass(format!("limits breached: {}", breached.join(", ")), evidence),
+        ("within_limits", false) => fail(
+            format!("limits breached: {}", breached.join(", ")),
+            evidence,
+        ),
+        (_, false) => pass(
+            format!("limits breached: {}", breached.join(", ")),
+            evidence,
+        ),
         (_, true) => fail("no position limit is breached", evidence),
     }
 }
 
-async fn price_deviation(registry: &Registry, call: &AssertionCall, diverged: bool) -> CheckOutcome {
+async fn price_deviation(
+    registry: &Registry,
+    call: &AssertionCall,
+    diverged: bool,
+) -> CheckOutcome {
     let symbol = param_str(call, "symbol").unwrap_or("USDT-USD");
-    let view = match registry.get_json(MARKET, &format!("/api/v1/prices/{symbol}")).await {
+    let view = match registry
+        .get_json(MARKET, &format!("/api/v1/prices/{symbol}"))
+        .await
+    {
         Ok(v) => v,
         Err(e) => return unreachable(e),
     };
@@ -285,16 +399,44 @@ async fn price_deviation(registry: &Registry, call: &AssertionCall, diverged: bo
     if diverged {
         let min = param_f64(call, "min_deviation").unwrap_or(0.01);
         if deviation.abs() >= min {
-            pass(format!("{symbol} at {price:.4}, {:.2}% off its peg (≥ {:.2}%)", deviation.abs() * 100.0, min * 100.0), view)
+            pass(
+                format!(
+                    "{symbol} at {price:.4}, {:.2}% off its peg (≥ {:.2}%)",
+                    deviation.abs() * 100.0,
+                    min * 100.0
+                ),
+                view,
+            )
         } else {
-            fail(format!("{symbol} at {price:.4}, only {:.2}% off its peg (< {:.2}%)", deviation.abs() * 100.0, min * 100.0), view)
+            fail(
+                format!(
+                    "{symbol} at {price:.4}, only {:.2}% off its peg (< {:.2}%)",
+                    deviation.abs() * 100.0,
+                    min * 100.0
+                ),
+                view,
+            )
         }
     } else {
         let max = param_f64(call, "max_deviation").unwrap_or(0.005);
         if deviation.abs() <= max {
-            pass(format!("{symbol} back at {price:.4}, {:.2}% off its peg (≤ {:.2}%)", deviation.abs() * 100.0, max * 100.0), view)
+            pass(
+                format!(
+                    "{symbol} back at {price:.4}, {:.2}% off its peg (≤ {:.2}%)",
+                    deviation.abs() * 100.0,
+                    max * 100.0
+                ),
+                view,
+            )
         } else {
-            fail(format!("{symbol} at {price:.4}, still {:.2}% off its peg (> {:.2}%)", deviation.abs() * 100.0, max * 100.0), view)
+            fail(
+                format!(
+                    "{symbol} at {price:.4}, still {:.2}% off its peg (> {:.2}%)",
+                    deviation.abs() * 100.0,
+                    max * 100.0
+                ),
+                view,
+            )
         }
     }
 }
@@ -305,17 +447,34 @@ async fn liquidity_crisis(registry: &Registry, call: &AssertionCall) -> CheckOut
         Err(e) => return unreachable(e),
     };
     let books = body["books"].as_array().cloned().unwrap_or_default();
-    let symbols: Option<Vec<&str>> = call.parameters.get("symbols").and_then(Value::as_array).map(|l| l.iter().filter_map(Value::as_str).collect());
+    let symbols: Option<Vec<&str>> = call
+        .parameters
+        .get("symbols")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).collect());
     let factor = param_f64(call, "min_factor").unwrap_or(1.5);
     let wide: Vec<String> = books
         .iter()
-        .filter(|b| symbols.as_ref().is_none_or(|s| b["symbol"].as_str().is_some_and(|x| s.contains(&x))))
+        .filter(|b| {
+            symbols
+                .as_ref()
+                .is_none_or(|s| b["symbol"].as_str().is_some_and(|x| s.contains(&x)))
+        })
         .filter(|b| b["spread_ratio"].as_f64().is_some_and(|r| r >= factor))
-        .map(|b| format!("{} {:.1}×", b["symbol"].as_str().unwrap_or("?"), b["spread_ratio"].as_f64().unwrap_or(0.0)))
+        .map(|b| {
+            format!(
+                "{} {:.1}×",
+                b["symbol"].as_str().unwrap_or("?"),
+                b["spread_ratio"].as_f64().unwrap_or(0.0)
+            )
+        })
         .collect();
     let evidence = json!({ "books": books });
     if wide.is_empty() {
-        fail(format!("no spread is {factor}× its baseline or wider"), evidence)
+        fail(
+            format!("no spread is {factor}× its baseline or wider"),
+            evidence,
+        )
     } else {
         pass(format!("spreads widened: {}", wide.join(", ")), evidence)
     }
@@ -328,12 +487,22 @@ async fn system_stabilization(registry: &Registry, call: &AssertionCall) -> Chec
     }
     match active_alerts(registry).await {
         Ok(alerts) => {
-            let critical: Vec<&str> = alerts.iter().filter(|a| a["severity"] == "critical").filter_map(|a| a["type"].as_str()).collect();
+            let critical: Vec<&str> = alerts
+                .iter()
+                .filter(|a| a["severity"] == "critical")
+                .filter_map(|a| a["type"].as_str())
+                .collect();
             let evidence = json!({ "health": health.evidence, "active_alerts": alerts });
             if critical.is_empty() {
-                pass("every service healthy and no critical alert active", evidence)
+                pass(
+                    "every service healthy and no critical alert active",
+                    evidence,
+                )
             } else {
-                fail(format!("critical alerts still active: {}", critical.join(", ")), evidence)
+                fail(
+                    format!("critical alerts still active: {}", critical.join(", ")),
+                    evidence,
+                )
             }
         }
         Err(e) => unreachable(e),
@@ -342,19 +511,35 @@ async fn system_stabilization(registry: &Registry, call: &AssertionCall) -> Chec
 
 async fn audit_correlation(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
     let id = call.execution_id.to_string();
-    let body = match registry.get_json(AUDIT, &format!("/api/v1/events?correlation_id={id}")).await {
+    let body = match registry
+        .get_json(AUDIT, &format!("/api/v1/events?correlation_id={id}"))
+        .await
+    {
         Ok(b) => b,
         Err(e) => return unreachable(e),
     };
     let events = body["events"].as_array().cloned().unwrap_or_default();
-    let expected = call.parameters.get("expected_event_count").and_then(Value::as_u64).unwrap_or(1);
+    let expected = call
+        .parameters
+        .get("expected_event_count")
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
     let threshold = param_f64(call, "correlation_threshold").unwrap_or(1.0);
     let correlated = events.len() as u64;
-    let ratio = if expected == 0 { 1.0 } else { (correlated as f64 / expected as f64).min(1.0) };
+    let ratio = if expected == 0 {
+        1.0
+    } else {
+        (correlated as f64 / expected as f64).min(1.0)
+    };
     let evidence = json!({ "correlation_id": id, "count": correlated, "expected": expected, "ratio": ratio, "events": events });
     if ratio >= threshold {
         pass(format!("{correlated} audit events carry this execution's id (expected {expected}, ratio {ratio:.2} ≥ {threshold})"), evidence)
     } else {
-        fail(format!("only {correlated} of {expected} expected audit events carry this execution's id"), evidence)
+        fail(
+            format!(
+                "only {correlated} of {expected} expected audit events carry this execution's id"
+            ),
+            evidence,
+        )
     }
 }

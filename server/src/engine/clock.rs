@@ -93,9 +93,31 @@ impl Schedule {
     }
 }
 
+/// How close to a precise deadline the timer hands over to spinning: tokio's
+/// timer wheel has a 1 ms granularity and rounds deadlines up.
+const SPIN: Duration = Duration::from_millis(1);
+/// At most this many tasks spin at once; others take the timer's precision.
+const MAX_SPINNERS: usize = 4;
+static SPINNERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How exactly a wait must end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// The timer's own precision (about 1 ms late): polls, phase ends.
+    Timer,
+    /// Sub-millisecond: the timer wakes 1 ms early and the last stretch is
+    /// spent yielding, for timed steps (parallel actions, phase starts).
+    /// Never use it on a paused (virtual) clock: spinning measures real time.
+    Precise,
+}
+
 /// Waits until the timeline reaches `offset`, following pauses, resumes and
 /// skips published on `schedule`. Returns early if the sender is gone.
-pub async fn sleep_until(schedule: &mut watch::Receiver<Schedule>, offset: Duration) {
+pub async fn sleep_until(
+    schedule: &mut watch::Receiver<Schedule>,
+    offset: Duration,
+    precision: Precision,
+) {
     loop {
         let current = *schedule.borrow_and_update();
         if current.is_paused() {
@@ -104,8 +126,18 @@ pub async fn sleep_until(schedule: &mut watch::Receiver<Schedule>, offset: Durat
             }
             continue;
         }
+        let deadline = current.instant_of(offset);
+        let wake = match precision {
+            Precision::Timer => deadline,
+            Precision::Precise => deadline.checked_sub(SPIN).unwrap_or(deadline),
+        };
         tokio::select! {
-            () = tokio::time::sleep_until(current.instant_of(offset)) => return,
+            () = tokio::time::sleep_until(wake) => {
+                if precision == Precision::Precise {
+                    spin_until(deadline).await;
+                }
+                return;
+            }
             changed = schedule.changed() => {
                 if changed.is_err() {
                     return;
@@ -113,6 +145,25 @@ pub async fn sleep_until(schedule: &mut watch::Receiver<Schedule>, offset: Durat
             }
         }
     }
+}
+
+/// Yields until `deadline` by the real clock, unless too many tasks spin already.
+async fn spin_until(deadline: Instant) {
+    use std::sync::atomic::Ordering;
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    if remaining.is_zero() {
+        return;
+    }
+    if SPINNERS.fetch_add(1, Ordering::Relaxed) >= MAX_SPINNERS {
+        SPINNERS.fetch_sub(1, Ordering::Relaxed);
+        tokio::time::sleep_until(deadline).await;
+        return;
+    }
+    let until = std::time::Instant::now() + remaining;
+    while std::time::Instant::now() < until {
+        tokio::task::yield_now().await;
+    }
+    SPINNERS.fetch_sub(1, Ordering::Relaxed);
 }
 
 /// Milliseconds of a duration, for events.
@@ -170,7 +221,7 @@ mod tests {
         let (tx, mut rx) = watch::channel(Schedule::starting_now(1.0));
         let started = Instant::now();
         let sleeper = tokio::spawn(async move {
-            sleep_until(&mut rx, Duration::from_secs(10)).await;
+            sleep_until(&mut rx, Duration::from_secs(10), Precision::Timer).await;
             Instant::now()
         });
         tokio::time::sleep(Duration::from_secs(4)).await;

@@ -273,6 +273,9 @@ pub struct EngineSettings {
     pub default_rollback_services: Vec<String>,
     /// Log a warning on each rollback.
     pub notify_on_rollback: bool,
+    /// Start timed steps to the sub-millisecond (spinning the last millisecond).
+    /// Off on a virtual clock (tests), where spinning would measure real time.
+    pub precise_timing: bool,
 }
 
 impl Default for EngineSettings {
@@ -285,6 +288,7 @@ impl Default for EngineSettings {
             rollback_on_failure: true,
             default_rollback_services: Vec::new(),
             notify_on_rollback: true,
+            precise_timing: true,
         }
     }
 }

@@ -26,7 +26,7 @@ enum Message {
         status: Option<ExecutionStatus>,
         next_seq: u64,
     },
-    Event(ExecutionId, EventDraft),
+    Event(ExecutionId, Box<EventDraft>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -47,7 +47,11 @@ pub(super) struct ExecutionRecorder {
 impl ExecutionRecorder {
     /// Records an event; never blocks the runner.
     pub(super) fn emit(&self, draft: EventDraft) {
-        if self.tx.send(Message::Event(self.id, draft)).is_err() {
+        if self
+            .tx
+            .send(Message::Event(self.id, Box::new(draft)))
+            .is_err()
+        {
             tracing::error!(execution_id = %self.id, "recorder is gone; event lost");
         }
     }
@@ -128,6 +132,7 @@ async fn run(
                     tracks.insert(id, Track { status, next_seq });
                 }
                 Message::Event(id, draft) => {
+                    let draft = *draft;
                     let track = tracks.entry(id).or_default();
                     let changed = match state::apply(track.status, &draft.kind) {
                         Ok(status) if Some(status) != track.status => {

@@ -17,7 +17,7 @@ use tokio::{
 };
 
 use super::{
-    clock::{millis, sleep_until, Schedule},
+    clock::{millis, sleep_until, Precision, Schedule},
     event::{
         ActionOutcome, AssertionResult, ControlCommand, CriterionResult, EventDraft, EventKind,
         PhaseOutcome, RollbackReason, Verdict,
@@ -134,6 +134,8 @@ struct Tally {
 #[derive(Clone)]
 struct StepEnv {
     id: ExecutionId,
+    /// How exactly timed steps start.
+    precision: Precision,
     speed: f64,
     dry_run: bool,
     parts: EngineParts,
@@ -261,7 +263,7 @@ impl StepEnv {
                 .real_interval(settings.poll_interval, settings.min_real_poll)
                 .mul_f64(schedule.speed());
             let next = (checked_at + step).min(assertion.deadline_ms);
-            sleep_until(&mut self.schedule, next).await;
+            sleep_until(&mut self.schedule, next, Precision::Timer).await;
         }
         let (passed, message) = (result.passed, result.message.clone());
         self.emit(
@@ -301,8 +303,14 @@ impl Runner {
         let (schedule, schedule_rx) =
             watch::channel(Schedule::starting_now(execution.options.speed));
         let speed = schedule_rx.borrow().speed();
+        let precision = if context.parts.settings.precise_timing {
+            Precision::Precise
+        } else {
+            Precision::Timer
+        };
         let env = StepEnv {
             id: execution.id,
+            precision,
             speed,
             dry_run: execution.options.dry_run,
             parts: context.parts,
@@ -525,7 +533,7 @@ impl Runner {
         let mut schedule = self.schedule.subscribe();
         loop {
             tokio::select! {
-                () = sleep_until(&mut schedule, offset) => return None,
+                () = sleep_until(&mut schedule, offset, self.env.precision) => return None,
                 () = tokio::time::sleep_until(self.deadline) => return Some(Ending::TimedOut),
                 signal = self.control.recv() => {
                     if let Some(ending) = self.handle_signal(signal) {
@@ -582,7 +590,7 @@ impl Runner {
         for action in phase.parallel_actions.iter().cloned() {
             let mut env = self.env.clone();
             steps.spawn(async move {
-                sleep_until(&mut env.schedule, action.at_ms).await;
+                sleep_until(&mut env.schedule, action.at_ms, env.precision).await;
                 let outcome = env.act(Some(index), &action, true).await;
                 StepResult::Action {
                     ok: outcome.ok,
@@ -600,7 +608,7 @@ impl Runner {
                 break;
             }
             tokio::select! {
-                () = sleep_until(&mut phase_clock, phase.end_ms), if !time_up => time_up = true,
+                () = sleep_until(&mut phase_clock, phase.end_ms, Precision::Timer), if !time_up => time_up = true,
                 Some(joined) = steps.join_next(), if !steps.is_empty() => {
                     let failure = match joined {
                         Ok(StepResult::Action { ok: false, message }) => {
@@ -706,6 +714,7 @@ pub(super) async fn run_rollback_with(
     let (_tx, schedule) = watch::channel(Schedule::starting_now(speed));
     let env = StepEnv {
         id,
+        precision: Precision::Timer,
         speed,
         dry_run: false,
         parts: parts.clone(),

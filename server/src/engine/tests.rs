@@ -153,6 +153,7 @@ fn harness(max_concurrent: usize) -> Harness {
             max_concurrent,
             default_rollback_services: vec!["exchange-simulator".into()],
             notify_on_rollback: false,
+            precise_timing: false,
             ..EngineSettings::default()
         },
     });

@@ -2,13 +2,18 @@
 //! functions, static files, and the layers around them (metrics, tracing,
 //! compression, limits).
 
+mod api;
+mod error;
+mod live;
 mod system;
+mod ws;
 
 use std::time::{Duration, Instant};
 
 use app::{shell, App};
 use axum::{
     body::Body,
+    extract::DefaultBodyLimit,
     extract::{MatchedPath, Request, State},
     http::StatusCode,
     middleware::{self, Next},
@@ -17,10 +22,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
-    trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{metrics::Metrics, state::AppState};
 
@@ -42,10 +44,12 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .merge(system::router())
+        .merge(api::router())
+        .merge(ws::router())
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_request))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {

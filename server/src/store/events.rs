@@ -18,6 +18,9 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// `(seq, at, offset_ms, planned_ms, phase, payload)` of a stored event.
+type EventRow = (i64, String, Option<i64>, Option<i64>, Option<i64>, String);
+
 impl Store {
     /// Stores a newly submitted execution.
     pub async fn insert_execution(&self, execution: &NewExecution) -> Result<(), StoreError> {
@@ -129,16 +132,15 @@ impl Store {
         after: Option<u64>,
         limit: u32,
     ) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<(i64, String, Option<i64>, Option<i64>, Option<i64>, String)> =
-            sqlx::query_as(
-                "select seq, at, offset_ms, planned_ms, phase, payload from events
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "select seq, at, offset_ms, planned_ms, phase, payload from events
              where execution_id = ? and seq > ? order by seq limit ?",
-            )
-            .bind(id.to_string())
-            .bind(after.map_or(-1, to_i64))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .bind(id.to_string())
+        .bind(after.map_or(-1, to_i64))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
             .map(|(seq, at, offset_ms, planned_ms, phase, payload)| {
                 let corrupt = |what: &str| StoreError::Corrupt(format!("event {id}#{seq}: {what}"));

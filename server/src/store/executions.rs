@@ -32,7 +32,182 @@ impl TryFrom<ExecutionRow> for ExecutionSummary {
     }
 }
 
+/// One execution as the status endpoint shows it.
+#[derive(Debug, Clone)]
+pub struct ExecutionRecord {
+    /// The summary fields.
+    pub summary: ExecutionSummary,
+    /// When it started running.
+    pub started_at: Option<String>,
+    /// Options JSON.
+    pub options: serde_json::Value,
+    /// Verdict JSON, once ended.
+    pub verdict: Option<serde_json::Value>,
+    /// The plan JSON.
+    pub plan: serde_json::Value,
+    /// The scenario text that ran.
+    pub definition: String,
+}
+
+/// Filters of the history.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    /// Only this scenario.
+    pub scenario: Option<String>,
+    /// Only these states.
+    pub statuses: Vec<ExecutionStatus>,
+    /// Submitted at or after (RFC 3339).
+    pub since: Option<String>,
+    /// Submitted before (RFC 3339).
+    pub until: Option<String>,
+    /// Page size.
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
 impl Store {
+    /// One execution with its plan, options and verdict.
+    pub async fn fetch_execution(&self, id: &str) -> Result<Option<ExecutionRecord>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            scenario_name: String,
+            status: String,
+            started_by: String,
+            created_at: String,
+            started_at: Option<String>,
+            finished_at: Option<String>,
+            options: String,
+            verdict: Option<String>,
+            plan: String,
+            definition: String,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "select id, scenario_name, status, started_by, created_at, started_at, finished_at, options, verdict, plan, definition
+             from executions where id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let json = |text: &str, what: &str| {
+            serde_json::from_str(text)
+                .map_err(|e| StoreError::Corrupt(format!("execution {}: {what}: {e}", row.id)))
+        };
+        let options = json(&row.options, "options")?;
+        let plan = json(&row.plan, "plan")?;
+        let verdict = row
+            .verdict
+            .as_deref()
+            .map(|v| json(v, "verdict"))
+            .transpose()?;
+        let summary = ExecutionSummary::try_from(ExecutionRow {
+            id: row.id.clone(),
+            scenario_name: row.scenario_name,
+            status: row.status,
+            started_by: row.started_by,
+            created_at: row.created_at,
+            finished_at: row.finished_at,
+        })?;
+        Ok(Some(ExecutionRecord {
+            summary,
+            started_at: row.started_at,
+            options,
+            verdict,
+            plan,
+            definition: row.definition,
+        }))
+    }
+
+    /// The history, newest first, filtered and paged; also the total matching.
+    pub async fn search_executions(
+        &self,
+        filter: &HistoryFilter,
+    ) -> Result<(Vec<ExecutionSummary>, u64), StoreError> {
+        let mut conditions = vec!["1 = 1".to_owned()];
+        if filter.scenario.is_some() {
+            conditions.push("scenario_name = ?".into());
+        }
+        if !filter.statuses.is_empty() {
+            conditions.push(format!(
+                "status in ({})",
+                vec!["?"; filter.statuses.len()].join(", ")
+            ));
+        }
+        if filter.since.is_some() {
+            conditions.push("created_at >= ?".into());
+        }
+        if filter.until.is_some() {
+            conditions.push("created_at < ?".into());
+        }
+        let clause = conditions.join(" and ");
+        let select = format!(
+            "select id, scenario_name, status, started_by, created_at, finished_at from executions
+             where {clause} order by created_at desc, id limit ? offset ?"
+        );
+        let count = format!("select count(*) from executions where {clause}");
+        let mut rows = sqlx::query_as::<_, ExecutionRow>(&select);
+        let mut total = sqlx::query_scalar::<_, i64>(&count);
+        if let Some(scenario) = &filter.scenario {
+            rows = rows.bind(scenario);
+            total = total.bind(scenario);
+        }
+        for status in &filter.statuses {
+            rows = rows.bind(status.as_str());
+            total = total.bind(status.as_str());
+        }
+        for bound in [&filter.since, &filter.until].into_iter().flatten() {
+            rows = rows.bind(bound);
+            total = total.bind(bound);
+        }
+        let rows = rows
+            .bind(i64::from(filter.limit.clamp(1, 500)))
+            .bind(i64::from(filter.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        let total = total.fetch_one(&self.pool).await?;
+        let list = rows
+            .into_iter()
+            .map(ExecutionSummary::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((list, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Per scenario: runs, completed, and durations (seconds) of finished runs.
+    pub async fn scenario_performance(
+        &self,
+    ) -> Result<Vec<(String, u64, u64, Vec<f64>)>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "select scenario_name, status, started_at, finished_at from executions order by scenario_name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<(String, u64, u64, Vec<f64>)> = Vec::new();
+        for (name, status, started, finished) in rows {
+            if out.last().is_none_or(|(n, ..)| *n != name) {
+                out.push((name.clone(), 0, 0, Vec::new()));
+            }
+            let Some(entry) = out.last_mut() else {
+                continue;
+            };
+            entry.1 += 1;
+            if status == "completed" {
+                entry.2 += 1;
+            }
+            let parse = |t: &Option<String>| {
+                t.as_deref().and_then(|t| {
+                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+            };
+            if let (Some(a), Some(b)) = (parse(&started), parse(&finished)) {
+                entry.3.push((b - a).as_seconds_f64());
+            }
+        }
+        Ok(out)
+    }
+
     /// The `limit` most recent executions, newest first.
     pub async fn list_executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>, StoreError> {
         let rows: Vec<ExecutionRow> = sqlx::query_as(

@@ -5,6 +5,8 @@
 mod events;
 mod executions;
 
+pub use executions::{ExecutionRecord, HistoryFilter};
+
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{

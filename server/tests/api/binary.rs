@@ -48,7 +48,13 @@ fn sigterm_stops_the_server_gracefully_with_json_logs() {
         probe.local_addr().unwrap().port()
     };
     let child = coordinator()
-        .args(["serve", "--no-sandbox", "--port", &port.to_string(), "--database"])
+        .args([
+            "serve",
+            "--no-sandbox",
+            "--port",
+            &port.to_string(),
+            "--database",
+        ])
         .arg(dir.path().join("c.db"))
         .env("TEST_COORDINATOR_LOG_LEVEL", "info")
         .stdout(Stdio::piped())

@@ -16,7 +16,13 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
     let mut command = Command::new(env!("CARGO_BIN_EXE_test-coordinator"));
     command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args(["execute", "--scenario", "basic-market-disruption", "--speed", "60"])
+        .args([
+            "execute",
+            "--scenario",
+            "basic-market-disruption",
+            "--speed",
+            "60",
+        ])
         .env("TEST_COORDINATOR_DATABASE", &database)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -31,7 +37,10 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
     let exchange = settings.services["exchange-simulator"].url.clone();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        assert!(tokio::time::Instant::now() < deadline, "chaos was never injected");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chaos was never injected"
+        );
         let status: serde_json::Value = client
             .get(format!("{}/chaos/status", exchange.trim_end_matches('/')))
             .send()
@@ -55,17 +64,28 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
     assert_eq!(executions[0].status, "running", "the kill left it running");
     let id: server::engine::ExecutionId = executions[0].id.parse().unwrap();
     let before = store.list_events(id, None, 10_000).await.unwrap();
-    assert!(before.iter().any(|e| matches!(e.kind, EventKind::ActionFinished { .. })));
+    assert!(before
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ActionFinished { .. })));
     store.close().await;
 
     // Restart: the coordinator recovers at start-up.
     settings.test_coordinator.database = database.clone();
     let app = spawn_app_with(settings).await;
     let store = Store::open(&database).await.unwrap();
-    assert_eq!(store.execution_status(id).await.unwrap(), Some(ExecutionStatus::Interrupted));
+    assert_eq!(
+        store.execution_status(id).await.unwrap(),
+        Some(ExecutionStatus::Interrupted)
+    );
     let after = store.list_events(id, None, 10_000).await.unwrap();
-    assert_eq!(&after[..before.len()], &before[..], "every event recorded before the kill is kept");
-    assert!(after[before.len()..].iter().any(|e| matches!(e.kind, EventKind::RollbackFinished { ok: true })));
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "every event recorded before the kill is kept"
+    );
+    assert!(after[before.len()..]
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::RollbackFinished { ok: true })));
     let status: serde_json::Value = client
         .get(format!("{}/chaos/status", exchange.trim_end_matches('/')))
         .send()
@@ -74,7 +94,11 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
         .json()
         .await
         .unwrap();
-    assert_eq!(status["active"], serde_json::json!([]), "the rollback cleared the chaos");
+    assert_eq!(
+        status["active"],
+        serde_json::json!([]),
+        "the rollback cleared the chaos"
+    );
     app.stop().await;
     sandbox.shutdown().await;
 }

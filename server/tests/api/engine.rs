@@ -9,7 +9,9 @@ fn failed_assertions(events: &[server::engine::event::Event]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::AssertionFinished { kind, result, .. } if !result.passed => Some(format!("{kind}: {}", result.message)),
+            EventKind::AssertionFinished { kind, result, .. } if !result.passed => {
+                Some(format!("{kind}: {}", result.message))
+            }
             _ => None,
         })
         .collect()
@@ -25,7 +27,9 @@ fn passed_assertions(events: &[server::engine::event::Event]) -> usize {
 #[tokio::test]
 async fn basic_market_disruption_passes_against_the_sandbox() {
     let (app, sandbox) = spawn_app_with_sandbox().await;
-    let (status, events) = app.run(Source::Library("basic-market-disruption".into()), 600.0).await;
+    let (status, events) = app
+        .run(Source::Library("basic-market-disruption".into()), 600.0)
+        .await;
     assert_eq!(failed_assertions(&events), Vec::<String>::new());
     assert_eq!(status, ExecutionStatus::Completed);
     assert_eq!(passed_assertions(&events), 5);
@@ -51,7 +55,9 @@ async fn basic_market_disruption_passes_against_the_sandbox() {
 #[tokio::test]
 async fn the_stablecoin_depeg_passes_against_the_sandbox_at_3600() {
     let (app, sandbox) = spawn_app_with_sandbox().await;
-    let (status, events) = app.run(Source::Library("stablecoin-depeg-scenario".into()), 3600.0).await;
+    let (status, events) = app
+        .run(Source::Library("stablecoin-depeg-scenario".into()), 3600.0)
+        .await;
     assert_eq!(failed_assertions(&events), Vec::<String>::new());
     assert_eq!(status, ExecutionStatus::Completed);
     assert_eq!(passed_assertions(&events), 10);
@@ -94,7 +100,9 @@ spec:
 "#;
     let (status, events) = app.run(Source::Text(yaml.into()), 600.0).await;
     assert_eq!(status, ExecutionStatus::Failed);
-    assert!(events.iter().any(|e| matches!(e.kind, EventKind::RollbackFinished { ok: true })));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::RollbackFinished { ok: true })));
     let exchange = &app.config.services["exchange-simulator"];
     let status: serde_json::Value = app
         .client
@@ -105,7 +113,11 @@ spec:
         .json()
         .await
         .unwrap();
-    assert_eq!(status["active"], serde_json::json!([]), "rollback cleared the chaos: {status}");
+    assert_eq!(
+        status["active"],
+        serde_json::json!([]),
+        "rollback cleared the chaos: {status}"
+    );
     app.stop().await;
     sandbox.shutdown().await;
 }

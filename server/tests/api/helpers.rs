@@ -30,11 +30,12 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     }
     let dir = tempfile::tempdir().expect("temporary directory");
     // A test may bring its own database (to restart on it); others get a fresh one.
-    let database = if settings.test_coordinator.database == Settings::default().test_coordinator.database {
-        dir.path().join("coordinator.db")
-    } else {
-        settings.test_coordinator.database.clone()
-    };
+    let database =
+        if settings.test_coordinator.database == Settings::default().test_coordinator.database {
+            dir.path().join("coordinator.db")
+        } else {
+            settings.test_coordinator.database.clone()
+        };
     settings.test_coordinator.instance = "test-coordinator-it".into();
     settings.test_coordinator.environment = "test".into();
     // Tests run from server/: the library and site are one level up.
@@ -156,7 +157,10 @@ impl TestApp {
                 definition: prepared.text.clone(),
                 parameters: None,
                 scenario_id: prepared.scenario_id.clone(),
-                options: RunOptions { speed, ..RunOptions::default() },
+                options: RunOptions {
+                    speed,
+                    ..RunOptions::default()
+                },
                 started_by: StartedBy::Api,
             })
             .await

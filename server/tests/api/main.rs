@@ -3,10 +3,12 @@
 
 /// The `test-coordinator` binary as a process: config errors, signals.
 mod binary;
-mod helpers;
-/// `/health`, `/metrics`, pages and server functions of the foundation.
-mod system;
-/// Scenarios run by the real engine against a real sandbox.
-mod engine;
 /// A coordinator killed mid-run: recovery at the next start.
 mod crash;
+/// Scenarios run by the real engine against a real sandbox.
+mod engine;
+mod helpers;
+/// The REST API, WebSocket and SSE.
+mod rest;
+/// `/health`, `/metrics`, pages and server functions of the foundation.
+mod system;
