@@ -203,6 +203,82 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     })
 }
 
+/// `execute --server URL`: submits to a running coordinator and follows the run
+/// until it ends; the exit code is the same as a local run's.
+pub async fn run_remote(
+    _context: Context,
+    remote: super::remote::Remote,
+    args: ExecuteArgs,
+) -> anyhow::Result<ExitCode> {
+    let mut request = serde_json::Map::new();
+    if let Some(name) = &args.scenario {
+        request.insert("scenario".into(), json!(name));
+    } else if let Some(file) = &args.file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        request.insert("yaml".into(), json!(text));
+    } else if let Some(template) = &args.template {
+        let Some(values) = parameters(args.params.as_deref())? else {
+            return Ok(ExitCode::from(2));
+        };
+        request.insert("template".into(), json!(template));
+        request.insert("parameters".into(), serde_json::to_value(values)?);
+    }
+    if args.duration.is_some() {
+        anyhow::bail!("--duration is not supported with --server; give --speed");
+    }
+    request.insert(
+        "options".into(),
+        json!({"speed": args.speed, "dry_run": args.dry_run, "continue_on_failure": args.continue_on_failure, "repeat": args.repeat}),
+    );
+    let accepted = match remote
+        .post(
+            "/api/v1/scenarios/execute",
+            serde_json::Value::Object(request),
+        )
+        .await
+    {
+        Ok(accepted) => accepted,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let id = accepted["execution_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if !args.json {
+        println!(
+            "execution {id}: {} (queued on the server)",
+            accepted["scenario"].as_str().unwrap_or("")
+        );
+    }
+    let quiet = args.json;
+    let status = remote
+        .follow(&id, |event| {
+            if !quiet
+                && event["kind"]
+                    .as_str()
+                    .is_some_and(|k| k.ends_with("finished") || k == "phase_started")
+            {
+                println!("{}", super::remote::describe(event));
+            }
+        })
+        .await?;
+    if args.json {
+        let detail = remote
+            .get(&format!("/api/v1/scenarios/{id}/status"))
+            .await?;
+        println!("{}", serde_json::to_string_pretty(&detail)?);
+    }
+    Ok(if status == "completed" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 /// What the terminal shows while it runs.
 #[derive(Default)]
 struct Progress {

@@ -2,6 +2,7 @@
 
 mod execute;
 mod list;
+pub mod remote;
 mod render;
 mod sandbox;
 mod serve;
@@ -23,6 +24,10 @@ pub struct Cli {
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long, global = true, value_name = "LEVEL")]
     log_level: Option<String>,
+    /// A running coordinator to talk to (e.g. http://127.0.0.1:8084); without it,
+    /// commands run here against the configured services and database.
+    #[arg(long, global = true, env = "TEST_COORDINATOR_URL", value_name = "URL")]
+    server: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +46,22 @@ enum Command {
     List(list::ListArgs),
     /// Render a template with parameters into a scenario.
     RenderTemplate(render::RenderArgs),
+    /// Show active executions, or one execution.
+    Status(remote::StatusArgs),
+    /// Stop a running execution (rollback runs).
+    Stop(remote::IdArgs),
+    /// Print an execution's events (--follow until it ends).
+    Logs(remote::LogsArgs),
+    /// Planned vs actual time of every step of an execution.
+    Timeline(remote::IdArgs),
+    /// Figures of an execution: latencies, skew, assertions.
+    Metrics(remote::IdArgs),
+    /// List the configured services.
+    Services(remote::JsonArgs),
+    /// Check every service's health; exit 1 if any is unhealthy.
+    HealthCheck(remote::JsonArgs),
+    /// Clear chaos on one service or all.
+    ClearChaos(remote::ClearArgs),
 }
 
 /// What the commands that need no server share.
@@ -131,7 +152,62 @@ pub fn run(cli: Cli) -> ExitCode {
             match Context::load(cli.config.as_deref(), &overrides) {
                 Err(error) => Err(error),
                 Ok(context) => match command {
-                    Command::Execute(args) => block_on(execute::run(context, args)).and_then(|r| r),
+                    Command::Execute(args) => match cli.server.as_deref() {
+                        Some(server) => block_on(execute::run_remote(
+                            context,
+                            remote::Remote::new(server),
+                            args,
+                        ))
+                        .and_then(|r| r),
+                        None => block_on(execute::run(context, args)).and_then(|r| r),
+                    },
+                    Command::Status(args) => block_on(remote::status(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::Stop(args) => block_on(remote::stop(
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::Logs(args) => block_on(remote::logs(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::Timeline(args) => block_on(remote::timeline(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::Metrics(args) => block_on(remote::metrics(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::Services(args) => block_on(remote::services(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::HealthCheck(args) => block_on(remote::health_check(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::ClearChaos(args) => block_on(remote::clear_chaos(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
                     Command::Validate(args) => {
                         block_on(validate::run(context, args)).and_then(|r| r)
                     }

@@ -3,6 +3,8 @@
 
 /// The `test-coordinator` binary as a process: config errors, signals.
 mod binary;
+/// The CLI against a running server.
+mod cli;
 /// A coordinator killed mid-run: recovery at the next start.
 mod crash;
 /// Scenarios run by the real engine against a real sandbox.

@@ -1,0 +1,580 @@
+//! Commands that talk to a running server (`--server URL` or
+//! `TEST_COORDINATOR_URL`), or — where that makes sense — read the local
+//! SQLite file and configuration instead: status, stop, logs, timeline,
+//! metrics, services, health-check, clear-chaos.
+
+use std::{process::ExitCode, time::Duration};
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use serde_json::{json, Value};
+
+use super::Context;
+use crate::store::{HistoryFilter, Store};
+
+/// A thin client of the REST API.
+pub struct Remote {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Remote {
+    /// A client of the server at `base`.
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", self.base))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = body["error"]["message"].as_str().unwrap_or("no message");
+        let mut text = format!("{} ({status})", message);
+        if let Some(diagnostics) = body["error"]["details"]["diagnostics"].as_array() {
+            for d in diagnostics {
+                text.push_str(&format!(
+                    "\n  {}:{}: {}: {}",
+                    d["line"].as_u64().map_or("-".into(), |l| l.to_string()),
+                    d["column"].as_u64().map_or("-".into(), |c| c.to_string()),
+                    d["kind"].as_str().unwrap_or(""),
+                    d["message"].as_str().unwrap_or("")
+                ));
+            }
+        }
+        bail!("{text}")
+    }
+
+    /// GET `path` as JSON.
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// POST `body` to `path`.
+    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.send(self.client.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    /// Prints `id`'s events after `since` as they come, until it ends; returns its final state.
+    pub async fn follow(&self, id: &str, print: impl Fn(&Value)) -> anyhow::Result<String> {
+        let mut since: Option<u64> = None;
+        loop {
+            let query = since.map(|s| format!("?since={s}")).unwrap_or_default();
+            let page = self
+                .get(&format!("/api/v1/scenarios/{id}/logs{query}"))
+                .await?;
+            for event in page["events"].as_array().into_iter().flatten() {
+                since = event["seq"].as_u64().or(since);
+                print(event);
+                if event["kind"] == "execution_finished" {
+                    return Ok(event["status"].as_str().unwrap_or("failed").to_owned());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// One line for an event, as `logs` prints it.
+pub fn describe(event: &Value) -> String {
+    let offset = event["offset_ms"]
+        .as_u64()
+        .map(|ms| app::scenario::duration::format_duration(Duration::from_millis(ms)))
+        .unwrap_or_default();
+    let kind = event["kind"].as_str().unwrap_or("");
+    let detail = match kind {
+        "phase_started" | "phase_finished" => format!(
+            "{} {}",
+            event["name"].as_str().unwrap_or(""),
+            event["outcome"].as_str().unwrap_or("")
+        ),
+        "action_started" | "action_finished" => format!(
+            "{}.{} {}",
+            event["service"].as_str().unwrap_or(""),
+            event["action"].as_str().unwrap_or(""),
+            event["outcome"]["message"].as_str().unwrap_or("")
+        ),
+        "assertion_started" => format!(
+            "{} = {}",
+            event["type"].as_str().unwrap_or(""),
+            event["expect"].as_str().unwrap_or("")
+        ),
+        "assertion_finished" => format!(
+            "{} = {}: {} {}",
+            event["type"].as_str().unwrap_or(""),
+            event["expect"].as_str().unwrap_or(""),
+            if event["result"]["passed"] == true {
+                "passed"
+            } else {
+                "FAILED"
+            },
+            event["result"]["message"].as_str().unwrap_or("")
+        ),
+        "execution_finished" => format!(
+            "{}: {}",
+            event["status"].as_str().unwrap_or(""),
+            event["verdict"]["summary"].as_str().unwrap_or("")
+        ),
+        _ => String::new(),
+    };
+    format!("{:>5} {offset:>12}  {kind:<20} {detail}", event["seq"])
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The execution.
+    #[arg(long)]
+    execution_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One execution (default: every active one).
+    #[arg(long)]
+    execution_id: Option<String>,
+    /// Print JSON (`.executions[0].id` is the newest active execution).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The execution.
+    #[arg(long)]
+    execution_id: String,
+    /// Keep printing new events until it ends.
+    #[arg(long)]
+    follow: bool,
+    /// Print JSON lines.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    /// One service.
+    #[arg(long, conflicts_with = "all")]
+    service: Option<String>,
+    /// Every chaos-API service.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+async fn local_store(context: &Context) -> anyhow::Result<Store> {
+    Store::open(&context.config.database)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open {} (or give --server URL)",
+                context.config.database.display()
+            )
+        })
+}
+
+pub async fn status(
+    context: Context,
+    server: Option<Remote>,
+    args: StatusArgs,
+) -> anyhow::Result<ExitCode> {
+    let value = match (&server, &args.execution_id) {
+        (Some(remote), Some(id)) => {
+            remote
+                .get(&format!("/api/v1/scenarios/{id}/status"))
+                .await?
+        }
+        (Some(remote), None) => remote.get("/api/v1/scenarios/active").await?,
+        (None, Some(id)) => {
+            let store = local_store(&context).await?;
+            let record = store
+                .fetch_execution(id)
+                .await?
+                .with_context(|| format!("no execution {id}"))?;
+            json!({ "id": record.summary.id, "scenario_name": record.summary.scenario_name, "status": record.summary.status, "created_at": record.summary.created_at, "finished_at": record.summary.finished_at, "verdict": record.verdict })
+        }
+        (None, None) => {
+            let store = local_store(&context).await?;
+            let filter = HistoryFilter {
+                statuses: vec![
+                    app::api::ExecutionStatus::Queued,
+                    app::api::ExecutionStatus::Running,
+                    app::api::ExecutionStatus::Paused,
+                ],
+                limit: 100,
+                ..HistoryFilter::default()
+            };
+            json!({ "executions": store.search_executions(&filter).await?.0 })
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else if let Some(list) = value["executions"].as_array() {
+        if list.is_empty() {
+            println!("no active executions");
+        }
+        for e in list {
+            println!(
+                "{}  {:<10} {}  (since {})",
+                e["id"].as_str().unwrap_or(""),
+                e["status"].as_str().unwrap_or(""),
+                e["scenario_name"].as_str().unwrap_or(""),
+                e["created_at"].as_str().unwrap_or("")
+            );
+        }
+    } else {
+        println!(
+            "{}  {}  {}",
+            value["id"].as_str().unwrap_or(""),
+            value["status"].as_str().unwrap_or(""),
+            value["scenario_name"].as_str().unwrap_or("")
+        );
+        if let Some(p) = value.get("progress") {
+            println!(
+                "  phase {} ({} done), assertions {} passed / {} failed",
+                p["phase_name"].as_str().unwrap_or("-"),
+                p["phases_done"],
+                p["assertions_passed"],
+                p["assertions_failed"]
+            );
+        }
+        if let Some(summary) = value["verdict"]["summary"].as_str() {
+            println!("  {summary}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn stop(server: Option<Remote>, args: IdArgs) -> anyhow::Result<ExitCode> {
+    let Some(remote) = server else {
+        bail!("stop needs --server URL (or TEST_COORDINATOR_URL): the execution runs in the server; a local `execute` stops with Ctrl-C");
+    };
+    let detail = remote
+        .post(
+            &format!("/api/v1/scenarios/{}/stop", args.execution_id),
+            json!({}),
+        )
+        .await?;
+    println!(
+        "{}: {}",
+        args.execution_id,
+        detail["status"].as_str().unwrap_or("?")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn logs(
+    context: Context,
+    server: Option<Remote>,
+    args: LogsArgs,
+) -> anyhow::Result<ExitCode> {
+    let print = |event: &Value| {
+        if args.json {
+            println!("{event}");
+        } else {
+            println!("{}", describe(event));
+        }
+    };
+    match server {
+        Some(remote) if args.follow => {
+            remote.follow(&args.execution_id, print).await?;
+        }
+        Some(remote) => {
+            let page = remote
+                .get(&format!("/api/v1/scenarios/{}/logs", args.execution_id))
+                .await?;
+            page["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .for_each(print);
+        }
+        None => {
+            let store = local_store(&context).await?;
+            let id = args
+                .execution_id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{:?} is not an execution id", args.execution_id))?;
+            let mut since = None;
+            loop {
+                for event in store.list_events(id, since, 10_000).await? {
+                    since = Some(event.seq);
+                    let value = serde_json::to_value(&event)?;
+                    print(&value);
+                    if value["kind"] == "execution_finished" {
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                }
+                if !args.follow {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn timeline(
+    context: Context,
+    server: Option<Remote>,
+    args: IdArgs,
+) -> anyhow::Result<ExitCode> {
+    let rows = match server {
+        Some(remote) => remote
+            .get(&format!(
+                "/debug/execution-timeline?execution_id={}",
+                args.execution_id
+            ))
+            .await?["timeline"]
+            .clone(),
+        None => {
+            let store = local_store(&context).await?;
+            let id = args
+                .execution_id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{:?} is not an execution id", args.execution_id))?;
+            let events = store.list_events(id, None, 100_000).await?;
+            json!(events.iter().map(|e| json!({"seq": e.seq, "kind": e.kind.name(), "phase": e.phase, "offset_ms": e.offset_ms, "planned_ms": e.planned_ms})).collect::<Vec<_>>())
+        }
+    };
+    println!(
+        "{:>5}  {:>12}  {:>12}  {:>9}  EVENT",
+        "SEQ", "PLANNED", "ACTUAL", "SKEW ms"
+    );
+    for row in rows.as_array().into_iter().flatten() {
+        let fmt = |v: &Value| {
+            v.as_u64()
+                .map(|ms| app::scenario::duration::format_duration(Duration::from_millis(ms)))
+                .unwrap_or_else(|| "-".into())
+        };
+        let skew = row["offset_ms"]
+            .as_i64()
+            .zip(row["planned_ms"].as_i64())
+            .map(|(a, p)| (a - p).to_string())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:>5}  {:>12}  {:>12}  {skew:>9}  {}",
+            row["seq"],
+            fmt(&row["planned_ms"]),
+            fmt(&row["offset_ms"]),
+            row["kind"].as_str().unwrap_or("")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn metrics(
+    context: Context,
+    server: Option<Remote>,
+    args: IdArgs,
+) -> anyhow::Result<ExitCode> {
+    let events: Vec<crate::engine::event::Event> = match server {
+        Some(remote) => serde_json::from_value(
+            remote
+                .get(&format!("/api/v1/scenarios/{}/logs", args.execution_id))
+                .await?["events"]
+                .clone(),
+        )?,
+        None => {
+            let store = local_store(&context).await?;
+            let id = args
+                .execution_id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{:?} is not an execution id", args.execution_id))?;
+            store.list_events(id, None, 100_000).await?
+        }
+    };
+    let progress = crate::service::fold_progress(&events);
+    let mut latencies: Vec<f64> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            crate::engine::event::EventKind::ActionFinished { outcome, .. } => {
+                Some(outcome.latency_ms)
+            }
+            _ => None,
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let mut skews: Vec<i64> = events
+        .iter()
+        .filter_map(|e| Some(e.offset_ms? as i64 - e.planned_ms? as i64))
+        .collect();
+    skews.sort_unstable();
+    let pick = |v: &[f64], p: f64| {
+        v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .copied()
+    };
+    let out = json!({
+        "execution_id": args.execution_id,
+        "events": progress.events,
+        "phases_done": progress.phases_done,
+        "assertions": {"passed": progress.assertions_passed, "failed": progress.assertions_failed},
+        "actions_failed": progress.actions_failed,
+        "action_latency_ms": {"p50": pick(&latencies, 0.5), "p95": pick(&latencies, 0.95), "max": latencies.last()},
+        "schedule_skew_ms": {"p50": skews.get(skews.len() / 2), "max": skews.last()},
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn services(
+    context: Context,
+    server: Option<Remote>,
+    args: JsonArgs,
+) -> anyhow::Result<ExitCode> {
+    let list = match server {
+        Some(remote) => remote.get("/api/v1/services").await?["services"].clone(),
+        None => json!(context
+            .config
+            .services
+            .values()
+            .map(|s| s.info())
+            .collect::<Vec<_>>()),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in list.as_array().into_iter().flatten() {
+        println!(
+            "{:<24} {:<32} chaos {}",
+            s["name"].as_str().unwrap_or(""),
+            s["url"].as_str().unwrap_or(""),
+            s["chaos_api_path"].as_str().unwrap_or("-")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn health_check(
+    context: Context,
+    server: Option<Remote>,
+    args: JsonArgs,
+) -> anyhow::Result<ExitCode> {
+    let services = match server {
+        Some(remote) => remote.get("/api/v1/system/state").await?["services"].clone(),
+        None => {
+            let mut list = Vec::new();
+            for s in context.config.services.values() {
+                let url = format!(
+                    "{}{}",
+                    s.url.as_str().trim_end_matches('/'),
+                    s.health_endpoint
+                );
+                let answer = context
+                    .client
+                    .get(&url)
+                    .timeout(s.timeout.min(Duration::from_secs(5)))
+                    .send()
+                    .await;
+                let status = answer.as_ref().ok().map(|r| r.status().as_u16());
+                list.push(json!({"name": s.name, "url": url, "healthy": status.is_some_and(|c| (200..300).contains(&c)), "status": status}));
+            }
+            json!(list)
+        }
+    };
+    let all = services
+        .as_array()
+        .map(|l| l.iter().all(|s| s["healthy"] == true))
+        .unwrap_or(false);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"healthy": all, "services": services}))?
+        );
+    } else {
+        for s in services.as_array().into_iter().flatten() {
+            println!(
+                "{:<8} {}",
+                if s["healthy"] == true {
+                    "healthy"
+                } else {
+                    "DOWN"
+                },
+                s["name"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub async fn clear_chaos(
+    context: Context,
+    server: Option<Remote>,
+    args: ClearArgs,
+) -> anyhow::Result<ExitCode> {
+    if args.service.is_none() && !args.all {
+        bail!("give --service NAME or --all");
+    }
+    let results = match server {
+        Some(remote) => remote
+            .post(
+                "/api/v1/services/clear-chaos",
+                json!({"service": args.service, "all": args.all}),
+            )
+            .await?["results"]
+            .clone(),
+        None => {
+            let mut out = Vec::new();
+            for s in context
+                .config
+                .services
+                .values()
+                .filter(|s| args.service.as_deref().is_none_or(|n| n == s.name))
+            {
+                let Some(path) = &s.chaos_api_path else {
+                    continue;
+                };
+                let url = format!("{}{path}/clear", s.url.as_str().trim_end_matches('/'));
+                let ok = context
+                    .client
+                    .post(&url)
+                    .json(&json!({}))
+                    .timeout(s.timeout)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                out.push(json!({"service": s.name, "cleared": ok}));
+            }
+            if out.is_empty() {
+                bail!("no chaos-API service matches");
+            }
+            json!(out)
+        }
+    };
+    let mut all_ok = true;
+    for r in results.as_array().into_iter().flatten() {
+        let ok = r["cleared"] == true;
+        all_ok &= ok;
+        println!(
+            "{:<8} {}",
+            if ok { "cleared" } else { "FAILED" },
+            r["service"].as_str().unwrap_or("")
+        );
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
