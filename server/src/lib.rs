@@ -18,7 +18,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
-mod http;
+pub mod http;
 pub mod library;
 pub mod metrics;
 pub mod prepare;

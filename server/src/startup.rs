@@ -111,6 +111,7 @@ impl Application {
             engine: engine.clone(),
             store: store.clone(),
             metrics,
+            openapi: Arc::new(http::openapi()),
             backend: coordinator.clone(),
             coordinator,
         };

@@ -22,6 +22,8 @@ pub struct AppState {
     pub engine: Engine,
     /// The Prometheus registry.
     pub metrics: Metrics,
+    /// The OpenAPI document, served at `/api/openapi.json`.
+    pub openapi: Arc<utoipa::openapi::OpenApi>,
     /// The use cases, for REST handlers.
     pub coordinator: Arc<Coordinator>,
     /// The same use cases, as server functions see them.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What went wrong, in a word clients can branch on. Each maps to one HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -45,6 +46,7 @@ impl ErrorKind {
 
 /// An error as a client sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct ApiError {
     /// The class of error.
@@ -53,6 +55,7 @@ pub struct ApiError {
     pub message: String,
     /// Structured detail (diagnostics, the offending value), or `null`.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub details: serde_json::Value,
 }
 

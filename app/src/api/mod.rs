@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A service the coordinator is configured to act on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceInfo {
     /// The name scenarios use (`exchange-simulator`).
     pub name: String,
@@ -26,6 +27,7 @@ pub struct ServiceInfo {
 
 /// One row of the execution history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExecutionSummary {
     /// Execution id.
     pub id: String,
@@ -43,6 +45,7 @@ pub struct ExecutionSummary {
 
 /// A scenario or template file of the built-in library.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LibraryEntry {
     /// `metadata.name`, or the file stem when the file has none.
     pub name: String,
@@ -58,8 +61,10 @@ pub struct LibraryEntry {
 
 /// What the dashboard shows at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Overview {
     /// Number of executions per state, in state order; states with none are left out.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub executions_by_status: Vec<(String, u64)>,
     /// The most recent executions, newest first.
     pub recent_executions: Vec<ExecutionSummary>,
@@ -71,6 +76,7 @@ pub struct Overview {
 
 /// How to run an execution (`POST /api/v1/scenarios/execute` → `options`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ExecuteOptions {
     /// Time scale: 3600 runs an hour of scenario in a second.
@@ -85,13 +91,19 @@ pub struct ExecuteOptions {
 
 impl Default for ExecuteOptions {
     fn default() -> Self {
-        Self { speed: 1.0, dry_run: false, continue_on_failure: false, repeat: 1 }
+        Self {
+            speed: 1.0,
+            dry_run: false,
+            continue_on_failure: false,
+            repeat: 1,
+        }
     }
 }
 
 /// `POST /api/v1/scenarios/execute`: exactly one of `scenario` (library name),
 /// `scenario_id` (uploaded), `yaml` (inline) or `template` (+ `parameters`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ExecuteRequest {
     /// A library scenario by name.
@@ -103,6 +115,7 @@ pub struct ExecuteRequest {
     /// A template by name, rendered with `parameters`.
     pub template: Option<String>,
     /// Template parameters.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
     /// How to run.
     pub options: ExecuteOptions,
@@ -110,6 +123,7 @@ pub struct ExecuteRequest {
 
 /// The answer to an accepted execution (`202`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExecuteResponse {
     /// Its id.
     pub execution_id: String,
@@ -118,11 +132,13 @@ pub struct ExecuteResponse {
     /// The scenario's name.
     pub scenario: String,
     /// Warnings the validator found (errors would have refused it).
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub warnings: Vec<crate::scenario::diagnostic::Diagnostic>,
 }
 
 /// One execution in detail (`GET …/{execution_id}/status`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExecutionDetail {
     /// Id.
     pub id: String,
@@ -141,8 +157,10 @@ pub struct ExecutionDetail {
     /// Options it runs with.
     pub options: ExecuteOptions,
     /// The success-criteria verdict, once ended.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub verdict: Option<serde_json::Value>,
     /// The plan it runs.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub plan: serde_json::Value,
     /// Progress so far, from its events.
     pub progress: Progress,
@@ -150,6 +168,7 @@ pub struct ExecutionDetail {
 
 /// Where an execution is, folded from its events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Progress {
     /// Index of the current (or last) phase.
     pub phase: Option<usize>,
@@ -173,6 +192,7 @@ pub struct Progress {
 
 /// `POST /api/v1/scenarios/validate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ValidateRequest {
     /// The scenario or template text.
@@ -180,16 +200,20 @@ pub struct ValidateRequest {
     /// Strict mode.
     pub strict: bool,
     /// Template parameters (renders the template before validating).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The validator's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ValidateResponse {
     /// No errors.
     pub valid: bool,
     /// Every error and warning.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub diagnostics: Vec<crate::scenario::diagnostic::Diagnostic>,
     /// The plan, when valid.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub plan: Option<crate::scenario::plan::Plan>,
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The states of an execution (DESIGN.md §5), in lifecycle order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutionStatus {
     /// Waiting for a free slot.

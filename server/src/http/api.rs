@@ -12,11 +12,11 @@ use axum::{
         sse::{Event as SseEvent, KeepAlive, Sse},
         IntoResponse, Response,
     },
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{AppJson, HttpError, Result},
@@ -29,36 +29,41 @@ use crate::{
     store::HistoryFilter,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/scenarios/execute", post(start_execution))
-        .route("/api/v1/scenarios/active", get(active_executions))
-        .route("/api/v1/scenarios/available", get(available_scenarios))
-        .route("/api/v1/scenarios/validate", post(validate_scenario))
-        .route("/api/v1/scenarios/{id}/status", get(execution_status))
-        .route("/api/v1/scenarios/{id}/stop", post(stop_execution))
-        .route("/api/v1/scenarios/{id}/pause", post(pause_execution))
-        .route("/api/v1/scenarios/{id}/resume", post(resume_execution))
-        .route("/api/v1/scenarios/{id}/skip", post(skip_phase))
-        .route("/api/v1/scenarios/{id}/logs", get(execution_logs))
-        .route(
-            "/api/v1/scenarios/{id}/definition",
-            get(scenario_definition),
-        )
-        .route("/api/v1/executions", get(list_executions))
-        .route("/api/v1/system/state", get(system_state))
-        .route(
-            "/api/v1/metrics/scenario-performance",
-            get(scenario_performance),
-        )
-        .route("/api/v1/catalog", get(catalog))
-        .route("/api/v1/services", get(list_services))
-        .route("/api/v1/services/clear-chaos", post(clear_chaos))
-        .route("/debug/execution-timeline", get(execution_timeline))
+/// The API's routes, each registered with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_execution))
+        .routes(routes!(active_executions))
+        .routes(routes!(available_scenarios))
+        .routes(routes!(validate_scenario))
+        .routes(routes!(execution_status))
+        .routes(routes!(stop_execution))
+        .routes(routes!(pause_execution))
+        .routes(routes!(resume_execution))
+        .routes(routes!(skip_phase))
+        .routes(routes!(execution_logs))
+        .routes(routes!(scenario_definition))
+        .routes(routes!(list_executions))
+        .routes(routes!(system_state))
+        .routes(routes!(scenario_performance))
+        .routes(routes!(catalog))
+        .routes(routes!(list_services))
+        .routes(routes!(clear_chaos))
+        .routes(routes!(execution_timeline))
+}
+
+/// The error body every 4xx/5xx answer carries.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// What went wrong.
+    error: ApiError,
 }
 
 type Coord = State<Arc<Coordinator>>;
 
+#[utoipa::path(post, path = "/api/v1/scenarios/execute", tag = "executions", request_body = ExecuteRequest,
+    responses((status = 202, description = "queued", body = app::api::ExecuteResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate; details.diagnostics", body = ErrorBody)))]
 async fn start_execution(
     State(c): Coord,
     AppJson(request): AppJson<ExecuteRequest>,
@@ -67,11 +72,15 @@ async fn start_execution(
     Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/scenarios/active", tag = "executions", responses((status = 200, description = "`{executions: [ExecutionSummary]}` queued, running or paused", body = Object)))]
 async fn active_executions(State(c): Coord) -> Result<Json<Value>> {
     Ok(Json(json!({ "executions": c.active_executions().await? })))
 }
 
 /// `?category=&tag=&q=`
+#[utoipa::path(get, path = "/api/v1/scenarios/available", tag = "scenarios",
+    params(("category" = Option<String>, Query), ("tag" = Option<String>, Query), ("q" = Option<String>, Query, description = "text in name or description")),
+    responses((status = 200, description = "`{scenarios: [...]}`", body = Object)))]
 async fn available_scenarios(
     State(s): State<AppState>,
     Query(q): Query<BTreeMap<String, String>>,
@@ -91,6 +100,8 @@ async fn available_scenarios(
     Ok(Json(json!({ "scenarios": list })))
 }
 
+#[utoipa::path(post, path = "/api/v1/scenarios/validate", tag = "scenarios", request_body = ValidateRequest,
+    responses((status = 200, body = app::api::ValidateResponse), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn validate_scenario(
     State(c): Coord,
     AppJson(request): AppJson<ValidateRequest>,
@@ -98,6 +109,8 @@ async fn validate_scenario(
     Ok(Json(c.validate_scenario(request).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/status", tag = "executions", params(("id" = String, Path, description = "execution id")),
+    responses((status = 200, body = app::api::ExecutionDetail), (status = 404, body = ErrorBody)))]
 async fn execution_status(
     State(c): Coord,
     Path(id): Path<String>,
@@ -113,6 +126,8 @@ async fn control(
     Ok(Json(c.control_execution(id, command).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/scenarios/{id}/stop", tag = "executions", params(("id" = String, Path, description = "execution id")),
+    responses((status = 200, description = "stopped (rollback ran)", body = app::api::ExecutionDetail), (status = 404, body = ErrorBody), (status = 409, description = "already ended", body = ErrorBody)))]
 async fn stop_execution(
     State(c): Coord,
     Path(id): Path<String>,
@@ -120,6 +135,8 @@ async fn stop_execution(
     control(&c, &id, ControlCommand::Stop).await
 }
 
+#[utoipa::path(post, path = "/api/v1/scenarios/{id}/pause", tag = "executions", params(("id" = String, Path, description = "execution id")),
+    responses((status = 200, body = app::api::ExecutionDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn pause_execution(
     State(c): Coord,
     Path(id): Path<String>,
@@ -127,6 +144,8 @@ async fn pause_execution(
     control(&c, &id, ControlCommand::Pause).await
 }
 
+#[utoipa::path(post, path = "/api/v1/scenarios/{id}/resume", tag = "executions", params(("id" = String, Path, description = "execution id")),
+    responses((status = 200, body = app::api::ExecutionDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn resume_execution(
     State(c): Coord,
     Path(id): Path<String>,
@@ -134,6 +153,8 @@ async fn resume_execution(
     control(&c, &id, ControlCommand::Resume).await
 }
 
+#[utoipa::path(post, path = "/api/v1/scenarios/{id}/skip", tag = "executions", params(("id" = String, Path, description = "execution id")),
+    responses((status = 200, body = app::api::ExecutionDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn skip_phase(
     State(c): Coord,
     Path(id): Path<String>,
@@ -142,6 +163,9 @@ async fn skip_phase(
 }
 
 /// `?since=SEQ&limit=N`, or `?follow=true` for Server-Sent Events until the execution ends.
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/logs", tag = "executions",
+    params(("id" = String, Path, description = "execution id"), ("since" = Option<u64>, Query, description = "only events after this seq"), ("limit" = Option<u32>, Query), ("follow" = Option<bool>, Query, description = "Server-Sent Events until the execution ends")),
+    responses((status = 200, description = "`{execution_id, events: [Event]}`, or `text/event-stream` with follow=true", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_logs(
     State(c): Coord,
     Path(id): Path<String>,
@@ -188,11 +212,16 @@ async fn execution_logs(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/definition", tag = "scenarios", params(("id" = String, Path, description = "scenario or template name")),
+    responses((status = 200, description = "`{name, kind, category, description, tags, source, definition}`", body = Object), (status = 404, body = ErrorBody)))]
 async fn scenario_definition(State(c): Coord, Path(id): Path<String>) -> Result<Json<Value>> {
     Ok(Json(c.scenario_definition(&id).await?))
 }
 
 /// `?scenario=&status=a,b&since=&until=&limit=&offset=`
+#[utoipa::path(get, path = "/api/v1/executions", tag = "executions",
+    params(("scenario" = Option<String>, Query), ("status" = Option<String>, Query, description = "comma-separated states"), ("since" = Option<String>, Query, description = "RFC 3339"), ("until" = Option<String>, Query), ("limit" = Option<u32>, Query), ("offset" = Option<u32>, Query)),
+    responses((status = 200, description = "`{executions, total, limit, offset}`", body = Object), (status = 400, body = ErrorBody)))]
 async fn list_executions(
     State(c): Coord,
     Query(q): Query<BTreeMap<String, String>>,
@@ -229,18 +258,22 @@ async fn list_executions(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/system/state", tag = "system", responses((status = 200, description = "`{services: [{name, url, healthy, status, active_chaos}], executions}`", body = Object)))]
 async fn system_state(State(c): Coord) -> Result<Json<Value>> {
     Ok(Json(c.system_state().await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/metrics/scenario-performance", tag = "system", responses((status = 200, description = "per scenario: runs, completed, success_rate, duration percentiles", body = Object)))]
 async fn scenario_performance(State(c): Coord) -> Result<Json<Value>> {
     Ok(Json(c.scenario_performance().await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "scenarios", responses((status = 200, description = "services with their actions and parameter schemas; assertion types with their expect words", body = Object)))]
 async fn catalog(State(c): Coord) -> Json<app::scenario::catalog::Catalog> {
     Json(c.catalog())
 }
 
+#[utoipa::path(get, path = "/api/v1/services", tag = "system", responses((status = 200, description = "`{services: [ServiceInfo]}`", body = Object)))]
 async fn list_services(State(s): State<AppState>) -> Json<Value> {
     let services: Vec<app::api::ServiceInfo> =
         s.config.services.values().map(|s| s.info()).collect();
@@ -254,6 +287,8 @@ struct ClearRequest {
     all: bool,
 }
 
+#[utoipa::path(post, path = "/api/v1/services/clear-chaos", tag = "system", request_body(content = Object, description = "`{service: name}` or `{all: true}`"),
+    responses((status = 200, description = "`{results: [{service, cleared, response}]}`", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn clear_chaos(
     State(c): Coord,
     AppJson(request): AppJson<ClearRequest>,
@@ -265,6 +300,8 @@ async fn clear_chaos(
 }
 
 /// `?execution_id=ID`: the execution's events as planned vs actual offsets.
+#[utoipa::path(get, path = "/debug/execution-timeline", tag = "system", params(("execution_id" = Option<String>, Query, description = "default: the newest active execution")),
+    responses((status = 200, description = "`{execution_id, timeline: [{seq, at, kind, phase, offset_ms, planned_ms, skew_ms}]}`", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_timeline(
     State(c): Coord,
     Query(q): Query<BTreeMap<String, String>>,

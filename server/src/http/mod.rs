@@ -2,7 +2,7 @@
 //! functions, static files, and the layers around them (metrics, tracing,
 //! compression, limits).
 
-mod api;
+pub mod api;
 mod error;
 mod live;
 mod system;
@@ -24,6 +24,8 @@ use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
+use utoipa_axum::router::OpenApiRouter;
+
 use crate::{metrics::Metrics, state::AppState};
 
 /// Largest request body accepted (a scenario is at most 1 MiB; leave room for JSON).
@@ -42,10 +44,9 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    let (api, _) = api_router().split_for_parts();
     Router::new()
-        .merge(system::router())
-        .merge(api::router())
-        .merge(ws::router())
+        .merge(api)
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(CompressionLayer::new())
@@ -60,6 +61,32 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http_request", method = %request.method(), matched_path, uri = %request.uri())
         }))
         .with_state(state)
+}
+
+/// Every JSON/WebSocket route with its OpenAPI description.
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(base_document())
+        .merge(system::router())
+        .merge(api::router())
+        .merge(ws::router())
+}
+
+fn base_document() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{InfoBuilder, OpenApiBuilder};
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Test Coordinator API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some("Run multi-phase chaos scenarios, follow them live, and read their history. Errors are `{error: {kind, message, details}}`."))
+                .build(),
+        )
+        .build()
+}
+
+/// The OpenAPI document of every route the API router has.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
 }
 
 /// Records each request in the RED metrics under its route pattern.

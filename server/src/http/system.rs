@@ -4,18 +4,26 @@ use axum::{
     extract::State,
     http::{header, StatusCode},
     response::IntoResponse,
-    routing::get,
-    Json, Router,
+    Json,
 };
 use serde::Serialize;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
+}
+
+/// This document. It is generated from the routes as they are registered, so it
+/// cannot drift from them.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
+async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    Json(state.openapi.as_ref().clone())
 }
 
 /// The answer of `GET /health`.
@@ -36,6 +44,7 @@ struct Checks {
     database: &'static str,
 }
 
+#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, description = "`{status: healthy, service, instance, version, environment, timestamp, checks}`", body = Object), (status = 503, description = "the database does not answer", body = Object)))]
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let database_ok = match state.store.ping().await {
         Ok(()) => true,
@@ -65,6 +74,7 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus metrics (OpenMetrics text)", content_type = "application/openmetrics-text")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

@@ -13,10 +13,9 @@ use axum::{
         Query, State,
     },
     response::Response,
-    routing::get,
-    Router,
 };
 use tokio::sync::mpsc;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{HttpError, Result},
@@ -24,10 +23,13 @@ use super::{
 };
 use crate::{engine::ExecutionId, service::Coordinator, state::AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ws/scenario-execution", get(upgrade))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
 }
 
+#[utoipa::path(get, path = "/ws/scenario-execution", tag = "executions",
+    params(("execution_id" = Option<String>, Query, description = "replay and follow one execution; without it, every execution live"), ("since" = Option<u64>, Query, description = "replay events after this seq")),
+    responses((status = 101, description = "WebSocket: each message is one event as JSON"), (status = 400, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody)))]
 async fn upgrade(
     State(c): State<Arc<Coordinator>>,
     Query(q): Query<BTreeMap<String, String>>,

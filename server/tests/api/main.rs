@@ -10,6 +10,8 @@ mod crash;
 /// Scenarios run by the real engine against a real sandbox.
 mod engine;
 mod helpers;
+/// The generated OpenAPI document against the router.
+mod openapi;
 /// The REST API, WebSocket and SSE.
 mod rest;
 /// `/health`, `/metrics`, pages and server functions of the foundation.
