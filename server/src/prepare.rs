@@ -150,8 +150,7 @@ pub async fn prepare(
     let parameters_json = parameters
         .as_ref()
         .map(|p| serde_json::to_value(p).unwrap_or(Value::Null));
-    let (plan, rendered, mut found) =
-        check(&text, parameters.unwrap_or_default(), &catalog, options);
+    let (plan, rendered, mut found) = check(&text, parameters, &catalog, options);
     diagnostics.append(&mut found);
     let plan = if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         None
@@ -169,10 +168,12 @@ pub async fn prepare(
     })
 }
 
-/// Parses, renders (with `values`) and validates `text` against `catalog`.
+/// Parses, renders and validates `text` against `catalog`. A template is
+/// rendered with `values` when they are given, and checked as written (with no
+/// plan) when they are not; a plain scenario always renders its variables.
 pub fn check(
     text: &str,
-    values: ParameterValues,
+    values: Option<ParameterValues>,
     catalog: &Catalog,
     options: PrepareOptions,
 ) -> (Option<Plan>, Option<String>, Vec<Diagnostic>) {
@@ -180,7 +181,7 @@ pub fn check(
         Ok(document) => document,
         Err(diagnostics) => return (None, None, diagnostics),
     };
-    if document.is_template() && values == ParameterValues::default() {
+    if document.is_template() && values.is_none() {
         // A template on its own is checked as written; it has no plan until rendered.
         let validation = validate(
             &document,
@@ -191,7 +192,7 @@ pub fn check(
         );
         return (None, None, validation.diagnostics);
     }
-    let rendered: ScenarioDocument = match render(&document, &values) {
+    let rendered: ScenarioDocument = match render(&document, &values.unwrap_or_default()) {
         Ok(rendered) => rendered,
         Err(mut diagnostics) => {
             // Still report what is wrong with the rest of the document.

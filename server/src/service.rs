@@ -35,6 +35,8 @@ pub struct Coordinator {
 
 /// Largest scenario text accepted.
 pub const MAX_SCENARIO_BYTES: usize = 1024 * 1024;
+/// Executions that may wait for a slot; beyond that, new ones are refused (503).
+pub const MAX_QUEUED: usize = 100;
 
 impl Coordinator {
     /// Use cases over `config`, `store` and `engine`.
@@ -84,7 +86,15 @@ impl Coordinator {
         let source = if let Some(name) = request.scenario {
             Source::Library(name)
         } else if let Some(id) = request.scenario_id {
-            Source::Library(id)
+            let stored = self
+                .store
+                .fetch_scenario(&id, None)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| {
+                    ApiError::new(ErrorKind::NotFound, format!("no uploaded scenario {id:?}"))
+                })?;
+            Source::Text(stored.definition)
         } else if let Some(yaml) = request.yaml {
             if yaml.len() > MAX_SCENARIO_BYTES {
                 return Err(ApiError::new(
@@ -121,6 +131,16 @@ impl Coordinator {
             error.details = json!({ "diagnostics": prepared.diagnostics });
             return Err(error);
         };
+        // A bounded queue: beyond it, say so rather than pile up work.
+        if self.engine.active().len() >= self.config.execution.max_concurrent + MAX_QUEUED {
+            return Err(ApiError::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "{} executions are running or queued; try again when some have finished",
+                    self.engine.active().len()
+                ),
+            ));
+        }
         let id = ExecutionId::new();
         let scenario = plan.metadata.name.clone();
         self.engine
@@ -339,10 +359,12 @@ impl Coordinator {
                 "the scenario is larger than 1 MiB",
             ));
         }
-        let mut values = app::scenario::template::ParameterValues::new();
-        for (name, value) in request.parameters.unwrap_or_default() {
-            values = values.with(name, value);
-        }
+        let values = request.parameters.map(|parameters| {
+            parameters.into_iter().fold(
+                app::scenario::template::ParameterValues::new(),
+                |values, (name, value)| values.with(name, value),
+            )
+        });
         let (catalog, mut diagnostics) = if request.strict {
             crate::catalog::live(&self.config, &self.client).await
         } else {
@@ -370,6 +392,156 @@ impl Coordinator {
     /// The catalog the validator uses (for the browser editor).
     pub fn catalog(&self) -> app::scenario::catalog::Catalog {
         crate::catalog::offline(&self.config)
+    }
+
+    /// Saves an uploaded scenario or template as a new version (validated first:
+    /// errors refuse it with 422, warnings are returned).
+    pub async fn upload_scenario(&self, yaml: &str) -> Result<Value, ApiError> {
+        if yaml.len() > MAX_SCENARIO_BYTES {
+            return Err(ApiError::new(
+                ErrorKind::TooLarge,
+                "the scenario is larger than 1 MiB",
+            ));
+        }
+        let validation = self
+            .validate_scenario(ValidateRequest {
+                yaml: yaml.to_owned(),
+                strict: false,
+                parameters: None,
+            })
+            .await?;
+        let document = app::scenario::parse::parse_scenario(yaml).ok();
+        let metadata = document
+            .as_ref()
+            .and_then(|d| app::scenario::structure::read_metadata(d).ok());
+        let (Some(document), Some(metadata), true) =
+            (document.as_ref(), metadata, validation.valid)
+        else {
+            let mut error = ApiError::new(
+                ErrorKind::Validation,
+                "the scenario does not validate; nothing was saved",
+            );
+            error.details = json!({ "diagnostics": validation.diagnostics });
+            return Err(error);
+        };
+        let id = metadata.name.clone();
+        let ok_id = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        if !ok_id {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "metadata.name {id:?} cannot be an id: use letters, digits, '-', '_' or '.'"
+                ),
+            ));
+        }
+        let kind = if document.is_template() {
+            "template"
+        } else {
+            "scenario"
+        };
+        let version = self
+            .store
+            .insert_scenario_version(&crate::store::NewVersion {
+                id: &id,
+                kind,
+                category: metadata.category.as_deref(),
+                description: metadata.description.as_deref(),
+                definition: yaml,
+            })
+            .await
+            .map_err(store_error)?;
+        Ok(
+            json!({ "scenario_id": id, "version": version, "kind": kind, "warnings": validation.diagnostics }),
+        )
+    }
+
+    /// Every version of an uploaded scenario.
+    pub async fn scenario_versions(&self, id: &str) -> Result<Value, ApiError> {
+        let versions = self
+            .store
+            .list_scenario_versions(id)
+            .await
+            .map_err(store_error)?;
+        if versions.is_empty() {
+            return Err(ApiError::new(
+                ErrorKind::NotFound,
+                format!("no uploaded scenario {id:?}"),
+            ));
+        }
+        Ok(json!({ "scenario_id": id, "versions": versions }))
+    }
+
+    /// Archives an uploaded scenario (its versions and executions are kept).
+    pub async fn archive_scenario(&self, id: &str) -> Result<(), ApiError> {
+        if self.store.archive_scenario(id).await.map_err(store_error)? {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorKind::NotFound,
+                format!("no uploaded scenario {id:?} (library scenarios cannot be archived)"),
+            ))
+        }
+    }
+
+    /// The uploaded scenarios, latest versions.
+    pub async fn uploaded_scenarios(&self) -> Result<Vec<crate::store::StoredScenario>, ApiError> {
+        self.store.list_scenarios().await.map_err(store_error)
+    }
+
+    /// Renders a template with parameters; diagnostics when it does not render.
+    pub async fn render_template(
+        &self,
+        name: &str,
+        parameters: serde_json::Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        let mut values = app::scenario::template::ParameterValues::new();
+        for (key, value) in parameters {
+            values = values.with(key, value);
+        }
+        let prepared = prepare(
+            &self.config,
+            &self.client,
+            Source::Template {
+                template: name.to_owned(),
+                parameters: values,
+            },
+            PrepareOptions::default(),
+        )
+        .await
+        .map_err(prepare_error)?;
+        let valid = !prepared.has_errors();
+        Ok(
+            json!({ "template": name, "valid": valid, "rendered": prepared.rendered, "diagnostics": prepared.diagnostics, "plan": prepared.plan }),
+        )
+    }
+
+    /// A scenario's text by id: an uploaded scenario's latest (or given) version,
+    /// else the library file of that name.
+    pub async fn scenario_definition_version(
+        &self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Value, ApiError> {
+        if let Some(stored) = self
+            .store
+            .fetch_scenario(name, version)
+            .await
+            .map_err(store_error)?
+        {
+            return Ok(
+                json!({ "name": stored.id, "kind": stored.kind, "category": stored.category, "description": stored.description, "source": "custom", "version": stored.version, "updated_at": stored.updated_at, "definition": stored.definition }),
+            );
+        }
+        if version.is_some() {
+            return Err(ApiError::new(
+                ErrorKind::NotFound,
+                format!("no uploaded scenario {name:?} with that version"),
+            ));
+        }
+        self.scenario_definition(name).await
     }
 
     /// A library scenario's text by name.

@@ -42,7 +42,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume_execution))
         .routes(routes!(skip_phase))
         .routes(routes!(execution_logs))
-        .routes(routes!(scenario_definition))
+        .routes(routes!(scenario_definition, archive_scenario))
+        .routes(routes!(upload_scenario))
+        .routes(routes!(scenario_versions))
+        .routes(routes!(list_templates))
+        .routes(routes!(render_template))
         .routes(routes!(list_executions))
         .routes(routes!(system_state))
         .routes(routes!(scenario_performance))
@@ -86,17 +90,29 @@ async fn available_scenarios(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Value>> {
     let text = q.get("q").map(|t| t.to_lowercase());
-    let list: Vec<Value> = crate::library::scan(&s.config)
+    let matches = |name: &str, description: Option<&str>| {
+        text.as_ref().is_none_or(|t| {
+            name.to_lowercase().contains(t) || description.unwrap_or("").to_lowercase().contains(t)
+        })
+    };
+    let uploaded: Vec<Value> = s
+        .coordinator
+        .uploaded_scenarios()
+        .await?
+        .into_iter()
+        .filter(|u| q.get("category").is_none_or(|c| u.category.as_deref() == Some(c.as_str())))
+        .filter(|_| q.get("tag").is_none())
+        .filter(|u| matches(&u.id, u.description.as_deref()))
+        .map(|u| json!({ "name": u.id, "kind": if u.kind == "template" { "Template" } else { "Scenario" }, "category": u.category, "description": u.description, "tags": [], "source": "custom", "version": u.version }))
+        .collect();
+    let mut list: Vec<Value> = crate::library::scan(&s.config)
         .into_iter()
         .filter(|f| q.get("category").is_none_or(|c| f.category.as_deref() == Some(c.as_str())))
         .filter(|f| q.get("tag").is_none_or(|t| f.tags.iter().any(|x| x == t)))
-        .filter(|f| {
-            text.as_ref().is_none_or(|t| {
-                f.name.to_lowercase().contains(t) || f.description.as_deref().unwrap_or("").to_lowercase().contains(t)
-            })
-        })
+        .filter(|f| matches(&f.name, f.description.as_deref()))
         .map(|f| json!({ "name": f.name, "kind": f.kind, "category": f.category, "description": f.description, "tags": f.tags, "source": "library" }))
         .collect();
+    list.extend(uploaded);
     Ok(Json(json!({ "scenarios": list })))
 }
 
@@ -212,10 +228,80 @@ async fn execution_logs(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/scenarios/{id}/definition", tag = "scenarios", params(("id" = String, Path, description = "scenario or template name")),
-    responses((status = 200, description = "`{name, kind, category, description, tags, source, definition}`", body = Object), (status = 404, body = ErrorBody)))]
-async fn scenario_definition(State(c): Coord, Path(id): Path<String>) -> Result<Json<Value>> {
-    Ok(Json(c.scenario_definition(&id).await?))
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/definition", tag = "scenarios",
+    params(("id" = String, Path, description = "uploaded scenario id, or library scenario or template name"), ("version" = Option<i64>, Query, description = "an uploaded scenario's version (default: latest)")),
+    responses((status = 200, description = "`{name, kind, category, description, source, version?, definition}`", body = Object), (status = 404, body = ErrorBody)))]
+async fn scenario_definition(
+    State(c): Coord,
+    Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>> {
+    let version = match q.get("version") {
+        Some(v) => Some(
+            v.parse()
+                .map_err(|_| bad_request(format!("version must be a whole number, not {v:?}")))?,
+        ),
+        None => None,
+    };
+    Ok(Json(c.scenario_definition_version(&id, version).await?))
+}
+
+/// Archives an uploaded scenario: hidden from the library, versions and history kept.
+#[utoipa::path(delete, path = "/api/v1/scenarios/{id}/definition", tag = "scenarios", params(("id" = String, Path, description = "uploaded scenario id")),
+    responses((status = 204, description = "archived"), (status = 404, body = ErrorBody)))]
+async fn archive_scenario(State(c): Coord, Path(id): Path<String>) -> Result<StatusCode> {
+    c.archive_scenario(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UploadRequest {
+    /// The scenario or template text (YAML or JSON); its `metadata.name` is its id.
+    yaml: String,
+}
+
+/// Creates an uploaded scenario, or a new version of one (earlier versions are kept).
+#[utoipa::path(post, path = "/api/v1/scenarios/upload", tag = "scenarios", request_body = UploadRequest,
+    responses((status = 201, description = "`{scenario_id, version, kind, warnings}`", body = Object), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_scenario(
+    State(c): Coord,
+    AppJson(request): AppJson<UploadRequest>,
+) -> Result<Response> {
+    let saved = c.upload_scenario(&request.yaml).await?;
+    Ok((StatusCode::CREATED, Json(saved)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/versions", tag = "scenarios", params(("id" = String, Path, description = "uploaded scenario id")),
+    responses((status = 200, description = "`{scenario_id, versions: [{version, definition, created_at}]}`", body = Object), (status = 404, body = ErrorBody)))]
+async fn scenario_versions(State(c): Coord, Path(id): Path<String>) -> Result<Json<Value>> {
+    Ok(Json(c.scenario_versions(&id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates", tag = "scenarios", responses((status = 200, description = "`{templates: [...]}`", body = Object)))]
+async fn list_templates(State(s): State<AppState>) -> Json<Value> {
+    let list: Vec<Value> = crate::library::scan(&s.config)
+        .into_iter()
+        .filter(|f| f.kind == "Template")
+        .map(|f| json!({ "name": f.name, "category": f.category, "description": f.description, "tags": f.tags }))
+        .collect();
+    Json(json!({ "templates": list }))
+}
+
+#[utoipa::path(post, path = "/api/v1/templates/{id}/render", tag = "scenarios", params(("id" = String, Path, description = "template name")),
+    request_body(content = Object, description = "`{parameters: {name: value}}`"),
+    responses((status = 200, description = "`{template, valid, rendered, diagnostics, plan}`", body = Object), (status = 404, body = ErrorBody)))]
+async fn render_template(
+    State(c): Coord,
+    Path(id): Path<String>,
+    AppJson(body): AppJson<Value>,
+) -> Result<Json<Value>> {
+    let parameters = match body.get("parameters") {
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(Value::Object(map)) => map.clone(),
+        Some(_) => return Err(bad_request("parameters must be an object")),
+    };
+    Ok(Json(c.render_template(&id, parameters).await?))
 }
 
 /// `?scenario=&status=a,b&since=&until=&limit=&offset=`

@@ -4,8 +4,11 @@
 
 mod events;
 mod executions;
+mod reports;
+mod scenarios;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
+pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -327,3 +327,121 @@ async fn the_library_validation_and_definitions_are_served() {
         .any(|a| a["name"] == "inject_latency"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn uploads_keep_every_version_can_be_run_by_id_and_archived() {
+    let (app, sandbox) = spawn_app_with_sandbox().await;
+    let yaml = |duration: &str| {
+        format!("apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: my-latency-check\n  category: custom\nspec:\n  phases:\n    - name: look\n      duration: {duration}\n      assertions:\n        - {{type: system_health, expect: all_services_healthy}}\n")
+    };
+    let first = app
+        .post("/api/v1/scenarios/upload", json!({"yaml": yaml("1m")}))
+        .await;
+    assert_eq!(first.status(), 201);
+    let second: Value = app
+        .post("/api/v1/scenarios/upload", json!({"yaml": yaml("2m")}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["version"], 2);
+    let broken = app
+        .post(
+            "/api/v1/scenarios/upload",
+            json!({"yaml": "kind: Scenario\n"}),
+        )
+        .await;
+    assert_eq!(broken.status(), 422);
+
+    let (_, versions) = app
+        .json("/api/v1/scenarios/my-latency-check/versions")
+        .await;
+    assert_eq!(versions["versions"].as_array().unwrap().len(), 2);
+    let (_, v1) = app
+        .json("/api/v1/scenarios/my-latency-check/definition?version=1")
+        .await;
+    assert!(v1["definition"].as_str().unwrap().contains("duration: 1m"));
+    let (_, found) = app
+        .json("/api/v1/scenarios/available?q=latency-check")
+        .await;
+    assert_eq!(found["scenarios"][0]["source"], "custom");
+
+    let accepted: Value = app
+        .post(
+            "/api/v1/scenarios/execute",
+            json!({"scenario_id": "my-latency-check", "options": {"speed": 600}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let detail = app
+        .wait_finished(accepted["execution_id"].as_str().unwrap())
+        .await;
+    assert_eq!(detail["status"], "completed");
+    assert_eq!(
+        detail["plan"]["total_ms"], 120_000,
+        "the latest version ran"
+    );
+
+    let archived = app
+        .client
+        .delete(format!(
+            "{}/api/v1/scenarios/my-latency-check/definition",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archived.status(), 204);
+    let (status, _) = app
+        .json("/api/v1/scenarios/my-latency-check/definition")
+        .await;
+    assert_eq!(status, 404);
+    let (_, versions) = app
+        .json("/api/v1/scenarios/my-latency-check/versions")
+        .await;
+    assert_eq!(
+        versions["versions"].as_array().unwrap().len(),
+        2,
+        "archiving loses nothing"
+    );
+    let (_, history) = app
+        .json("/api/v1/executions?scenario=my-latency-check")
+        .await;
+    assert_eq!(history["total"], 1);
+
+    let (_, templates) = app.json("/api/v1/templates").await;
+    assert!(templates["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"] == "exchange-disruption"));
+    let rendered: Value = app
+        .post(
+            "/api/v1/templates/exchange-disruption/render",
+            json!({"parameters": {"target_exchange": "exchange-simulator", "disruption_type": "latency", "duration": "10m"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rendered["valid"], true, "{rendered}");
+    assert_eq!(
+        rendered["plan"]["total_ms"],
+        20 * 60 * 1000,
+        "duration + 10m"
+    );
+    let missing: Value = app
+        .post(
+            "/api/v1/templates/exchange-disruption/render",
+            json!({"parameters": {}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(missing["valid"], false);
+    app.stop().await;
+    sandbox.shutdown().await;
+}
