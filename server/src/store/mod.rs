@@ -4,7 +4,6 @@
 
 mod events;
 mod executions;
-mod reports;
 mod scenarios;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
