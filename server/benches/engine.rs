@@ -102,6 +102,7 @@ async fn bench(max_concurrent: usize) -> Bench {
             health_endpoint: "/".into(),
             timeout: Duration::from_secs(10),
             process: None,
+            actions: Vec::new(),
         },
     );
     let dir = tempfile::tempdir().unwrap();

@@ -223,6 +223,11 @@ pub struct ServiceSettings {
     /// `restart`); its health is checked at `url` + `health_endpoint`.
     #[serde(default)]
     pub process: Option<ProcessSettings>,
+    /// The chaos actions a service declares here instead of (or before) serving
+    /// `GET {chaos_api_path}/capabilities`, in the same shape:
+    /// `[{name, description, parameters: [{name, type, required, min, max, values}]}]`.
+    #[serde(default)]
+    pub actions: Vec<serde_json::Value>,
 }
 
 /// How to run a process service.
@@ -372,6 +377,7 @@ impl Default for Settings {
                     health_endpoint: default_health_endpoint(),
                     timeout: default_service_timeout(),
                     process: None,
+                    actions: Vec::new(),
                 };
                 (name.to_owned(), settings)
             })
@@ -621,6 +627,18 @@ impl Settings {
                 }
                 None => None,
             };
+            let mut actions = Vec::with_capacity(s.actions.len());
+            for (i, action) in s.actions.into_iter().enumerate() {
+                let spec: app::scenario::catalog::ActionSpec =
+                    serde_json::from_value(action.clone()).map_err(|e| {
+                        invalid(
+                            key(&format!("actions[{i}]")),
+                            action.to_string(),
+                            format!("not an action declaration: {e}"),
+                        )
+                    })?;
+                actions.push(spec);
+            }
             services.insert(
                 name.clone(),
                 ServiceConfig {
@@ -630,6 +648,7 @@ impl Settings {
                     health_endpoint: s.health_endpoint,
                     timeout,
                     process,
+                    actions,
                 },
             );
         }
@@ -837,6 +856,9 @@ pub struct ServiceConfig {
     pub timeout: Duration,
     /// The command, for a process service.
     pub process: Option<ProcessConfig>,
+    /// Chaos actions declared in the config (used when the service's own
+    /// capabilities are not known offline).
+    pub actions: Vec<app::scenario::catalog::ActionSpec>,
 }
 
 /// A validated process service command.
@@ -1048,6 +1070,19 @@ mod tests {
             .apply_env(env(&[("ENABLE_ROLLBACK_ON_FAILURE", "maybe")]))
             .unwrap_err();
         assert!(error.to_string().starts_with("ENABLE_ROLLBACK_ON_FAILURE"));
+    }
+
+    #[test]
+    fn services_can_declare_their_actions_in_the_config() {
+        let yaml = "services:\n  pricing:\n    url: http://127.0.0.1:9000\n    chaos_api_path: /chaos\n    actions:\n      - name: slow_quotes\n        parameters: [{name: delay_ms, type: int, required: true, min: 0}]\n";
+        let config = Settings::from_yaml(yaml).unwrap().validate().unwrap();
+        assert_eq!(config.services["pricing"].actions[0].name, "slow_quotes");
+        let bad = "services:\n  pricing:\n    url: http://127.0.0.1:9000\n    actions: [{parameters: 3}]\n";
+        let error = Settings::from_yaml(bad).unwrap().validate().unwrap_err();
+        assert!(
+            error.to_string().starts_with("services.pricing.actions[0]"),
+            "{error}"
+        );
     }
 
     #[test]

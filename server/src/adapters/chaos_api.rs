@@ -264,6 +264,7 @@ mod tests {
             health_endpoint: "/health".into(),
             timeout: std::time::Duration::from_secs(1),
             process: None,
+            actions: Vec::new(),
         }
     }
 

@@ -208,6 +208,7 @@ mod tests {
                 cwd: Some(std::env::temp_dir()),
                 stop_grace: Duration::from_secs(5),
             }),
+            actions: Vec::new(),
         }
     }
 
