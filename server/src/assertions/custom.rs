@@ -41,8 +41,8 @@ fn default_expect() -> Vec<String> {
 }
 
 impl CustomAssertion {
-    pub(super) async fn check(&self, registry: &Registry, _call: &AssertionCall) -> CheckOutcome {
-        let body = match registry.get_json(&self.service, &self.path).await {
+    pub(super) async fn check(&self, registry: &Registry, call: &AssertionCall) -> CheckOutcome {
+        let body = match registry.get_json(call, &self.service, &self.path).await {
             Ok(body) => body,
             Err(error) => return unreachable(error),
         };

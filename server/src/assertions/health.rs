@@ -44,7 +44,7 @@ pub async fn system(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
             continue;
         };
         let endpoint = registry.services()[service].health_endpoint.clone();
-        match registry.get(service, &endpoint).await {
+        match registry.get(call, service, &endpoint).await {
             Ok((status, body, latency)) => {
                 let healthy = (200..300).contains(&status);
                 if !healthy {
@@ -86,7 +86,7 @@ pub async fn service(registry: &Registry, call: &AssertionCall) -> CheckOutcome 
         return fail(format!("service {name:?} is not configured"), Value::Null);
     };
     let endpoint = registry.services()[service].health_endpoint.clone();
-    let observed = registry.get(service, &endpoint).await;
+    let observed = registry.get(call, service, &endpoint).await;
     let (healthy, evidence) = match &observed {
         Ok((status, body, latency)) => (
             (200..300).contains(status),

@@ -61,7 +61,12 @@ impl Registry {
     /// GETs `path` on `service`: the status, the body (JSON when it is JSON) and
     /// the latency in ms; `Err` with a message when the service is not configured
     /// or does not answer.
-    pub(crate) async fn get(&self, service: &str, path: &str) -> Result<(u16, Value, f64), String> {
+    pub(crate) async fn get(
+        &self,
+        call: &AssertionCall,
+        service: &str,
+        path: &str,
+    ) -> Result<(u16, Value, f64), String> {
         let config = self
             .services
             .get(service)
@@ -72,6 +77,8 @@ impl Registry {
             .client
             .get(&url)
             .timeout(config.timeout)
+            .header("X-Execution-Id", call.execution_id.to_string())
+            .header("X-Chaos-Time-Scale", call.speed.to_string())
             .send()
             .await
             .map_err(|e| {
@@ -94,8 +101,13 @@ impl Registry {
     }
 
     /// GETs JSON from `service`, failing on a non-2xx status.
-    pub(crate) async fn get_json(&self, service: &str, path: &str) -> Result<Value, String> {
-        let (status, body, _) = self.get(service, path).await?;
+    pub(crate) async fn get_json(
+        &self,
+        call: &AssertionCall,
+        service: &str,
+        path: &str,
+    ) -> Result<Value, String> {
+        let (status, body, _) = self.get(call, service, path).await?;
         if (200..300).contains(&status) {
             Ok(body)
         } else {

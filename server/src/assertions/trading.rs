@@ -18,7 +18,7 @@ pub async fn check(registry: &Registry, call: &AssertionCall) -> Option<CheckOut
     Some(match call.kind.as_str() {
         "risk_alert" => risk_alert(registry, call).await,
         "alert_resolution" => alert_resolution(registry, call).await,
-        "emergency_procedures" => active_alert(registry, "risk_escalation", None).await,
+        "emergency_procedures" => active_alert(registry, call, "risk_escalation", None).await,
         "strategy_active" => strategy_active(registry, call).await,
         "trading_performance" => trading_performance(registry, call).await,
         "trading_adaptation" => {
@@ -63,17 +63,20 @@ fn wanted_alert(call: &AssertionCall) -> Option<String> {
         .or_else(|| call.expect.strip_suffix("_alert").map(str::to_owned))
 }
 
-async fn active_alerts(registry: &Registry) -> Result<Vec<Value>, String> {
-    let body = registry.get_json(RISK, "/api/v1/alerts/active").await?;
+async fn active_alerts(registry: &Registry, call: &AssertionCall) -> Result<Vec<Value>, String> {
+    let body = registry
+        .get_json(call, RISK, "/api/v1/alerts/active")
+        .await?;
     Ok(body["alerts"].as_array().cloned().unwrap_or_default())
 }
 
 async fn active_alert(
     registry: &Registry,
+    call: &AssertionCall,
     alert_type: &str,
     min_severity: Option<&str>,
 ) -> CheckOutcome {
-    let alerts = match active_alerts(registry).await {
+    let alerts = match active_alerts(registry, call).await {
         Ok(a) => a,
         Err(e) => return unreachable(e),
     };
@@ -114,8 +117,10 @@ async fn active_alert(
 
 async fn risk_alert(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
     match wanted_alert(call) {
-        Some(alert_type) => active_alert(registry, &alert_type, param_str(call, "severity")).await,
-        None => match active_alerts(registry).await {
+        Some(alert_type) => {
+            active_alert(registry, call, &alert_type, param_str(call, "severity")).await
+        }
+        None => match active_alerts(registry, call).await {
             Ok(alerts) if !alerts.is_empty() => pass(
                 format!("{} alerts active", alerts.len()),
                 json!({ "active_alerts": alerts }),
@@ -127,7 +132,7 @@ async fn risk_alert(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
 }
 
 async fn alert_resolution(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let alerts = match active_alerts(registry).await {
+    let alerts = match active_alerts(registry, call).await {
         Ok(a) => a,
         Err(e) => return unreachable(e),
     };
@@ -165,14 +170,16 @@ fn strategy_name(call: &AssertionCall) -> String {
         .unwrap_or_else(|| "arbitrage".to_owned())
 }
 
-async fn strategy(registry: &Registry, name: &str) -> Result<Value, String> {
+async fn strategy(registry: &Registry, call: &AssertionCall, name: &str) -> Result<Value, String> {
     registry
-        .get_json(TRADING, &format!("/api/v1/strategies/{name}"))
+        .get_json(call, TRADING, &format!("/api/v1/strategies/{name}"))
         .await
 }
 
-async fn strategies(registry: &Registry) -> Result<Vec<Value>, String> {
-    let body = registry.get_json(TRADING, "/api/v1/strategies").await?;
+async fn strategies(registry: &Registry, call: &AssertionCall) -> Result<Vec<Value>, String> {
+    let body = registry
+        .get_json(call, TRADING, "/api/v1/strategies")
+        .await?;
     Ok(body["strategies"].as_array().cloned().unwrap_or_default())
 }
 
@@ -184,7 +191,7 @@ async fn strategy_active(registry: &Registry, call: &AssertionCall) -> CheckOutc
     } else {
         strategy_name(call)
     };
-    match strategy(registry, &name).await {
+    match strategy(registry, call, &name).await {
         Ok(s) if s["state"] == "running" => pass(
             format!("{name} is running ({} orders/min)", s["orders_per_minute"]),
             s,
@@ -202,7 +209,7 @@ async fn strategy_flag(
     no: &str,
 ) -> CheckOutcome {
     let name = strategy_name(call);
-    match strategy(registry, &name).await {
+    match strategy(registry, call, &name).await {
         Ok(s) if s.pointer(pointer) == Some(&Value::Bool(true)) => pass(format!("{name} {yes}"), s),
         Ok(s) => fail(format!("{name} {no}"), s),
         Err(e) => unreachable(e),
@@ -211,7 +218,7 @@ async fn strategy_flag(
 
 async fn trading_performance(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
     let name = strategy_name(call);
-    let s = match strategy(registry, &name).await {
+    let s = match strategy(registry, call, &name).await {
         Ok(s) => s,
         Err(e) => return unreachable(e),
     };
@@ -255,7 +262,7 @@ async fn trading_performance(registry: &Registry, call: &AssertionCall) -> Check
 }
 
 async fn trading_impact(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let list = match strategies(registry).await {
+    let list = match strategies(registry, call).await {
         Ok(l) => l,
         Err(e) => {
             // A trading engine that cannot be asked is itself an impact only if it is down;
@@ -282,7 +289,7 @@ async fn trading_impact(registry: &Registry, call: &AssertionCall) -> CheckOutco
 }
 
 async fn arbitrage_opportunity(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let s = match strategy(registry, "arbitrage").await {
+    let s = match strategy(registry, call, "arbitrage").await {
         Ok(s) => s,
         Err(e) => return unreachable(e),
     };
@@ -308,7 +315,7 @@ async fn arbitrage_opportunity(registry: &Registry, call: &AssertionCall) -> Che
 }
 
 async fn performance_recovery(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let list = match strategies(registry).await {
+    let list = match strategies(registry, call).await {
         Ok(l) => l,
         Err(e) => return unreachable(e),
     };
@@ -346,7 +353,7 @@ async fn performance_recovery(registry: &Registry, call: &AssertionCall) -> Chec
 }
 
 async fn position_limits(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let list = match strategies(registry).await {
+    let list = match strategies(registry, call).await {
         Ok(l) => l,
         Err(e) => return unreachable(e),
     };
@@ -386,7 +393,7 @@ async fn price_deviation(
 ) -> CheckOutcome {
     let symbol = param_str(call, "symbol").unwrap_or("USDT-USD");
     let view = match registry
-        .get_json(MARKET, &format!("/api/v1/prices/{symbol}"))
+        .get_json(call, MARKET, &format!("/api/v1/prices/{symbol}"))
         .await
     {
         Ok(v) => v,
@@ -442,7 +449,7 @@ async fn price_deviation(
 }
 
 async fn liquidity_crisis(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
-    let body = match registry.get_json(EXCHANGE, "/api/v1/books").await {
+    let body = match registry.get_json(call, EXCHANGE, "/api/v1/books").await {
         Ok(b) => b,
         Err(e) => return unreachable(e),
     };
@@ -485,7 +492,7 @@ async fn system_stabilization(registry: &Registry, call: &AssertionCall) -> Chec
     if !health.passed {
         return health;
     }
-    match active_alerts(registry).await {
+    match active_alerts(registry, call).await {
         Ok(alerts) => {
             let critical: Vec<&str> = alerts
                 .iter()
@@ -512,7 +519,7 @@ async fn system_stabilization(registry: &Registry, call: &AssertionCall) -> Chec
 async fn audit_correlation(registry: &Registry, call: &AssertionCall) -> CheckOutcome {
     let id = call.execution_id.to_string();
     let body = match registry
-        .get_json(AUDIT, &format!("/api/v1/events?correlation_id={id}"))
+        .get_json(call, AUDIT, &format!("/api/v1/events?correlation_id={id}"))
         .await
     {
         Ok(b) => b,

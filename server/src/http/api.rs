@@ -101,7 +101,7 @@ async fn available_scenarios(
         .await?
         .into_iter()
         .filter(|u| q.get("category").is_none_or(|c| u.category.as_deref() == Some(c.as_str())))
-        .filter(|_| q.get("tag").is_none())
+        .filter(|_| !q.contains_key("tag"))
         .filter(|u| matches(&u.id, u.description.as_deref()))
         .map(|u| json!({ "name": u.id, "kind": if u.kind == "template" { "Template" } else { "Scenario" }, "category": u.category, "description": u.description, "tags": [], "source": "custom", "version": u.version }))
         .collect();

@@ -51,6 +51,18 @@ pub struct NewVersion<'a> {
     pub definition: &'a str,
 }
 
+/// `(id, kind, category, description, version, definition, created_at, updated_at)`.
+type ScenarioRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    String,
+    String,
+);
+
 fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -101,7 +113,7 @@ impl Store {
         id: &str,
         version: Option<i64>,
     ) -> Result<Option<StoredScenario>, StoreError> {
-        let row: Option<(String, String, Option<String>, Option<String>, i64, String, String, String)> = sqlx::query_as(
+        let row: Option<ScenarioRow> = sqlx::query_as(
             "select s.id, s.kind, s.category, s.description, v.version, v.definition, s.created_at, v.created_at
              from scenarios s join scenario_versions v on v.scenario_id = s.id
              where s.id = ? and s.archived_at is null and (? is null and v.version = (select max(version) from scenario_versions where scenario_id = s.id) or v.version = ?)",

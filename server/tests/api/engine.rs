@@ -3,7 +3,7 @@
 use app::api::ExecutionStatus;
 use server::{engine::event::EventKind, prepare::Source};
 
-use crate::helpers::spawn_app_with_sandbox;
+use crate::helpers::{spawn_app_with_sandbox, SCENARIO_RUNS};
 
 fn failed_assertions(events: &[server::engine::event::Event]) -> Vec<String> {
     events
@@ -26,6 +26,7 @@ fn passed_assertions(events: &[server::engine::event::Event]) -> usize {
 
 #[tokio::test]
 async fn basic_market_disruption_passes_against_the_sandbox() {
+    let _turn = SCENARIO_RUNS.lock().await;
     let (app, sandbox) = spawn_app_with_sandbox().await;
     let (status, events) = app
         .run(Source::Library("basic-market-disruption".into()), 600.0)
@@ -54,6 +55,7 @@ async fn basic_market_disruption_passes_against_the_sandbox() {
 
 #[tokio::test]
 async fn the_stablecoin_depeg_passes_against_the_sandbox_at_3600() {
+    let _turn = SCENARIO_RUNS.lock().await;
     let (app, sandbox) = spawn_app_with_sandbox().await;
     let (status, events) = app
         .run(Source::Library("stablecoin-depeg-scenario".into()), 3600.0)
@@ -67,6 +69,7 @@ async fn the_stablecoin_depeg_passes_against_the_sandbox_at_3600() {
 
 #[tokio::test]
 async fn a_wrong_expectation_fails_and_rolls_back_leaving_no_chaos() {
+    let _turn = SCENARIO_RUNS.lock().await;
     let (app, sandbox) = spawn_app_with_sandbox().await;
     // Latency is injected, then an assertion that cannot hold (no depeg) fails the phase.
     let yaml = r#"

@@ -95,6 +95,10 @@ impl TestApp {
     }
 }
 
+/// Whole-scenario runs against a sandbox take their turn: run side by side on a
+/// 2-core machine they starve each other's sandbox clocks at high speeds.
+pub static SCENARIO_RUNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A sandbox on free ports with a fixed seed; its services' URLs for the config.
 pub async fn start_sandbox() -> (sandbox::Sandbox, Settings) {
     let running = sandbox::start(sandbox::SandboxConfig {

@@ -10,6 +10,8 @@ mod crash;
 /// Scenarios run by the real engine against a real sandbox.
 mod engine;
 mod helpers;
+/// Every built-in scenario and template, run against a fresh sandbox.
+mod library;
 /// The generated OpenAPI document against the router.
 mod openapi;
 /// The REST API, WebSocket and SSE.
