@@ -47,8 +47,8 @@ if $want_browser; then
     say "installing Debian's chromium (about 35 seconds)"
     apt_install chromium
   fi
-  if [[ ! -d end2end/node_modules/playwright-core ]]; then
-    say "installing playwright-core (no browser download)"
+  if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/html-validate ]]; then
+    say "installing playwright-core and html-validate (no browser download)"
     (cd end2end && npm ci --silent --no-audit --no-fund)
   fi
 fi

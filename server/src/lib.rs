@@ -22,6 +22,7 @@ pub mod http;
 pub mod library;
 pub mod metrics;
 pub mod prepare;
+pub mod report;
 pub mod sandbox;
 pub mod service;
 pub mod startup;

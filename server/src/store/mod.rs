@@ -4,6 +4,7 @@
 
 mod events;
 mod executions;
+mod reports;
 mod scenarios;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
