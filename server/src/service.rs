@@ -4,7 +4,13 @@
 use std::sync::Arc;
 
 use app::{
-    api::{ApiError, ExecutionSummary, LibraryEntry, Overview, ServiceInfo},
+    api::{
+        ui::{
+            ClearedChaos, HistoryPage, LibraryCard, LiveExecution, SavedScenario, ScenarioView,
+            ServiceState,
+        },
+        ApiError, ExecutionSummary, LibraryEntry, Overview, ServiceInfo,
+    },
     ssr::{Backend, BackendFuture},
 };
 
@@ -27,10 +33,10 @@ use crate::{
 /// The coordinator's use cases over its config, store and engine.
 #[derive(Clone)]
 pub struct Coordinator {
-    config: Arc<Config>,
-    store: Store,
+    pub(crate) config: Arc<Config>,
+    pub(crate) store: Store,
     engine: Engine,
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
 }
 
 /// Largest scenario text accepted.
@@ -705,6 +711,201 @@ impl Coordinator {
     }
 }
 
+/// Use cases of the web UI's pages (each page renders from one call).
+impl Coordinator {
+    /// Library and uploaded scenarios and templates as cards: each scenario's plan
+    /// outline (length, phases, services) and the state of its latest execution.
+    pub async fn scenario_cards(&self) -> Result<Vec<LibraryCard>, ApiError> {
+        let config = self.config.clone();
+        let catalog = self.catalog();
+        let mut cards = tokio::task::spawn_blocking(move || {
+            crate::library::scan(&config)
+                .into_iter()
+                .map(|file| {
+                    let text = std::fs::read_to_string(&file.path).unwrap_or_default();
+                    card(
+                        &text,
+                        &catalog,
+                        file.name,
+                        file.kind.to_lowercase(),
+                        "library",
+                        file.category,
+                        file.description,
+                        file.tags,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "library scan panicked");
+            ApiError::internal()
+        })?;
+        let catalog = self.catalog();
+        for stored in self.uploaded_scenarios().await? {
+            cards.retain(|c| c.name != stored.id);
+            cards.push(card(
+                &stored.definition,
+                &catalog,
+                stored.id,
+                stored.kind,
+                "custom",
+                stored.category,
+                stored.description,
+                Vec::new(),
+            ));
+        }
+        cards.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.name.cmp(&b.name)));
+        for card in &mut cards {
+            let latest = self
+                .history(HistoryFilter {
+                    scenario: Some(card.name.clone()),
+                    limit: 1,
+                    ..HistoryFilter::default()
+                })
+                .await?;
+            card.last_status = latest.0.into_iter().next().map(|e| e.status);
+        }
+        Ok(cards)
+    }
+
+    /// A scenario's text, validation, plan and recent executions.
+    pub async fn scenario_view(&self, name: &str) -> Result<ScenarioView, ApiError> {
+        let definition = self.scenario_definition_version(name, None).await?;
+        let text = |key: &str| {
+            definition
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let yaml = text("definition").unwrap_or_default();
+        let validation = self
+            .validate_scenario(ValidateRequest {
+                yaml: yaml.clone(),
+                strict: false,
+                parameters: None,
+            })
+            .await?;
+        let recent = self
+            .history(HistoryFilter {
+                scenario: Some(name.to_owned()),
+                limit: 10,
+                ..HistoryFilter::default()
+            })
+            .await?
+            .0;
+        Ok(ScenarioView {
+            name: text("name").unwrap_or_else(|| name.to_owned()),
+            kind: text("kind").unwrap_or_default(),
+            source: text("source").unwrap_or_default(),
+            category: text("category"),
+            description: text("description"),
+            tags: definition
+                .get("tags")
+                .and_then(|t| serde_json::from_value(t.clone()).ok())
+                .unwrap_or_default(),
+            version: definition.get("version").and_then(Value::as_i64),
+            definition: yaml,
+            plan: validation.plan,
+            diagnostics: validation.diagnostics,
+            recent,
+        })
+    }
+
+    /// An execution with every event recorded so far.
+    pub async fn live_execution(&self, id: &str) -> Result<LiveExecution, ApiError> {
+        let detail = self.execution_detail(id).await?;
+        let events = self
+            .execution_events(id, None, 100_000)
+            .await?
+            .into_iter()
+            .filter_map(|event| serde_json::to_value(event).ok())
+            .collect();
+        Ok(LiveExecution { detail, events })
+    }
+
+    /// Health and active chaos of every service, typed for the UI.
+    pub async fn service_states(&self) -> Result<Vec<ServiceState>, ApiError> {
+        let state = self.system_state().await?;
+        let services = state
+            .get("services")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(services
+            .into_iter()
+            .map(|s| {
+                let name = s
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                ServiceState {
+                    has_chaos_api: self
+                        .config
+                        .services
+                        .get(&name)
+                        .is_some_and(|c| c.chaos_api_path.is_some()),
+                    url: s
+                        .get("url")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    healthy: s.get("healthy").and_then(Value::as_bool).unwrap_or(false),
+                    status: s
+                        .get("status")
+                        .and_then(Value::as_u64)
+                        .and_then(|n| u16::try_from(n).ok()),
+                    active_chaos: s.get("active_chaos").cloned().unwrap_or(Value::Null),
+                    name,
+                }
+            })
+            .collect())
+    }
+}
+
+/// A library card from a scenario's text: its plan's outline when it validates.
+#[allow(clippy::too_many_arguments)]
+fn card(
+    text: &str,
+    catalog: &app::scenario::catalog::Catalog,
+    name: String,
+    kind: String,
+    source: &str,
+    category: Option<String>,
+    description: Option<String>,
+    tags: Vec<String>,
+) -> LibraryCard {
+    let plan = app::scenario::validate::validate_text(text, catalog, &Default::default()).plan;
+    let mut services: Vec<String> = plan
+        .iter()
+        .flat_map(|p| &p.phases)
+        .flat_map(|phase| {
+            let actions = phase
+                .actions
+                .iter()
+                .chain(&phase.parallel_actions)
+                .map(|a| a.service.clone());
+            let assertions = phase.assertions.iter().filter_map(|a| a.service.clone());
+            actions.chain(assertions).collect::<Vec<_>>()
+        })
+        .collect();
+    services.sort();
+    services.dedup();
+    LibraryCard {
+        name,
+        kind,
+        source: source.to_owned(),
+        category,
+        description,
+        tags,
+        duration_ms: plan.as_ref().map(|p| p.total_ms.as_millis() as u64),
+        phases: plan.as_ref().map_or(0, |p| p.phases.len()),
+        services,
+        last_status: None,
+    }
+}
+
 fn not_found(id: &str) -> ApiError {
     ApiError::new(ErrorKind::NotFound, format!("no execution {id}"))
 }
@@ -802,5 +1003,99 @@ impl Backend for Coordinator {
 
     fn list_library(&self) -> BackendFuture<'_, Vec<LibraryEntry>> {
         Box::pin(self.library())
+    }
+
+    fn list_scenario_cards(&self) -> BackendFuture<'_, Vec<LibraryCard>> {
+        Box::pin(self.scenario_cards())
+    }
+
+    fn scenario_view(&self, name: String) -> BackendFuture<'_, ScenarioView> {
+        Box::pin(async move { Coordinator::scenario_view(self, &name).await })
+    }
+
+    fn start_execution(&self, request: ExecuteRequest) -> BackendFuture<'_, ExecuteResponse> {
+        Box::pin(Coordinator::start_execution(self, request, StartedBy::Ui))
+    }
+
+    fn live_execution(&self, id: String) -> BackendFuture<'_, LiveExecution> {
+        Box::pin(async move { Coordinator::live_execution(self, &id).await })
+    }
+
+    fn control_execution(&self, id: String, command: String) -> BackendFuture<'_, ExecutionDetail> {
+        Box::pin(async move {
+            let command: ControlCommand = serde_json::from_value(Value::String(command.clone()))
+                .map_err(|_| {
+                    ApiError::new(
+                        ErrorKind::InvalidRequest,
+                        format!(
+                            "unknown command {command:?}: use pause, resume, skip_phase or stop"
+                        ),
+                    )
+                })?;
+            Coordinator::control_execution(self, &id, command).await
+        })
+    }
+
+    fn catalog(&self) -> BackendFuture<'_, app::scenario::catalog::Catalog> {
+        Box::pin(async move { Ok(Coordinator::catalog(self)) })
+    }
+
+    fn save_scenario(&self, yaml: String) -> BackendFuture<'_, SavedScenario> {
+        Box::pin(async move {
+            let saved = self.upload_scenario(&yaml).await?;
+            Ok(SavedScenario {
+                scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
+                version: saved["version"].as_i64().unwrap_or_default(),
+            })
+        })
+    }
+
+    fn history_page(
+        &self,
+        scenario: Option<String>,
+        status: Option<String>,
+        limit: u32,
+        offset: u32,
+    ) -> BackendFuture<'_, HistoryPage> {
+        Box::pin(async move {
+            let statuses = match status.as_deref().filter(|s| !s.is_empty()) {
+                Some(text) => vec![ExecutionStatus::parse(text).ok_or_else(|| {
+                    ApiError::new(ErrorKind::InvalidRequest, format!("unknown state {text:?}"))
+                })?],
+                None => Vec::new(),
+            };
+            let filter = HistoryFilter {
+                scenario: scenario.filter(|s| !s.is_empty()),
+                statuses,
+                limit: limit.clamp(1, 500),
+                offset,
+                ..HistoryFilter::default()
+            };
+            let (rows, total) = self.history(filter).await?;
+            Ok(HistoryPage { rows, total })
+        })
+    }
+
+    fn active_executions(&self) -> BackendFuture<'_, Vec<ExecutionSummary>> {
+        Box::pin(Coordinator::active_executions(self))
+    }
+
+    fn service_states(&self) -> BackendFuture<'_, Vec<ServiceState>> {
+        Box::pin(Coordinator::service_states(self))
+    }
+
+    fn clear_chaos(&self, service: Option<String>) -> BackendFuture<'_, Vec<ClearedChaos>> {
+        Box::pin(async move {
+            let outcome = Coordinator::clear_chaos(self, service.as_deref()).await?;
+            Ok(outcome["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| ClearedChaos {
+                    service: r["service"].as_str().unwrap_or_default().to_owned(),
+                    cleared: r["cleared"].as_bool().unwrap_or(false),
+                })
+                .collect())
+        })
     }
 }

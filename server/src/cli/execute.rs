@@ -58,6 +58,9 @@ pub struct ExecuteArgs {
     /// Print a JSON summary at the end instead of progress.
     #[arg(long)]
     json: bool,
+    /// Also write the JUnit XML report here when the run ends (for CI systems).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode> {
@@ -176,6 +179,9 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     engine.wait_idle().await;
     store.close().await;
     progress.finish();
+    if let Some(path) = &args.junit {
+        write_junit(&context, None, &id.to_string(), path).await?;
+    }
     if args.json {
         let out = json!({
             "execution_id": id.to_string(),
@@ -206,7 +212,7 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
 /// `execute --server URL`: submits to a running coordinator and follows the run
 /// until it ends; the exit code is the same as a local run's.
 pub async fn run_remote(
-    _context: Context,
+    context: Context,
     remote: super::remote::Remote,
     args: ExecuteArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -266,6 +272,9 @@ pub async fn run_remote(
             }
         })
         .await?;
+    if let Some(path) = &args.junit {
+        write_junit(&context, Some(&remote), &id, path).await?;
+    }
     if args.json {
         let detail = remote
             .get(&format!("/api/v1/scenarios/{id}/status"))
@@ -277,6 +286,19 @@ pub async fn run_remote(
     } else {
         ExitCode::from(1)
     })
+}
+
+async fn write_junit(
+    context: &Context,
+    remote: Option<&super::remote::Remote>,
+    id: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let xml = super::remote::report_text(context, remote, id, crate::report::fetch::Format::Junit)
+        .await?;
+    std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("JUnit report: {}", path.display());
+    Ok(())
 }
 
 /// What the terminal shows while it runs.

@@ -62,6 +62,8 @@ enum Command {
     HealthCheck(remote::JsonArgs),
     /// Clear chaos on one service or all.
     ClearChaos(remote::ClearArgs),
+    /// An execution's report (json, html, csv, junit), or a summary of several.
+    Report(remote::ReportArgs),
 }
 
 /// What the commands that need no server share.
@@ -197,6 +199,12 @@ pub fn run(cli: Cli) -> ExitCode {
                     ))
                     .and_then(|r| r),
                     Command::HealthCheck(args) => block_on(remote::health_check(
+                        context,
+                        cli.server.as_deref().map(remote::Remote::new),
+                        args,
+                    ))
+                    .and_then(|r| r),
+                    Command::Report(args) => block_on(remote::report(
                         context,
                         cli.server.as_deref().map(remote::Remote::new),
                         args,

@@ -14,8 +14,8 @@ use crate::store::{HistoryFilter, Store};
 
 /// A thin client of the REST API.
 pub struct Remote {
-    base: String,
-    client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
 }
 
 impl Remote {
@@ -577,4 +577,155 @@ pub async fn clear_chaos(
     } else {
         ExitCode::from(1)
     })
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The execution (not with --summary).
+    #[arg(long, required_unless_present = "summary")]
+    execution_id: Option<String>,
+    /// json, html, csv or junit.
+    #[arg(long, default_value = "json")]
+    format: String,
+    /// For csv: events or assertions.
+    #[arg(long)]
+    table: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// The summary across the last finished executions (N1V1's chaos_summary.json).
+    #[arg(long, conflicts_with = "execution_id")]
+    summary: bool,
+    /// With --summary: only this scenario.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// With --summary: how many executions.
+    #[arg(long, default_value_t = 20)]
+    last: u32,
+}
+
+/// The report of one execution, rendered, from a server or the local store.
+pub async fn report_text(
+    context: &Context,
+    server: Option<&Remote>,
+    id: &str,
+    format: crate::report::fetch::Format,
+) -> anyhow::Result<String> {
+    use crate::report::fetch::Format;
+    if let Some(remote) = server {
+        let (name, table) = match format {
+            Format::Json => ("json", ""),
+            Format::Html => ("html", ""),
+            Format::CsvEvents => ("csv", "&table=events"),
+            Format::CsvAssertions => ("csv", "&table=assertions"),
+            Format::Junit => ("junit", ""),
+        };
+        let response = remote
+            .client
+            .get(format!(
+                "{}/api/v1/scenarios/{id}/report?format={name}{table}",
+                remote.base
+            ))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", remote.base))?;
+        if !response.status().is_success() {
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            bail!(
+                "{}",
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap_or("the server refused")
+            );
+        }
+        return Ok(response.text().await?);
+    }
+    let store = local_store(context).await?;
+    let execution = id
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{id:?} is not an execution id"))?;
+    let input = store
+        .fetch_report_input(execution)
+        .await?
+        .with_context(|| format!("no execution {id}"))?;
+    let report = crate::report::build(
+        &input,
+        time::OffsetDateTime::now_utc(),
+        &context.config.instance,
+    );
+    crate::report::fetch::render(&report, format).map_err(|e| anyhow::anyhow!("{}", e.message))
+}
+
+pub async fn report(
+    context: Context,
+    server: Option<Remote>,
+    args: ReportArgs,
+) -> anyhow::Result<ExitCode> {
+    let text = if args.summary {
+        match &server {
+            Some(remote) => {
+                let scenario = args
+                    .scenario
+                    .as_ref()
+                    .map(|s| format!("&scenario={s}"))
+                    .unwrap_or_default();
+                serde_json::to_string_pretty(
+                    &remote
+                        .get(&format!(
+                            "/api/v1/reports/summary?limit={}{scenario}",
+                            args.last
+                        ))
+                        .await?,
+                )?
+            }
+            None => {
+                let store = local_store(&context).await?;
+                let filter = HistoryFilter {
+                    scenario: args.scenario.clone(),
+                    limit: args.last,
+                    ..HistoryFilter::default()
+                };
+                let mut reports = Vec::new();
+                for execution in store
+                    .search_executions(&filter)
+                    .await?
+                    .0
+                    .into_iter()
+                    .filter(|e| e.finished_at.is_some())
+                {
+                    let id = execution
+                        .id
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("bad id in the store"))?;
+                    if let Some(input) = store.fetch_report_input(id).await? {
+                        reports.push(crate::report::build(
+                            &input,
+                            time::OffsetDateTime::now_utc(),
+                            &context.config.instance,
+                        ));
+                    }
+                }
+                crate::report::json::render_summary(&crate::report::summarize(&reports))?
+            }
+        }
+    } else {
+        let format = crate::report::fetch::Format::parse(Some(&args.format), args.table.as_deref())
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        report_text(
+            &context,
+            server.as_ref(),
+            args.execution_id.as_deref().unwrap_or_default(),
+            format,
+        )
+        .await?
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }

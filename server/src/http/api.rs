@@ -54,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_services))
         .routes(routes!(clear_chaos))
         .routes(routes!(execution_timeline))
+        .routes(routes!(execution_report))
+        .routes(routes!(reports_summary))
 }
 
 /// The error body every 4xx/5xx answer carries.
@@ -415,6 +417,70 @@ async fn execution_timeline(
         })
         .collect();
     Ok(Json(json!({ "execution_id": id, "timeline": rows })))
+}
+
+/// `?format=json|html|csv|junit` (`&table=events|assertions` for CSV).
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/report", tag = "reports",
+    params(("id" = String, Path, description = "execution id"), ("format" = Option<String>, Query, description = "json (default), html, csv or junit"), ("table" = Option<String>, Query, description = "for csv: events (default) or assertions"), ("download" = Option<bool>, Query, description = "answer as an attachment")),
+    responses((status = 200, description = "the report in the format asked", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn execution_report(
+    State(c): Coord,
+    Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response> {
+    use crate::report::fetch::{render, Format};
+    let format = Format::parse(
+        q.get("format").map(String::as_str),
+        q.get("table").map(String::as_str),
+    )?;
+    let report = c.execution_report(&id).await?;
+    let body = render(&report, format)?;
+    let mut response = (
+        [(axum::http::header::CONTENT_TYPE, format.content_type())],
+        body,
+    )
+        .into_response();
+    if q.get("download").is_some_and(|v| v == "true" || v == "1") {
+        let disposition = format!(
+            "attachment; filename=\"report-{id}.{}\"",
+            format.extension()
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_DISPOSITION, value);
+        }
+    }
+    Ok(response)
+}
+
+/// Pass rate and average recovery time across executions (N1V1's `chaos_summary.json`).
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports",
+    params(("execution_ids" = Option<String>, Query, description = "comma-separated; default: the last `limit` finished"), ("scenario" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+    responses((status = 200, description = "`{test_run, results}`", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reports_summary(
+    State(c): Coord,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>> {
+    let ids: Vec<String> = q
+        .get("execution_ids")
+        .map(|l| {
+            l.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let limit = match q.get("limit") {
+        Some(v) => v
+            .parse()
+            .map_err(|_| bad_request(format!("limit must be a whole number, not {v:?}")))?,
+        None => 20,
+    };
+    let summary = c
+        .reports_summary(&ids, q.get("scenario").cloned(), limit)
+        .await?;
+    Ok(Json(serde_json::to_value(summary).unwrap_or(Value::Null)))
 }
 
 fn bad_request(message: impl Into<String>) -> HttpError {

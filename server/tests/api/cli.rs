@@ -72,6 +72,73 @@ async fn every_verb_works_against_a_server_and_exit_codes_gate_ci() {
             .len(),
         6
     );
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let (code, _, err) = cli(
+        &server,
+        &[
+            "report",
+            "--execution-id",
+            &id,
+            "--format",
+            "html",
+            "--output",
+            html.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("basic-market-disruption"));
+    let (code, xml, _) = cli(
+        &server,
+        &["report", "--execution-id", &id, "--format", "junit"],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(xml.matches("<testcase").count(), 5, "{xml}");
+    let (code, csv, _) = cli(
+        &server,
+        &[
+            "report",
+            "--execution-id",
+            &id,
+            "--format",
+            "csv",
+            "--table",
+            "assertions",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        csv.lines().count(),
+        6,
+        "a header and one row per assertion: {csv}"
+    );
+    let (code, summary, _) = cli(&server, &["report", "--summary"]).await;
+    assert_eq!(code, 0);
+    let summary: Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["results"]["passed_executions"], 1, "{summary}");
+    let junit = dir.path().join("junit.xml");
+    let (code, _, err) = cli(
+        &server,
+        &[
+            "execute",
+            "--scenario",
+            "basic-market-disruption",
+            "--speed",
+            "600",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&junit)
+        .unwrap()
+        .contains("<testsuite"));
+
     let (code, out, _) = cli(&server, &["health-check"]).await;
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = cli(&server, &["clear-chaos", "--all"]).await;
@@ -81,7 +148,6 @@ async fn every_verb_works_against_a_server_and_exit_codes_gate_ci() {
     assert!(err.contains("409"), "{err}");
 
     // A scenario that fails exits 1; one that does not validate exits 2.
-    let dir = tempfile::tempdir().unwrap();
     let failing = dir.path().join("failing.yaml");
     std::fs::write(
         &failing,
