@@ -12,6 +12,9 @@
 //! - [`ssr`] (server only): the [`ssr::Backend`] trait. `server` depends on
 //!   `app`, so `app` reaches server code only through this trait.
 
+// Deeply nested view types (the scenario and editor pages) need more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 mod components;
 mod pages;
@@ -24,7 +27,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The name of the generated WASM/JS/CSS bundle under `/pkg/`.
@@ -59,10 +62,16 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Test Coordinator") />
         <Router>
             <components::AppShell>
+                // Pages about one thing render whole before answering (SsrMode::Async),
+                // so an unknown id can still answer 404.
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("") view=pages::Dashboard />
                     <Route path=path!("/scenarios") view=pages::Scenarios />
+                    <Route path=path!("/scenarios/new") view=pages::NewScenario />
+                    <Route path=path!("/scenarios/:name") view=pages::ScenarioPage ssr=SsrMode::Async />
+                    <Route path=path!("/scenarios/:name/edit") view=pages::EditScenario ssr=SsrMode::Async />
                     <Route path=path!("/executions") view=pages::Executions />
+                    <Route path=path!("/executions/:id") view=pages::ExecutionPage ssr=SsrMode::Async />
                     <Route path=path!("/services") view=pages::Services />
                 </Routes>
             </components::AppShell>

@@ -3,7 +3,17 @@
 
 use leptos::prelude::*;
 
-use crate::api::{ApiError, ExecutionSummary, LibraryEntry, Overview, ServiceInfo};
+use leptos::server_fn::codec::Json;
+
+use crate::api::{
+    ui::{
+        ClearedChaos, HistoryPage, LibraryCard, LiveExecution, SavedScenario, ScenarioView,
+        ServiceState,
+    },
+    ApiError, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionSummary, LibraryEntry,
+    Overview, ServiceInfo,
+};
+use crate::scenario::catalog::Catalog;
 
 /// Counts and recent executions for the dashboard.
 #[server(endpoint = "overview")]
@@ -27,4 +37,77 @@ pub async fn list_executions(limit: u32) -> Result<Vec<ExecutionSummary>, ApiErr
 #[server(endpoint = "library")]
 pub async fn list_library() -> Result<Vec<LibraryEntry>, ApiError> {
     crate::ssr::backend()?.list_library().await
+}
+
+/// Library and uploaded scenarios and templates as cards.
+#[server(endpoint = "scenario-cards")]
+pub async fn list_scenario_cards() -> Result<Vec<LibraryCard>, ApiError> {
+    crate::ssr::backend()?.list_scenario_cards().await
+}
+
+/// One scenario: text, plan and recent executions.
+#[server(endpoint = "scenario")]
+pub async fn get_scenario(name: String) -> Result<ScenarioView, ApiError> {
+    crate::ssr::backend()?.scenario_view(name).await
+}
+
+/// Starts an execution (recorded as started by the UI).
+#[server(endpoint = "execute", input = Json)]
+pub async fn start_execution(request: ExecuteRequest) -> Result<ExecuteResponse, ApiError> {
+    crate::ssr::backend()?.start_execution(request).await
+}
+
+/// An execution and its events so far.
+#[server(endpoint = "execution")]
+pub async fn get_live_execution(id: String) -> Result<LiveExecution, ApiError> {
+    crate::ssr::backend()?.live_execution(id).await
+}
+
+/// Pause, resume, skip the phase or stop.
+#[server(endpoint = "control")]
+pub async fn control_execution(id: String, command: String) -> Result<ExecutionDetail, ApiError> {
+    crate::ssr::backend()?.control_execution(id, command).await
+}
+
+/// The validator's catalog, for live validation in the browser.
+#[server(endpoint = "catalog")]
+pub async fn get_catalog() -> Result<Catalog, ApiError> {
+    crate::ssr::backend()?.catalog().await
+}
+
+/// Saves scenario text as a new version.
+#[server(endpoint = "save-scenario")]
+pub async fn save_scenario(yaml: String) -> Result<SavedScenario, ApiError> {
+    crate::ssr::backend()?.save_scenario(yaml).await
+}
+
+/// One page of the history.
+#[server(endpoint = "history")]
+pub async fn get_history(
+    scenario: Option<String>,
+    status: Option<String>,
+    limit: u32,
+    offset: u32,
+) -> Result<HistoryPage, ApiError> {
+    crate::ssr::backend()?
+        .history_page(scenario, status, limit, offset)
+        .await
+}
+
+/// Executions queued, running or paused.
+#[server(endpoint = "active")]
+pub async fn list_active() -> Result<Vec<ExecutionSummary>, ApiError> {
+    crate::ssr::backend()?.active_executions().await
+}
+
+/// Health and chaos of every service.
+#[server(endpoint = "service-states")]
+pub async fn list_service_states() -> Result<Vec<ServiceState>, ApiError> {
+    crate::ssr::backend()?.service_states().await
+}
+
+/// Clears chaos on one service, or on all when `service` is `None`.
+#[server(endpoint = "clear-chaos")]
+pub async fn clear_chaos(service: Option<String>) -> Result<Vec<ClearedChaos>, ApiError> {
+    crate::ssr::backend()?.clear_chaos(service).await
 }

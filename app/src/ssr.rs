@@ -6,7 +6,15 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use leptos::prelude::use_context;
 
-use crate::api::{ApiError, ExecutionSummary, LibraryEntry, Overview, ServiceInfo};
+use crate::api::{
+    ui::{
+        ClearedChaos, HistoryPage, LibraryCard, LiveExecution, SavedScenario, ScenarioView,
+        ServiceState,
+    },
+    ApiError, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionSummary, LibraryEntry,
+    Overview, ServiceInfo,
+};
+use crate::scenario::catalog::Catalog;
 
 /// A boxed future, so that [`Backend`] can be used as `dyn Backend`.
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'a>>;
@@ -21,6 +29,35 @@ pub trait Backend: Send + Sync + 'static {
     fn list_executions(&self, limit: u32) -> BackendFuture<'_, Vec<ExecutionSummary>>;
     /// The built-in library's files.
     fn list_library(&self) -> BackendFuture<'_, Vec<LibraryEntry>>;
+    /// Library and uploaded scenarios and templates, with their plans' outlines and
+    /// last results.
+    fn list_scenario_cards(&self) -> BackendFuture<'_, Vec<LibraryCard>>;
+    /// A scenario's text, plan and recent executions, by name.
+    fn scenario_view(&self, name: String) -> BackendFuture<'_, ScenarioView>;
+    /// Validates and queues an execution started from the UI.
+    fn start_execution(&self, request: ExecuteRequest) -> BackendFuture<'_, ExecuteResponse>;
+    /// An execution and every event recorded so far.
+    fn live_execution(&self, id: String) -> BackendFuture<'_, LiveExecution>;
+    /// Sends `pause`, `resume`, `skip_phase` or `stop` to an execution.
+    fn control_execution(&self, id: String, command: String) -> BackendFuture<'_, ExecutionDetail>;
+    /// The catalog the validator uses, for the browser's editor.
+    fn catalog(&self) -> BackendFuture<'_, Catalog>;
+    /// Saves scenario text as a new version.
+    fn save_scenario(&self, yaml: String) -> BackendFuture<'_, SavedScenario>;
+    /// One page of the history, filtered.
+    fn history_page(
+        &self,
+        scenario: Option<String>,
+        status: Option<String>,
+        limit: u32,
+        offset: u32,
+    ) -> BackendFuture<'_, HistoryPage>;
+    /// Executions queued, running or paused.
+    fn active_executions(&self) -> BackendFuture<'_, Vec<ExecutionSummary>>;
+    /// Health and active chaos of every service.
+    fn service_states(&self) -> BackendFuture<'_, Vec<ServiceState>>;
+    /// Clears chaos on one service, or on every service with a chaos API.
+    fn clear_chaos(&self, service: Option<String>) -> BackendFuture<'_, Vec<ClearedChaos>>;
 }
 
 /// The backend the server provided, for use inside a server function.

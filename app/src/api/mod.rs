@@ -3,6 +3,7 @@
 
 mod error;
 mod status;
+pub mod ui;
 
 pub use error::{ApiError, ErrorKind};
 pub use status::ExecutionStatus;

@@ -1,12 +1,19 @@
 //! Small widgets the pages share.
 
+mod diagnostics;
+pub mod live;
+mod run_dialog;
 mod shell;
+mod timeline;
 
+pub use diagnostics::DiagnosticList;
+pub use run_dialog::RunDialog;
 pub use shell::AppShell;
+pub use timeline::{format_ms, timeline_view, AssertionView};
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorKind};
 
 /// An error shown in place of the content that failed to load.
 #[component]
@@ -19,11 +26,31 @@ pub fn ErrorPanel(error: ApiError) -> impl IntoView {
     }
 }
 
+/// Answers 404 when a page's subject does not exist (server rendering only).
+pub fn set_not_found_status(error: &ApiError) {
+    #[cfg(feature = "ssr")]
+    if error.kind == ErrorKind::NotFound {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = (error, ErrorKind::NotFound);
+}
+
 /// An execution state as a badge; the text carries the meaning, colour only helps.
 #[component]
-pub fn StatusBadge(status: String) -> impl IntoView {
+pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
     let class = format!("badge badge-{status}");
-    view! { <span class=class>{status}</span> }
+    let mark = match status.as_str() {
+        "completed" => "✓ ",
+        "failed" | "timed_out" | "interrupted" => "✗ ",
+        "running" => "▶ ",
+        "paused" => "❚❚ ",
+        "stopped" => "■ ",
+        _ => "",
+    };
+    view! { <span class=class><span aria-hidden="true">{mark}</span>{status}</span> }
 }
 
 /// A loading line for `Suspense` fallbacks.

@@ -1,24 +1,79 @@
+//! `/executions`: the history, newest first, filtered by scenario and state
+//! through query parameters (server-rendered, works without JavaScript), paged.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
 
-use crate::api::ExecutionSummary;
+use crate::api::{ExecutionStatus, ExecutionSummary};
 use crate::components::{ErrorPanel, Loading, StatusBadge};
-use crate::server_fns::list_executions;
+use crate::server_fns::get_history;
 
-/// How many executions the history page shows.
-const PAGE_SIZE: u32 = 50;
+/// How many executions one page of the history shows.
+const PAGE_SIZE: u32 = 20;
 
-/// The execution history, newest first.
+/// The execution history.
 #[component]
 pub fn Executions() -> impl IntoView {
-    let executions = Resource::new(|| (), |_| list_executions(PAGE_SIZE));
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let scenario = q.get("scenario").unwrap_or_default();
+        let status = q.get("status").unwrap_or_default();
+        let page = q
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1);
+        (scenario, status, page)
+    });
+    let history = Resource::new(
+        move || filter.get(),
+        |(scenario, status, page)| {
+            get_history(
+                Some(scenario),
+                Some(status),
+                PAGE_SIZE,
+                (page - 1) * PAGE_SIZE,
+            )
+        },
+    );
+    let page_link = move |page: u32| {
+        let (scenario, status, _) = filter.get();
+        format!("/executions?scenario={scenario}&status={status}&page={page}")
+    };
     view! {
         <Title text="Executions" />
         <h1>"Executions"</h1>
+        <Form method="GET" action="/executions" attr:class="filters" attr:role="search">
+            <label>"Scenario"
+                <input type="search" name="scenario" id="history-scenario" placeholder="exact name" prop:value=move || filter.get().0 />
+            </label>
+            <label>"State"
+                <select name="status" id="history-status" onchange="this.form.requestSubmit()">
+                    <option value="" selected=move || filter.get().1.is_empty()>"Any state"</option>
+                    {ExecutionStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=move || filter.get().1 == s.as_str()>{s.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button">"Filter"</button>
+        </Form>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match executions.await {
-                    Ok(rows) => view! { <ExecutionTable rows /> }.into_any(),
+                match history.await {
+                    Ok(found) => {
+                        let page = filter.get_untracked().2;
+                        let pages = found.total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
+                        view! {
+                            <ExecutionTable rows=found.rows />
+                            <nav class="pager" aria-label="Pages">
+                                {(page > 1).then(|| view! { <a class="button" rel="prev" href=page_link(page - 1)>"← Newer"</a> })}
+                                <span id="history-page">{format!("Page {page} of {pages} · {} executions", found.total)}</span>
+                                {(page < pages).then(|| view! { <a class="button" rel="next" href=page_link(page + 1)>"Older →"</a> })}
+                            </nav>
+                        }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -26,7 +81,7 @@ pub fn Executions() -> impl IntoView {
     }
 }
 
-/// A table of executions, or a note that there are none.
+/// A table of executions, each linking to its page, or a note that there are none.
 #[component]
 pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
     if rows.is_empty() {
@@ -34,14 +89,15 @@ pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
             .into_any();
     }
     view! {
+        <div class="table-wrap">
         <table class="table" id="executions-table">
             <thead>
                 <tr><th scope="col">"Scenario"</th><th scope="col">"State"</th><th scope="col">"Started by"</th><th scope="col">"Submitted"</th><th scope="col">"Ended"</th></tr>
             </thead>
             <tbody>
                 {rows.into_iter().map(|e| view! {
-                    <tr>
-                        <th scope="row">{e.scenario_name}</th>
+                    <tr data-id=e.id.clone()>
+                        <th scope="row"><a href=format!("/executions/{}", e.id)>{e.scenario_name}</a></th>
                         <td><StatusBadge status=e.status /></td>
                         <td>{e.started_by}</td>
                         <td><time>{e.created_at}</time></td>
@@ -50,6 +106,7 @@ pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }

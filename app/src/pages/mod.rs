@@ -1,13 +1,19 @@
 //! One module per route of the UI.
 
 mod dashboard;
+mod editor;
+mod execution;
 mod executions;
 mod not_found;
+mod scenario;
 mod scenarios;
 mod services;
 
 pub use dashboard::Dashboard;
+pub use editor::{EditScenario, NewScenario};
+pub use execution::ExecutionPage;
 pub use executions::Executions;
 pub use not_found::NotFound;
+pub use scenario::ScenarioPage;
 pub use scenarios::Scenarios;
 pub use services::Services;

@@ -1,44 +1,171 @@
+//! `/services`: each configured service's health and active chaos, with "clear
+//! chaos" per service and for all, each behind a confirmation.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::ui::ServiceState;
 use crate::components::{ErrorPanel, Loading};
-use crate::server_fns::list_services;
+use crate::server_fns::{clear_chaos, list_service_states};
 
-/// The services the coordinator is configured to act on.
+/// The services page.
 #[component]
 pub fn Services() -> impl IntoView {
-    let services = Resource::new(|| (), |_| list_services());
+    let clear = Action::new(|service: &Option<String>| {
+        let service = service.clone();
+        async move { clear_chaos(service).await }
+    });
+    // Refetch after every clear, so the table shows what the services now report.
+    let services = Resource::new(move || clear.version().get(), |_| list_service_states());
+    let confirming = RwSignal::new(None::<String>);
+    let feedback = move || {
+        clear.value().get().map(|result| match result {
+            Ok(done) if done.iter().all(|d| d.cleared) => (
+                false,
+                format!(
+                    "Chaos cleared on {}.",
+                    done.iter()
+                        .map(|d| d.service.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Ok(done) => (
+                true,
+                format!(
+                    "Some services did not clear: {}.",
+                    done.iter()
+                        .filter(|d| !d.cleared)
+                        .map(|d| d.service.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Err(error) => (true, format!("Could not clear chaos: {}", error.message)),
+        })
+    };
     view! {
         <Title text="Services" />
-        <h1>"Services"</h1>
-        <p class="muted">"The services scenarios can act on, from config.yaml and the environment."</p>
-        <Suspense fallback=Loading>
+        <div class="page-head">
+            <h1>"Services"</h1>
+            <div class="page-actions">
+                <ConfirmButton target="__all__" label="Clear all chaos" confirm_text="Clear chaos on every service?" confirming on_confirm=move || { clear.dispatch(None); } />
+            </div>
+        </div>
+        <p class="muted">"The services scenarios act on: their health and the chaos they report right now."</p>
+        <p id="clear-feedback" role="status">{move || feedback().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match services.await {
-                    Ok(list) if list.is_empty() => {
-                        view! { <p class="panel">"No services are configured."</p> }.into_any()
-                    }
+                    Ok(list) if list.is_empty() => view! { <p class="panel">"No services are configured."</p> }.into_any(),
                     Ok(list) => view! {
+                        <div class="table-wrap">
                         <table class="table" id="services-table">
-                            <thead>
-                                <tr><th scope="col">"Service"</th><th scope="col">"URL"</th><th scope="col">"Health"</th><th scope="col">"Chaos API"</th><th scope="col">"Timeout"</th></tr>
-                            </thead>
+                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Health"</th><th scope="col">"Active chaos"</th><th scope="col">"Actions"</th></tr></thead>
                             <tbody>
-                                {list.into_iter().map(|s| view! {
-                                    <tr>
-                                        <th scope="row">{s.name}</th>
-                                        <td><code>{s.url}</code></td>
-                                        <td><code>{s.health_endpoint}</code></td>
-                                        <td>{s.chaos_api_path.map(|p| view! { <code>{p}</code> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
-                                        <td>{s.timeout}</td>
-                                    </tr>
-                                }).collect_view()}
+                                {list.into_iter().map(|s| view! { <ServiceRow service=s confirming on_clear=move |name| { clear.dispatch(Some(name)); } /> }).collect_view()}
                             </tbody>
                         </table>
+                        </div>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+#[component]
+fn ServiceRow(
+    service: ServiceState,
+    confirming: RwSignal<Option<String>>,
+    on_clear: impl Fn(String) + Send + Sync + Clone + 'static,
+) -> impl IntoView {
+    let chaos = describe_chaos(&service.active_chaos);
+    let name = service.name.clone();
+    view! {
+        <tr data-service=service.name.clone()>
+            <th scope="row">{service.name.clone()}<div class="muted"><code>{service.url.clone()}</code></div></th>
+            <td>
+                {if service.healthy {
+                    view! { <span class="health-ok">"✓ healthy"</span> }.into_any()
+                } else {
+                    view! { <span class="health-bad">{format!("✗ unhealthy{}", service.status.map(|s| format!(" ({s})")).unwrap_or_else(|| " (no answer)".to_owned()))}</span> }.into_any()
+                }}
+            </td>
+            <td class="chaos-cell">{chaos}</td>
+            <td>
+                {service.has_chaos_api.then(|| {
+                    let on_clear = on_clear.clone();
+                    let target = name.clone();
+                    view! {
+                        <ConfirmButton target=name.clone() label="Clear chaos" confirm_text=format!("Clear chaos on {target}?") confirming on_confirm=move || on_clear(target.clone()) />
+                    }
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// A button that asks "are you sure?" in place before it acts.
+#[component]
+fn ConfirmButton(
+    #[prop(into)] target: String,
+    label: &'static str,
+    #[prop(into)] confirm_text: String,
+    confirming: RwSignal<Option<String>>,
+    on_confirm: impl Fn() + Send + Sync + Clone + 'static,
+) -> impl IntoView {
+    let key = target.clone();
+    let is_open = move || confirming.get().as_deref() == Some(key.as_str());
+    let id = format!("clear-{}", target.replace("__all__", "all"));
+    view! {
+        <Show
+            when=is_open
+            fallback={
+                let id = id.clone();
+                let target = target.clone();
+                move || {
+                    let target = target.clone();
+                    view! { <button type="button" class="button button-danger" id=id.clone() on:click=move |_| confirming.set(Some(target.clone()))>{label}</button> }
+                }
+            }
+        >
+            <span class="confirm" role="group" aria-label="Confirm">
+                <span>{confirm_text.clone()}</span>
+                <button type="button" class="button button-danger" id=format!("{id}-confirm") on:click={
+                    let on_confirm = on_confirm.clone();
+                    move |_| { confirming.set(None); on_confirm(); }
+                }>"Yes, clear"</button>
+                <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
+            </span>
+        </Show>
+    }
+}
+
+/// Active chaos in words: `none`, or each entry.
+fn describe_chaos(chaos: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match chaos {
+        Value::Null => "unknown".to_owned(),
+        Value::Array(items) if items.is_empty() => "none".to_owned(),
+        Value::Object(map) if map.is_empty() => "none".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.get("action")
+                    .or_else(|| i.get("type"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
 }

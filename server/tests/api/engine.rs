@@ -54,20 +54,6 @@ async fn basic_market_disruption_passes_against_the_sandbox() {
 }
 
 #[tokio::test]
-async fn the_stablecoin_depeg_passes_against_the_sandbox_at_3600() {
-    let _turn = SCENARIO_RUNS.lock().await;
-    let (app, sandbox) = spawn_app_with_sandbox().await;
-    let (status, events) = app
-        .run(Source::Library("stablecoin-depeg-scenario".into()), 3600.0)
-        .await;
-    assert_eq!(failed_assertions(&events), Vec::<String>::new());
-    assert_eq!(status, ExecutionStatus::Completed);
-    assert_eq!(passed_assertions(&events), 10);
-    app.stop().await;
-    sandbox.shutdown().await;
-}
-
-#[tokio::test]
 async fn a_wrong_expectation_fails_and_rolls_back_leaving_no_chaos() {
     let _turn = SCENARIO_RUNS.lock().await;
     let (app, sandbox) = spawn_app_with_sandbox().await;

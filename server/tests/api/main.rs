@@ -14,6 +14,8 @@ mod helpers;
 mod library;
 /// The generated OpenAPI document against the router.
 mod openapi;
+/// Reports of a real execution in every format, checked by real validators.
+mod report;
 /// The REST API, WebSocket and SSE.
 mod rest;
 /// `/health`, `/metrics`, pages and server functions of the foundation.

@@ -1,0 +1,113 @@
+//! Data shaped for the web UI's pages: what one server function returns so that a
+//! page renders from a single call. REST clients use the types in the parent module.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ExecutionDetail, ExecutionSummary};
+use crate::scenario::{diagnostic::Diagnostic, plan::Plan};
+
+/// Everything the scenario page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioView {
+    /// `metadata.name` (the id).
+    pub name: String,
+    /// `Scenario` or `Template` (library), `scenario` or `template` (uploaded).
+    pub kind: String,
+    /// `library` (a file) or `custom` (uploaded).
+    pub source: String,
+    /// `metadata.category`.
+    pub category: Option<String>,
+    /// `metadata.description`.
+    pub description: Option<String>,
+    /// `metadata.tags`.
+    pub tags: Vec<String>,
+    /// Latest version of an uploaded scenario.
+    pub version: Option<i64>,
+    /// The text as written.
+    pub definition: String,
+    /// The plan, when it validates (templates have none until rendered).
+    pub plan: Option<Plan>,
+    /// What the validator said.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Its most recent executions, newest first.
+    pub recent: Vec<ExecutionSummary>,
+}
+
+/// One card of the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LibraryCard {
+    /// `metadata.name`.
+    pub name: String,
+    /// `scenario` or `template`.
+    pub kind: String,
+    /// `library` or `custom`.
+    pub source: String,
+    /// `metadata.category`.
+    pub category: Option<String>,
+    /// `metadata.description`.
+    pub description: Option<String>,
+    /// `metadata.tags`.
+    pub tags: Vec<String>,
+    /// Planned length, ms (scenarios that validate).
+    pub duration_ms: Option<u64>,
+    /// Number of phases.
+    pub phases: usize,
+    /// Services its actions and assertions touch, sorted.
+    pub services: Vec<String>,
+    /// State of its latest execution.
+    pub last_status: Option<String>,
+}
+
+/// An execution with every event recorded so far (each the event JSON the
+/// WebSocket sends), so the live view renders the full history at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveExecution {
+    /// The execution.
+    pub detail: ExecutionDetail,
+    /// Its events in `seq` order.
+    pub events: Vec<serde_json::Value>,
+}
+
+/// One page of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The rows, newest first.
+    pub rows: Vec<ExecutionSummary>,
+    /// How many match the filter in all.
+    pub total: u64,
+}
+
+/// A service's health and chaos right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceState {
+    /// Name scenarios use.
+    pub name: String,
+    /// Base URL.
+    pub url: String,
+    /// Whether its health endpoint answered 2xx.
+    pub healthy: bool,
+    /// The health endpoint's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// Whether it has a chaos API (only those can be cleared).
+    pub has_chaos_api: bool,
+    /// Its active chaos as it reports it (`null` when unknown).
+    pub active_chaos: serde_json::Value,
+}
+
+/// What saving a scenario gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedScenario {
+    /// Its id.
+    pub scenario_id: String,
+    /// The new version number.
+    pub version: i64,
+}
+
+/// What clearing chaos did, per service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClearedChaos {
+    /// Service name.
+    pub service: String,
+    /// Whether its chaos API accepted the clear.
+    pub cleared: bool,
+}

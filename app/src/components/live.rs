@@ -1,0 +1,509 @@
+//! An execution's state folded from its events (the JSON the WebSocket sends and
+//! the store replays), and — in the browser — the WebSocket that feeds it.
+//!
+//! The fold is pure and runs on both sides: the server renders the history it has,
+//! the browser applies the same events, then the live ones. Events are applied once
+//! each, by `seq`, so a replay that overlaps what the page already has is harmless.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::timeline::{format_ms, AssertionView};
+
+/// What the live view shows, from the events so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    /// The highest `seq` applied.
+    pub last_seq: Option<u64>,
+    /// Execution state word (`running`, `paused`, `completed`, …).
+    pub status: String,
+    /// Whether it has ended.
+    pub finished: bool,
+    /// Latest scenario offset seen, ms.
+    pub elapsed_ms: u64,
+    /// Index of the phase running (or last run).
+    pub current_phase: Option<usize>,
+    /// How each phase ended, by index (`passed`, `failed`, `skipped`, `aborted`).
+    pub phase_outcomes: BTreeMap<usize, String>,
+    /// Every action call, in order.
+    pub actions: Vec<ActionRow>,
+    /// Each assertion by (phase, index).
+    pub assertions: BTreeMap<(usize, usize), AssertionRow>,
+    /// The rollback's state word (`running`, `ok`, `failed`).
+    pub rollback: Option<String>,
+    /// The verdict, once ended.
+    pub verdict: Option<Verdict>,
+    /// The events log, one line each.
+    pub log: Vec<LogLine>,
+}
+
+/// One action call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRow {
+    /// Phase index.
+    pub phase: Option<usize>,
+    /// Service.
+    pub service: String,
+    /// Action.
+    pub action: String,
+    /// One of the phase's parallel actions.
+    pub parallel: bool,
+    /// Offset it started at.
+    pub started_ms: Option<u64>,
+    /// Result, once returned.
+    pub outcome: Option<ActionOutcome>,
+}
+
+/// What an action call returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    /// Accepted.
+    pub ok: bool,
+    /// HTTP status.
+    pub status: Option<u64>,
+    /// Round trip, ms.
+    pub latency_ms: f64,
+    /// One line.
+    pub message: String,
+}
+
+/// One assertion's window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionRow {
+    /// Phase index.
+    pub phase: usize,
+    /// Index within the phase.
+    pub index: usize,
+    /// Type.
+    pub kind: String,
+    /// Expected word.
+    pub expect: String,
+    /// Deadline offset.
+    pub deadline_ms: u64,
+    /// Decision, once made.
+    pub result: Option<AssertionResult>,
+}
+
+/// An assertion's decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionResult {
+    /// Held.
+    pub passed: bool,
+    /// Why.
+    pub message: String,
+    /// What the last check saw, as JSON text.
+    pub evidence: String,
+    /// Checks made.
+    pub attempts: u64,
+    /// Scenario time until it held.
+    pub time_to_hold_ms: Option<u64>,
+}
+
+/// The success criteria's judgement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// All held.
+    pub passed: bool,
+    /// One line.
+    pub summary: String,
+    /// (name, passed, detail).
+    pub criteria: Vec<(String, bool, String)>,
+}
+
+/// One line of the events log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Event number.
+    pub seq: u64,
+    /// Scenario offset.
+    pub offset_ms: Option<u64>,
+    /// Event kind.
+    pub kind: String,
+    /// What happened, for people.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub bad: bool,
+}
+
+fn str_of(event: &Value, key: &str) -> String {
+    event
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl LiveState {
+    /// A state starting from the execution's stored status, with `events` applied.
+    pub fn new(status: &str, events: &[Value]) -> Self {
+        let mut state = Self {
+            status: status.to_owned(),
+            ..Self::default()
+        };
+        for event in events {
+            state.apply(event);
+        }
+        state
+    }
+
+    /// Applies one event (ignored if its `seq` was applied already).
+    pub fn apply(&mut self, event: &Value) {
+        let Some(seq) = event.get("seq").and_then(Value::as_u64) else {
+            return;
+        };
+        if self.last_seq.is_some_and(|last| seq <= last) {
+            return;
+        }
+        self.last_seq = Some(seq);
+        let offset = event.get("offset_ms").and_then(Value::as_u64);
+        if let Some(offset) = offset {
+            self.elapsed_ms = self.elapsed_ms.max(offset);
+        }
+        let phase = event
+            .get("phase")
+            .and_then(Value::as_u64)
+            .map(|p| p as usize);
+        let kind = str_of(event, "kind");
+        let service_action = || format!("{}.{}", str_of(event, "service"), str_of(event, "action"));
+        let mut bad = false;
+        let text = match kind.as_str() {
+            "execution_queued" => "queued".to_owned(),
+            "execution_started" => {
+                self.status = "running".to_owned();
+                let dry = event
+                    .get("dry_run")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                format!(
+                    "started at speed ×{}{}",
+                    event.get("speed").and_then(Value::as_f64).unwrap_or(1.0),
+                    if dry { ", dry run" } else { "" }
+                )
+            }
+            "iteration_started" => format!(
+                "iteration {}",
+                event.get("iteration").and_then(Value::as_u64).unwrap_or(1)
+            ),
+            "phase_started" => {
+                self.current_phase = phase;
+                if let Some(p) = phase {
+                    self.phase_outcomes.remove(&p);
+                }
+                format!(
+                    "phase {} started ({})",
+                    str_of(event, "name"),
+                    format_ms(
+                        event
+                            .get("duration_ms")
+                            .and_then(Value::as_u64)
+                            .unwrap_or(0)
+                    )
+                )
+            }
+            "action_started" => {
+                self.actions.push(ActionRow {
+                    phase,
+                    service: str_of(event, "service"),
+                    action: str_of(event, "action"),
+                    parallel: event
+                        .get("parallel")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    started_ms: offset,
+                    outcome: None,
+                });
+                format!("{} sent", service_action())
+            }
+            "action_finished" => {
+                let o = event.get("outcome").cloned().unwrap_or(Value::Null);
+                let outcome = ActionOutcome {
+                    ok: o.get("ok").and_then(Value::as_bool).unwrap_or(false),
+                    status: o.get("status").and_then(Value::as_u64),
+                    latency_ms: o.get("latency_ms").and_then(Value::as_f64).unwrap_or(0.0),
+                    message: str_of(&o, "message"),
+                };
+                bad = !outcome.ok;
+                let parallel = event
+                    .get("parallel")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let (service, action) = (str_of(event, "service"), str_of(event, "action"));
+                let text = format!(
+                    "{} {} in {:.1} ms{}",
+                    service_action(),
+                    if outcome.ok { "ok" } else { "FAILED" },
+                    outcome.latency_ms,
+                    if outcome.message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", outcome.message)
+                    }
+                );
+                match self.actions.iter_mut().rev().find(|a| {
+                    a.outcome.is_none()
+                        && a.phase == phase
+                        && a.parallel == parallel
+                        && a.service == service
+                        && a.action == action
+                }) {
+                    Some(row) => row.outcome = Some(outcome),
+                    None => self.actions.push(ActionRow {
+                        phase,
+                        service,
+                        action,
+                        parallel,
+                        started_ms: offset,
+                        outcome: Some(outcome),
+                    }),
+                }
+                text
+            }
+            "assertion_started" | "assertion_finished" => {
+                let index = event.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+                let key = (phase.unwrap_or(0), index);
+                let row = self.assertions.entry(key).or_insert_with(|| AssertionRow {
+                    phase: key.0,
+                    index,
+                    kind: str_of(event, "type"),
+                    expect: str_of(event, "expect"),
+                    deadline_ms: 0,
+                    result: None,
+                });
+                if kind == "assertion_started" {
+                    row.deadline_ms = event
+                        .get("deadline_ms")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0);
+                    row.result = None;
+                    format!(
+                        "assertion {} → {} polling until {}",
+                        row.kind,
+                        row.expect,
+                        format_ms(row.deadline_ms)
+                    )
+                } else {
+                    let r = event.get("result").cloned().unwrap_or(Value::Null);
+                    let result = AssertionResult {
+                        passed: r.get("passed").and_then(Value::as_bool).unwrap_or(false),
+                        message: str_of(&r, "message"),
+                        evidence: r
+                            .get("evidence")
+                            .map(|e| serde_json::to_string_pretty(e).unwrap_or_default())
+                            .unwrap_or_default(),
+                        attempts: r.get("attempts").and_then(Value::as_u64).unwrap_or(0),
+                        time_to_hold_ms: r.get("time_to_hold_ms").and_then(Value::as_u64),
+                    };
+                    bad = !result.passed;
+                    let text = format!(
+                        "assertion {} → {} {} after {} check(s){}",
+                        row.kind,
+                        row.expect,
+                        if result.passed { "passed" } else { "FAILED" },
+                        result.attempts,
+                        if result.message.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", result.message)
+                        }
+                    );
+                    row.result = Some(result);
+                    text
+                }
+            }
+            "phase_finished" => {
+                let outcome = str_of(event, "outcome");
+                bad = outcome == "failed";
+                if let Some(p) = phase {
+                    self.phase_outcomes.insert(p, outcome.clone());
+                }
+                let reason = str_of(event, "reason");
+                format!(
+                    "phase {} {outcome}{}",
+                    str_of(event, "name"),
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {reason}")
+                    }
+                )
+            }
+            "control_received" => {
+                format!("{} requested", str_of(event, "command").replace('_', " "))
+            }
+            "paused" => {
+                self.status = "paused".to_owned();
+                "paused".to_owned()
+            }
+            "resumed" => {
+                self.status = "running".to_owned();
+                "resumed".to_owned()
+            }
+            "rollback_started" => {
+                self.rollback = Some("running".to_owned());
+                format!(
+                    "rollback started ({}), {} action(s)",
+                    str_of(event, "reason"),
+                    event.get("actions").and_then(Value::as_u64).unwrap_or(0)
+                )
+            }
+            "rollback_finished" => {
+                let ok = event.get("ok").and_then(Value::as_bool).unwrap_or(false);
+                bad = !ok;
+                self.rollback = Some(if ok { "ok" } else { "failed" }.to_owned());
+                format!("rollback {}", if ok { "succeeded" } else { "FAILED" })
+            }
+            "execution_finished" => {
+                self.status = str_of(event, "status");
+                self.finished = true;
+                let v = event.get("verdict").cloned().unwrap_or(Value::Null);
+                let verdict = Verdict {
+                    passed: v.get("passed").and_then(Value::as_bool).unwrap_or(false),
+                    summary: str_of(&v, "summary"),
+                    criteria: v
+                        .get("criteria")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .map(|c| {
+                            (
+                                str_of(c, "name"),
+                                c.get("passed").and_then(Value::as_bool).unwrap_or(false),
+                                str_of(c, "detail"),
+                            )
+                        })
+                        .collect(),
+                };
+                bad = !verdict.passed;
+                let text = format!(
+                    "finished: {}{}",
+                    self.status,
+                    if verdict.summary.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", verdict.summary)
+                    }
+                );
+                self.verdict = Some(verdict);
+                text
+            }
+            other => other.replace('_', " "),
+        };
+        self.log.push(LogLine {
+            seq,
+            offset_ms: offset,
+            kind,
+            text,
+            bad,
+        });
+    }
+
+    /// `ok`, `failed` or `running` for the `ordinal`-th call of `service.action`
+    /// in `phase` (sequential or parallel); `None` if not reached.
+    pub fn action_result(
+        &self,
+        phase: usize,
+        parallel: bool,
+        service: &str,
+        action: &str,
+        ordinal: usize,
+    ) -> Option<&'static str> {
+        let row = self
+            .actions
+            .iter()
+            .filter(|a| {
+                a.phase == Some(phase)
+                    && a.parallel == parallel
+                    && a.service == service
+                    && a.action == action
+            })
+            .nth(ordinal)?;
+        Some(match &row.outcome {
+            None => "running",
+            Some(o) if o.ok => "ok",
+            Some(_) => "failed",
+        })
+    }
+
+    /// The state of assertion `index` of `phase`.
+    pub fn assertion_state(&self, phase: usize, index: usize) -> AssertionView {
+        AssertionView::of(self.assertions.get(&(phase, index)))
+    }
+}
+
+/// The WebSocket that follows an execution (browser only).
+#[cfg(feature = "hydrate")]
+pub mod socket {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::{closure::Closure, JsCast};
+    use leptos::web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    use super::LiveState;
+
+    /// How the live connection is doing.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Link {
+        /// Opening.
+        Connecting,
+        /// Receiving events.
+        Live,
+        /// Closed after the execution ended.
+        Done,
+        /// Closed or failed while the execution was still going.
+        Lost,
+    }
+
+    /// Opens `/ws/scenario-execution` for `id` after the events `state` has, and
+    /// applies each message to `state`; `on_event` runs after each one. The socket
+    /// closes when the owner is cleaned up.
+    pub fn follow(
+        id: &str,
+        state: RwSignal<LiveState>,
+        link: RwSignal<Link>,
+        on_event: impl Fn() + 'static,
+    ) {
+        let location = window().location();
+        let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+            "wss"
+        } else {
+            "ws"
+        };
+        let host = location.host().unwrap_or_default();
+        let since = state
+            .with_untracked(|s| s.last_seq)
+            .map(|seq| format!("&since={seq}"))
+            .unwrap_or_default();
+        let url = format!("{scheme}://{host}/ws/scenario-execution?execution_id={id}{since}");
+        let Ok(socket) = WebSocket::new(&url) else {
+            link.set(Link::Lost);
+            return;
+        };
+        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
+            let Some(text) = message.data().as_string() else {
+                return;
+            };
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&text) else {
+                return;
+            };
+            link.set(Link::Live);
+            state.update(|s| s.apply(&event));
+            on_event();
+        });
+        let on_open = Closure::<dyn Fn()>::new(move || link.set(Link::Live));
+        let on_close = Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| {
+            let finished = state.with_untracked(|s| s.finished);
+            link.set(if finished { Link::Done } else { Link::Lost });
+        });
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let held = StoredValue::new_local((socket, on_message, on_open, on_close));
+        on_cleanup(move || {
+            let _ = held.try_with_value(|(socket, ..)| {
+                socket.set_onclose(None);
+                socket.set_onmessage(None);
+                let _ = socket.close();
+            });
+        });
+    }
+}

@@ -1,0 +1,121 @@
+//! The run dialog: speed, dry run, continue on failure, repeat; starts an
+//! execution and goes to its live view.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{ExecuteOptions, ExecuteRequest};
+use crate::server_fns::start_execution;
+
+/// A "Run…" button and the dialog it opens for the library scenario `scenario`.
+#[component]
+pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoView {
+    let (open, set_open) = signal(false);
+    let speed = RwSignal::new("600".to_owned());
+    let dry_run = RwSignal::new(false);
+    let continue_on_failure = RwSignal::new(false);
+    let repeat = RwSignal::new("1".to_owned());
+    let invalid = RwSignal::new(None::<String>);
+
+    let start = Action::new(move |request: &ExecuteRequest| {
+        let request = request.clone();
+        async move { start_execution(request).await }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(accepted)) = start.value().get() {
+            navigate(
+                &format!("/executions/{}", accepted.execution_id),
+                Default::default(),
+            );
+        }
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(speed_value) = speed.get_untracked().trim().parse::<f64>() else {
+            invalid.set(Some(
+                "Speed must be a number, e.g. 600 (ten minutes of scenario a second).".into(),
+            ));
+            return;
+        };
+        let Ok(repeat_value) = repeat.get_untracked().trim().parse::<u32>() else {
+            invalid.set(Some("Repeat must be a whole number of at least 1.".into()));
+            return;
+        };
+        invalid.set(None);
+        let mut request = ExecuteRequest {
+            options: ExecuteOptions {
+                speed: speed_value,
+                dry_run: dry_run.get_untracked(),
+                continue_on_failure: continue_on_failure.get_untracked(),
+                repeat: repeat_value,
+            },
+            ..ExecuteRequest::default()
+        };
+        if custom {
+            request.scenario_id = Some(scenario.clone());
+        } else {
+            request.scenario = Some(scenario.clone());
+        }
+        start.dispatch(request);
+    };
+
+    let error = move || {
+        invalid.get().or_else(|| match start.value().get() {
+            Some(Err(e)) => Some(e.message),
+            _ => None,
+        })
+    };
+
+    view! {
+        <button
+            type="button"
+            id="run-button"
+            class="button button-primary"
+            aria-haspopup="dialog"
+            on:click=move |_| set_open.set(true)
+        >
+            "Run…"
+        </button>
+        <Show when=move || open.get()>
+            <div class="dialog-backdrop" on:click=move |_| set_open.set(false)></div>
+            <div
+                class="dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="run-dialog-title"
+                id="run-dialog"
+                on:keydown=move |ev| if ev.key() == "Escape" { set_open.set(false) }
+            >
+                <h2 id="run-dialog-title">"Run this scenario"</h2>
+                <form on:submit=submit.clone()>
+                    <label for="run-speed">"Speed (scenario time per real second)"</label>
+                    <input id="run-speed" name="speed" type="number" min="0.001" step="any" autofocus
+                        prop:value=move || speed.get() on:input:target=move |ev| speed.set(ev.target().value()) />
+                    <p class="hint">"600 runs ten minutes of scenario each second; 1 is real time."</p>
+                    <label for="run-repeat">"Repeat"</label>
+                    <input id="run-repeat" name="repeat" type="number" min="1" step="1"
+                        prop:value=move || repeat.get() on:input:target=move |ev| repeat.set(ev.target().value()) />
+                    <label class="check">
+                        <input id="run-dry-run" type="checkbox" prop:checked=move || dry_run.get()
+                            on:change:target=move |ev| dry_run.set(ev.target().checked()) />
+                        " Dry run (record the plan's timeline, call no service)"
+                    </label>
+                    <label class="check">
+                        <input id="run-continue" type="checkbox" prop:checked=move || continue_on_failure.get()
+                            on:change:target=move |ev| continue_on_failure.set(ev.target().checked()) />
+                        " Continue after a failed phase"
+                    </label>
+                    {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| set_open.set(false)>"Cancel"</button>
+                        <button type="submit" id="run-start" class="button button-primary" disabled=move || start.pending().get()>
+                            {move || if start.pending().get() { "Starting…" } else { "Start execution" }}
+                        </button>
+                    </div>
+                </form>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,393 @@
+//! `/executions/{id}`: one execution, live. The server renders the history so far;
+//! in the browser the WebSocket replays anything newer and follows the execution:
+//! the current phase and an elapsed cursor on the plan's timeline, each action's
+//! result and latency, each assertion's state, the events log, the controls, and
+//! the verdict at the end.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::ui::LiveExecution;
+use crate::components::live::LiveState;
+use crate::components::{
+    format_ms, set_not_found_status, timeline_view, AssertionView, ErrorPanel, Loading, StatusBadge,
+};
+use crate::scenario::plan::Plan;
+use crate::server_fns::{control_execution, get_live_execution};
+
+/// The live execution page.
+#[component]
+pub fn ExecutionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let execution = Resource::new(id, get_live_execution);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match execution.await {
+                    Ok(live) => view! { <LiveView live /> }.into_any(),
+                    Err(error) => {
+                        set_not_found_status(&error);
+                        view! {
+                            <Title text="Execution not found" />
+                            <h1>"Execution"</h1>
+                            <ErrorPanel error />
+                            <p><a href="/executions">"Back to the history"</a></p>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LiveView(live: LiveExecution) -> impl IntoView {
+    let LiveExecution { detail, events } = live;
+    let id = detail.id.clone();
+    let plan: Option<Plan> = serde_json::from_value(detail.plan.clone()).ok();
+    let state = RwSignal::new(LiveState::new(detail.status.as_str(), &events));
+    // Scenario time since the last event, advanced by a timer while running, so the
+    // cursor moves between events (events can be minutes of scenario time apart).
+    let drift_ms = RwSignal::new(0u64);
+    let speed = detail.options.speed;
+
+    #[cfg(feature = "hydrate")]
+    let link = {
+        use crate::components::live::socket::{follow, Link};
+        let link = RwSignal::new(Link::Connecting);
+        let last_event_wall = StoredValue::new(js_now());
+        if state.with_untracked(|s| s.finished) {
+            link.set(Link::Done);
+        } else {
+            follow(&id, state, link, move || {
+                last_event_wall.set_value(js_now());
+                drift_ms.set(0);
+            });
+            if let Ok(handle) = set_interval_with_handle(
+                move || {
+                    if state.with_untracked(|s| s.status == "running" && !s.finished) {
+                        let real = js_now() - last_event_wall.get_value();
+                        drift_ms.set((real.max(0.0) * speed) as u64);
+                    }
+                },
+                std::time::Duration::from_millis(200),
+            ) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+        Signal::derive(move || match link.get() {
+            Link::Connecting => "connecting…",
+            Link::Live => "live",
+            Link::Done => "ended",
+            Link::Lost => "connection lost — reload to catch up",
+        })
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let link = {
+        let _ = speed;
+        Signal::derive(move || {
+            if state.with(|s| s.finished) {
+                "ended"
+            } else {
+                "connecting…"
+            }
+        })
+    };
+
+    // The cursor: the latest event's offset plus the drift, kept inside the phase.
+    let plan_for_cursor = plan.clone();
+    let elapsed = Memo::new(move |_| {
+        state.with(|s| {
+            let base = s.elapsed_ms;
+            if s.finished || s.status != "running" {
+                return base;
+            }
+            let phase_end = plan_for_cursor
+                .as_ref()
+                .and_then(|p| s.current_phase.and_then(|i| p.phases.get(i)))
+                .map(|p| p.end_ms.as_millis() as u64)
+                .unwrap_or(base);
+            (base + drift_ms.get()).min(phase_end.max(base))
+        })
+    });
+
+    let total_ms = detail.progress.total_ms;
+    let phase_count = plan.as_ref().map_or(0, |p| p.phases.len());
+    let phase_names: Vec<String> = plan
+        .as_ref()
+        .map(|p| p.phases.iter().map(|ph| ph.name.clone()).collect())
+        .unwrap_or_default();
+    let phase_names_for_assert = phase_names.clone();
+    let status = Memo::new(move |_| state.with(|s| s.status.clone()));
+
+    let timeline_plan = plan.clone();
+    let timeline = move || {
+        timeline_plan
+            .as_ref()
+            .map(|plan| state.with(|s| timeline_view(plan, Some(s), elapsed.get())))
+    };
+
+    let progress = move || {
+        state.with(|s| {
+            let phase = s
+                .current_phase
+                .and_then(|i| phase_names.get(i).map(|n| (i, n.clone())));
+            let where_ = match (s.finished, phase) {
+                (true, _) => "Ended".to_owned(),
+                (false, Some((i, name))) => format!("Phase {} of {phase_count}: {name}", i + 1),
+                (false, None) => "Waiting to start".to_owned(),
+            };
+            format!(
+                "{where_} · elapsed {} of {}",
+                format_ms(elapsed.get()),
+                format_ms(total_ms)
+            )
+        })
+    };
+
+    let options = detail.options.clone();
+    let title = detail.scenario_name.clone();
+    view! {
+        <Title text=format!("{title} · execution") />
+        <p class="breadcrumbs"><a href="/executions">"Executions"</a>" / "<code>{id.clone()}</code></p>
+        <div class="page-head">
+            <div>
+                <h1>
+                    <a href=format!("/scenarios/{}", detail.scenario_name)>{detail.scenario_name.clone()}</a>
+                </h1>
+                <p class="card-meta">
+                    <span id="execution-status" aria-live="polite">{move || view! { <StatusBadge status=status.get() /> }}</span>
+                    <span class="tag">{format!("speed ×{}", options.speed)}</span>
+                    {options.dry_run.then(|| view! { <span class="tag tag-warn">"dry run"</span> })}
+                    {options.continue_on_failure.then(|| view! { <span class="tag">"continues after failures"</span> })}
+                    {(options.repeat > 1).then(|| view! { <span class="tag">{format!("repeat ×{}", options.repeat)}</span> })}
+                    <span class="tag">"started by "{detail.started_by.clone()}</span>
+                    <span class="muted" id="link-state">{move || link.get()}</span>
+                </p>
+            </div>
+            <Controls id=id.clone() state />
+        </div>
+        <p id="progress" class="progress-line">{progress}</p>
+        <Verdict id=id.clone() state />
+        {timeline}
+        <div class="two-columns">
+            <section aria-labelledby="actions-title">
+                <h2 id="actions-title">"Actions"</h2>
+                {move || state.with(|s| {
+                    if s.actions.is_empty() {
+                        return view! { <p class="muted">"No action has run yet."</p> }.into_any();
+                    }
+                    view! {
+                        <table class="table" id="actions-table">
+                            <thead><tr><th scope="col">"Phase"</th><th scope="col">"Action"</th><th scope="col">"Result"</th><th scope="col">"Latency"</th></tr></thead>
+                            <tbody>
+                                {s.actions.iter().map(|a| {
+                                    let (class, result) = match &a.outcome {
+                                        None => ("pending", "running…".to_owned()),
+                                        Some(o) if o.ok => ("ok", format!("✓ ok{}", o.status.map(|c| format!(" ({c})")).unwrap_or_default())),
+                                        Some(o) => ("fail", format!("✗ failed{}: {}", o.status.map(|c| format!(" ({c})")).unwrap_or_default(), o.message)),
+                                    };
+                                    view! {
+                                        <tr class=format!("row-{class}")>
+                                            <td>{a.phase.map(|p| (p + 1).to_string()).unwrap_or_default()}</td>
+                                            <td><code>{format!("{}.{}", a.service, a.action)}</code>{a.parallel.then_some(" (parallel)")}</td>
+                                            <td class=format!("result result-{class}")>{result}</td>
+                                            <td>{a.outcome.as_ref().map(|o| format!("{:.1} ms", o.latency_ms)).unwrap_or_default()}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                })}
+            </section>
+            <section aria-labelledby="assertions-title">
+                <h2 id="assertions-title">"Assertions"</h2>
+                <AssertionTable plan=plan.clone() state phase_names=phase_names_for_assert />
+            </section>
+        </div>
+        <section aria-labelledby="log-title">
+            <h2 id="log-title">"Events"</h2>
+            <ol class="event-log" id="event-log">
+                {move || state.with(|s| s.log.iter().rev().map(|line| view! {
+                    <li class:log-bad=line.bad data-kind=line.kind.clone()>
+                        <span class="log-seq">{format!("#{}", line.seq)}</span>
+                        <span class="log-offset">{line.offset_ms.map(format_ms).unwrap_or_default()}</span>
+                        <span class="log-text">{line.text.clone()}</span>
+                    </li>
+                }).collect_view())}
+            </ol>
+        </section>
+    }
+}
+
+/// Pause, resume, skip phase and stop, each disabled when it does not fit the
+/// state, with the request's progress and answer shown next to them.
+#[component]
+fn Controls(id: String, state: RwSignal<LiveState>) -> impl IntoView {
+    let control = Action::new(move |(id, command): &(String, String)| {
+        let (id, command) = (id.clone(), command.clone());
+        async move { (command.clone(), control_execution(id, command).await) }
+    });
+    let pending_command = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if !control.pending().get() {
+            pending_command.set(None);
+        }
+    });
+    let button = move |command: &'static str,
+                       label: &'static str,
+                       busy: &'static str,
+                       fits: fn(&str) -> bool| {
+        let id = id.clone();
+        view! {
+            <button
+                type="button"
+                class=if command == "stop" { "button button-danger" } else { "button" }
+                id=format!("control-{command}")
+                disabled=move || control.pending().get() || state.with(|s| s.finished || !fits(&s.status))
+                on:click=move |_| {
+                    pending_command.set(Some(command.to_owned()));
+                    control.dispatch((id.clone(), command.to_owned()));
+                }
+            >
+                {move || if pending_command.get().as_deref() == Some(command) { busy } else { label }}
+            </button>
+        }
+    };
+    let feedback = move || match control.value().get() {
+        Some((command, Ok(detail))) => Some((
+            false,
+            format!(
+                "{} done: the execution is {}.",
+                command.replace('_', " "),
+                detail.status
+            ),
+        )),
+        Some((command, Err(error))) => Some((
+            true,
+            format!("Could not {}: {}", command.replace('_', " "), error.message),
+        )),
+        None => None,
+    };
+    view! {
+        <div class="page-actions controls" role="group" aria-label="Execution controls">
+            {button("pause", "Pause", "Pausing…", |s| s == "running")}
+            {button("resume", "Resume", "Resuming…", |s| s == "paused")}
+            {button("skip_phase", "Skip phase", "Skipping…", |s| s == "running" || s == "paused")}
+            {button("stop", "Stop", "Stopping…", |s| s != "completed")}
+            <p class="control-feedback" id="control-feedback" role="status">
+                {move || feedback().map(|(bad, text)| view! { <span class:form-error=bad>{text}</span> })}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn Verdict(id: String, state: RwSignal<LiveState>) -> impl IntoView {
+    move || {
+        let id = id.clone();
+        state.with(|s| {
+            s.verdict.clone().map(|v| {
+                let class = if v.passed { "verdict verdict-pass" } else { "verdict verdict-fail" };
+                view! {
+                    <section class=class id="verdict" aria-labelledby="verdict-title">
+                        <h2 id="verdict-title">
+                            {if v.passed { "✓ PASSED" } else { "✗ FAILED" }}
+                            <span class="verdict-status">{format!(" — execution {}", s.status)}</span>
+                        </h2>
+                        <p>{v.summary.clone()}</p>
+                        <ul class="criteria">
+                            {v.criteria.into_iter().map(|(name, passed, detail)| view! {
+                                <li class:crit-fail=!passed>
+                                    <strong>{if passed { "✓ held" } else { "✗ missed" }}</strong>" "<code>{name}</code>" "{detail}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <p class="report-links" id="report-links">
+                            "Report: "
+                            <a href=format!("/api/v1/scenarios/{id}/report?format=html") rel="external" target="_blank">"open the HTML report"</a>
+                            " · download "
+                            <a href=format!("/api/v1/scenarios/{id}/report?format=html&download=true") rel="external" download="">"HTML"</a>" · "
+                            <a href=format!("/api/v1/scenarios/{id}/report?format=json&download=true") rel="external" download="">"JSON"</a>" · "
+                            <a href=format!("/api/v1/scenarios/{id}/report?format=csv&table=assertions&download=true") rel="external" download="">"CSV"</a>" · "
+                            <a href=format!("/api/v1/scenarios/{id}/report?format=junit&download=true") rel="external" download="">"JUnit"</a>
+                        </p>
+                    </section>
+                }
+            })
+        })
+    }
+}
+
+#[component]
+fn AssertionTable(
+    plan: Option<Plan>,
+    state: RwSignal<LiveState>,
+    phase_names: Vec<String>,
+) -> impl IntoView {
+    let Some(plan) = plan else {
+        return view! { <p class="muted">"The plan of this execution is not available."</p> }
+            .into_any();
+    };
+    let rows: Vec<(usize, usize, String, Option<String>)> = plan
+        .phases
+        .iter()
+        .flat_map(|p| {
+            p.assertions.iter().enumerate().map(move |(i, a)| {
+                (
+                    p.index,
+                    i,
+                    format!("{} → {}", a.assertion_type, a.expect),
+                    a.service.clone(),
+                )
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return view! { <p class="muted">"This scenario has no assertions."</p> }.into_any();
+    }
+    view! {
+        <table class="table" id="assertions-table">
+            <thead><tr><th scope="col">"Phase"</th><th scope="col">"Assertion"</th><th scope="col">"State"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|(phase, index, label, service)| {
+                    let phase_name = phase_names.get(phase).cloned().unwrap_or_default();
+                    view! {
+                        <tr data-assertion=format!("{phase}.{index}")>
+                            <td>{phase_name}</td>
+                            <td><code>{label}</code>{service.map(|s| view! { " on "<code>{s}</code> })}</td>
+                            {move || state.with(|s| {
+                                let row = s.assertions.get(&(phase, index)).cloned();
+                                let view_state = AssertionView::of(row.as_ref());
+                                let (class, _) = view_state.describe();
+                                let text = match &view_state {
+                                    AssertionView::Planned => "pending".to_owned(),
+                                    AssertionView::Polling => format!("polling until {}", format_ms(row.as_ref().map_or(0, |r| r.deadline_ms))),
+                                    AssertionView::Passed(Some(ms)) => format!("✓ passed, held after {}", format_ms(*ms)),
+                                    AssertionView::Passed(None) => "✓ passed".to_owned(),
+                                    AssertionView::Failed(message) => format!("✗ failed: {message}"),
+                                };
+                                let evidence = row.and_then(|r| r.result).filter(|r| !r.passed).map(|r| r.evidence);
+                                view! {
+                                    <td class=format!("result result-{class}")>
+                                        {text}
+                                        {evidence.map(|e| view! { <details><summary>"Evidence"</summary><pre class="code">{e}</pre></details> })}
+                                    </td>
+                                }
+                            })}
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[cfg(feature = "hydrate")]
+fn js_now() -> f64 {
+    leptos::web_sys::js_sys::Date::now()
+}
