@@ -18,5 +18,7 @@ cargo test -p app -p server -p sandbox
 
 step "browser tests (headless Chromium)"
 scripts/build-site.sh dev
-cargo build -p server
+# `cargo test` above already built target/debug/test-coordinator for the
+# integration tests; a separate `cargo build -p server` would rebuild half the
+# tree without the dev-dependencies' features.
 (cd end2end && node run.mjs)
