@@ -20,6 +20,14 @@ case "$mode" in
   *) echo "usage: $0 release|dev" >&2; exit 2 ;;
 esac
 
+# Skip the slow steps (wasm-bindgen, wasm-opt under node) when nothing they
+# read has changed since the last build of this site.
+stamp=$( { sha256sum "$wasm" style/main.css; find public -type f -exec sha256sum {} +; wasm-bindgen --version; } | sha256sum | cut -d' ' -f1)
+if [[ -d "$site" && -f "$site.stamp" && "$(cat "$site.stamp")" == "$stamp" ]]; then
+  printf '[site] %s is up to date\n' "$site"
+  exit 0
+fi
+
 staging="$site.tmp"
 rm -rf "$staging"
 mkdir -p "$staging/pkg"
@@ -32,5 +40,6 @@ cp style/main.css "$staging/pkg/$name.css"
 cp -r public/. "$staging/"
 rm -rf "$site"
 mv "$staging" "$site"
+echo "$stamp" > "$site.stamp"
 printf '[site] %s: wasm %s bytes (%s gzip)\n' "$site" \
   "$(stat -c %s "$site/pkg/${name}_bg.wasm")" "$(gzip -9c "$site/pkg/${name}_bg.wasm" | wc -c)"
