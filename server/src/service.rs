@@ -618,6 +618,14 @@ impl Coordinator {
             .scenario_performance()
             .await
             .map_err(store_error)?;
+        let recovery: std::collections::HashMap<String, (f64, u64)> = self
+            .store
+            .mean_recovery_ms()
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(|(name, mean, n)| (name, (mean, n)))
+            .collect();
         let list: Vec<Value> = rows
             .into_iter()
             .map(|(name, runs, completed, mut durations)| {
@@ -629,6 +637,8 @@ impl Coordinator {
                     "completed": completed,
                     "success_rate": if runs == 0 { 0.0 } else { completed as f64 / runs as f64 },
                     "duration_seconds": { "p50": pct(0.5), "p95": pct(0.95), "max": durations.last() },
+                    "mean_recovery_seconds": recovery.get(&name).map(|(mean, _)| mean / 1000.0),
+                    "recovery_samples": recovery.get(&name).map_or(0, |(_, n)| *n),
                 })
             })
             .collect();

@@ -208,6 +208,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Per scenario, the mean scenario time (ms) recovery assertions took to hold:
+    /// `system_recovery`, `performance_recovery`, `price_recovery`,
+    /// `system_stabilization` and `alert_resolution` that passed.
+    pub async fn mean_recovery_ms(&self) -> Result<Vec<(String, f64, u64)>, StoreError> {
+        let rows: Vec<(String, f64, i64)> = sqlx::query_as(
+            "select e.scenario_name, avg(json_extract(v.payload, '$.result.time_to_hold_ms')), count(*)
+             from events v join executions e on e.id = v.execution_id
+             where v.kind = 'assertion_finished'
+               and json_extract(v.payload, '$.result.passed') = 1
+               and json_extract(v.payload, '$.result.time_to_hold_ms') is not null
+               and json_extract(v.payload, '$.type') in
+                 ('system_recovery', 'performance_recovery', 'price_recovery', 'system_stabilization', 'alert_resolution')
+             group by e.scenario_name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, mean, n)| (name, mean, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     /// The `limit` most recent executions, newest first.
     pub async fn list_executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>, StoreError> {
         let rows: Vec<ExecutionRow> = sqlx::query_as(

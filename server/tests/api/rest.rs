@@ -125,6 +125,12 @@ async fn a_run_through_the_api_streams_every_event_once_in_order_to_a_late_webso
     let (_, performance) = app.json("/api/v1/metrics/scenario-performance").await;
     assert_eq!(performance["scenarios"][0]["runs"], 1);
     assert_eq!(performance["scenarios"][0]["success_rate"], 1.0);
+    assert!(
+        performance["scenarios"][0]["mean_recovery_seconds"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0),
+        "{performance}"
+    );
     let (_, timeline) = app
         .json(&format!("/debug/execution-timeline?execution_id={id}"))
         .await;
@@ -444,4 +450,27 @@ async fn uploads_keep_every_version_can_be_run_by_id_and_archived() {
     assert_eq!(missing["valid"], false);
     app.stop().await;
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn beyond_the_queue_new_executions_are_refused_with_503() {
+    let app = spawn_app().await;
+    // Long scenarios with nothing to call: they hold their slots and queue places.
+    let yaml = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: waiting}\nspec:\n  phases:\n    - {name: wait, duration: 1h}\n";
+    let capacity = 3 + 100;
+    for i in 0..capacity {
+        let response = app
+            .post("/api/v1/scenarios/execute", json!({"yaml": yaml}))
+            .await;
+        assert_eq!(response.status(), 202, "execution {i} is accepted");
+    }
+    let refused = app
+        .post("/api/v1/scenarios/execute", json!({"yaml": yaml}))
+        .await;
+    assert_eq!(refused.status(), 503);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(error_kind(&body), "unavailable");
+    let (_, active) = app.json("/api/v1/scenarios/active").await;
+    assert_eq!(active["executions"].as_array().unwrap().len(), capacity);
+    app.stop().await;
 }
