@@ -69,14 +69,27 @@ test('run basic-market-disruption at speed 600 and watch it live to its verdict'
   assert.match(await page.textContent('#actions-table'), /ms/, 'latency shown');
   assert.match(await page.textContent('#link-state'), /ended/);
   await screenshot(page, 'execution-finished');
-  // The verdict links the report; it is one self-contained HTML page.
-  const reportHref = await page.getAttribute('#report-links a', 'href');
-  const report = await fetch(new URL(reportHref, BASE));
+  // The verdict links the report: the same self-contained HTML, in the page.
+  const downloadHref = await page.getAttribute('#report-links a[href*="format=html"]', 'href');
+  const report = await fetch(new URL(downloadHref, BASE));
   assert.equal(report.status, 200);
   assert.match(report.headers.get('content-type'), /text\/html/);
   const reportHtml = await report.text();
   assert.match(reportHtml, /basic-market-disruption/);
   assert.doesNotMatch(reportHtml, /<(script|link)[^>]+(src|href)="https?:/);
+  const executionUrl = page.url();
+  await page.click('#open-report');
+  await page.waitForURL(/\/report$/);
+  const frame = await (await page.waitForSelector('#report-frame')).contentFrame();
+  await frame.waitForSelector('h1');
+  assert.match(await frame.textContent('body'), /basic-market-disruption/);
+  for (const format of ['html', 'json', 'csv', 'junit']) {
+    assert.ok(await page.$(`#report-downloads a[href*="format=${format}"]`), `a ${format} download`);
+  }
+  await screenshot(page, 'report-in-page');
+  await page.goto(executionUrl);
+  await hydrated(page);
+  await page.waitForSelector('#verdict');
   const logLength = await page.$$eval('#event-log li', (els) => els.length);
   const verdict = await page.textContent('#verdict h2');
 

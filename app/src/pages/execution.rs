@@ -308,7 +308,7 @@ fn Verdict(id: String, state: RwSignal<LiveState>) -> impl IntoView {
                         </ul>
                         <p class="report-links" id="report-links">
                             "Report: "
-                            <a href=format!("/api/v1/scenarios/{id}/report?format=html") rel="external" target="_blank">"open the HTML report"</a>
+                            <a href=format!("/executions/{id}/report") id="open-report">"open the report"</a>
                             " · download "
                             <a href=format!("/api/v1/scenarios/{id}/report?format=html&download=true") rel="external" download="">"HTML"</a>" · "
                             <a href=format!("/api/v1/scenarios/{id}/report?format=json&download=true") rel="external" download="">"JSON"</a>" · "
