@@ -177,6 +177,12 @@ pub struct JsonArgs {
     json: bool,
 }
 
+/// An execution id given on the command line.
+fn execution_id(text: &str) -> anyhow::Result<crate::engine::ExecutionId> {
+    text.parse()
+        .map_err(|_| anyhow::anyhow!("{text:?} is not an execution id"))
+}
+
 async fn local_store(context: &Context) -> anyhow::Result<Store> {
     Store::open(&context.config.database)
         .await
@@ -306,10 +312,7 @@ pub async fn logs(
         }
         None => {
             let store = local_store(&context).await?;
-            let id = args
-                .execution_id
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{:?} is not an execution id", args.execution_id))?;
+            let id = execution_id(&args.execution_id)?;
             let mut since = None;
             loop {
                 for event in store.list_events(id, since, 10_000).await? {
@@ -345,10 +348,7 @@ pub async fn timeline(
             .clone(),
         None => {
             let store = local_store(&context).await?;
-            let id = args
-                .execution_id
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{:?} is not an execution id", args.execution_id))?;
+            let id = execution_id(&args.execution_id)?;
             let events = store.list_events(id, None, 100_000).await?;
             json!(events.iter().map(|e| json!({"seq": e.seq, "kind": e.kind.name(), "phase": e.phase, "offset_ms": e.offset_ms, "planned_ms": e.planned_ms})).collect::<Vec<_>>())
         }
@@ -393,10 +393,7 @@ pub async fn metrics(
         )?,
         None => {
             let store = local_store(&context).await?;
-            let id = args
-                .execution_id
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{:?} is not an execution id", args.execution_id))?;
+            let id = execution_id(&args.execution_id)?;
             store.list_events(id, None, 100_000).await?
         }
     };
@@ -641,9 +638,7 @@ pub async fn report_text(
         return Ok(response.text().await?);
     }
     let store = local_store(context).await?;
-    let execution = id
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{id:?} is not an execution id"))?;
+    let execution = execution_id(id)?;
     let input = store
         .fetch_report_input(execution)
         .await?
