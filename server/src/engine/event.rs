@@ -199,6 +199,18 @@ pub enum EventKind {
         /// The decision and its evidence.
         result: AssertionResult,
     },
+    /// A check of an assertion did not hold yet; polling goes on.
+    AssertionChecked {
+        /// Index within the phase.
+        index: usize,
+        /// Assertion type.
+        #[serde(rename = "type")]
+        kind: String,
+        /// How many checks have been made so far.
+        attempts: u32,
+        /// What this check saw.
+        message: String,
+    },
     /// A phase ended.
     PhaseFinished {
         /// Phase name.
@@ -272,6 +284,7 @@ impl EventKind {
             Self::ActionFinished { .. } => "action_finished",
             Self::AssertionStarted { .. } => "assertion_started",
             Self::AssertionFinished { .. } => "assertion_finished",
+            Self::AssertionChecked { .. } => "assertion_checked",
             Self::PhaseFinished { .. } => "phase_finished",
             Self::ControlReceived { .. } => "control_received",
             Self::Paused => "paused",

@@ -257,6 +257,16 @@ impl StepEnv {
                 result.message = format!("not met within its window: {}", result.message);
                 break;
             }
+            self.emit(
+                Some(phase),
+                None,
+                EventKind::AssertionChecked {
+                    index,
+                    kind: assertion.assertion_type.clone(),
+                    attempts: result.attempts,
+                    message: result.message.clone(),
+                },
+            );
             let schedule = *self.schedule.borrow();
             let settings = &self.parts.settings;
             let step = schedule
