@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const serverBin = process.env.SERVER_BIN ?? join(root, 'target/debug/test-coordinator');
-const siteRoot = process.env.SITE_ROOT ?? join(root, 'target/site-dev');
+// Relative paths in SERVER_BIN and SITE_ROOT are taken from this folder.
+const serverBin = resolve(here, process.env.SERVER_BIN ?? '../target/debug/test-coordinator');
+const siteRoot = resolve(here, process.env.SITE_ROOT ?? '../target/site-dev');
 
 function freePort() {
   return new Promise((ok, fail) => {

@@ -1,5 +1,7 @@
 //! Server functions: each is one call on the server's [`crate::ssr::Backend`], so no
-//! logic lives here and the UI and the REST API share every use case.
+//! logic lives here and the UI and the REST API share every use case. Each answers
+//! its error with the error's HTTP status, as the REST API does
+//! ([`crate::ssr::answer`]).
 
 use leptos::prelude::*;
 
@@ -18,110 +20,112 @@ use crate::scenario::catalog::Catalog;
 /// Counts and recent executions for the dashboard.
 #[server(endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, ApiError> {
-    crate::ssr::backend()?.overview().await
+    crate::ssr::answer(crate::ssr::backend()?.overview().await)
 }
 
 /// The configured services.
 #[server(endpoint = "services")]
 pub async fn list_services() -> Result<Vec<ServiceInfo>, ApiError> {
-    crate::ssr::backend()?.list_services().await
+    crate::ssr::answer(crate::ssr::backend()?.list_services().await)
 }
 
 /// The most recent `limit` executions, newest first.
 #[server(endpoint = "executions")]
 pub async fn list_executions(limit: u32) -> Result<Vec<ExecutionSummary>, ApiError> {
-    crate::ssr::backend()?.list_executions(limit).await
+    crate::ssr::answer(crate::ssr::backend()?.list_executions(limit).await)
 }
 
 /// The built-in library's scenarios and templates.
 #[server(endpoint = "library")]
 pub async fn list_library() -> Result<Vec<LibraryEntry>, ApiError> {
-    crate::ssr::backend()?.list_library().await
+    crate::ssr::answer(crate::ssr::backend()?.list_library().await)
 }
 
 /// Library and uploaded scenarios and templates as cards.
 #[server(endpoint = "scenario-cards")]
 pub async fn list_scenario_cards() -> Result<Vec<LibraryCard>, ApiError> {
-    crate::ssr::backend()?.list_scenario_cards().await
+    crate::ssr::answer(crate::ssr::backend()?.list_scenario_cards().await)
 }
 
 /// One scenario: text, plan and recent executions.
 #[server(endpoint = "scenario")]
 pub async fn get_scenario(name: String) -> Result<ScenarioView, ApiError> {
-    crate::ssr::backend()?.scenario_view(name).await
+    crate::ssr::answer(crate::ssr::backend()?.scenario_view(name).await)
 }
 
 /// Starts an execution (recorded as started by the UI).
 #[server(endpoint = "execute", input = Json)]
 pub async fn start_execution(request: ExecuteRequest) -> Result<ExecuteResponse, ApiError> {
-    crate::ssr::backend()?.start_execution(request).await
+    crate::ssr::answer(crate::ssr::backend()?.start_execution(request).await)
 }
 
 /// An execution and its events so far.
 #[server(endpoint = "execution")]
 pub async fn get_live_execution(id: String) -> Result<LiveExecution, ApiError> {
-    crate::ssr::backend()?.live_execution(id).await
+    crate::ssr::answer(crate::ssr::backend()?.live_execution(id).await)
 }
 
 /// Pause, resume, skip the phase or stop.
 #[server(endpoint = "control")]
 pub async fn control_execution(id: String, command: String) -> Result<ExecutionDetail, ApiError> {
-    crate::ssr::backend()?.control_execution(id, command).await
+    crate::ssr::answer(crate::ssr::backend()?.control_execution(id, command).await)
 }
 
 /// The validator's catalog, for live validation in the browser.
 #[server(endpoint = "catalog")]
 pub async fn get_catalog() -> Result<Catalog, ApiError> {
-    crate::ssr::backend()?.catalog().await
+    crate::ssr::answer(crate::ssr::backend()?.catalog().await)
 }
 
 /// Saves scenario text as a new version.
 #[server(endpoint = "save-scenario")]
 pub async fn save_scenario(yaml: String) -> Result<SavedScenario, ApiError> {
-    crate::ssr::backend()?.save_scenario(yaml).await
+    crate::ssr::answer(crate::ssr::backend()?.save_scenario(yaml).await)
 }
 
 /// One page of the history.
 #[server(endpoint = "history", input = Json)]
 pub async fn get_history(query: HistoryQuery) -> Result<HistoryPage, ApiError> {
-    crate::ssr::backend()?.history_page(query).await
+    crate::ssr::answer(crate::ssr::backend()?.history_page(query).await)
 }
 
 /// Executions queued, running or paused.
 #[server(endpoint = "active")]
 pub async fn list_active() -> Result<Vec<ExecutionSummary>, ApiError> {
-    crate::ssr::backend()?.active_executions().await
+    crate::ssr::answer(crate::ssr::backend()?.active_executions().await)
 }
 
 /// Health and chaos of every service.
 #[server(endpoint = "service-states")]
 pub async fn list_service_states() -> Result<Vec<ServiceState>, ApiError> {
-    crate::ssr::backend()?.service_states().await
+    crate::ssr::answer(crate::ssr::backend()?.service_states().await)
 }
 
 /// Clears chaos on one service, or on all when `service` is `None`.
 #[server(endpoint = "clear-chaos")]
 pub async fn clear_chaos(service: Option<String>) -> Result<Vec<ClearedChaos>, ApiError> {
-    crate::ssr::backend()?.clear_chaos(service).await
+    crate::ssr::answer(crate::ssr::backend()?.clear_chaos(service).await)
 }
 
 /// Every saved version of an uploaded scenario, oldest first (none for a library
 /// scenario never saved).
 #[server(endpoint = "scenario-versions")]
 pub async fn list_scenario_versions(name: String) -> Result<Vec<ScenarioVersionText>, ApiError> {
-    crate::ssr::backend()?.scenario_versions(name).await
+    crate::ssr::answer(crate::ssr::backend()?.scenario_versions(name).await)
 }
 
 /// Saves a copy of scenario `name` as `new_name` (its version 1).
 #[server(endpoint = "duplicate-scenario")]
 pub async fn duplicate_scenario(name: String, new_name: String) -> Result<SavedScenario, ApiError> {
-    crate::ssr::backend()?
-        .duplicate_scenario(name, new_name)
-        .await
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .duplicate_scenario(name, new_name)
+            .await,
+    )
 }
 
 /// Executions queued, running or paused, with their progress.
 #[server(endpoint = "active-progress")]
 pub async fn list_active_progress() -> Result<Vec<ActiveExecution>, ApiError> {
-    crate::ssr::backend()?.active_progress().await
+    crate::ssr::answer(crate::ssr::backend()?.active_progress().await)
 }

@@ -73,3 +73,23 @@ pub fn backend() -> Result<Arc<dyn Backend>, ApiError> {
         ApiError::internal()
     })
 }
+
+/// A server function's result, with its HTTP status set from the error's kind
+/// (Leptos answers every server-function error with 500 otherwise, and a refused
+/// request is not a server failure). Only when the server function was called
+/// over HTTP: run during server rendering, the page's status is the page's.
+pub fn answer<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(error) = &result {
+        let over_http = use_context::<http::request::Parts>()
+            .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+        let status = http::StatusCode::from_u16(error.kind.status_code());
+        if let (true, Some(response), Ok(status)) = (
+            over_http,
+            use_context::<leptos_axum::ResponseOptions>(),
+            status,
+        ) {
+            response.set_status(status);
+        }
+    }
+    result
+}
