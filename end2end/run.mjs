@@ -2,6 +2,7 @@
 // runs every browser test against it with node's test runner, then stops it.
 //
 //   node run.mjs            uses ../target/debug/test-coordinator and ../target/site-dev
+//   node run.mjs tests/editor.test.mjs …   runs only these files
 //   SERVER_BIN=… SITE_ROOT=… node run.mjs
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -55,7 +56,10 @@ const server = spawn(serverBin, ['serve', '--port', String(port), '--database', 
 let code = 1;
 try {
   await waitForHealth(base, server);
-  const files = readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.test.mjs')).map((f) => join('tests', f));
+  const chosen = process.argv.slice(2);
+  const files = chosen.length > 0
+    ? chosen
+    : readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.test.mjs')).map((f) => join('tests', f));
   const runner = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
     cwd: here,
     env: { ...process.env, ...serviceUrls, BASE_URL: base },

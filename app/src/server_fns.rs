@@ -7,8 +7,8 @@ use leptos::server_fn::codec::Json;
 
 use crate::api::{
     ui::{
-        ClearedChaos, HistoryPage, LibraryCard, LiveExecution, SavedScenario, ScenarioView,
-        ServiceState,
+        ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
+        SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
     },
     ApiError, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionSummary, LibraryEntry,
     Overview, ServiceInfo,
@@ -82,16 +82,9 @@ pub async fn save_scenario(yaml: String) -> Result<SavedScenario, ApiError> {
 }
 
 /// One page of the history.
-#[server(endpoint = "history")]
-pub async fn get_history(
-    scenario: Option<String>,
-    status: Option<String>,
-    limit: u32,
-    offset: u32,
-) -> Result<HistoryPage, ApiError> {
-    crate::ssr::backend()?
-        .history_page(scenario, status, limit, offset)
-        .await
+#[server(endpoint = "history", input = Json)]
+pub async fn get_history(query: HistoryQuery) -> Result<HistoryPage, ApiError> {
+    crate::ssr::backend()?.history_page(query).await
 }
 
 /// Executions queued, running or paused.
@@ -110,4 +103,25 @@ pub async fn list_service_states() -> Result<Vec<ServiceState>, ApiError> {
 #[server(endpoint = "clear-chaos")]
 pub async fn clear_chaos(service: Option<String>) -> Result<Vec<ClearedChaos>, ApiError> {
     crate::ssr::backend()?.clear_chaos(service).await
+}
+
+/// Every saved version of an uploaded scenario, oldest first (none for a library
+/// scenario never saved).
+#[server(endpoint = "scenario-versions")]
+pub async fn list_scenario_versions(name: String) -> Result<Vec<ScenarioVersionText>, ApiError> {
+    crate::ssr::backend()?.scenario_versions(name).await
+}
+
+/// Saves a copy of scenario `name` as `new_name` (its version 1).
+#[server(endpoint = "duplicate-scenario")]
+pub async fn duplicate_scenario(name: String, new_name: String) -> Result<SavedScenario, ApiError> {
+    crate::ssr::backend()?
+        .duplicate_scenario(name, new_name)
+        .await
+}
+
+/// Executions queued, running or paused, with their progress.
+#[server(endpoint = "active-progress")]
+pub async fn list_active_progress() -> Result<Vec<ActiveExecution>, ApiError> {
+    crate::ssr::backend()?.active_progress().await
 }

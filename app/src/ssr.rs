@@ -8,8 +8,8 @@ use leptos::prelude::use_context;
 
 use crate::api::{
     ui::{
-        ClearedChaos, HistoryPage, LibraryCard, LiveExecution, SavedScenario, ScenarioView,
-        ServiceState,
+        ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
+        SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
     },
     ApiError, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionSummary, LibraryEntry,
     Overview, ServiceInfo,
@@ -45,19 +45,24 @@ pub trait Backend: Send + Sync + 'static {
     /// Saves scenario text as a new version.
     fn save_scenario(&self, yaml: String) -> BackendFuture<'_, SavedScenario>;
     /// One page of the history, filtered.
-    fn history_page(
-        &self,
-        scenario: Option<String>,
-        status: Option<String>,
-        limit: u32,
-        offset: u32,
-    ) -> BackendFuture<'_, HistoryPage>;
+    fn history_page(&self, query: HistoryQuery) -> BackendFuture<'_, HistoryPage>;
     /// Executions queued, running or paused.
     fn active_executions(&self) -> BackendFuture<'_, Vec<ExecutionSummary>>;
     /// Health and active chaos of every service.
     fn service_states(&self) -> BackendFuture<'_, Vec<ServiceState>>;
     /// Clears chaos on one service, or on every service with a chaos API.
     fn clear_chaos(&self, service: Option<String>) -> BackendFuture<'_, Vec<ClearedChaos>>;
+    /// Every saved version of an uploaded scenario, oldest first; none for a
+    /// library scenario that was never saved.
+    fn scenario_versions(&self, name: String) -> BackendFuture<'_, Vec<ScenarioVersionText>>;
+    /// Saves a copy of `name` under `new_name`; `new_name` must be free.
+    fn duplicate_scenario(
+        &self,
+        name: String,
+        new_name: String,
+    ) -> BackendFuture<'_, SavedScenario>;
+    /// Executions queued, running or paused, with their progress.
+    fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>>;
 }
 
 /// The backend the server provided, for use inside a server function.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use app::{
     api::{
         ui::{
-            ClearedChaos, HistoryPage, LibraryCard, LiveExecution, SavedScenario, ScenarioView,
-            ServiceState,
+            ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
+            SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
         },
         ApiError, ExecutionSummary, LibraryEntry, Overview, ServiceInfo,
     },
@@ -1060,25 +1060,38 @@ impl Backend for Coordinator {
         })
     }
 
-    fn history_page(
-        &self,
-        scenario: Option<String>,
-        status: Option<String>,
-        limit: u32,
-        offset: u32,
-    ) -> BackendFuture<'_, HistoryPage> {
+    fn history_page(&self, query: HistoryQuery) -> BackendFuture<'_, HistoryPage> {
         Box::pin(async move {
-            let statuses = match status.as_deref().filter(|s| !s.is_empty()) {
+            let statuses = match query.status.as_deref().filter(|s| !s.is_empty()) {
                 Some(text) => vec![ExecutionStatus::parse(text).ok_or_else(|| {
                     ApiError::new(ErrorKind::InvalidRequest, format!("unknown state {text:?}"))
                 })?],
                 None => Vec::new(),
             };
+            let day = |text: Option<String>, what: &str| -> Result<Option<time::Date>, ApiError> {
+                let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+                    return Ok(None);
+                };
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                time::Date::parse(text.trim(), &format)
+                    .map(Some)
+                    .map_err(|_| {
+                        ApiError::new(
+                            ErrorKind::InvalidRequest,
+                            format!("{what} must be a day such as 2026-11-25, not {text:?}"),
+                        )
+                    })
+            };
+            let from = day(query.from, "from")?;
+            // `to` is inclusive: the history ends where the next day starts.
+            let to = day(query.to, "to")?.map(|d| d.next_day().unwrap_or(d));
             let filter = HistoryFilter {
-                scenario: scenario.filter(|s| !s.is_empty()),
+                scenario_contains: query.scenario.filter(|s| !s.trim().is_empty()),
                 statuses,
-                limit: limit.clamp(1, 500),
-                offset,
+                since: from.map(|d| d.to_string()),
+                until: to.map(|d| d.to_string()),
+                limit: query.limit.clamp(1, 500),
+                offset: query.offset,
                 ..HistoryFilter::default()
             };
             let (rows, total) = self.history(filter).await?;
@@ -1107,5 +1120,153 @@ impl Backend for Coordinator {
                 })
                 .collect())
         })
+    }
+
+    fn scenario_versions(&self, name: String) -> BackendFuture<'_, Vec<ScenarioVersionText>> {
+        Box::pin(async move {
+            let versions = self
+                .store
+                .list_scenario_versions(&name)
+                .await
+                .map_err(store_error)?;
+            Ok(versions
+                .into_iter()
+                .map(|v| ScenarioVersionText {
+                    version: v.version,
+                    created_at: v.created_at,
+                    definition: v.definition,
+                })
+                .collect())
+        })
+    }
+
+    fn duplicate_scenario(
+        &self,
+        name: String,
+        new_name: String,
+    ) -> BackendFuture<'_, SavedScenario> {
+        Box::pin(async move { Coordinator::duplicate_scenario(self, &name, new_name.trim()).await })
+    }
+
+    fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for summary in self.active_executions().await? {
+                // It may have been removed or ended in between; skip what is gone.
+                let Ok(detail) = self.execution_detail(&summary.id).await else {
+                    continue;
+                };
+                let phase_count = detail
+                    .plan
+                    .get("phases")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                out.push(ActiveExecution {
+                    summary: ExecutionSummary {
+                        status: detail.status.as_str().to_owned(),
+                        ..summary
+                    },
+                    progress: detail.progress,
+                    phase_count,
+                });
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl Coordinator {
+    /// Saves a copy of scenario `name` (library or uploaded, latest version) as the
+    /// uploaded scenario `new_name`, whose `metadata.name` is rewritten in place so
+    /// the text keeps its comments and layout. `new_name` must not name a scenario
+    /// or template yet (409).
+    pub async fn duplicate_scenario(
+        &self,
+        name: &str,
+        new_name: &str,
+    ) -> Result<SavedScenario, ApiError> {
+        let taken = self
+            .store
+            .fetch_scenario(new_name, None)
+            .await
+            .map_err(store_error)?
+            .is_some()
+            || crate::library::find(&self.config, new_name, "Scenario").is_some()
+            || crate::library::find(&self.config, new_name, "Template").is_some();
+        if taken {
+            return Err(ApiError::new(
+                ErrorKind::Conflict,
+                format!("a scenario named {new_name:?} exists already; choose another name"),
+            ));
+        }
+        let source = self.scenario_definition_version(name, None).await?;
+        let text = source["definition"].as_str().unwrap_or_default();
+        let copy = rename_scenario(text, new_name).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::Validation,
+                format!("{name:?} has no metadata.name to rewrite, so it cannot be copied"),
+            )
+        })?;
+        let saved = self.upload_scenario(&copy).await?;
+        Ok(SavedScenario {
+            scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
+            version: saved["version"].as_i64().unwrap_or_default(),
+        })
+    }
+}
+
+/// `text` with the value of `metadata.name` replaced by `new_name` (quoted), the
+/// rest untouched; `None` when the text does not parse or has no such value.
+fn rename_scenario(text: &str, new_name: &str) -> Option<String> {
+    let document = app::scenario::parse::parse_scenario(text).ok()?;
+    let position = document.root.get("metadata")?.get("name")?.position;
+    let line_index = usize::try_from(position.line).ok()?.checked_sub(1)?;
+    let column = usize::try_from(position.column).ok()?.checked_sub(1)?;
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let line = *lines.get(line_index)?;
+    let start = line.char_indices().nth(column).map(|(i, _)| i)?;
+    let rest = &line[start..];
+    let length = match rest.chars().next()? {
+        quote @ ('"' | '\'') => 1 + rest[1..].find(quote)? + 1,
+        _ => rest
+            .find(" #")
+            .or_else(|| rest.find(','))
+            .or_else(|| rest.find('}'))
+            .unwrap_or(rest.len()),
+    };
+    let value = rest[..length].trim_end();
+    let replaced = format!(
+        "{}{}{}",
+        &line[..start],
+        serde_json::to_string(new_name).ok()?,
+        &line[start + value.len()..]
+    );
+    lines[line_index] = &replaced;
+    Some(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod rename_tests {
+    use super::rename_scenario;
+
+    #[test]
+    fn renaming_rewrites_only_the_metadata_name() {
+        let yaml = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: \"basic\"  # the id\n  description: \"name: basic\"\nspec:\n  duration: 1m\n";
+        let renamed = rename_scenario(yaml, "basic-copy").unwrap();
+        assert_eq!(
+            renamed,
+            yaml.replacen("\"basic\"  #", "\"basic-copy\"  #", 1)
+        );
+        let plain = "kind: Scenario\nmetadata:\n  name: basic\n";
+        assert_eq!(
+            rename_scenario(plain, "b2").unwrap(),
+            "kind: Scenario\nmetadata:\n  name: \"b2\"\n"
+        );
+        let json = r#"{"kind": "Scenario", "metadata": {"name": "basic", "category": "x"}}"#;
+        assert_eq!(
+            rename_scenario(json, "b2").unwrap(),
+            r#"{"kind": "Scenario", "metadata": {"name": "b2", "category": "x"}}"#
+        );
+        assert_eq!(rename_scenario("kind: Scenario\n", "b2"), None);
     }
 }

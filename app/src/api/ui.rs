@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExecutionDetail, ExecutionSummary};
+use super::{ExecutionDetail, ExecutionSummary, Progress};
 use crate::scenario::{diagnostic::Diagnostic, plan::Plan};
 
 /// Everything the scenario page shows.
@@ -110,4 +110,45 @@ pub struct ClearedChaos {
     pub service: String,
     /// Whether its chaos API accepted the clear.
     pub cleared: bool,
+}
+
+/// One saved version of an uploaded scenario, with its text (the editor lists
+/// them, shows one and diffs two).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioVersionText {
+    /// Version number, from 1.
+    pub version: i64,
+    /// When it was saved (RFC 3339).
+    pub created_at: String,
+    /// The text as saved.
+    pub definition: String,
+}
+
+/// An execution queued, running or paused, with how far it has got (the
+/// dashboard's progress bars).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveExecution {
+    /// The execution.
+    pub summary: ExecutionSummary,
+    /// Where it is, from its events.
+    pub progress: Progress,
+    /// Number of phases in its plan.
+    pub phase_count: usize,
+}
+
+/// The history's filters and page (all optional but the page).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Scenario names containing this text.
+    pub scenario: Option<String>,
+    /// One state (`completed`, …).
+    pub status: Option<String>,
+    /// Submitted on or after this day (`YYYY-MM-DD`, UTC).
+    pub from: Option<String>,
+    /// Submitted on or before this day (`YYYY-MM-DD`, UTC).
+    pub to: Option<String>,
+    /// Page size.
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
 }

@@ -1,14 +1,17 @@
 //! Small widgets the pages share.
 
 mod diagnostics;
+pub mod diff;
 pub mod live;
 mod run_dialog;
 mod shell;
+mod template_form;
 mod timeline;
 
 pub use diagnostics::DiagnosticList;
 pub use run_dialog::RunDialog;
 pub use shell::AppShell;
+pub use template_form::TemplateForm;
 pub use timeline::{format_ms, timeline_view, AssertionView};
 
 use leptos::prelude::*;

@@ -1,7 +1,10 @@
 //! `/scenarios/new` and `/scenarios/{name}/edit`: the YAML editor. Validation runs
 //! in the browser on every keystroke with the same validator as the server (the
 //! catalog comes from the server once); diagnostics are listed and their lines
-//! marked, and the timeline preview follows. Save uploads a new version.
+//! marked (a click on one takes the cursor there), and the timeline preview
+//! follows. A file can be opened into it; a template gets a parameter form with
+//! its rendered preview. Save uploads a new version; the version history lists
+//! every saved version, shows one, and diffs any two (or one with the editor).
 
 use std::collections::BTreeMap;
 
@@ -10,13 +13,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading};
+use crate::api::ui::ScenarioVersionText;
+use crate::components::diff::{diff_view, line_diff};
+use crate::components::{
+    set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading, TemplateForm,
+};
 use crate::scenario::{
     catalog::Catalog,
     diagnostic::Severity,
     validate::{validate_text, ValidateOptions},
 };
-use crate::server_fns::{get_catalog, get_scenario, save_scenario};
+use crate::server_fns::{get_catalog, get_scenario, list_scenario_versions, save_scenario};
+
+/// Height of one editor line in CSS pixels (`.editor-text` in style/main.css): the
+/// gutter and "go to line" count on it.
+const LINE_PX: i32 = 20;
 
 /// What a new scenario starts from.
 const STARTER: &str = r#"apiVersion: chaos.trading/v1
@@ -79,7 +90,7 @@ pub fn EditScenario() -> impl IntoView {
                             <a href=format!("/scenarios/{}", scenario.name)>{scenario.name.clone()}</a>" / edit"
                         </p>
                         <h1>"Edit "{scenario.name.clone()}</h1>
-                        <Editor initial=scenario.definition catalog />
+                        <Editor initial=scenario.definition catalog name=scenario.name />
                     }.into_any(),
                     (Err(error), _) | (_, Err(error)) => {
                         set_not_found_status(&error);
@@ -91,10 +102,19 @@ pub fn EditScenario() -> impl IntoView {
     }
 }
 
-/// The editor proper: line-numbered text, diagnostics, preview and Save.
+/// The editor proper: line-numbered text, diagnostics, preview and Save; with
+/// `name` (an existing scenario), its version history too.
 #[component]
-fn Editor(initial: String, catalog: Catalog) -> impl IntoView {
+fn Editor(
+    initial: String,
+    catalog: Catalog,
+    #[prop(optional)] name: Option<String>,
+) -> impl IntoView {
     let text = RwSignal::new(initial.clone());
+    let form_catalog = catalog.clone();
+    let is_template = Memo::new(move |_| {
+        text.with(|t| crate::scenario::parse::parse_scenario(t).is_ok_and(|d| d.is_template()))
+    });
     let validation =
         Memo::new(move |_| text.with(|t| validate_text(t, &catalog, &ValidateOptions::default())));
     let diagnostics = Signal::derive(move || validation.with(|v| v.diagnostics.clone()));
@@ -116,6 +136,72 @@ fn Editor(initial: String, catalog: Catalog) -> impl IntoView {
     let line_count = Memo::new(move |_| text.with(|t| t.split('\n').count().max(1)));
     let gutter = NodeRef::<html::Div>::new();
     let area = NodeRef::<html::Textarea>::new();
+
+    // Replaces the whole text (a file, a version): the textarea's value too, which
+    // its children only set at first render.
+    let set_text = move |new: String| {
+        if let Some(a) = area.get_untracked() {
+            a.set_value(&new);
+            a.set_scroll_top(0);
+        }
+        if let Some(g) = gutter.get_untracked() {
+            g.set_scroll_top(0);
+        }
+        text.set(new);
+    };
+    // Selects line `line` and scrolls it into view, a third from the top.
+    let jump = Callback::new(move |line: u32| {
+        let (Some(a), gutter) = (area.get_untracked(), gutter.get_untracked()) else {
+            return;
+        };
+        let value = a.value();
+        let mut start = 0u32;
+        let mut end = 0u32;
+        for (i, l) in value.split('\n').enumerate() {
+            // Selection offsets count UTF-16 units.
+            let length = l.encode_utf16().count() as u32;
+            if i + 1 == line as usize {
+                end = start + length;
+                break;
+            }
+            start += length + 1;
+        }
+        let _ = a.focus();
+        let _ = a.set_selection_range(start, end.max(start));
+        let top = (line as i32 - 1) * LINE_PX - a.client_height() / 3;
+        a.set_scroll_top(top.max(0));
+        if let Some(g) = gutter {
+            g.set_scroll_top(a.scroll_top());
+        }
+    });
+    let upload_note = RwSignal::new(None::<(bool, String)>);
+    let on_file = move |input: leptos::web_sys::HtmlInputElement| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            let file_name = file.name();
+            leptos::task::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    Ok(content) => {
+                        let content = content.as_string().unwrap_or_default();
+                        let lines = content.lines().count();
+                        set_text(content);
+                        upload_note.set(Some((
+                            false,
+                            format!("Opened {file_name} ({lines} lines); not saved yet."),
+                        )));
+                    }
+                    Err(_) => upload_note.set(Some((true, format!("Could not read {file_name}.")))),
+                }
+                // The same file can be chosen again.
+                input.set_value("");
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (input, set_text, upload_note);
+    };
 
     let save = Action::new(move |yaml: &String| {
         let yaml = yaml.clone();
@@ -148,6 +234,12 @@ fn Editor(initial: String, catalog: Catalog) -> impl IntoView {
                     >
                         {move || if save.pending().get() { "Saving…" } else { "Save new version" }}
                     </button>
+                    <label class="button" for="editor-upload">"Open a file…"</label>
+                    <input type="file" id="editor-upload" class="visually-hidden" accept=".yaml,.yml,.json,text/yaml,application/json,text/plain"
+                        on:change:target=move |ev| on_file(ev.target()) />
+                    <span id="upload-result" role="status">
+                        {move || upload_note.get().map(|(bad, note)| view! { <span class:form-error=bad class:muted=!bad>{note}</span> })}
+                    </span>
                     <span id="save-result" role="status">
                         {move || save.value().get().map(|result| match result {
                             Ok(saved) => view! {
@@ -192,16 +284,157 @@ fn Editor(initial: String, catalog: Catalog) -> impl IntoView {
                 </div>
                 <h2>"Diagnostics"</h2>
                 <Show when=move || validation.with(|v| !v.diagnostics.is_empty()) fallback=|| view! { <p class="muted" id="no-diagnostics">"No problems found."</p> }>
-                    <DiagnosticList diagnostics />
+                    <DiagnosticList diagnostics on_select=jump />
                 </Show>
+                <TemplateForm text=text catalog=form_catalog on_select=jump />
+                {name.map(|name| view! { <VersionHistory name text saved=save.version() on_load=Callback::new(set_text) /> })}
             </div>
             <section class="editor-preview" aria-labelledby="preview-title">
                 <h2 id="preview-title">"Timeline preview"</h2>
                 {move || validation.with(|v| match &v.plan {
                     Some(plan) => timeline_view(plan, None, 0),
+                    None if is_template.get() => view! { <p class="panel" id="no-preview">"A template is previewed with its parameters: see “Template parameters” below the editor."</p> }.into_any(),
                     None => view! { <p class="panel" id="no-preview">"The preview returns when the scenario validates."</p> }.into_any(),
                 })}
             </section>
         </div>
+    }
+}
+
+/// The saved versions of scenario `name`: each can be viewed or loaded into the
+/// editor, and any two (or one and the editor's text) diffed, line by line.
+#[component]
+fn VersionHistory(
+    name: String,
+    text: RwSignal<String>,
+    /// Bumped by each save, so the list follows.
+    saved: RwSignal<usize>,
+    on_load: Callback<String>,
+) -> impl IntoView {
+    let versions = Resource::new(
+        move || (name.clone(), saved.get()),
+        |(name, _)| list_scenario_versions(name),
+    );
+    view! {
+        <section aria-labelledby="history-title" id="version-history">
+            <h2 id="history-title">"Version history"</h2>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match versions.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted" id="no-versions">"No saved versions yet: this is the library's file. Saving creates version 1."</p>
+                        }.into_any(),
+                        Ok(list) => view! { <VersionList list text on_load /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Which text a diff side shows: a saved version, or the editor's current text.
+const EDITOR: &str = "editor";
+
+#[component]
+fn VersionList(
+    list: Vec<ScenarioVersionText>,
+    text: RwSignal<String>,
+    on_load: Callback<String>,
+) -> impl IntoView {
+    let viewing = RwSignal::new(None::<i64>);
+    let latest = list.last().map_or(1, |v| v.version);
+    let from = RwSignal::new((latest - 1).max(1).to_string());
+    let to = RwSignal::new(if list.len() > 1 {
+        latest.to_string()
+    } else {
+        EDITOR.to_owned()
+    });
+    let texts = StoredValue::new(list.clone());
+    let text_of = move |which: String| {
+        if which == EDITOR {
+            text.get()
+        } else {
+            texts.with_value(|list| {
+                list.iter()
+                    .find(|v| v.version.to_string() == which)
+                    .map(|v| v.definition.clone())
+                    .unwrap_or_default()
+            })
+        }
+    };
+    let options = move |selected: RwSignal<String>| {
+        let mut choices: Vec<(String, String)> = texts.with_value(|list| {
+            list.iter()
+                .rev()
+                .map(|v| (v.version.to_string(), format!("version {}", v.version)))
+                .collect()
+        });
+        choices.push((EDITOR.to_owned(), "the editor (unsaved)".to_owned()));
+        choices
+            .into_iter()
+            .map(|(value, label)| {
+                let is = value.clone();
+                view! { <option value=value selected=move || selected.get() == is>{label}</option> }
+            })
+            .collect_view()
+    };
+    let rows = list
+        .iter()
+        .rev()
+        .map(|v| {
+            let (version, definition) = (v.version, v.definition.clone());
+            view! {
+                <tr data-version=version>
+                    <th scope="row">{format!("v{version}")}{(version == latest).then_some(" (latest)")}</th>
+                    <td><time datetime=v.created_at.clone()>{readable_time(&v.created_at)}</time></td>
+                    <td>{format!("{} lines", v.definition.lines().count())}</td>
+                    <td class="row-actions">
+                        <button type="button" class="button" id=format!("view-version-{version}")
+                            aria-pressed=move || (viewing.get() == Some(version)).to_string()
+                            on:click=move |_| viewing.update(|v| *v = if *v == Some(version) { None } else { Some(version) })>
+                            "View"
+                        </button>
+                        <button type="button" class="button" id=format!("load-version-{version}")
+                            on:click=move |_| on_load.run(definition.clone())>"Load into editor"</button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="table" id="versions-table">
+                <thead><tr><th scope="col">"Version"</th><th scope="col">"Saved"</th><th scope="col">"Size"</th><th scope="col">"Actions"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        {move || viewing.get().map(|version| view! {
+            <div class="version-view">
+                <h3>{format!("Version {version}")}</h3>
+                <pre class="code" id="version-text"><code>{text_of(version.to_string())}</code></pre>
+            </div>
+        })}
+        <h3>"Compare"</h3>
+        <div class="filters">
+            <label>"From"
+                <select id="diff-from" on:change:target=move |ev| from.set(ev.target().value())>{options(from)}</select>
+            </label>
+            <label>"To"
+                <select id="diff-to" on:change:target=move |ev| to.set(ev.target().value())>{options(to)}</select>
+            </label>
+        </div>
+        {move || {
+            let (old, new) = (text_of(from.get()), text_of(to.get()));
+            diff_view(&line_diff(&old, &new))
+        }}
+    }
+}
+
+/// `2026-11-25T03:07:09.718Z` as `2026-11-25 03:07:09 UTC`.
+fn readable_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
+        _ => rfc3339.to_owned(),
     }
 }

@@ -1,11 +1,12 @@
-//! `/executions`: the history, newest first, filtered by scenario and state
-//! through query parameters (server-rendered, works without JavaScript), paged.
+//! `/executions`: the history, newest first, filtered by part of the scenario's
+//! name, state and a range of days through query parameters (server-rendered,
+//! works without JavaScript), paged.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use crate::api::{ExecutionStatus, ExecutionSummary};
+use crate::api::{ui::HistoryQuery, ExecutionStatus, ExecutionSummary};
 use crate::components::{ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::get_history;
 
@@ -18,44 +19,61 @@ pub fn Executions() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let q = query.read();
-        let scenario = q.get("scenario").unwrap_or_default();
-        let status = q.get("status").unwrap_or_default();
+        let text = |key: &str| q.get(key).unwrap_or_default();
         let page = q
             .get("page")
             .and_then(|p| p.parse::<u32>().ok())
             .unwrap_or(1)
             .max(1);
-        (scenario, status, page)
+        Filter {
+            scenario: text("scenario"),
+            status: text("status"),
+            from: text("from"),
+            to: text("to"),
+            page,
+        }
     });
     let history = Resource::new(
         move || filter.get(),
-        |(scenario, status, page)| {
-            get_history(
-                Some(scenario),
-                Some(status),
-                PAGE_SIZE,
-                (page - 1) * PAGE_SIZE,
-            )
+        |f| {
+            let some = |s: String| (!s.is_empty()).then_some(s);
+            get_history(HistoryQuery {
+                scenario: some(f.scenario),
+                status: some(f.status),
+                from: some(f.from),
+                to: some(f.to),
+                limit: PAGE_SIZE,
+                offset: (f.page - 1) * PAGE_SIZE,
+            })
         },
     );
     let page_link = move |page: u32| {
-        let (scenario, status, _) = filter.get();
-        format!("/executions?scenario={scenario}&status={status}&page={page}")
+        let f = filter.get();
+        format!(
+            "/executions?scenario={}&status={}&from={}&to={}&page={page}",
+            f.scenario, f.status, f.from, f.to
+        )
     };
     view! {
         <Title text="Executions" />
         <h1>"Executions"</h1>
         <Form method="GET" action="/executions" attr:class="filters" attr:role="search">
             <label>"Scenario"
-                <input type="search" name="scenario" id="history-scenario" placeholder="exact name" prop:value=move || filter.get().0 />
+                <input type="search" name="scenario" id="history-scenario" placeholder="part of its name" prop:value=move || filter.get().scenario />
             </label>
             <label>"State"
                 <select name="status" id="history-status" onchange="this.form.requestSubmit()">
-                    <option value="" selected=move || filter.get().1.is_empty()>"Any state"</option>
+                    <option value="" selected=move || filter.get().status.is_empty()>"Any state"</option>
                     {ExecutionStatus::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=move || filter.get().1 == s.as_str()>{s.as_str()}</option>
+                        <option value=s.as_str() selected=move || filter.get().status == s.as_str()>{s.as_str()}</option>
                     }).collect_view()}
                 </select>
+            </label>
+            <label>"From (UTC)"
+                <input type="date" name="from" id="history-from" prop:value=move || filter.get().from />
+            </label>
+            <label>"To (UTC)"
+                <input type="date" name="to" id="history-to" prop:value=move || filter.get().to />
             </label>
             <button type="submit" class="button">"Filter"</button>
         </Form>
@@ -63,7 +81,7 @@ pub fn Executions() -> impl IntoView {
             {move || Suspend::new(async move {
                 match history.await {
                     Ok(found) => {
-                        let page = filter.get_untracked().2;
+                        let page = filter.get_untracked().page;
                         let pages = found.total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
                         view! {
                             <ExecutionTable rows=found.rows />
@@ -79,6 +97,16 @@ pub fn Executions() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The history's filters as the address carries them (empty = any).
+#[derive(Debug, Clone, PartialEq)]
+struct Filter {
+    scenario: String,
+    status: String,
+    from: String,
+    to: String,
+    page: u32,
 }
 
 /// A table of executions, each linking to its page, or a note that there are none.

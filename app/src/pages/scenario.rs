@@ -1,17 +1,19 @@
 //! `/scenarios/{name}`: a scenario's definition (readable and raw), its plan as a
-//! timeline, its recent executions, and Run / Edit.
+//! timeline (a template's parameter form and rendered preview instead), its recent
+//! executions, and Run / Edit / Duplicate.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::executions::ExecutionTable;
 use crate::api::ui::ScenarioView;
 use crate::components::{
     format_ms, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading, RunDialog,
+    TemplateForm,
 };
 use crate::scenario::plan::{Plan, PlannedAction};
-use crate::server_fns::get_scenario;
+use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario};
 
 /// The scenario page.
 #[component]
@@ -78,6 +80,7 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
             <div class="page-actions">
                 {runnable.then(|| view! { <RunDialog scenario=name.clone() custom /> })}
                 <a class="button" id="edit-link" href=format!("/scenarios/{name}/edit")>"Edit"</a>
+                <Duplicate name=name.clone() />
             </div>
         </div>
         {(!diagnostics.is_empty()).then(|| view! {
@@ -88,7 +91,10 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
         })}
         {match plan {
             Some(plan) => view! { <PlanSection plan /> }.into_any(),
-            None if is_template => view! { <p class="panel">"A template has no plan until it is rendered with its parameters."</p> }.into_any(),
+            None if is_template => view! {
+                <p class="panel">"A template has no plan until it is rendered with its parameters: fill them in below to see the scenario it gives."</p>
+                <TemplatePreview definition=definition.clone() />
+            }.into_any(),
             None => view! { <p class="panel panel-error" role="alert">"This scenario does not validate, so it has no plan. See the diagnostics above."</p> }.into_any(),
         }}
         <section aria-labelledby="yaml-title">
@@ -180,4 +186,67 @@ fn ActionList(title: &'static str, actions: Vec<PlannedAction>) -> impl IntoView
             </ul>
         }
     })
+}
+
+/// "Duplicate…": asks for a new name, saves a copy under it, opens its editor.
+#[component]
+fn Duplicate(name: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let new_name = RwSignal::new(format!("{name}-copy"));
+    let duplicate = Action::new(move |(source, target): &(String, String)| {
+        let (source, target) = (source.clone(), target.clone());
+        async move { duplicate_scenario(source, target).await }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = duplicate.value().get() {
+            navigate(
+                &format!("/scenarios/{}/edit", saved.scenario_id),
+                Default::default(),
+            );
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        duplicate.dispatch((name.clone(), new_name.get_untracked().trim().to_owned()));
+    };
+    view! {
+        <button type="button" class="button" id="duplicate-button" aria-expanded=move || open.get().to_string()
+            aria-controls="duplicate-form" on:click=move |_| open.update(|o| *o = !*o)>
+            "Duplicate…"
+        </button>
+        <Show when=move || open.get()>
+            <form class="inline-form" id="duplicate-form" on:submit=submit.clone()>
+                <label for="duplicate-name">"Name of the copy"</label>
+                <input id="duplicate-name" type="text" required pattern="[A-Za-z0-9._\\-]+"
+                    title="letters, digits, '-', '_' or '.'" autofocus
+                    prop:value=move || new_name.get() on:input:target=move |ev| new_name.set(ev.target().value()) />
+                <button type="submit" class="button button-primary" id="duplicate-start" disabled=move || duplicate.pending().get()>
+                    {move || if duplicate.pending().get() { "Copying…" } else { "Save the copy" }}
+                </button>
+                {move || match duplicate.value().get() {
+                    Some(Err(error)) => Some(view! { <p class="form-error" role="alert" id="duplicate-error">{error.message}</p> }),
+                    _ => None,
+                }}
+            </form>
+        </Show>
+    }
+}
+
+/// A template's parameter form and rendered preview (the catalog comes from the
+/// server; rendering and validation run in the browser).
+#[component]
+fn TemplatePreview(definition: String) -> impl IntoView {
+    let catalog = Resource::new(|| (), |_| get_catalog());
+    let text = Signal::stored(definition);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match catalog.await {
+                    Ok(catalog) => view! { <TemplateForm text catalog /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
 }

@@ -306,9 +306,9 @@ async fn render_template(
     Ok(Json(c.render_template(&id, parameters).await?))
 }
 
-/// `?scenario=&status=a,b&since=&until=&limit=&offset=`
+/// `?scenario=&scenario_contains=&status=a,b&since=&until=&limit=&offset=`
 #[utoipa::path(get, path = "/api/v1/executions", tag = "executions",
-    params(("scenario" = Option<String>, Query), ("status" = Option<String>, Query, description = "comma-separated states"), ("since" = Option<String>, Query, description = "RFC 3339"), ("until" = Option<String>, Query), ("limit" = Option<u32>, Query), ("offset" = Option<u32>, Query)),
+    params(("scenario" = Option<String>, Query), ("scenario_contains" = Option<String>, Query, description = "part of the scenario's name, any case"), ("status" = Option<String>, Query, description = "comma-separated states"), ("since" = Option<String>, Query, description = "RFC 3339, or a day (YYYY-MM-DD) meaning its start"), ("until" = Option<String>, Query, description = "exclusive; RFC 3339 or a day"), ("limit" = Option<u32>, Query), ("offset" = Option<u32>, Query)),
     responses((status = 200, description = "`{executions, total, limit, offset}`", body = Object), (status = 400, body = ErrorBody)))]
 async fn list_executions(
     State(c): Coord,
@@ -334,6 +334,7 @@ async fn list_executions(
     };
     let filter = HistoryFilter {
         scenario: q.get("scenario").cloned(),
+        scenario_contains: q.get("scenario_contains").cloned(),
         statuses,
         since: q.get("since").cloned(),
         until: q.get("until").cloned(),

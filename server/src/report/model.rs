@@ -1088,6 +1088,7 @@ impl Fold {
                     fold.finished = Some((*status, verdict.clone()));
                 }
                 EventKind::ExecutionQueued { .. }
+                | EventKind::AssertionChecked { .. }
                 | EventKind::ControlReceived { .. }
                 | EventKind::Paused
                 | EventKind::Resumed => {}
@@ -1868,6 +1869,12 @@ pub fn summarize_event(kind: &EventKind) -> String {
                 .unwrap_or_default(),
             result.message
         ),
+        EventKind::AssertionChecked {
+            kind,
+            attempts,
+            message,
+            ..
+        } => format!("{kind} not yet (check {attempts}): {message}"),
         EventKind::PhaseFinished {
             name,
             outcome,

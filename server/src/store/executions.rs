@@ -54,6 +54,8 @@ pub struct ExecutionRecord {
 pub struct HistoryFilter {
     /// Only this scenario.
     pub scenario: Option<String>,
+    /// Only scenarios whose name contains this text (case-insensitive).
+    pub scenario_contains: Option<String>,
     /// Only these states.
     pub statuses: Vec<ExecutionStatus>,
     /// Submitted at or after (RFC 3339).
@@ -129,6 +131,9 @@ impl Store {
         if filter.scenario.is_some() {
             conditions.push("scenario_name = ?".into());
         }
+        if filter.scenario_contains.is_some() {
+            conditions.push("instr(lower(scenario_name), lower(?)) > 0".into());
+        }
         if !filter.statuses.is_empty() {
             conditions.push(format!(
                 "status in ({})",
@@ -149,7 +154,10 @@ impl Store {
         let count = format!("select count(*) from executions where {clause}");
         let mut rows = sqlx::query_as::<_, ExecutionRow>(&select);
         let mut total = sqlx::query_scalar::<_, i64>(&count);
-        if let Some(scenario) = &filter.scenario {
+        for scenario in [&filter.scenario, &filter.scenario_contains]
+            .into_iter()
+            .flatten()
+        {
             rows = rows.bind(scenario);
             total = total.bind(scenario);
         }
@@ -308,6 +316,51 @@ pub(crate) mod tests {
             counts,
             [(ExecutionStatus::Queued, 1), (ExecutionStatus::Failed, 2)]
         );
+    }
+
+    #[tokio::test]
+    async fn the_history_filters_by_part_of_the_name_and_by_day() {
+        let (_dir, store) = store().await;
+        insert_execution(&store, "a", "completed").await;
+        sqlx::query("update executions set created_at = '2026-11-20T23:59:59.000Z' where id = 'a'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        insert_execution(&store, "bb", "failed").await;
+        let search = |filter: HistoryFilter| {
+            let store = store.clone();
+            async move {
+                let (rows, total) = store.search_executions(&filter).await.unwrap();
+                let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+                (ids, total)
+            }
+        };
+        let by_name = HistoryFilter {
+            scenario_contains: Some("MARKET".into()),
+            limit: 10,
+            ..HistoryFilter::default()
+        };
+        assert_eq!(search(by_name).await.1, 2);
+        let none = HistoryFilter {
+            scenario_contains: Some("depeg".into()),
+            limit: 10,
+            ..HistoryFilter::default()
+        };
+        assert_eq!(search(none).await.1, 0);
+        // A day as `since` includes that day; `until` the next day excludes it.
+        let day = HistoryFilter {
+            since: Some("2026-11-20".into()),
+            until: Some("2026-11-21".into()),
+            limit: 10,
+            ..HistoryFilter::default()
+        };
+        assert_eq!(search(day).await, (vec!["a".to_owned()], 1));
+        let later = HistoryFilter {
+            since: Some("2026-11-21".into()),
+            limit: 10,
+            ..HistoryFilter::default()
+        };
+        assert_eq!(search(later).await, (vec!["bb".to_owned()], 1));
     }
 
     #[tokio::test]
