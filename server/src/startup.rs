@@ -10,7 +10,7 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::{
-    adapters::HttpServices,
+    adapters::{HttpLoad, HttpServices},
     assertions::Registry,
     config::Config,
     engine::{Engine, EngineParts, EngineSettings},
@@ -55,10 +55,12 @@ pub fn build_engine(config: &Config, store: &Store) -> Engine {
         notify_on_rollback: config.rollback.notify_on_rollback,
         precise_timing: true,
     };
+    let load = HttpLoad::new(services.client().clone(), config.services.clone());
     Engine::start(EngineParts {
         journal: Arc::new(store.clone()),
         services: Arc::new(services),
         assertions: Arc::new(registry),
+        load: Arc::new(load),
         settings,
     })
 }

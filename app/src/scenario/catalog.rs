@@ -851,7 +851,10 @@ mod tests {
     fn the_builtin_assertions_are_the_engine_s_types() {
         let assertions = Catalog::builtin_assertions();
         assert_eq!(assertions.len(), 22);
-        assert!(assertions["metric"].expect.is_empty(), "metric takes an expression");
+        assert!(
+            assertions["metric"].expect.is_empty(),
+            "metric takes an expression"
+        );
         assert!(assertions["risk_alert"]
             .expect
             .contains(&"correlation_breach_alert".to_owned()));

@@ -636,7 +636,11 @@ impl Reader {
                 NodeValue::Int(n) if (1..=100_000).contains(&n) => stream.concurrency = n as u32,
                 _ => {
                     let message = "`concurrency` is a whole number from 1 to 100000";
-                    self.error(&child_path(path, "concurrency"), concurrency.position, message);
+                    self.error(
+                        &child_path(path, "concurrency"),
+                        concurrency.position,
+                        message,
+                    );
                 }
             }
         }
@@ -686,10 +690,14 @@ impl Reader {
         if self.mapping(node, path, &shape).is_none() {
             return steady;
         }
-        steady.p95_latency_ms =
-            self.number(node.get("p95_latency_ms"), Field::Key(path, "p95_latency_ms"));
-        steady.p99_latency_ms =
-            self.number(node.get("p99_latency_ms"), Field::Key(path, "p99_latency_ms"));
+        steady.p95_latency_ms = self.number(
+            node.get("p95_latency_ms"),
+            Field::Key(path, "p95_latency_ms"),
+        );
+        steady.p99_latency_ms = self.number(
+            node.get("p99_latency_ms"),
+            Field::Key(path, "p99_latency_ms"),
+        );
         steady.failure_rate =
             self.number(node.get("failure_rate"), Field::Key(path, "failure_rate"));
         if let Some(hold) = self.duration(node.get("for"), Field::Key(path, "for")) {

@@ -24,11 +24,11 @@ use super::diagnostic::{did_you_mean, has_errors, sort_diagnostics, Diagnostic, 
 use super::document::{child_path, item_path, ScenarioDocument};
 use super::duration::format_duration;
 use super::model::{Assertion, Parameters, Phase, ScenarioKind};
-use super::workload::{MetricCheck, Metric, Rate, Workload, MAX_RATE};
 use super::parse::parse_scenario;
 use super::plan::{plan, Plan};
 use super::structure::{read, Reading};
 use super::template::{contains_expression, render, ParameterValues};
+use super::workload::{Metric, MetricCheck, Rate, Workload, MAX_RATE};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -960,7 +960,11 @@ spec:
             + "        - {type: metric, expect: \"p95_latency_ms <= 150\", parameters: {window: 30s, stream: orders}}\n"
             + "        - {type: metric, expect: \"recovery_time <= 30s\"}\n";
         let validation = check(&text, true);
-        assert!(validation.diagnostics.is_empty(), "{:?}", validation.diagnostics);
+        assert!(
+            validation.diagnostics.is_empty(),
+            "{:?}",
+            validation.diagnostics
+        );
         let plan = validation.plan.expect("plan");
         let workload = plan.workload.expect("the plan carries the workload");
         assert_eq!(workload.streams[0].name, "orders");
@@ -970,7 +974,10 @@ spec:
             workload.steady_state.map(|s| s.hold_for),
             Some(Duration::from_secs(5))
         );
-        assert!(plan_text_mentions(&text, "workload orders: POST exchange /api/v1/orders"));
+        assert!(plan_text_mentions(
+            &text,
+            "workload orders: POST exchange /api/v1/orders"
+        ));
     }
 
     fn plan_text_mentions(text: &str, needle: &str) -> bool {
@@ -996,14 +1003,30 @@ spec:
         let found = summary(&validation);
         assert_eq!(found.len(), 8, "{found:#?}");
         for (kind, path, line) in [
-            (DiagnosticKind::UnknownService, "workload.streams[0].service", 11),
+            (
+                DiagnosticKind::UnknownService,
+                "workload.streams[0].service",
+                11,
+            ),
             (DiagnosticKind::Structure, "workload.streams[0].method", 12),
             (DiagnosticKind::Structure, "workload.streams[0].path", 13),
             (DiagnosticKind::Structure, "workload.streams[0].rate", 15),
-            (DiagnosticKind::Structure, "workload.steady_state.failure_rate", 17),
+            (
+                DiagnosticKind::Structure,
+                "workload.steady_state.failure_rate",
+                17,
+            ),
             (DiagnosticKind::Structure, "workload.extra", 18),
-            (DiagnosticKind::UnsupportedExpectation, "phases[0].assertions[1].expect", 31),
-            (DiagnosticKind::Structure, "phases[0].assertions[2].parameters.stream", 32),
+            (
+                DiagnosticKind::UnsupportedExpectation,
+                "phases[0].assertions[1].expect",
+                31,
+            ),
+            (
+                DiagnosticKind::Structure,
+                "phases[0].assertions[2].parameters.stream",
+                32,
+            ),
         ] {
             assert!(
                 found.contains(&(kind, path.to_owned(), Some(line))),
@@ -1015,7 +1038,11 @@ spec:
             .iter()
             .find(|d| d.path == "phases[0].assertions[1].expect")
             .expect("found");
-        assert!(typo.message.contains("did you mean `p95_latency_ms`"), "{}", typo.message);
+        assert!(
+            typo.message.contains("did you mean `p95_latency_ms`"),
+            "{}",
+            typo.message
+        );
     }
 
     #[test]
@@ -1024,7 +1051,11 @@ spec:
         let validation = check(&text, false);
         assert_eq!(
             summary(&validation),
-            vec![(DiagnosticKind::Structure, "phases[0].assertions[1].type".into(), Some(20))]
+            vec![(
+                DiagnosticKind::Structure,
+                "phases[0].assertions[1].type".into(),
+                Some(20)
+            )]
         );
         let workload: String = WORKLOAD
             .lines()
@@ -1038,5 +1069,4 @@ spec:
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].1, "phases[0].assertions[1].expect");
     }
-
 }

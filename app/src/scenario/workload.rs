@@ -443,9 +443,9 @@ impl MetricCheck {
             })?;
         let rest = text[name_len..].trim_start();
         if let Some(range) = rest.strip_prefix("between") {
-            let (low, high) = range.split_once(" and ").ok_or_else(|| {
-                format!("write `{} between LOW and HIGH`", metric.name())
-            })?;
+            let (low, high) = range
+                .split_once(" and ")
+                .ok_or_else(|| format!("write `{} between LOW and HIGH`", metric.name()))?;
             let (low, high) = (value(metric, low)?, value(metric, high)?);
             if low > high {
                 return Err(format!(
@@ -641,7 +641,8 @@ mod tests {
 
     #[test]
     fn bodies_get_their_request_numbers() {
-        let body = serde_json::json!({"id": "${execution_id}-${seq}", "n": 3, "tags": ["${stream}"]});
+        let body =
+            serde_json::json!({"id": "${execution_id}-${seq}", "n": 3, "tags": ["${stream}"]});
         let filled = fill_body(&body, 7, "orders", "e1");
         assert_eq!(
             filled,
@@ -661,6 +662,9 @@ mod tests {
         assert!(state.holds(149.0, 10_000.0, 0.0));
         assert!(!state.holds(151.0, 0.0, 0.0));
         assert!(!state.holds(10.0, 0.0, 0.01));
-        assert_eq!(state.describe(), "p95 ≤ 150 ms, failure rate ≤ 0.5 % for 5s");
+        assert_eq!(
+            state.describe(),
+            "p95 ≤ 150 ms, failure rate ≤ 0.5 % for 5s"
+        );
     }
 }

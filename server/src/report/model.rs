@@ -877,6 +877,10 @@ struct Fold {
     max_offset: u64,
     /// (wall time, offset) of every event with an offset, in order: the audit clock.
     anchors: Vec<(OffsetDateTime, u64)>,
+    /// The workload's slots, in order (all iterations).
+    workload_slots: Vec<crate::engine::workload::SlotFigures>,
+    /// Each iteration's workload summary.
+    workload_summaries: Vec<(u32, crate::engine::workload::WorkloadSummary)>,
 }
 
 impl Fold {
@@ -1087,11 +1091,20 @@ impl Fold {
                     fold.finished_at = Some(event.at);
                     fold.finished = Some((*status, verdict.clone()));
                 }
+                EventKind::WorkloadSlot { slot } => fold.workload_slots.push(slot.clone()),
+                EventKind::WorkloadSummary { summary } => {
+                    fold.workload_summaries
+                        .push((iteration, (**summary).clone()));
+                }
                 EventKind::ExecutionQueued { .. }
                 | EventKind::AssertionChecked { .. }
                 | EventKind::ControlReceived { .. }
                 | EventKind::Paused
                 | EventKind::Resumed => {}
+            }
+            if matches!(event.kind, EventKind::WorkloadSlot { .. }) {
+                // Charted in the workload section, not listed one by one.
+                continue;
             }
             fold.timeline.push(TimelineEvent {
                 seq: event.seq,
@@ -1910,6 +1923,25 @@ pub fn summarize_event(kind: &EventKind) -> String {
             "rollback failed"
         }
         .to_owned(),
+        EventKind::WorkloadSlot { slot } => format!(
+            "workload {}–{}: {} requests, {:.1} % failed, p95 {:.1} ms",
+            human_ms(slot.start_ms),
+            human_ms(slot.end_ms),
+            slot.figures.requests,
+            slot.figures.failure_rate * 100.0,
+            slot.figures.p95_ms
+        ),
+        EventKind::WorkloadSummary { summary } => format!(
+            "workload: {} requests, {:.2} % failed, p95 {:.1} ms{}",
+            summary.total.requests,
+            summary.total.failure_rate * 100.0,
+            summary.total.p95_ms,
+            match summary.recovery.as_ref().and_then(|r| r.recovery_time_ms) {
+                Some(ms) => format!(", recovered {} after the chaos was cleared", human_ms(ms)),
+                None if summary.recovery.is_some() => ", no recovery detected".to_owned(),
+                None => String::new(),
+            }
+        ),
         EventKind::ExecutionFinished { status, verdict } => {
             format!("finished {status}: {}", verdict.summary)
         }
