@@ -20,3 +20,5 @@ mod report;
 mod rest;
 /// `/health`, `/metrics`, pages and server functions of the foundation.
 mod system;
+/// Workloads over real HTTP: the open model, figures and recovery against the sandbox.
+mod workload;
