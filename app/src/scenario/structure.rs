@@ -57,6 +57,7 @@ const STREAM: &[&str] = &[
     "rate",
     "concurrency",
     "timeout",
+    "phases",
 ];
 const RAMP: &[&str] = &["from", "to", "over"];
 const STEADY_STATE: &[&str] = &[
@@ -598,6 +599,7 @@ impl Reader {
             rate: Rate::Constant(0.0),
             concurrency: DEFAULT_CONCURRENCY,
             timeout: DEFAULT_TIMEOUT,
+            phases: Vec::new(),
         };
         if self.mapping(node, path, &shape).is_none() {
             return stream;
@@ -647,6 +649,7 @@ impl Reader {
         if let Some(timeout) = self.duration(node.get("timeout"), Field::Key(path, "timeout")) {
             stream.timeout = timeout;
         }
+        stream.phases = self.texts(node.get("phases"), &child_path(path, "phases"));
         stream
     }
 

@@ -93,6 +93,13 @@ pub fn validate(
         unsettled: &reading.unsettled,
         diagnostics: std::mem::take(&mut reading.diagnostics),
         workload: reading.scenario.spec.workload.clone(),
+        phase_names: reading
+            .scenario
+            .spec
+            .phases
+            .iter()
+            .map(|phase| phase.name.clone())
+            .collect(),
     };
     checker.check(&reading);
     let mut diagnostics = checker.diagnostics;
@@ -143,6 +150,8 @@ struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// The scenario's workload, which `metric` assertions judge.
     workload: Option<Workload>,
+    /// The phases' names (streams may be limited to some).
+    phase_names: Vec<String>,
 }
 
 /// Whether any string in `value` holds an expression (then it is checked later).
@@ -409,6 +418,22 @@ impl Checker<'_> {
                     format!("the path `{}` does not start with /", stream.path),
                     Some(format!("write `/{}`", stream.path)),
                 );
+            }
+            for (i, phase) in stream.phases.iter().enumerate() {
+                if settled(phase) && !self.phase_names.contains(phase) {
+                    let hint = did_you_mean(phase, self.phase_names.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            let names: Vec<&str> =
+                                self.phase_names.iter().map(String::as_str).collect();
+                            format!("the phases are {}", quoted_list(&names))
+                        });
+                    self.error(
+                        DiagnosticKind::Structure,
+                        &item_path(&child_path(&path, "phases"), i),
+                        format!("there is no phase `{phase}`"),
+                        Some(hint),
+                    );
+                }
             }
             let rate_path = child_path(&path, "rate");
             if self.unsettled.contains(&rate_path) {
@@ -992,7 +1017,10 @@ spec:
             .replace("service: exchange", "service: exchang")
             .replace("method: POST", "method: SEND")
             .replace("path: /api", "path: api")
-            .replace("rate: {from: 10, to: 200, over: 1m}", "rate: -5")
+            .replace(
+                "rate: {from: 10, to: 200, over: 1m}",
+                "rate: -5\n        phases: [chaos, chaoss]",
+            )
             .replace("failure_rate: 0.005", "failure_rate: 5")
             + "    extra: 1\n";
         let text = BASE.replace("  phases:\n", &format!("{workload}  phases:\n"))
@@ -1001,32 +1029,18 @@ spec:
         let validation = check(&text, false);
         assert!(validation.plan.is_none());
         let found = summary(&validation);
-        assert_eq!(found.len(), 8, "{found:#?}");
+        assert_eq!(found.len(), 9, "{found:#?}");
+        use DiagnosticKind::{Structure, UnknownService, UnsupportedExpectation};
         for (kind, path, line) in [
-            (
-                DiagnosticKind::UnknownService,
-                "workload.streams[0].service",
-                11,
-            ),
-            (DiagnosticKind::Structure, "workload.streams[0].method", 12),
-            (DiagnosticKind::Structure, "workload.streams[0].path", 13),
-            (DiagnosticKind::Structure, "workload.streams[0].rate", 15),
-            (
-                DiagnosticKind::Structure,
-                "workload.steady_state.failure_rate",
-                17,
-            ),
-            (DiagnosticKind::Structure, "workload.extra", 18),
-            (
-                DiagnosticKind::UnsupportedExpectation,
-                "phases[0].assertions[1].expect",
-                31,
-            ),
-            (
-                DiagnosticKind::Structure,
-                "phases[0].assertions[2].parameters.stream",
-                32,
-            ),
+            (UnknownService, "workload.streams[0].service", 11),
+            (Structure, "workload.streams[0].method", 12),
+            (Structure, "workload.streams[0].path", 13),
+            (Structure, "workload.streams[0].rate", 15),
+            (Structure, "workload.streams[0].phases[1]", 16),
+            (Structure, "workload.steady_state.failure_rate", 18),
+            (Structure, "workload.extra", 19),
+            (UnsupportedExpectation, "phases[0].assertions[1].expect", 32),
+            (Structure, "phases[0].assertions[2].parameters.stream", 33),
         ] {
             assert!(
                 found.contains(&(kind, path.to_owned(), Some(line))),

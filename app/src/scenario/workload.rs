@@ -14,6 +14,7 @@
 //!         rate: 50                        # requests per second, or {from: 10, to: 200, over: 1m}
 //!         concurrency: 256                # in-flight cap; a request due above it is dropped
 //!         timeout: 2s
+//!         phases: [burst]                 # only during these phases (absent: throughout)
 //!     steady_state:
 //!       p95_latency_ms: 150
 //!       failure_rate: 0.005
@@ -76,6 +77,9 @@ pub struct Stream {
     /// A request without an answer after this long is a failure.
     #[serde(with = "serde_text", default = "default_timeout")]
     pub timeout: Duration,
+    /// Only during these phases (a burst); throughout when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<String>,
 }
 
 fn default_method() -> String {

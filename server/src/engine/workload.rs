@@ -756,6 +756,14 @@ async fn generate(
     mut stopped: watch::Receiver<bool>,
 ) {
     let rate = shared.spec.streams[stream].rate;
+    // A stream limited to some phases sends only inside them.
+    let windows: Vec<(Duration, Duration)> = shared
+        .plan
+        .phases
+        .iter()
+        .filter(|phase| shared.spec.streams[stream].phases.contains(&phase.name))
+        .map(|phase| (phase.start_ms, phase.end_ms))
+        .collect();
     let speed = shared.speed;
     let index = stream as u16;
     let mut seq: u64 = 0;
@@ -778,6 +786,14 @@ async fn generate(
             }
             let offset = schedule.offset_at(due);
             let offset_us = u64::try_from(offset.as_micros()).unwrap_or(u64::MAX);
+            if !windows.is_empty()
+                && !windows
+                    .iter()
+                    .any(|(from, to)| (*from..*to).contains(&offset))
+            {
+                seq += 1;
+                continue;
+            }
             match cap.clone().try_acquire_owned() {
                 Ok(permit) => {
                     shared.sent(offset);

@@ -192,6 +192,12 @@ async fn database_outage() {
     passes(library("database-outage"), N1V1_SPEED).await;
 }
 
+/// N1V1's load stress: real-time rates, so real time (55 s).
+#[tokio::test]
+async fn load_stress() {
+    passes(library("load-stress"), 1.0).await;
+}
+
 // ---- seed 003: restart a service and validate its recovery ----
 
 #[tokio::test]
