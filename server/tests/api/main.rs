@@ -18,5 +18,7 @@ mod openapi;
 mod report;
 /// The REST API, WebSocket and SSE.
 mod rest;
+/// Several scenarios run as one: API, order, summary, CLI here and remote.
+mod suites;
 /// `/health`, `/metrics`, pages and server functions of the foundation.
 mod system;
