@@ -28,6 +28,7 @@ pub struct Application {
     router: axum::Router,
     store: Store,
     engine: Engine,
+    coordinator: Arc<Coordinator>,
     sandbox: Option<sandbox::Sandbox>,
 }
 
@@ -93,6 +94,16 @@ impl Application {
                 "rolled back executions left unfinished by a previous run"
             );
         }
+        let suites = store
+            .mark_unfinished_suites_interrupted()
+            .await
+            .context("cannot end suites a previous run left unfinished")?;
+        if suites > 0 {
+            tracing::warn!(
+                suites,
+                "suites left unfinished by a previous run are interrupted"
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
@@ -115,7 +126,7 @@ impl Application {
             metrics,
             openapi: Arc::new(http::openapi()),
             backend: coordinator.clone(),
-            coordinator,
+            coordinator: coordinator.clone(),
         };
         Ok(Self {
             listener,
@@ -123,6 +134,7 @@ impl Application {
             router: http::router(state),
             store,
             engine,
+            coordinator,
             sandbox,
         })
     }
@@ -150,9 +162,12 @@ impl Application {
             self.listener.local_addr()?
         );
         let engine = self.engine.clone();
+        let suites = self.coordinator.suites.clone();
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                // Suites first, so that none submits a member the engine would then wait for.
+                suites.shutdown().await;
                 engine.shutdown().await;
             })
             .await
