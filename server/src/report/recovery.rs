@@ -1,19 +1,26 @@
 //! An execution's recovery time: the one place that defines it, so suites
 //! (and anything else that averages recovery times) agree on it.
 //!
-//! Today it comes from what the report model measures per affected service:
-//! from the clear of its chaos to the first recovery-type assertion that held
-//! ([`ServiceImpact::recovery_ms`](super::model::ServiceImpact)). The system has
-//! recovered when its last affected service has, so the execution's recovery
-//! time is the longest of those. When the workload generator records its own
-//! steady-state recovery (a `workload_summary` event), this function is the one
-//! to switch over.
+//! When the scenario drives a workload with a steady state, it is what the
+//! workload measured (DESIGN.md §7): from the chaos being cleared until every
+//! stream held the steady state again. Otherwise it comes from what the report
+//! model measures per affected service: from the clear of its chaos to the first
+//! recovery-type assertion that held
+//! ([`ServiceImpact::recovery_ms`](super::model::ServiceImpact)); the system has
+//! recovered when its last affected service has, so it is the longest of those.
 
 use super::ExecutionReport;
 
 /// Seconds of scenario time from the clear of chaos until the system had
 /// recovered, or `None` when no recovery was measured.
 pub fn recovery_time_seconds(report: &ExecutionReport) -> Option<f64> {
+    // Measured by the workload: from the clear until every stream held the
+    // steady state again (the last iteration's run).
+    if let Some(run) = report.workload.as_ref().and_then(|w| w.runs.last()) {
+        if let Some(recovery) = &run.summary.recovery {
+            return recovery.recovery_time_ms.map(|ms| ms as f64 / 1000.0);
+        }
+    }
     report
         .system_impact
         .services_affected
