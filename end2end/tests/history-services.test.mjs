@@ -30,7 +30,7 @@ test('the dashboard shows a running execution; the history filters and opens a f
   const slow = await execute('basic-market-disruption', { speed: 1 });
   await page.goto(`${BASE}/`);
   await hydrated(page);
-  await page.waitForSelector(`#active-executions tr[data-id="${slow}"]`);
+  await page.waitForSelector(`#active-executions [data-id="${slow}"]`);
   await screenshot(page, 'dashboard-running');
   await fetch(`${BASE}/api/v1/scenarios/${slow}/stop`, { method: 'POST' });
   const done = await execute('volatility-spike', { speed: 100000 });

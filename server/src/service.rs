@@ -1190,28 +1190,95 @@ impl Backend for Coordinator {
 
     fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>> {
         Box::pin(async move {
+            let now = time::OffsetDateTime::now_utc();
             let mut out = Vec::new();
             for summary in self.active_executions().await? {
-                // It may have been removed or ended in between; skip what is gone.
-                let Ok(detail) = self.execution_detail(&summary.id).await else {
+                // It may have ended or gone in between; skip what is gone.
+                let Ok(mut detail) = self.execution_detail(&summary.id).await else {
                     continue;
                 };
-                let phase_count = detail
+                let phases = detail
                     .plan
                     .get("phases")
                     .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
+                    .cloned()
+                    .unwrap_or_default();
+                if detail.status == ExecutionStatus::Running && detail.progress.events > 0 {
+                    let since = detail.progress.events.checked_sub(2);
+                    let last = self
+                        .execution_events(&summary.id, since, 1)
+                        .await?
+                        .into_iter()
+                        .last();
+                    let phase_end = detail
+                        .progress
+                        .phase
+                        .and_then(|i| phases.get(i))
+                        .and_then(|p| p.get("end_ms"))
+                        .and_then(Value::as_u64);
+                    if let Some(last) = last {
+                        detail.progress.elapsed_ms = projected_elapsed(
+                            &detail.progress,
+                            phase_end,
+                            (now - last.at).as_seconds_f64(),
+                            detail.options.speed,
+                        );
+                    }
+                }
                 out.push(ActiveExecution {
                     summary: ExecutionSummary {
                         status: detail.status.as_str().to_owned(),
                         ..summary
                     },
                     progress: detail.progress,
-                    phase_count,
+                    phase_count: phases.len(),
                 });
             }
             Ok(out)
         })
+    }
+}
+
+/// Where a running execution's schedule is now: its latest event's offset plus the
+/// scenario time since (wall seconds × speed), but not past the current phase's end
+/// (events can be minutes of scenario time apart; the engine may be waiting).
+fn projected_elapsed(
+    progress: &Progress,
+    phase_end_ms: Option<u64>,
+    wall_seconds_since_last_event: f64,
+    speed: f64,
+) -> u64 {
+    let drift = (wall_seconds_since_last_event.max(0.0) * speed * 1000.0) as u64;
+    let limit = phase_end_ms
+        .unwrap_or(progress.total_ms)
+        .max(progress.elapsed_ms);
+    (progress.elapsed_ms + drift).min(limit)
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn progress_moves_on_between_events_but_stays_in_its_phase() {
+        let progress = Progress {
+            elapsed_ms: 60_000,
+            total_ms: 600_000,
+            ..Progress::default()
+        };
+        assert_eq!(
+            projected_elapsed(&progress, Some(300_000), 2.0, 20.0),
+            100_000
+        );
+        assert_eq!(
+            projected_elapsed(&progress, Some(300_000), 60.0, 20.0),
+            300_000
+        );
+        assert_eq!(projected_elapsed(&progress, None, 1e6, 20.0), 600_000);
+        assert_eq!(
+            projected_elapsed(&progress, Some(300_000), -1.0, 20.0),
+            60_000
+        );
     }
 }
 

@@ -81,6 +81,10 @@ pub struct AssertionRow {
     pub expect: String,
     /// Deadline offset.
     pub deadline_ms: u64,
+    /// Checks made so far that did not hold yet (`assertion_checked` events).
+    pub checks: u64,
+    /// What the latest of those checks saw.
+    pub last_check: Option<String>,
     /// Decision, once made.
     pub result: Option<AssertionResult>,
 }
@@ -259,7 +263,7 @@ impl LiveState {
                 }
                 text
             }
-            "assertion_started" | "assertion_finished" => {
+            "assertion_started" | "assertion_finished" | "assertion_checked" => {
                 let index = event.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
                 let key = (phase.unwrap_or(0), index);
                 let row = self.assertions.entry(key).or_insert_with(|| AssertionRow {
@@ -268,13 +272,36 @@ impl LiveState {
                     kind: str_of(event, "type"),
                     expect: str_of(event, "expect"),
                     deadline_ms: 0,
+                    checks: 0,
+                    last_check: None,
                     result: None,
                 });
-                if kind == "assertion_started" {
+                if kind == "assertion_checked" {
+                    row.checks = event
+                        .get("attempts")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(row.checks + 1);
+                    let message = str_of(event, "message");
+                    let text = format!(
+                        "assertion {} → {} not yet (check {}){}",
+                        row.kind,
+                        row.expect,
+                        row.checks,
+                        if message.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {message}")
+                        }
+                    );
+                    row.last_check = Some(message);
+                    text
+                } else if kind == "assertion_started" {
                     row.deadline_ms = event
                         .get("deadline_ms")
                         .and_then(Value::as_u64)
                         .unwrap_or(0);
+                    row.checks = 0;
+                    row.last_check = None;
                     row.result = None;
                     format!(
                         "assertion {} → {} polling until {}",
@@ -431,9 +458,14 @@ impl LiveState {
     }
 }
 
-/// The WebSocket that follows an execution (browser only).
+/// The WebSocket that follows an execution (browser only), reconnecting with
+/// backoff when it drops before the execution ends.
 #[cfg(feature = "hydrate")]
 pub mod socket {
+    use std::cell::{Cell, RefCell};
+    use std::rc::{Rc, Weak};
+    use std::time::Duration;
+
     use leptos::prelude::*;
     use leptos::wasm_bindgen::{closure::Closure, JsCast};
     use leptos::web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -449,19 +481,89 @@ pub mod socket {
         Live,
         /// Closed after the execution ended.
         Done,
-        /// Closed or failed while the execution was still going.
-        Lost,
+        /// Dropped while the execution was still going; trying again (attempt n).
+        Reconnecting(u32),
+    }
+
+    /// The first retry waits this long; each next one twice as long, up to
+    /// [`MAX_DELAY_MS`].
+    const FIRST_DELAY_MS: u64 = 500;
+    const MAX_DELAY_MS: u64 = 10_000;
+
+    /// One open socket and the callbacks it calls (kept alive as long as it is).
+    struct Connection {
+        socket: WebSocket,
+        _on_message: Closure<dyn Fn(MessageEvent)>,
+        _on_open: Closure<dyn Fn()>,
+        _on_close: Closure<dyn Fn(CloseEvent)>,
+    }
+
+    impl Connection {
+        fn close(&self) {
+            self.socket.set_onclose(None);
+            self.socket.set_onmessage(None);
+            self.socket.set_onopen(None);
+            let _ = self.socket.close();
+        }
+    }
+
+    struct Follower {
+        id: String,
+        state: RwSignal<LiveState>,
+        link: RwSignal<Link>,
+        on_event: Box<dyn Fn()>,
+        /// Failed attempts in a row (0 once a socket opens).
+        attempt: Cell<u32>,
+        /// The page went away: connect no more.
+        stopped: Cell<bool>,
+        connection: RefCell<Option<Connection>>,
+        retry: RefCell<Option<TimeoutHandle>>,
     }
 
     /// Opens `/ws/scenario-execution` for `id` after the events `state` has, and
-    /// applies each message to `state`; `on_event` runs after each one. The socket
-    /// closes when the owner is cleaned up.
+    /// applies each message to `state`; `on_event` runs after each one. When the
+    /// socket drops before the execution has ended it reconnects, asking only for
+    /// the events after the last one applied (and [`LiveState::apply`] ignores any
+    /// it has already). Everything closes when the owner is cleaned up.
     pub fn follow(
         id: &str,
         state: RwSignal<LiveState>,
         link: RwSignal<Link>,
         on_event: impl Fn() + 'static,
     ) {
+        let follower = Rc::new(Follower {
+            id: id.to_owned(),
+            state,
+            link,
+            on_event: Box::new(on_event),
+            attempt: Cell::new(0),
+            stopped: Cell::new(false),
+            connection: RefCell::new(None),
+            retry: RefCell::new(None),
+        });
+        connect(&follower);
+        let held = StoredValue::new_local(follower);
+        on_cleanup(move || {
+            let _ = held.try_with_value(|f| {
+                f.stopped.set(true);
+                if let Some(handle) = f.retry.borrow_mut().take() {
+                    handle.clear();
+                }
+                if let Some(connection) = f.connection.borrow_mut().take() {
+                    connection.close();
+                }
+            });
+        });
+    }
+
+    fn connect(follower: &Rc<Follower>) {
+        if follower.stopped.get() {
+            return;
+        }
+        // The previous socket has closed; drop it (never from inside its own callback).
+        if let Some(old) = follower.connection.borrow_mut().take() {
+            old.close();
+        }
         let location = window().location();
         let scheme = if location.protocol().ok().as_deref() == Some("https:") {
             "wss"
@@ -469,41 +571,125 @@ pub mod socket {
             "ws"
         };
         let host = location.host().unwrap_or_default();
-        let since = state
+        let since = follower
+            .state
             .with_untracked(|s| s.last_seq)
             .map(|seq| format!("&since={seq}"))
             .unwrap_or_default();
-        let url = format!("{scheme}://{host}/ws/scenario-execution?execution_id={id}{since}");
+        let url = format!(
+            "{scheme}://{host}/ws/scenario-execution?execution_id={}{since}",
+            follower.id
+        );
         let Ok(socket) = WebSocket::new(&url) else {
-            link.set(Link::Lost);
+            retry_later(follower);
             return;
         };
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
-            let Some(text) = message.data().as_string() else {
-                return;
-            };
-            let Ok(event) = serde_json::from_str::<serde_json::Value>(&text) else {
-                return;
-            };
-            link.set(Link::Live);
-            state.update(|s| s.apply(&event));
-            on_event();
+        let weak = Rc::downgrade(follower);
+        let on_message = Closure::<dyn Fn(MessageEvent)>::new({
+            let weak = weak.clone();
+            move |message: MessageEvent| {
+                let Some(f) = weak.upgrade() else { return };
+                let Some(text) = message.data().as_string() else {
+                    return;
+                };
+                let Ok(event) = serde_json::from_str::<serde_json::Value>(&text) else {
+                    return;
+                };
+                f.link.set(Link::Live);
+                f.state.update(|s| s.apply(&event));
+                (f.on_event)();
+            }
         });
-        let on_open = Closure::<dyn Fn()>::new(move || link.set(Link::Live));
+        let on_open = Closure::<dyn Fn()>::new({
+            let weak = weak.clone();
+            move || {
+                if let Some(f) = weak.upgrade() {
+                    f.attempt.set(0);
+                    f.link.set(Link::Live);
+                }
+            }
+        });
         let on_close = Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| {
-            let finished = state.with_untracked(|s| s.finished);
-            link.set(if finished { Link::Done } else { Link::Lost });
+            let Some(f) = weak.upgrade() else { return };
+            if f.state.with_untracked(|s| s.finished) {
+                f.link.set(Link::Done);
+            } else {
+                retry_later(&f);
+            }
         });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        let held = StoredValue::new_local((socket, on_message, on_open, on_close));
-        on_cleanup(move || {
-            let _ = held.try_with_value(|(socket, ..)| {
-                socket.set_onclose(None);
-                socket.set_onmessage(None);
-                let _ = socket.close();
-            });
+        *follower.connection.borrow_mut() = Some(Connection {
+            socket,
+            _on_message: on_message,
+            _on_open: on_open,
+            _on_close: on_close,
         });
+    }
+
+    /// Schedules the next attempt, waiting longer after each failure in a row.
+    fn retry_later(follower: &Rc<Follower>) {
+        if follower.stopped.get() {
+            return;
+        }
+        let attempt = follower.attempt.get() + 1;
+        follower.attempt.set(attempt);
+        follower.link.set(Link::Reconnecting(attempt));
+        let delay = FIRST_DELAY_MS
+            .saturating_mul(1 << (attempt - 1).min(10))
+            .min(MAX_DELAY_MS);
+        let weak: Weak<Follower> = Rc::downgrade(follower);
+        if let Ok(handle) = set_timeout_with_handle(
+            move || {
+                if let Some(f) = weak.upgrade() {
+                    f.retry.borrow_mut().take();
+                    connect(&f);
+                }
+            },
+            Duration::from_millis(delay),
+        ) {
+            *follower.retry.borrow_mut() = Some(handle);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn events() -> Vec<Value> {
+        vec![
+            json!({"seq": 1, "kind": "execution_started", "speed": 60.0, "dry_run": false}),
+            json!({"seq": 2, "kind": "phase_started", "phase": 0, "name": "p", "duration_ms": 60000}),
+            json!({"seq": 3, "kind": "assertion_started", "phase": 0, "index": 0, "type": "system_health", "expect": "all_services_healthy", "deadline_ms": 30000}),
+            json!({"seq": 4, "kind": "assertion_checked", "phase": 0, "index": 0, "type": "system_health", "attempts": 1, "message": "risk-monitor down"}),
+            json!({"seq": 5, "kind": "assertion_checked", "phase": 0, "index": 0, "type": "system_health", "attempts": 2, "message": "risk-monitor down"}),
+        ]
+    }
+
+    #[test]
+    fn each_check_that_did_not_hold_counts_as_polling_n() {
+        let state = LiveState::new("running", &events());
+        let row = &state.assertions[&(0, 0)];
+        assert_eq!(row.checks, 2);
+        assert_eq!(row.last_check.as_deref(), Some("risk-monitor down"));
+        assert_eq!(state.assertion_state(0, 0), AssertionView::Polling(2));
+        assert_eq!(AssertionView::Polling(2).describe().1, "polling 2");
+        assert!(state.log.last().unwrap().text.contains("not yet (check 2)"));
+    }
+
+    #[test]
+    fn a_replay_after_a_reconnect_applies_each_event_once() {
+        let all = events();
+        let mut state = LiveState::new("running", &all[..4]);
+        // The server replays from `since`, which may overlap what the page has.
+        for event in &all[2..] {
+            state.apply(event);
+        }
+        let seqs: Vec<u64> = state.log.iter().map(|l| l.seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+        assert_eq!(state.assertions[&(0, 0)].checks, 2);
     }
 }

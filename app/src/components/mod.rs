@@ -61,3 +61,11 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
 pub fn Loading() -> impl IntoView {
     view! { <p class="muted" aria-busy="true">"Loading…"</p> }
 }
+
+/// `2026-11-25T03:07:09.718Z` as `2026-11-25 03:07:09 UTC` (other text as it is).
+pub fn readable_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}

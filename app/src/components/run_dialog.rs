@@ -1,6 +1,9 @@
 //! The run dialog: speed, dry run, continue on failure, repeat; starts an
-//! execution and goes to its live view.
+//! execution and goes to its live view. While open it keeps the keyboard focus
+//! inside (Tab and Shift+Tab wrap around) and Escape closes it, giving the focus
+//! back to the button that opened it.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -11,6 +14,30 @@ use crate::server_fns::start_execution;
 #[component]
 pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoView {
     let (open, set_open) = signal(false);
+    let opener = NodeRef::<html::Button>::new();
+    let first = NodeRef::<html::Input>::new();
+    let last = NodeRef::<html::Button>::new();
+    // Focus the first field on opening; give the focus back on closing.
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = open.get();
+        if is_open {
+            if let Some(input) = first.get() {
+                let _ = input.focus();
+            }
+        } else if was_open == Some(true) {
+            if let Some(button) = opener.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+        is_open
+    });
+    // Escape closes it wherever the focus is.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && open.try_get_untracked() == Some(true) {
+            set_open.set(false);
+        }
+    });
+    on_cleanup(move || escape.remove());
     let speed = RwSignal::new("600".to_owned());
     let dry_run = RwSignal::new(false);
     let continue_on_failure = RwSignal::new(false);
@@ -74,6 +101,7 @@ pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoV
             id="run-button"
             class="button button-primary"
             aria-haspopup="dialog"
+            node_ref=opener
             on:click=move |_| set_open.set(true)
         >
             "Run…"
@@ -86,12 +114,13 @@ pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoV
                 aria-modal="true"
                 aria-labelledby="run-dialog-title"
                 id="run-dialog"
-                on:keydown=move |ev| if ev.key() == "Escape" { set_open.set(false) }
             >
+                // Focus that leaves either end lands on these and wraps to the other end.
+                <span class="focus-guard" tabindex="0" on:focus=move |_| { if let Some(b) = last.get_untracked() { let _ = b.focus(); } }></span>
                 <h2 id="run-dialog-title">"Run this scenario"</h2>
                 <form on:submit=submit.clone()>
                     <label for="run-speed">"Speed (scenario time per real second)"</label>
-                    <input id="run-speed" name="speed" type="number" min="0.001" step="any" autofocus
+                    <input id="run-speed" name="speed" type="number" min="0.001" step="any" node_ref=first
                         prop:value=move || speed.get() on:input:target=move |ev| speed.set(ev.target().value()) />
                     <p class="hint">"600 runs ten minutes of scenario each second; 1 is real time."</p>
                     <label for="run-repeat">"Repeat"</label>
@@ -110,11 +139,12 @@ pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoV
                     {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| set_open.set(false)>"Cancel"</button>
-                        <button type="submit" id="run-start" class="button button-primary" disabled=move || start.pending().get()>
+                        <button type="submit" id="run-start" class="button button-primary" node_ref=last disabled=move || start.pending().get()>
                             {move || if start.pending().get() { "Starting…" } else { "Start execution" }}
                         </button>
                     </div>
                 </form>
+                <span class="focus-guard" tabindex="0" on:focus=move |_| { if let Some(i) = first.get_untracked() { let _ = i.focus(); } }></span>
             </div>
         </Show>
     }

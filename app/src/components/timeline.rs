@@ -14,6 +14,12 @@ use crate::scenario::plan::Plan;
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 8.0;
 const RIGHT: f64 = 8.0;
+/// Room left of the plot for the row labels ("actions", "parallel"), so that a
+/// marker at 0 never sits on them.
+const LABEL_W: f64 = 50.0;
+/// Horizontal step between sequential actions of one moment: a marker's width
+/// and a gap, so that they never overlap.
+const FAN_STEP: f64 = 15.0;
 /// Space on the right for the rollback band, when there is one.
 const ROLLBACK_WIDTH: f64 = 70.0;
 const AXIS_Y: f64 = 14.0;
@@ -58,15 +64,16 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
         .max(plan.phases.last().map_or(0, |p| p.end_ms.as_millis()))
         .max(1) as f64;
     let has_rollback = !plan.rollback.actions.is_empty();
+    let plot_left = LEFT + LABEL_W;
     let plot_w = WIDTH
-        - LEFT
+        - plot_left
         - RIGHT
         - if has_rollback {
             ROLLBACK_WIDTH + 6.0
         } else {
             0.0
         };
-    let x = move |ms: u64| LEFT + (ms as f64 / total).min(1.0) * plot_w;
+    let x = move |ms: u64| plot_left + (ms as f64 / total).min(1.0) * plot_w;
     let assertion_count: usize = plan.phases.iter().map(|p| p.assertions.len()).sum();
     let height = ASSERT_Y + assertion_count as f64 * ASSERT_ROW + 18.0;
     let current = live.and_then(|l| l.current_phase);
@@ -183,7 +190,7 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
                 let cx = if parallel {
                     cx
                 } else {
-                    cx + ordinal as f64 * 7.0
+                    cx + ordinal as f64 * FAN_STEP
                 };
                 let state = result.unwrap_or("planned");
                 let class = format!("tl-action tl-action-{state}");
@@ -246,15 +253,19 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
                 label.push_str(" · ");
                 label.push_str(&state_text);
             }
-            // The label goes right of the range, else left of it, else over it.
-            let label_w = label.len() as f64 * CHAR_W;
-            let (tx, anchor) = if x1 + 4.0 + label_w <= WIDTH - RIGHT {
-                (x1 + 4.0, "start")
+            // The label goes right of the range, else left of it, else over it on a
+            // background of its own (assertion labels use a 10-unit font).
+            let label_w = label.chars().count() as f64 * CHAR_W * 10.0 / 11.0;
+            let (tx, anchor, over) = if x1 + 4.0 + label_w <= WIDTH - RIGHT {
+                (x1 + 4.0, "start", false)
             } else if x0 - 4.0 - label_w >= LEFT {
-                (x0 - 4.0, "end")
+                (x0 - 4.0, "end", false)
             } else {
-                (x0 + 4.0, "start")
+                (x0 + 4.0, "start", true)
             };
+            let label_bg = over.then(|| {
+                view! { <rect class="tl-label-bg" x=tx - 2.0 y=y - 8.0 width=label_w + 4.0 height="11" rx="2" /> }
+            });
             let clamp_mark = assertion
                 .clamped
                 .then(|| view! { <line class="tl-clamp" x1=x1 x2=x1 y1=y - 7.0 y2=y + 3.0 /> });
@@ -264,6 +275,7 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
                         <title>{format!("{} — from {} to {}", label, format_ms(assertion.start_ms.as_millis() as u64), format_ms(assertion.deadline_ms.as_millis() as u64))}</title>
                     </rect>
                     {clamp_mark}
+                    {label_bg}
                     <text x=tx y=y + 1.0 text-anchor=anchor>{label}</text>
                 </g>
             });
@@ -301,8 +313,8 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
                 preserveAspectRatio="xMinYMin meet"
             >
                 <g class="tl-axis">{axis}</g>
-                <text class="tl-row-label" x=LEFT y=ACTIONS_Y - 10.0>"actions"</text>
-                <text class="tl-row-label" x=LEFT y=PARALLEL_Y - 10.0>"parallel"</text>
+                <text class="tl-row-label" x=LEFT y=ACTIONS_Y + 4.0>"actions"</text>
+                <text class="tl-row-label" x=LEFT y=PARALLEL_Y + 4.0>"parallel"</text>
                 {bands}
                 {rollback}
                 {markers}
@@ -343,8 +355,8 @@ fn tick_marks(total_ms: u64) -> Vec<u64> {
 pub enum AssertionView {
     /// Not yet reached (or a plan without an execution).
     Planned,
-    /// Its window is open.
-    Polling,
+    /// Its window is open; this many checks did not hold yet.
+    Polling(u64),
     /// Held, after this much scenario time.
     Passed(Option<u64>),
     /// Did not hold; why.
@@ -356,7 +368,8 @@ impl AssertionView {
     pub fn describe(&self) -> (&'static str, String) {
         match self {
             Self::Planned => ("planned", String::new()),
-            Self::Polling => ("polling", "polling".to_owned()),
+            Self::Polling(0) => ("polling", "polling".to_owned()),
+            Self::Polling(n) => ("polling", format!("polling {n}")),
             Self::Passed(Some(ms)) => ("passed", format!("passed, held after {}", format_ms(*ms))),
             Self::Passed(None) => ("passed", "passed".to_owned()),
             Self::Failed(_) => ("failed", "FAILED".to_owned()),
@@ -367,7 +380,11 @@ impl AssertionView {
     pub fn of(row: Option<&AssertionRow>) -> Self {
         match row {
             None => Self::Planned,
-            Some(AssertionRow { result: None, .. }) => Self::Polling,
+            Some(AssertionRow {
+                result: None,
+                checks,
+                ..
+            }) => Self::Polling(*checks),
             Some(AssertionRow {
                 result: Some(r), ..
             }) if r.passed => Self::Passed(r.time_to_hold_ms),

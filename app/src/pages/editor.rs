@@ -16,7 +16,8 @@ use leptos_router::hooks::use_params_map;
 use crate::api::ui::ScenarioVersionText;
 use crate::components::diff::{diff_view, line_diff};
 use crate::components::{
-    set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading, TemplateForm,
+    readable_time, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading,
+    TemplateForm,
 };
 use crate::scenario::{
     catalog::Catalog,
@@ -428,13 +429,5 @@ fn VersionList(
             let (old, new) = (text_of(from.get()), text_of(to.get()));
             diff_view(&line_diff(&old, &new))
         }}
-    }
-}
-
-/// `2026-11-25T03:07:09.718Z` as `2026-11-25 03:07:09 UTC`.
-fn readable_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..19)) {
-        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
-        _ => rfc3339.to_owned(),
     }
 }

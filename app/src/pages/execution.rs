@@ -78,10 +78,12 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
             }
         }
         Signal::derive(move || match link.get() {
-            Link::Connecting => "connecting…",
-            Link::Live => "live",
-            Link::Done => "ended",
-            Link::Lost => "connection lost — reload to catch up",
+            Link::Connecting => "connecting…".to_owned(),
+            Link::Live => "live".to_owned(),
+            Link::Done => "ended".to_owned(),
+            Link::Reconnecting(attempt) => {
+                format!("connection lost — reconnecting (attempt {attempt})…")
+            }
         })
     };
     #[cfg(not(feature = "hydrate"))]
@@ -89,9 +91,9 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
         let _ = speed;
         Signal::derive(move || {
             if state.with(|s| s.finished) {
-                "ended"
+                "ended".to_owned()
             } else {
-                "connecting…"
+                "connecting…".to_owned()
             }
         })
     };
@@ -365,7 +367,12 @@ fn AssertionTable(
                                 let (class, _) = view_state.describe();
                                 let text = match &view_state {
                                     AssertionView::Planned => "pending".to_owned(),
-                                    AssertionView::Polling => format!("polling until {}", format_ms(row.as_ref().map_or(0, |r| r.deadline_ms))),
+                                    AssertionView::Polling(0) => format!("polling until {}", format_ms(row.as_ref().map_or(0, |r| r.deadline_ms))),
+                                    AssertionView::Polling(n) => format!(
+                                        "polling {n} — not yet{} (until {})",
+                                        row.as_ref().and_then(|r| r.last_check.clone()).filter(|m| !m.is_empty()).map(|m| format!(": {m}")).unwrap_or_default(),
+                                        format_ms(row.as_ref().map_or(0, |r| r.deadline_ms))
+                                    ),
                                     AssertionView::Passed(Some(ms)) => format!("✓ passed, held after {}", format_ms(*ms)),
                                     AssertionView::Passed(None) => "✓ passed".to_owned(),
                                     AssertionView::Failed(message) => format!("✗ failed: {message}"),

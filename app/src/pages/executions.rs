@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::api::{ui::HistoryQuery, ExecutionStatus, ExecutionSummary};
-use crate::components::{ErrorPanel, Loading, StatusBadge};
+use crate::components::{readable_time, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::get_history;
 
 /// How many executions one page of the history shows.
@@ -128,8 +128,8 @@ pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
                         <th scope="row"><a href=format!("/executions/{}", e.id)>{e.scenario_name}</a></th>
                         <td><StatusBadge status=e.status /></td>
                         <td>{e.started_by}</td>
-                        <td><time>{e.created_at}</time></td>
-                        <td>{e.finished_at.unwrap_or_else(|| "—".to_owned())}</td>
+                        <td><time datetime=e.created_at.clone()>{readable_time(&e.created_at)}</time></td>
+                        <td>{e.finished_at.as_deref().map(readable_time).unwrap_or_else(|| "—".to_owned())}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -1,12 +1,14 @@
-//! `/services`: each configured service's health and active chaos, with "clear
-//! chaos" per service and for all, each behind a confirmation.
+//! `/services`: each configured service's health, capabilities (the actions the
+//! validator's catalog knows it offers) and active chaos, with "clear chaos" per
+//! service and for all, each behind a confirmation.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::ui::ServiceState;
 use crate::components::{ErrorPanel, Loading};
-use crate::server_fns::{clear_chaos, list_service_states};
+use crate::scenario::catalog::Catalog;
+use crate::server_fns::{clear_chaos, get_catalog, list_service_states};
 
 /// The services page.
 #[component]
@@ -17,6 +19,7 @@ pub fn Services() -> impl IntoView {
     });
     // Refetch after every clear, so the table shows what the services now report.
     let services = Resource::new(move || clear.version().get(), |_| list_service_states());
+    let catalog = Resource::new(|| (), |_| get_catalog());
     let confirming = RwSignal::new(None::<String>);
     let feedback = move || {
         clear.value().get().map(|result| match result {
@@ -56,14 +59,19 @@ pub fn Services() -> impl IntoView {
         <p id="clear-feedback" role="status">{move || feedback().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
+                // Without the catalog the table still shows health and chaos.
+                let catalog = catalog.await.unwrap_or_default();
                 match services.await {
                     Ok(list) if list.is_empty() => view! { <p class="panel">"No services are configured."</p> }.into_any(),
                     Ok(list) => view! {
                         <div class="table-wrap">
                         <table class="table" id="services-table">
-                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Health"</th><th scope="col">"Active chaos"</th><th scope="col">"Actions"</th></tr></thead>
+                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Health"</th><th scope="col">"Capabilities"</th><th scope="col">"Active chaos"</th><th scope="col">"Actions"</th></tr></thead>
                             <tbody>
-                                {list.into_iter().map(|s| view! { <ServiceRow service=s confirming on_clear=move |name| { clear.dispatch(Some(name)); } /> }).collect_view()}
+                                {list.into_iter().map(|s| {
+                                    let capabilities = capabilities(&catalog, &s.name);
+                                    view! { <ServiceRow service=s capabilities confirming on_clear=move |name| { clear.dispatch(Some(name)); } /> }
+                                }).collect_view()}
                             </tbody>
                         </table>
                         </div>
@@ -78,6 +86,8 @@ pub fn Services() -> impl IntoView {
 #[component]
 fn ServiceRow(
     service: ServiceState,
+    /// (action, what it does).
+    capabilities: Vec<(String, String)>,
     confirming: RwSignal<Option<String>>,
     on_clear: impl Fn(String) + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
@@ -92,6 +102,11 @@ fn ServiceRow(
                 } else {
                     view! { <span class="health-bad">{format!("✗ unhealthy{}", service.status.map(|s| format!(" ({s})")).unwrap_or_else(|| " (no answer)".to_owned()))}</span> }.into_any()
                 }}
+            </td>
+            <td class="capabilities-cell">
+                <span class="capabilities">
+                    {capabilities.into_iter().map(|(action, about)| view! { <code title=about>{action}</code> }).collect_view()}
+                </span>
             </td>
             <td class="chaos-cell">{chaos}</td>
             <td>
@@ -141,6 +156,32 @@ fn ConfirmButton(
             </span>
         </Show>
     }
+}
+
+/// The actions `service` offers, declared ones first, each with its description
+/// (or its parameters when it has none).
+fn capabilities(catalog: &Catalog, service: &str) -> Vec<(String, String)> {
+    catalog
+        .action_names(service)
+        .into_iter()
+        .map(|name| {
+            let about = catalog
+                .action(service, name)
+                .map(|spec| {
+                    if spec.description.is_empty() {
+                        spec.parameters
+                            .iter()
+                            .map(|p| format!("{}: {}", p.name, p.describe()))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    } else {
+                        spec.description.clone()
+                    }
+                })
+                .unwrap_or_default();
+            (name.to_owned(), about)
+        })
+        .collect()
 }
 
 /// Active chaos in words: `none`, or each entry.
