@@ -38,7 +38,9 @@ use server::{
 };
 
 const TARGET_ENV: &str = "WORKLOAD_BENCH_TARGET";
-const RATES: [u32; 9] = [1_000, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000, 24_000];
+const RATES: [u32; 9] = [
+    1_000, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000, 24_000,
+];
 const SECONDS: u64 = 5;
 
 /// CPU time (user + system) of this process, or of its waited-for children.
@@ -121,8 +123,11 @@ fn wrk(url: &str) -> Option<(f64, String, String, Duration)> {
     let spent = cpu(libc::RUSAGE_CHILDREN).saturating_sub(before);
     let text = String::from_utf8_lossy(&output.stdout);
     let field = |prefix: &str| {
-        text.lines()
-            .find_map(|line| line.trim().strip_prefix(prefix).map(|v| v.trim().to_owned()))
+        text.lines().find_map(|line| {
+            line.trim()
+                .strip_prefix(prefix)
+                .map(|v| v.trim().to_owned())
+        })
     };
     let rps: f64 = field("Requests/sec:")?.parse().ok()?;
     Some((

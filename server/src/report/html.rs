@@ -1155,6 +1155,7 @@ details summary{cursor:pointer;color:#0b4f8a}
 figure{margin:8px 0;overflow-x:auto}
 figcaption{font-size:.85em;color:#444;margin-top:4px}
 .chart{display:block;max-width:100%;height:auto;font-family:system-ui,sans-serif}
+.workload-chart{display:block;width:100%;max-width:1100px;height:auto;font-family:system-ui,sans-serif}
 .band-a{fill:#f0f0f0}
 .band-b{fill:#fafafa}
 .phase-label{font-size:12px;font-weight:600;fill:#333}
