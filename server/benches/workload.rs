@@ -38,8 +38,8 @@ use server::{
 };
 
 const TARGET_ENV: &str = "WORKLOAD_BENCH_TARGET";
-const RATES: [u32; 9] = [
-    1_000, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000, 24_000,
+const RATES: [u32; 10] = [
+    1_000, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000, 20_000, 24_000,
 ];
 const SECONDS: u64 = 5;
 
