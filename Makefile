@@ -30,9 +30,11 @@ dev:
 watch:
 	scripts/watch.sh
 
-## bench: the engine and validator benchmarks (print figures)
+## bench: the engine, workload and validator benchmarks (print figures; installs Debian's wrk to compare)
 bench:
+	@command -v wrk >/dev/null || (command -v sudo >/dev/null && sudo apt-get install -y -qq wrk || apt-get install -y -qq wrk)
 	cargo bench -p server --bench engine
+	cargo bench -p server --bench workload
 	cargo bench -p app --features ssr --bench validate
 
 ## check: quick compile check of both halves while editing

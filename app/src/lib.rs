@@ -16,6 +16,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod chart;
 mod components;
 mod pages;
 pub mod scenario;

@@ -311,6 +311,13 @@ fn trading_engine() -> Vec<ActionSpec> {
         ),
         ActionSpec::new("stop_strategy", "Stops a strategy.", vec![strategy()]),
         ActionSpec::new(
+            "scale_strategies",
+            "Runs `count` more strategies beside the three built-in ones, cycling market_making, momentum, arbitrage (market_making-001, momentum-002…), each on its own account; 0 removes them. One-shot; clear leaves them running.",
+            vec![ParamSpec::new("count", ParamType::Int, "How many added strategies run.")
+                .required()
+                .range(0.0, 500.0)],
+        ),
+        ActionSpec::new(
             "strategy_runaway",
             "A strategy sends massive orders in one direction, ignoring its limits (→ position_limit_breach).",
             vec![

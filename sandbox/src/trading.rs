@@ -262,6 +262,8 @@ pub struct Figures {
 #[derive(Debug, Clone)]
 pub struct Strategy {
     kind: StrategyKind,
+    /// `arbitrage`…, or `market_making-007` for an added one.
+    name: String,
     account: String,
     state: StrategyState,
     config: StrategyConfig,
@@ -287,9 +289,14 @@ pub struct Strategy {
 
 impl Strategy {
     fn new(kind: StrategyKind, now: f64) -> Self {
+        Self::named(kind, kind.name().to_owned(), now)
+    }
+
+    fn named(kind: StrategyKind, name: String, now: f64) -> Self {
         Strategy {
             kind,
-            account: format!("strategy-{}", kind.name().replace('_', "-")),
+            account: format!("strategy-{}", name.replace('_', "-")),
+            name,
             state: StrategyState::Running,
             config: StrategyConfig::default_for(kind),
             started_sim: now,
@@ -314,8 +321,8 @@ impl Strategy {
     }
 
     /// The strategy's name.
-    pub fn name(&self) -> &'static str {
-        self.kind.name()
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Its exchange account.
@@ -420,7 +427,7 @@ impl Strategy {
         let f = self.figures(now);
         let pnl = self.cash_usd + self.position * market.usd_value(self.kind.asset());
         json!({
-            "name": self.kind.name(),
+            "name": self.name,
             "type": self.kind.name(),
             "account": self.account,
             "state": self.state,
@@ -586,10 +593,13 @@ pub struct EngineEvent {
     /// Event kind (`strategy_adapted`, …).
     pub kind: &'static str,
     /// The strategy concerned.
-    pub strategy: &'static str,
+    pub strategy: String,
     /// Details.
     pub details: Value,
 }
+
+/// How many strategies the engine starts with.
+const BUILT_IN: usize = 3;
 
 /// The trading engine and its strategies.
 #[derive(Debug)]
@@ -631,6 +641,26 @@ impl TradingEngine {
     /// Takes the notable events since the last call.
     pub fn drain_events(&mut self) -> Vec<EngineEvent> {
         std::mem::take(&mut self.events)
+    }
+
+    /// Runs `count` strategies besides the three built-in ones, cycling through
+    /// the three kinds (`market_making-001`, `momentum-002`, `arbitrage-003`…):
+    /// adds the missing ones, removes the extra ones (their resting orders stay
+    /// on the book until they fill). Returns how many now run.
+    pub fn scale(&mut self, count: usize, now: f64) -> usize {
+        const KINDS: [StrategyKind; 3] = [
+            StrategyKind::MarketMaking,
+            StrategyKind::Momentum,
+            StrategyKind::Arbitrage,
+        ];
+        self.strategies
+            .truncate(BUILT_IN + count.min(self.strategies.len() - BUILT_IN));
+        for n in self.strategies.len() - BUILT_IN..count {
+            let kind = KINDS[n % KINDS.len()];
+            let name = format!("{}-{:03}", kind.name(), n + 1);
+            self.strategies.push(Strategy::named(kind, name, now));
+        }
+        self.strategies.len() - BUILT_IN
     }
 
     /// Starts `name`, or reconfigures it if running; returns whether it was
@@ -747,7 +777,7 @@ impl TradingEngine {
                 StrategyKind::Momentum => momentum(s, now, port, market, extra, runaway),
             }
             if let Some((kind, reason)) = s.adapt(now) {
-                let strategy = s.name();
+                let strategy = s.name().to_owned();
                 let adaptation = s.adaptations.back().map(|a| a.changes.clone());
                 self.events.push(EngineEvent {
                     kind,
@@ -995,5 +1025,25 @@ mod tests {
         assert!(s.adapt(70.0).is_some());
         assert!(!s.adapted);
         assert_eq!(s.adaptations.len(), 2);
+    }
+
+    #[test]
+    fn scaling_adds_and_removes_named_strategies_of_every_kind() {
+        let mut engine = TradingEngine::new(0.0);
+        assert_eq!(engine.scale(50, 0.0), 50);
+        assert_eq!(engine.strategies().len(), 53);
+        let names: std::collections::HashSet<&str> =
+            engine.strategies().iter().map(|s| s.name()).collect();
+        assert_eq!(names.len(), 53, "names are unique");
+        let added = engine.strategy("momentum-050").expect("the 50th");
+        assert_eq!(added.account(), "strategy-momentum-050");
+        assert_eq!(added.state(), StrategyState::Running);
+        assert!(engine.strategy("market_making-001").is_some());
+        assert!(engine.strategy("arbitrage-003").is_some());
+        assert_eq!(engine.scale(10, 1.0), 10);
+        assert!(engine.strategy("momentum-050").is_none());
+        assert_eq!(engine.scale(0, 2.0), 0);
+        let names: Vec<&str> = engine.strategies().iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["arbitrage", "market_making", "momentum"]);
     }
 }

@@ -528,6 +528,11 @@ impl World {
                     .map(|s| s.to_json(now, &self.market)["config"].clone());
                 (kind, json!({"strategy": name, "config": config}))
             }
+            (Service::TradingEngine, "scale_strategies") => {
+                let count = params.number("count").unwrap_or_default() as usize;
+                let running = self.engine.scale(count, now);
+                ("strategies_scaled", json!({"added_strategies": running}))
+            }
             (Service::TradingEngine, "stop_strategy") => {
                 let name = params.text("strategy").unwrap_or_default().to_string();
                 self.engine

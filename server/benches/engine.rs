@@ -19,7 +19,7 @@ use app::scenario::{
     validate::{validate_text, ValidateOptions},
 };
 use server::{
-    adapters::HttpServices,
+    adapters::{HttpLoad, HttpServices},
     assertions::Registry,
     config::ServiceConfig,
     engine::{
@@ -109,11 +109,13 @@ async fn bench(max_concurrent: usize) -> Bench {
     let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
     let adapters = HttpServices::new(services.clone());
     let client = adapters.client().clone();
+    let load = HttpLoad::new(client.clone(), services.clone());
     let registry = Registry::new(client.clone(), services, None, Vec::new());
     let engine = Engine::start(EngineParts {
         journal: Arc::new(store.clone()),
         services: Arc::new(adapters),
         assertions: Arc::new(registry),
+        load: Arc::new(load),
         settings: EngineSettings {
             max_concurrent,
             notify_on_rollback: false,

@@ -251,6 +251,7 @@ fn input() -> ReportInput {
                 include_performance_impact: true,
                 correlate_with_audit_logs: true,
             },
+            workload: None,
         },
         events,
         audit_events: Some(vec![]),

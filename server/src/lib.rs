@@ -8,6 +8,7 @@
 //! - [`startup`]: [`startup::Application`] — bind, wire, serve, shut down.
 //! - [`state`]: the router state handed to handlers and server functions.
 //! - [`service`]: the use cases shared by the UI, the API and the CLI.
+//! - [`suite`]: several scenarios run as one, and the tasks that drive them.
 //! - `http`: routes and layers.
 //! - [`store`]: SQLite through sqlx; the only module with SQL.
 //! - [`metrics`]: the Prometheus registry.
@@ -28,4 +29,5 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod suite;
 pub mod telemetry;

@@ -15,9 +15,10 @@ use app::{
 };
 
 use app::api::{
-    ErrorKind, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionStatus, Progress,
-    ValidateRequest, ValidateResponse,
+    ErrorKind, ExecuteOptions, ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionStatus,
+    Progress, ValidateRequest, ValidateResponse,
 };
+use app::scenario::plan::Plan;
 use serde_json::{json, Value};
 
 use crate::{
@@ -26,7 +27,7 @@ use crate::{
         event::{ControlCommand, Event, EventKind},
         Engine, EngineError, ExecutionId, NewExecution, RunOptions, StartedBy,
     },
-    prepare::{prepare, PrepareError, PrepareOptions, Source},
+    prepare::{prepare, PrepareError, PrepareOptions, Prepared, Source},
     store::{HistoryFilter, Store, StoreError},
 };
 
@@ -37,6 +38,8 @@ pub struct Coordinator {
     pub(crate) store: Store,
     engine: Engine,
     pub(crate) client: reqwest::Client,
+    /// The tasks that run suites member by member.
+    pub(crate) suites: crate::suite::SuiteDrivers,
 }
 
 /// Largest scenario text accepted.
@@ -52,6 +55,7 @@ impl Coordinator {
             store,
             engine,
             client: reqwest::Client::new(),
+            suites: crate::suite::SuiteDrivers::default(),
         }
     }
 
@@ -61,6 +65,27 @@ impl Coordinator {
         request: ExecuteRequest,
         started_by: StartedBy,
     ) -> Result<ExecuteResponse, ApiError> {
+        let options = request.options.clone();
+        let (prepared, plan) = self.prepare_execution(request).await?;
+        self.check_capacity(1)?;
+        let id = ExecutionId::new();
+        let scenario = plan.metadata.name.clone();
+        self.submit_prepared(id, &prepared, plan, &options, started_by)
+            .await?;
+        Ok(ExecuteResponse {
+            execution_id: id.to_string(),
+            status: ExecutionStatus::Queued,
+            scenario,
+            warnings: prepared.diagnostics,
+        })
+    }
+
+    /// Checks a request's source and options and validates its scenario: what
+    /// [`Coordinator::start_execution`] (and a suite, per member) submits.
+    pub(crate) async fn prepare_execution(
+        &self,
+        request: ExecuteRequest,
+    ) -> Result<(Prepared, Plan), ApiError> {
         let sources = [
             request.scenario.is_some(),
             request.scenario_id.is_some(),
@@ -137,18 +162,33 @@ impl Coordinator {
             error.details = json!({ "diagnostics": prepared.diagnostics });
             return Err(error);
         };
-        // A bounded queue: beyond it, say so rather than pile up work.
-        if self.engine.active().len() >= self.config.execution.max_concurrent + MAX_QUEUED {
+        Ok((prepared, plan))
+    }
+
+    /// A bounded queue: when `needed` more executions would not fit, say so
+    /// rather than pile up work.
+    pub(crate) fn check_capacity(&self, needed: usize) -> Result<(), ApiError> {
+        let active = self.engine.active().len();
+        if active + needed > self.config.execution.max_concurrent + MAX_QUEUED {
             return Err(ApiError::new(
                 ErrorKind::Unavailable,
                 format!(
-                    "{} executions are running or queued; try again when some have finished",
-                    self.engine.active().len()
+                    "{active} executions are running or queued; try again when some have finished"
                 ),
             ));
         }
-        let id = ExecutionId::new();
-        let scenario = plan.metadata.name.clone();
+        Ok(())
+    }
+
+    /// Hands a prepared scenario to the engine as execution `id`.
+    pub(crate) async fn submit_prepared(
+        &self,
+        id: ExecutionId,
+        prepared: &Prepared,
+        plan: Plan,
+        options: &ExecuteOptions,
+        started_by: StartedBy,
+    ) -> Result<(), ApiError> {
         self.engine
             .submit(NewExecution {
                 id,
@@ -166,12 +206,7 @@ impl Coordinator {
             })
             .await
             .map_err(engine_error)?;
-        Ok(ExecuteResponse {
-            execution_id: id.to_string(),
-            status: ExecutionStatus::Queued,
-            scenario,
-            warnings: prepared.diagnostics,
-        })
+        Ok(())
     }
 
     /// One execution with its progress.
@@ -208,6 +243,11 @@ impl Coordinator {
             verdict: record.verdict,
             plan: record.plan,
             progress,
+            suite_id: self
+                .store
+                .fetch_suite_of_execution(id)
+                .await
+                .map_err(store_error)?,
         })
     }
 

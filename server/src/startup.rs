@@ -10,7 +10,7 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::{
-    adapters::HttpServices,
+    adapters::{HttpLoad, HttpServices},
     assertions::Registry,
     config::Config,
     engine::{Engine, EngineParts, EngineSettings},
@@ -28,6 +28,7 @@ pub struct Application {
     router: axum::Router,
     store: Store,
     engine: Engine,
+    coordinator: Arc<Coordinator>,
     sandbox: Option<sandbox::Sandbox>,
 }
 
@@ -55,10 +56,12 @@ pub fn build_engine(config: &Config, store: &Store) -> Engine {
         notify_on_rollback: config.rollback.notify_on_rollback,
         precise_timing: true,
     };
+    let load = HttpLoad::new(services.client().clone(), config.services.clone());
     Engine::start(EngineParts {
         journal: Arc::new(store.clone()),
         services: Arc::new(services),
         assertions: Arc::new(registry),
+        load: Arc::new(load),
         settings,
     })
 }
@@ -91,6 +94,16 @@ impl Application {
                 "rolled back executions left unfinished by a previous run"
             );
         }
+        let suites = store
+            .mark_unfinished_suites_interrupted()
+            .await
+            .context("cannot end suites a previous run left unfinished")?;
+        if suites > 0 {
+            tracing::warn!(
+                suites,
+                "suites left unfinished by a previous run are interrupted"
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
@@ -113,7 +126,7 @@ impl Application {
             metrics,
             openapi: Arc::new(http::openapi()),
             backend: coordinator.clone(),
-            coordinator,
+            coordinator: coordinator.clone(),
         };
         Ok(Self {
             listener,
@@ -121,6 +134,7 @@ impl Application {
             router: http::router(state),
             store,
             engine,
+            coordinator,
             sandbox,
         })
     }
@@ -148,9 +162,12 @@ impl Application {
             self.listener.local_addr()?
         );
         let engine = self.engine.clone();
+        let suites = self.coordinator.suites.clone();
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                // Suites first, so that none submits a member the engine would then wait for.
+                suites.shutdown().await;
                 engine.shutdown().await;
             })
             .await

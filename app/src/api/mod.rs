@@ -3,6 +3,7 @@
 
 mod error;
 mod status;
+pub mod suite;
 pub mod ui;
 
 pub use error::{ApiError, ErrorKind};
@@ -165,6 +166,9 @@ pub struct ExecutionDetail {
     pub plan: serde_json::Value,
     /// Progress so far, from its events.
     pub progress: Progress,
+    /// The suite it ran in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_id: Option<String>,
 }
 
 /// Where an execution is, folded from its events.

@@ -36,6 +36,23 @@ pub struct LiveState {
     pub verdict: Option<Verdict>,
     /// The events log, one line each.
     pub log: Vec<LogLine>,
+    /// The workload's slots so far (`workload_slot` events; not in the log).
+    pub workload: Vec<crate::chart::ChartPoint>,
+    /// The workload's chaos window and recovery, once its summary arrived.
+    pub workload_end: Option<WorkloadEnd>,
+}
+
+/// What a run's `workload_summary` adds to the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadEnd {
+    /// (injected, cleared), scenario ms.
+    pub chaos: Option<(u64, u64)>,
+    /// When the steady state held again, scenario ms.
+    pub recovered_ms: Option<u64>,
+    /// Recovery time, ms.
+    pub recovery_time_ms: Option<u64>,
+    /// Whether a recovery was looked for (chaos cleared and a steady state set).
+    pub measured: bool,
 }
 
 /// One action call.
@@ -169,6 +186,21 @@ impl LiveState {
             .and_then(Value::as_u64)
             .map(|p| p as usize);
         let kind = str_of(event, "kind");
+        if kind == "workload_slot" {
+            let number = |key: &str| event.get(key).and_then(Value::as_f64).unwrap_or(0.0);
+            let whole = |key: &str| event.get(key).and_then(Value::as_u64).unwrap_or(0);
+            self.workload.push(crate::chart::ChartPoint {
+                start_ms: whole("start_ms"),
+                end_ms: whole("end_ms"),
+                requests: whole("requests"),
+                p50_ms: number("p50_ms"),
+                p95_ms: number("p95_ms"),
+                p99_ms: number("p99_ms"),
+                failure_rate: number("failure_rate"),
+            });
+            // Charted, not logged: there can be thousands.
+            return;
+        }
         let service_action = || format!("{}.{}", str_of(event, "service"), str_of(event, "action"));
         let mut bad = false;
         let text = match kind.as_str() {
@@ -412,6 +444,34 @@ impl LiveState {
                     }
                 );
                 self.verdict = Some(verdict);
+                text
+            }
+            "workload_summary" => {
+                let summary = event.get("summary").cloned().unwrap_or(Value::Null);
+                let total = &summary["total"];
+                let recovery = &summary["recovery"];
+                let end = WorkloadEnd {
+                    chaos: summary["chaos"]["injected_ms"]
+                        .as_u64()
+                        .zip(summary["chaos"]["cleared_ms"].as_u64()),
+                    recovered_ms: recovery["recovered_ms"].as_u64(),
+                    recovery_time_ms: recovery["recovery_time_ms"].as_u64(),
+                    measured: !recovery.is_null(),
+                };
+                let text = format!(
+                    "workload: {} requests, {:.2} % failed, p95 {:.1} ms{}",
+                    total["requests"].as_u64().unwrap_or(0),
+                    total["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
+                    total["p95_ms"].as_f64().unwrap_or(0.0),
+                    match (end.measured, end.recovery_time_ms) {
+                        (true, Some(ms)) =>
+                            format!("; recovered {} after the chaos was cleared", format_ms(ms)),
+                        (true, None) => "; no recovery detected".to_owned(),
+                        _ => String::new(),
+                    }
+                );
+                bad = end.measured && end.recovery_time_ms.is_none();
+                self.workload_end = Some(end);
                 text
             }
             other => other.replace('_', " "),
@@ -691,5 +751,29 @@ mod tests {
         let seqs: Vec<u64> = state.log.iter().map(|l| l.seq).collect();
         assert_eq!(seqs, [1, 2, 3, 4, 5]);
         assert_eq!(state.assertions[&(0, 0)].checks, 2);
+    }
+
+    #[test]
+    fn workload_slots_are_charted_not_logged_and_the_summary_gives_the_recovery() {
+        let state = LiveState::new(
+            "running",
+            &[
+                json!({"seq": 1, "kind": "workload_slot", "phase": 0, "offset_ms": 1000, "start_ms": 0, "end_ms": 1000, "requests": 50, "failures": 0, "failure_rate": 0.0, "throughput": 50.0, "p50_ms": 4.0, "p95_ms": 9.5, "p99_ms": 12.0, "max_ms": 14.0}),
+                json!({"seq": 2, "kind": "workload_slot", "phase": 1, "offset_ms": 2000, "start_ms": 1000, "end_ms": 2000, "requests": 50, "failures": 50, "failure_rate": 1.0, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0}),
+                json!({"seq": 3, "kind": "workload_summary", "offset_ms": 9000, "summary": {"total": {"requests": 450, "failure_rate": 0.11, "p95_ms": 10.0}, "chaos": {"injected_ms": 1000, "cleared_ms": 2000}, "recovery": {"detected": true, "recovered_ms": 4500, "recovery_time_ms": 2500, "services": []}}}),
+            ],
+        );
+        assert_eq!(state.workload.len(), 2);
+        assert_eq!(state.workload[1].failure_rate, 1.0);
+        assert_eq!(state.workload[0].p95_ms, 9.5);
+        assert_eq!(state.log.len(), 1, "only the summary is logged");
+        assert!(
+            state.log[0].text.contains("recovered 2.5s"),
+            "{}",
+            state.log[0].text
+        );
+        let end = state.workload_end.expect("summary");
+        assert_eq!(end.chaos, Some((1000, 2000)));
+        assert_eq!(end.recovered_ms, Some(4500));
     }
 }

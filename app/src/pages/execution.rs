@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ui::LiveExecution;
-use crate::components::live::LiveState;
+use crate::components::live::{LiveState, WorkloadEnd};
 use crate::components::{
     format_ms, set_not_found_status, timeline_view, AssertionView, ErrorPanel, Loading, StatusBadge,
 };
@@ -174,6 +174,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
         <p id="progress" class="progress-line">{progress}</p>
         <Verdict id=id.clone() state />
         {timeline}
+        {plan.as_ref().and_then(|p| p.workload.as_ref()).map(|_| view! { <WorkloadPanel plan=plan.clone() state /> })}
         <div class="two-columns">
             <section aria-labelledby="actions-title">
                 <h2 id="actions-title">"Actions"</h2>
@@ -221,6 +222,101 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                     </li>
                 }).collect_view())}
             </ol>
+        </section>
+    }
+}
+
+/// The workload's latency and failure rate over time, drawn as the report draws
+/// it, with the current figures and, at the end, the recovery time.
+#[component]
+fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoView {
+    let phases: Vec<(String, u64, u64)> = plan
+        .as_ref()
+        .map(|p| {
+            p.phases
+                .iter()
+                .map(|ph| {
+                    (
+                        ph.name.clone(),
+                        ph.start_ms.as_millis() as u64,
+                        ph.end_ms.as_millis() as u64,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let total_ms = plan.as_ref().map_or(0, |p| p.total_ms.as_millis() as u64);
+    let bound = plan
+        .as_ref()
+        .and_then(|p| p.workload.as_ref())
+        .and_then(|w| w.steady_state.as_ref())
+        .and_then(|s| s.p95_latency_ms);
+    let chart = move || {
+        state.with(|s| {
+            // While it runs: chaos from the first injecting action to the clear after it.
+            let chaos = s.workload_end.as_ref().and_then(|e| e.chaos).or_else(|| {
+                let injecting = |a: &&crate::components::live::ActionRow| {
+                    a.phase.is_some() && a.action != "http" && !a.action.starts_with("clear")
+                };
+                let first = s.actions.iter().find(injecting)?.started_ms?;
+                let last = s.actions.iter().rev().find(injecting)?.started_ms?;
+                let cleared = s
+                    .actions
+                    .iter()
+                    .filter(|a| a.phase.is_some() && a.action.starts_with("clear"))
+                    .filter_map(|a| a.started_ms)
+                    .find(|at| *at >= last)
+                    .unwrap_or(s.elapsed_ms);
+                Some((first, cleared))
+            });
+            crate::chart::workload_svg(&crate::chart::WorkloadChart {
+                points: s.workload.clone(),
+                phases: phases.clone(),
+                chaos,
+                recovered_ms: s.workload_end.as_ref().and_then(|e| e.recovered_ms),
+                p95_bound_ms: bound,
+                total_ms,
+            })
+        })
+    };
+    let figures = move || {
+        state.with(|s| {
+            let last = s.workload.iter().rev().find(|p| p.requests > 0);
+            let now = last.map_or("no request answered yet".to_owned(), |p| {
+                format!(
+                    "last slot: {} requests, p95 {:.1} ms, p99 {:.1} ms, {:.1} % failed",
+                    p.requests,
+                    p.p95_ms,
+                    p.p99_ms,
+                    p.failure_rate * 100.0
+                )
+            });
+            let recovery = match &s.workload_end {
+                Some(WorkloadEnd {
+                    measured: true,
+                    recovery_time_ms: Some(ms),
+                    ..
+                }) => {
+                    format!(
+                        " · recovered {} after the chaos was cleared",
+                        format_ms(*ms)
+                    )
+                }
+                Some(WorkloadEnd {
+                    measured: true,
+                    recovery_time_ms: None,
+                    ..
+                }) => " · no recovery detected".to_owned(),
+                _ => String::new(),
+            };
+            format!("{now}{recovery}")
+        })
+    };
+    view! {
+        <section aria-labelledby="workload-title" id="workload">
+            <h2 id="workload-title">"Workload"</h2>
+            <p class="muted" id="workload-figures" aria-live="polite">{figures}</p>
+            <div class="workload-chart-box" inner_html=chart></div>
         </section>
     }
 }

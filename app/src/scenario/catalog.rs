@@ -549,6 +549,23 @@ impl Catalog {
                 ),
             ),
             (
+                "metric",
+                AssertionSpec {
+                    description: "the execution's own workload figures (spec.workload): \
+                        `expect` is an expression such as `p95_latency_ms <= 150`, \
+                        `failure_rate between 0.9 and 1.0` or `recovery_time <= 30s`"
+                        .to_owned(),
+                    ..AssertionSpec::new(
+                        &[],
+                        vec![
+                            p("window", ParamType::Duration),
+                            p("stream", Text),
+                            p("min_requests", Int).range(Some(1.0), None),
+                        ],
+                    )
+                },
+            ),
+            (
                 "prometheus",
                 AssertionSpec::new(
                     &["holds"],
@@ -833,7 +850,11 @@ mod tests {
     #[test]
     fn the_builtin_assertions_are_the_engine_s_types() {
         let assertions = Catalog::builtin_assertions();
-        assert_eq!(assertions.len(), 21);
+        assert_eq!(assertions.len(), 22);
+        assert!(
+            assertions["metric"].expect.is_empty(),
+            "metric takes an expression"
+        );
         assert!(assertions["risk_alert"]
             .expect
             .contains(&"correlation_breach_alert".to_owned()));

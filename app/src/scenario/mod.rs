@@ -11,3 +11,4 @@ pub mod plan;
 pub mod structure;
 pub mod template;
 pub mod validate;
+pub mod workload;

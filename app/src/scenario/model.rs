@@ -11,6 +11,7 @@
 
 use super::catalog::ParamSpec;
 use super::duration::{serde_text, serde_text_option};
+use super::workload::Workload;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -105,7 +106,9 @@ pub struct Spec {
     /// What the report includes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporting: Option<Reporting>,
-    // `workload` (DESIGN.md §7) will be a field here; until then it is an unknown key.
+    /// Traffic driven for the whole execution, and its steady state (DESIGN.md §7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<Workload>,
 }
 
 /// One phase: actions at its start, parallel actions at their delays, assertions

@@ -12,6 +12,7 @@
 
 use super::duration::{format_duration, serde_millis, serde_millis_option};
 use super::model::{Action, Metadata, Parameters, Reporting, Scenario};
+use super::workload::Workload;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
@@ -35,6 +36,9 @@ pub struct Plan {
     pub success_criteria: Vec<String>,
     /// What the report includes.
     pub reporting: Reporting,
+    /// Traffic driven for the whole execution, when the scenario has a workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<Workload>,
 }
 
 /// One phase with its place in time.
@@ -198,6 +202,7 @@ pub(crate) fn plan(scenario: Scenario) -> Plan {
         rollback,
         success_criteria: spec.success_criteria,
         reporting: spec.reporting.unwrap_or_default(),
+        workload: spec.workload,
     }
 }
 
@@ -237,6 +242,17 @@ impl Plan {
             if self.phases.len() == 1 { "" } else { "s" },
             format_duration(self.total_ms),
         ));
+        if let Some(workload) = &self.workload {
+            for stream in &workload.streams {
+                out.push_str(&format!(
+                    "workload {}: {} {} {} at {} (throughout)\n",
+                    stream.name, stream.method, stream.service, stream.path, stream.rate
+                ));
+            }
+            if let Some(steady) = &workload.steady_state {
+                out.push_str(&format!("steady state: {}\n", steady.describe()));
+            }
+        }
         for phase in &self.phases {
             out.push_str(&format!(
                 "{:<10}phase {} ({})\n",

@@ -19,19 +19,23 @@
 //! are checked once rendered. Strict mode's live part (asking each service for its
 //! capabilities) is the server's: it passes the catalog it built from them.
 
-use super::catalog::{quoted_list, Catalog, ParamSpec, ServiceUse, HTTP_ACTION};
+use super::catalog::{quoted_list, Catalog, ParamSpec, ServiceUse, HTTP_ACTION, HTTP_METHODS};
 use super::diagnostic::{did_you_mean, has_errors, sort_diagnostics, Diagnostic, DiagnosticKind};
 use super::document::{child_path, item_path, ScenarioDocument};
 use super::duration::format_duration;
-use super::model::{Parameters, Phase, ScenarioKind};
+use super::model::{Assertion, Parameters, Phase, ScenarioKind};
 use super::parse::parse_scenario;
 use super::plan::{plan, Plan};
 use super::structure::{read, Reading};
 use super::template::{contains_expression, render, ParameterValues};
+use super::workload::{Metric, MetricCheck, Rate, Workload, MAX_RATE};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
+
+/// The assertion type that judges the execution's own workload figures.
+pub const METRIC: &str = "metric";
 
 /// The success criteria the engine knows how to judge.
 pub const SUCCESS_CRITERIA: [&str; 6] = [
@@ -88,6 +92,14 @@ pub fn validate(
         options,
         unsettled: &reading.unsettled,
         diagnostics: std::mem::take(&mut reading.diagnostics),
+        workload: reading.scenario.spec.workload.clone(),
+        phase_names: reading
+            .scenario
+            .spec
+            .phases
+            .iter()
+            .map(|phase| phase.name.clone())
+            .collect(),
     };
     checker.check(&reading);
     let mut diagnostics = checker.diagnostics;
@@ -136,6 +148,10 @@ struct Checker<'a> {
     options: &'a ValidateOptions,
     unsettled: &'a HashSet<String>,
     diagnostics: Vec<Diagnostic>,
+    /// The scenario's workload, which `metric` assertions judge.
+    workload: Option<Workload>,
+    /// The phases' names (streams may be limited to some).
+    phase_names: Vec<String>,
 }
 
 /// Whether any string in `value` holds an expression (then it is checked later).
@@ -199,6 +215,9 @@ impl Checker<'_> {
             names.push(&phase.name);
             self.check_phase(phase, &path);
         }
+        if let Some(workload) = &scenario.spec.workload {
+            self.check_workload(workload);
+        }
         self.check_timing(reading);
         if let Some(rollback) = &scenario.spec.rollback {
             for (index, action) in rollback.actions.iter().enumerate() {
@@ -250,7 +269,9 @@ impl Checker<'_> {
                 );
                 continue;
             };
-            if settled(&assertion.expect) && !spec.expect.contains(&assertion.expect) {
+            if assertion.assertion_type == METRIC {
+                self.check_metric(assertion, &path);
+            } else if settled(&assertion.expect) && !spec.expect.contains(&assertion.expect) {
                 let accepted = format!(
                     "`{}` accepts {}",
                     assertion.assertion_type,
@@ -293,6 +314,209 @@ impl Checker<'_> {
                 &spec.parameters,
                 &assertion.parameters,
             );
+        }
+    }
+
+    /// A `metric` assertion: its expression, and the workload it judges.
+    fn check_metric(&mut self, assertion: &Assertion, path: &str) {
+        let expect_path = child_path(path, "expect");
+        if !settled(&assertion.expect) {
+            return;
+        }
+        let check = match MetricCheck::parse(&assertion.expect) {
+            Ok(check) => check,
+            Err(message) => {
+                self.error(
+                    DiagnosticKind::UnsupportedExpectation,
+                    &expect_path,
+                    message,
+                    Some(
+                        "write e.g. `p95_latency_ms <= 150`, `failure_rate between 0.9 and 1.0` \
+                         or `recovery_time <= 30s`"
+                            .to_owned(),
+                    ),
+                );
+                return;
+            }
+        };
+        let workload = self.workload.clone();
+        let Some(workload) = workload else {
+            self.error(
+                DiagnosticKind::Structure,
+                &child_path(path, "type"),
+                "a `metric` assertion judges the scenario's workload, and there is none".to_owned(),
+                Some("add `spec.workload` with at least one stream".to_owned()),
+            );
+            return;
+        };
+        if check.metric == Metric::RecoveryTime && workload.steady_state.is_none() {
+            self.error(
+                DiagnosticKind::Structure,
+                &expect_path,
+                "`recovery_time` needs a steady state to recover to".to_owned(),
+                Some("add `spec.workload.steady_state`, e.g. `{p95_latency_ms: 150, failure_rate: 0.005, for: 5s}`".to_owned()),
+            );
+        }
+        if let Some(Value::String(stream)) = assertion.parameters.get("stream") {
+            if settled(stream) && !workload.streams.iter().any(|s| &s.name == stream) {
+                let names = workload.streams.iter().map(|s| s.name.as_str());
+                let hint = did_you_mean(stream, names).unwrap_or_else(|| {
+                    let names: Vec<&str> =
+                        workload.streams.iter().map(|s| s.name.as_str()).collect();
+                    format!("the streams are {}", quoted_list(&names))
+                });
+                self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(&child_path(path, "parameters"), "stream"),
+                    format!("the workload has no stream `{stream}`"),
+                    Some(hint),
+                );
+            }
+        }
+    }
+
+    /// The workload's streams and steady state.
+    fn check_workload(&mut self, workload: &Workload) {
+        if workload.streams.is_empty() && !self.unsettled.contains("workload.streams") {
+            self.error(
+                DiagnosticKind::Structure,
+                "workload.streams",
+                "a workload needs at least one stream".to_owned(),
+                None,
+            );
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (index, stream) in workload.streams.iter().enumerate() {
+            let path = item_path("workload.streams", index);
+            if self.unsettled.contains(&path) {
+                continue;
+            }
+            if !stream.name.is_empty() && names.contains(&stream.name.as_str()) {
+                self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(&path, "name"),
+                    format!("two streams are named `{}`", stream.name),
+                    Some("stream names must be unique: figures are reported under them".to_owned()),
+                );
+            }
+            names.push(&stream.name);
+            if settled(&stream.service) {
+                self.check_service(&child_path(&path, "service"), &stream.service);
+            }
+            if settled(&stream.method) && !HTTP_METHODS.contains(&stream.method.as_str()) {
+                self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(&path, "method"),
+                    format!("`{}` is not an HTTP method", stream.method),
+                    Some(format!("write one of {}", quoted_list(&HTTP_METHODS))),
+                );
+            }
+            if settled(&stream.path) && !stream.path.starts_with('/') {
+                self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(&path, "path"),
+                    format!("the path `{}` does not start with /", stream.path),
+                    Some(format!("write `/{}`", stream.path)),
+                );
+            }
+            for (i, phase) in stream.phases.iter().enumerate() {
+                if settled(phase) && !self.phase_names.contains(phase) {
+                    let hint = did_you_mean(phase, self.phase_names.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            let names: Vec<&str> =
+                                self.phase_names.iter().map(String::as_str).collect();
+                            format!("the phases are {}", quoted_list(&names))
+                        });
+                    self.error(
+                        DiagnosticKind::Structure,
+                        &item_path(&child_path(&path, "phases"), i),
+                        format!("there is no phase `{phase}`"),
+                        Some(hint),
+                    );
+                }
+            }
+            let rate_path = child_path(&path, "rate");
+            if self.unsettled.contains(&rate_path) {
+                continue;
+            }
+            let in_range = |rate: f64| rate.is_finite() && (0.0..=MAX_RATE).contains(&rate);
+            let problem = match stream.rate {
+                Rate::Constant(rate) if !(in_range(rate) && rate > 0.0) => {
+                    Some(format!("the rate {rate}/s is not between 0 and {MAX_RATE}"))
+                }
+                Rate::Ramp { from, to, .. } if !(in_range(from) && in_range(to) && to > 0.0) => {
+                    Some(format!(
+                        "the ramp {from}/s → {to}/s is not between 0 and {MAX_RATE} (and must end above 0)"
+                    ))
+                }
+                Rate::Ramp { over, .. } if over.is_zero() => {
+                    Some("the ramp lasts 0s".to_owned())
+                }
+                _ => None,
+            };
+            if let Some(message) = problem {
+                self.error(
+                    DiagnosticKind::Structure,
+                    &rate_path,
+                    message,
+                    Some("write requests per second, e.g. `rate: 50`, or `rate: {from: 10, to: 200, over: 1m}`".to_owned()),
+                );
+            }
+            if stream.timeout.is_zero() {
+                self.error(
+                    DiagnosticKind::Timing,
+                    &child_path(&path, "timeout"),
+                    "the request timeout is 0s".to_owned(),
+                    Some("write e.g. `timeout: 2s`".to_owned()),
+                );
+            }
+        }
+        if let Some(steady) = &workload.steady_state {
+            let path = "workload.steady_state";
+            if steady.p95_latency_ms.is_none()
+                && steady.p99_latency_ms.is_none()
+                && steady.failure_rate.is_none()
+                && !self.unsettled.contains(path)
+            {
+                self.error(
+                    DiagnosticKind::Structure,
+                    path,
+                    "a steady state needs at least one threshold".to_owned(),
+                    Some("set p95_latency_ms, p99_latency_ms or failure_rate".to_owned()),
+                );
+            }
+            for (key, value) in [
+                ("p95_latency_ms", steady.p95_latency_ms),
+                ("p99_latency_ms", steady.p99_latency_ms),
+            ] {
+                if value.is_some_and(|ms| !(ms > 0.0 && ms.is_finite())) {
+                    self.error(
+                        DiagnosticKind::Structure,
+                        &child_path(path, key),
+                        format!("`{key}` must be a positive number of milliseconds"),
+                        None,
+                    );
+                }
+            }
+            if steady
+                .failure_rate
+                .is_some_and(|rate| !(0.0..=1.0).contains(&rate))
+            {
+                self.error(
+                    DiagnosticKind::Structure,
+                    &child_path(path, "failure_rate"),
+                    "`failure_rate` is a fraction from 0 to 1".to_owned(),
+                    Some("0.005 means 0.5 %".to_owned()),
+                );
+            }
+            if steady.hold_for.is_zero() {
+                self.error(
+                    DiagnosticKind::Timing,
+                    &child_path(path, "for"),
+                    "the steady state must hold for longer than 0s".to_owned(),
+                    Some("write e.g. `for: 5s`".to_owned()),
+                );
+            }
         }
     }
 
@@ -741,5 +965,122 @@ spec:
         let validation = check("a: [", false);
         assert_eq!(validation.diagnostics[0].kind, DiagnosticKind::Syntax);
         assert!(validation.plan.is_none());
+    }
+
+    const WORKLOAD: &str = "  workload:
+    streams:
+      - name: orders
+        service: exchange
+        method: POST
+        path: /api/v1/orders
+        body: {id: \"${seq}\"}
+        rate: {from: 10, to: 200, over: 1m}
+        timeout: 2s
+    steady_state: {p95_latency_ms: 150, failure_rate: 0.005, for: 5s}
+";
+
+    #[test]
+    fn a_workload_and_metric_assertions_validate_into_the_plan() {
+        let text = BASE.replace("  phases:\n", &format!("{WORKLOAD}  phases:\n"))
+            + "        - {type: metric, expect: \"p95_latency_ms <= 150\", parameters: {window: 30s, stream: orders}}\n"
+            + "        - {type: metric, expect: \"recovery_time <= 30s\"}\n";
+        let validation = check(&text, true);
+        assert!(
+            validation.diagnostics.is_empty(),
+            "{:?}",
+            validation.diagnostics
+        );
+        let plan = validation.plan.expect("plan");
+        let workload = plan.workload.expect("the plan carries the workload");
+        assert_eq!(workload.streams[0].name, "orders");
+        assert_eq!(workload.streams[0].timeout, Duration::from_secs(2));
+        assert!(matches!(workload.streams[0].rate, Rate::Ramp { to, .. } if to == 200.0));
+        assert_eq!(
+            workload.steady_state.map(|s| s.hold_for),
+            Some(Duration::from_secs(5))
+        );
+        assert!(plan_text_mentions(
+            &text,
+            "workload orders: POST exchange /api/v1/orders"
+        ));
+    }
+
+    fn plan_text_mentions(text: &str, needle: &str) -> bool {
+        check(text, false)
+            .plan
+            .is_some_and(|plan| plan.timeline_text().contains(needle))
+    }
+
+    #[test]
+    fn workload_mistakes_are_reported_at_their_lines() {
+        let workload = WORKLOAD
+            .replace("service: exchange", "service: exchang")
+            .replace("method: POST", "method: SEND")
+            .replace("path: /api", "path: api")
+            .replace(
+                "rate: {from: 10, to: 200, over: 1m}",
+                "rate: -5\n        phases: [chaos, chaoss]",
+            )
+            .replace("failure_rate: 0.005", "failure_rate: 5")
+            + "    extra: 1\n";
+        let text = BASE.replace("  phases:\n", &format!("{workload}  phases:\n"))
+            + "        - {type: metric, expect: \"p95_latncy_ms <= 150\"}\n"
+            + "        - {type: metric, expect: \"failure_rate <= 1%\", parameters: {stream: ordrs}}\n";
+        let validation = check(&text, false);
+        assert!(validation.plan.is_none());
+        let found = summary(&validation);
+        assert_eq!(found.len(), 9, "{found:#?}");
+        use DiagnosticKind::{Structure, UnknownService, UnsupportedExpectation};
+        for (kind, path, line) in [
+            (UnknownService, "workload.streams[0].service", 11),
+            (Structure, "workload.streams[0].method", 12),
+            (Structure, "workload.streams[0].path", 13),
+            (Structure, "workload.streams[0].rate", 15),
+            (Structure, "workload.streams[0].phases[1]", 16),
+            (Structure, "workload.steady_state.failure_rate", 18),
+            (Structure, "workload.extra", 19),
+            (UnsupportedExpectation, "phases[0].assertions[1].expect", 32),
+            (Structure, "phases[0].assertions[2].parameters.stream", 33),
+        ] {
+            assert!(
+                found.contains(&(kind, path.to_owned(), Some(line))),
+                "{kind:?} {path} at {line} not in {found:#?}"
+            );
+        }
+        let typo = validation
+            .diagnostics
+            .iter()
+            .find(|d| d.path == "phases[0].assertions[1].expect")
+            .expect("found");
+        assert!(
+            typo.message.contains("did you mean `p95_latency_ms`"),
+            "{}",
+            typo.message
+        );
+    }
+
+    #[test]
+    fn metric_assertions_need_a_workload_and_recovery_needs_a_steady_state() {
+        let text = BASE.to_owned() + "        - {type: metric, expect: \"failure_rate <= 0.01\"}\n";
+        let validation = check(&text, false);
+        assert_eq!(
+            summary(&validation),
+            vec![(
+                DiagnosticKind::Structure,
+                "phases[0].assertions[1].type".into(),
+                Some(20)
+            )]
+        );
+        let workload: String = WORKLOAD
+            .lines()
+            .filter(|line| !line.contains("steady_state"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let text = BASE.replace("  phases:\n", &format!("{workload}  phases:\n"))
+            + "        - {type: metric, expect: \"recovery_time <= 30s\"}\n";
+        let validation = check(&text, false);
+        let found = summary(&validation);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, "phases[0].assertions[1].expect");
     }
 }

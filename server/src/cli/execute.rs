@@ -1,7 +1,8 @@
 //! `test-coordinator execute`: runs a scenario in this process against the
 //! configured services, recording into the same SQLite file the server uses
 //! (WAL), so the run shows in the history. Exit code 0 on success, 1 when the
-//! scenario fails, 2 on invalid input.
+//! scenario fails, 2 on invalid input. `--scenarios a,b,c` runs a suite
+//! instead (`cli/suite.rs`).
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
@@ -26,7 +27,7 @@ use crate::{
 };
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["scenario", "file", "template"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["scenario", "file", "template", "scenarios"])))]
 pub struct ExecuteArgs {
     /// A library scenario by name.
     #[arg(long)]
@@ -61,9 +62,34 @@ pub struct ExecuteArgs {
     /// Also write the JUnit XML report here when the run ends (for CI systems).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    #[command(flatten)]
+    suite: super::suite::SuiteArgs,
+}
+
+impl ExecuteArgs {
+    /// What the other flags mean for a suite.
+    fn suite_common(&self) -> super::suite::Common {
+        super::suite::Common {
+            speed: self.speed,
+            duration: self.duration.clone(),
+            dry_run: self.dry_run,
+            continue_on_failure: self.continue_on_failure,
+            repeat: self.repeat,
+            json: self.json,
+            junit: self.junit.clone(),
+        }
+    }
 }
 
 pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode> {
+    if let Some(flag) = args.suite.stray_flag() {
+        eprintln!("error: {flag} only applies to a suite (--scenarios a,b,c)");
+        return Ok(ExitCode::from(2));
+    }
+    if args.suite.scenarios.is_some() {
+        let common = args.suite_common();
+        return super::suite::run(context, None, &args.suite, common).await;
+    }
     let source = if let Some(name) = args.scenario.clone() {
         Source::Library(name)
     } else if let Some(file) = args.file.clone() {
@@ -216,6 +242,14 @@ pub async fn run_remote(
     remote: super::remote::Remote,
     args: ExecuteArgs,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(flag) = args.suite.stray_flag() {
+        eprintln!("error: {flag} only applies to a suite (--scenarios a,b,c)");
+        return Ok(ExitCode::from(2));
+    }
+    if args.suite.scenarios.is_some() {
+        let common = args.suite_common();
+        return super::suite::run(context, Some(remote), &args.suite, common).await;
+    }
     let mut request = serde_json::Map::new();
     if let Some(name) = &args.scenario {
         request.insert("scenario".into(), json!(name));

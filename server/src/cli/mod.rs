@@ -6,6 +6,7 @@ pub mod remote;
 mod render;
 mod sandbox;
 mod serve;
+mod suite;
 mod validate;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -38,7 +39,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run only the sandbox trading ecosystem (ports 18080-18085 by default).
     Sandbox(sandbox::SandboxArgs),
-    /// Run a scenario here against the configured services; exit 1 if it fails.
+    /// Run a scenario (or a suite: --scenarios a,b,c) against the configured services; exit 1 if it fails.
     Execute(execute::ExecuteArgs),
     /// Check a scenario file; print diagnostics like a compiler; exit 1 on errors.
     Validate(validate::ValidateArgs),

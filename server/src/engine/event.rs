@@ -241,6 +241,17 @@ pub enum EventKind {
         /// Whether every rollback action succeeded.
         ok: bool,
     },
+    /// One slot of the workload's traffic ended (DESIGN.md §7).
+    WorkloadSlot {
+        /// Its figures.
+        #[serde(flatten)]
+        slot: super::workload::SlotFigures,
+    },
+    /// The workload of a run stopped: its figures and the recovery time.
+    WorkloadSummary {
+        /// Everything it measured.
+        summary: Box<super::workload::WorkloadSummary>,
+    },
     /// The execution ended.
     ExecutionFinished {
         /// Final state.
@@ -291,6 +302,8 @@ impl EventKind {
             Self::Resumed => "resumed",
             Self::RollbackStarted { .. } => "rollback_started",
             Self::RollbackFinished { .. } => "rollback_finished",
+            Self::WorkloadSlot { .. } => "workload_slot",
+            Self::WorkloadSummary { .. } => "workload_summary",
             Self::ExecutionFinished { .. } => "execution_finished",
         }
     }

@@ -2,9 +2,10 @@
 //! absolute schedule, records every step as an [`event::Event`], and never
 //! leaves chaos behind.
 //!
-//! It sees the world only through three traits — [`ServiceCaller`] (actions),
-//! [`AssertionChecker`] (assertions) and [`Journal`] (the store) — and never
-//! imports sqlx, axum or leptos, so its tests run on virtual time with fakes.
+//! It sees the world only through four traits — [`ServiceCaller`] (actions),
+//! [`AssertionChecker`] (assertions), [`LoadSender`] (workload traffic) and
+//! [`Journal`] (the store) — and never imports sqlx, axum or leptos, so its
+//! tests run on virtual time with fakes.
 //!
 //! # Layout
 //! - `mod.rs`: the [`Engine`] handle (`submit`, `control`, `subscribe`) and the traits.
@@ -14,15 +15,19 @@
 //! - `recorder`: the single writer: numbers events, stores them, then broadcasts.
 //! - `runner`: one task per execution: phases, actions, parallel actions,
 //!   assertion polling, rollback, verdict.
+//! - [`workload`]: drives a scenario's workload streams (open model) and judges
+//!   `metric` assertions; [`figures`]: the figures and the recovery detector.
 //! - `recovery`: at start-up, executions a crash left running are rolled back
 //!   and marked `interrupted`.
 
 pub mod clock;
 pub mod event;
+pub mod figures;
 mod recorder;
 mod recovery;
 mod runner;
 pub mod state;
+pub mod workload;
 
 use std::{
     collections::HashMap,
@@ -255,6 +260,26 @@ pub trait AssertionChecker: Send + Sync + 'static {
     fn check<'a>(&'a self, call: &'a AssertionCall) -> BoxFuture<'a, CheckOutcome>;
 }
 
+/// One stream of workload requests, ready to send (DESIGN.md §7).
+pub trait StreamSender: Send + Sync + 'static {
+    /// Sends request number `seq` of the stream; how it ended. Never panics:
+    /// every failure is an [`figures::Outcome`].
+    fn send(&self, seq: u64) -> BoxFuture<'static, figures::Outcome>;
+}
+
+/// Prepares workload streams: the HTTP adapter resolves the service's URL once,
+/// so each request costs only its own send.
+pub trait LoadSender: Send + Sync + 'static {
+    /// A sender for `stream` of execution `execution_id` at `speed`; `Err` with a
+    /// message when the stream's service is not configured.
+    fn prepare(
+        &self,
+        stream: &app::scenario::workload::Stream,
+        execution_id: ExecutionId,
+        speed: f64,
+    ) -> Result<Arc<dyn StreamSender>, String>;
+}
+
 /// Engine settings from the config.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -302,6 +327,8 @@ pub struct EngineParts {
     pub services: Arc<dyn ServiceCaller>,
     /// Assertion checks.
     pub assertions: Arc<dyn AssertionChecker>,
+    /// Workload traffic.
+    pub load: Arc<dyn LoadSender>,
     /// Settings.
     pub settings: EngineSettings,
 }

@@ -8,7 +8,10 @@ use std::{sync::Arc, time::Duration};
 
 use app::{
     api::ExecutionStatus,
-    scenario::plan::{Plan, PlannedAction, PlannedAssertion, PlannedPhase},
+    scenario::{
+        plan::{Plan, PlannedAction, PlannedAssertion, PlannedPhase},
+        validate::METRIC,
+    },
 };
 use serde_json::Value;
 use tokio::{
@@ -23,7 +26,8 @@ use super::{
         PhaseOutcome, RollbackReason, Verdict,
     },
     recorder::ExecutionRecorder,
-    ActionCall, AssertionCall, EngineParts, ExecutionId, NewExecution, Signal,
+    workload::{Workload, WorkloadHandle},
+    ActionCall, AssertionCall, CheckOutcome, EngineParts, ExecutionId, NewExecution, Signal,
 };
 
 /// What a runner gets from the engine.
@@ -141,6 +145,8 @@ struct StepEnv {
     parts: EngineParts,
     recorder: ExecutionRecorder,
     schedule: watch::Receiver<Schedule>,
+    /// The iteration's workload, while it runs.
+    workload: Option<WorkloadHandle>,
 }
 
 impl StepEnv {
@@ -162,6 +168,9 @@ impl StepEnv {
         parallel: bool,
     ) -> ActionOutcome {
         let planned = phase.map(|_| action.at_ms);
+        if let (Some(_), Some(workload)) = (phase, &self.workload) {
+            workload.action(&action.action, self.schedule.borrow().offset());
+        }
         self.emit(
             phase,
             planned,
@@ -244,7 +253,15 @@ impl StepEnv {
                 window_start: assertion.start_ms,
                 attempt: result.attempts,
             };
-            let outcome = self.parts.assertions.check(&call).await;
+            let outcome = match (&self.workload, assertion.assertion_type.as_str()) {
+                (Some(workload), METRIC) => workload.check(&assertion, phase),
+                (None, METRIC) => CheckOutcome {
+                    passed: false,
+                    message: "the scenario has no workload to judge".to_owned(),
+                    evidence: Value::Null,
+                },
+                _ => self.parts.assertions.check(&call).await,
+            };
             result.message = outcome.message;
             result.evidence = outcome.evidence;
             if outcome.passed {
@@ -286,8 +303,16 @@ impl StepEnv {
                 result,
             },
         );
+        // A `recovery_time` metric counts as a recovery assertion in the verdict.
+        let kind = if assertion.assertion_type == METRIC
+            && assertion.expect.trim_start().starts_with("recovery_time")
+        {
+            RECOVERY_METRIC.to_owned()
+        } else {
+            assertion.assertion_type
+        };
         StepResult::Assertion {
-            kind: assertion.assertion_type,
+            kind,
             passed,
             message,
         }
@@ -326,6 +351,7 @@ impl Runner {
             parts: context.parts,
             recorder: context.recorder,
             schedule: schedule_rx,
+            workload: None,
         };
         let timeout = execution
             .plan
@@ -375,7 +401,7 @@ impl Runner {
             ending = if self.env.dry_run {
                 self.simulate_phases()
             } else {
-                self.run_phases().await
+                self.run_with_workload().await
             };
             if ending != Ending::Completed {
                 break;
@@ -416,6 +442,30 @@ impl Runner {
         self.env
             .emit(None, None, EventKind::ExecutionFinished { status, verdict });
         self.env.recorder.flush().await;
+    }
+
+    /// Runs the phases with the plan's workload (if any) driving traffic
+    /// throughout, then records the workload's summary.
+    async fn run_with_workload(&mut self) -> Ending {
+        if self.plan.workload.is_none() {
+            return self.run_phases().await;
+        }
+        let workload = match Workload::start(
+            self.plan.clone(),
+            self.env.id,
+            self.env.speed,
+            self.schedule.subscribe(),
+            self.env.recorder.clone(),
+            self.env.parts.load.as_ref(),
+        ) {
+            Ok(workload) => workload,
+            Err(why) => return Ending::Failed(format!("the workload cannot start: {why}")),
+        };
+        self.env.workload = Some(workload.handle());
+        let ending = self.run_phases().await;
+        self.env.workload = None;
+        workload.finish(None).await;
+        ending
     }
 
     /// A dry run: every step recorded at its planned time, nothing called or waited for.
@@ -730,6 +780,7 @@ pub(super) async fn run_rollback_with(
         parts: parts.clone(),
         recorder: recorder.clone(),
         schedule,
+        workload: None,
     };
     run_rollback(&env, reason, actions).await
 }
@@ -756,8 +807,11 @@ async fn run_rollback(env: &StepEnv, reason: RollbackReason, actions: &[PlannedA
 
 /// Assertion types whose success shows that risk controls noticed the chaos.
 const DETECTION_TYPES: [&str; 3] = ["risk_alert", "emergency_procedures", "position_limits"];
+/// How a `metric` assertion on `recovery_time` is tallied.
+const RECOVERY_METRIC: &str = "metric.recovery_time";
 /// Assertion types whose success shows recovery.
-const RECOVERY_TYPES: [&str; 6] = [
+const RECOVERY_TYPES: [&str; 7] = [
+    RECOVERY_METRIC,
     "system_recovery",
     "performance_recovery",
     "price_recovery",

@@ -92,6 +92,62 @@ impl ServiceCaller for FakeServices {
     }
 }
 
+/// A workload target on virtual time: how request `seq` sent at a given time
+/// (since the test began) ends, and how long it takes.
+type Behaviour = fn(Duration) -> (Duration, figures::Outcome);
+
+struct FakeLoad {
+    epoch: Instant,
+    behaviour: Behaviour,
+    sent: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl FakeLoad {
+    fn steady() -> Self {
+        Self::with(|_| (Duration::from_millis(5), figures::Outcome::Success))
+    }
+
+    fn with(behaviour: Behaviour) -> Self {
+        Self {
+            epoch: Instant::now(),
+            behaviour,
+            sent: Arc::default(),
+        }
+    }
+}
+
+struct FakeStream {
+    epoch: Instant,
+    behaviour: Behaviour,
+    sent: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl LoadSender for FakeLoad {
+    fn prepare(
+        &self,
+        _stream: &app::scenario::workload::Stream,
+        _execution_id: ExecutionId,
+        _speed: f64,
+    ) -> Result<Arc<dyn StreamSender>, String> {
+        Ok(Arc::new(FakeStream {
+            epoch: self.epoch,
+            behaviour: self.behaviour,
+            sent: self.sent.clone(),
+        }))
+    }
+}
+
+impl StreamSender for FakeStream {
+    fn send(&self, _seq: u64) -> BoxFuture<'static, figures::Outcome> {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (latency, outcome) = (self.behaviour)(self.epoch.elapsed());
+        Box::pin(async move {
+            tokio::time::sleep(latency).await;
+            outcome
+        })
+    }
+}
+
 /// Passes an assertion on the attempt given by its `hold_on` parameter (never when absent).
 struct FakeAssertions;
 
@@ -137,9 +193,15 @@ struct Harness {
     engine: Engine,
     journal: Arc<FakeJournal>,
     services: Arc<FakeServices>,
+    load_sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn harness(max_concurrent: usize) -> Harness {
+    harness_with_load(max_concurrent, FakeLoad::steady())
+}
+
+fn harness_with_load(max_concurrent: usize, load: FakeLoad) -> Harness {
+    let load_sent = load.sent.clone();
     let journal = Arc::new(FakeJournal::default());
     let services = Arc::new(FakeServices {
         epoch: Instant::now(),
@@ -149,6 +211,7 @@ fn harness(max_concurrent: usize) -> Harness {
         journal: journal.clone(),
         services: services.clone(),
         assertions: Arc::new(FakeAssertions),
+        load: Arc::new(load),
         settings: EngineSettings {
             max_concurrent,
             default_rollback_services: vec!["exchange-simulator".into()],
@@ -161,6 +224,7 @@ fn harness(max_concurrent: usize) -> Harness {
         engine,
         journal,
         services,
+        load_sent,
     }
 }
 
@@ -201,6 +265,10 @@ impl Harness {
 
     fn status(&self, id: ExecutionId) -> ExecutionStatus {
         self.journal.statuses.lock().unwrap()[&id]
+    }
+
+    fn load_sent(&self) -> u64 {
+        self.load_sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn calls(&self) -> Vec<(String, String, Duration)> {
@@ -327,6 +395,13 @@ async fn an_assertion_that_never_holds_fails_the_phase_at_its_deadline_and_rolls
         .await;
     h.engine.wait_idle().await;
     let trace = h.trace(id);
+    // One `assertion_checked` per poll that did not hold: 0 s, 1 s, … 119 s.
+    let checks = trace.iter().filter(|t| t.0 == "assertion_checked").count();
+    assert_eq!(checks, 120);
+    let trace: Vec<_> = trace
+        .into_iter()
+        .filter(|t| t.0 != "assertion_checked")
+        .collect();
     let kinds: Vec<&str> = trace.iter().map(|t| t.0).collect();
     assert_eq!(
         kinds,
@@ -352,7 +427,11 @@ async fn an_assertion_that_never_holds_fails_the_phase_at_its_deadline_and_rolls
         secs(120),
         "the phase fails then, not at its end"
     );
-    let events = h.events(id);
+    let events: Vec<Event> = h
+        .events(id)
+        .into_iter()
+        .filter(|e| e.kind.name() != "assertion_checked")
+        .collect();
     assert!(matches!(
         events[7].kind,
         EventKind::PhaseFinished {
@@ -634,4 +713,162 @@ async fn executions_a_crash_left_running_are_rolled_back_and_interrupted() {
         }
     ));
     assert_eq!(h.calls()[0].1, "clear_chaos");
+}
+
+fn workload_summary(h: &Harness, id: ExecutionId) -> workload::WorkloadSummary {
+    h.events(id)
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::WorkloadSummary { summary } => Some(*summary),
+            _ => None,
+        })
+        .expect("a workload summary")
+}
+
+const WORKLOAD_SPEC: &str = "  workload:\n    streams:\n      - {name: orders, service: exchange-simulator, method: POST, path: /orders, rate: 100, concurrency: 1000, timeout: 5s}\n    steady_state: {p95_latency_ms: 150, failure_rate: 0.005, for: 5s}\n";
+
+#[tokio::test(start_paused = true)]
+async fn the_open_model_shows_a_stalled_target_in_p99_not_in_fewer_requests() {
+    // The target stalls from 10 s to 12 s: everything sent then answers at 12 s.
+    let h = harness_with_load(
+        1,
+        FakeLoad::with(|at| {
+            let (from, until) = (Duration::from_secs(10), Duration::from_secs(12));
+            let latency = if at >= from && at < until {
+                until - at
+            } else {
+                Duration::from_millis(5)
+            };
+            (latency, figures::Outcome::Success)
+        }),
+    );
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n{WORKLOAD_SPEC}  phases:\n    - name: before\n      duration: 10s\n    - name: stall\n      duration: 10s\n    - name: after\n      duration: 10s\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let summary = workload_summary(&h, id);
+    let phase = |i: usize| &summary.phases[i].figures;
+    // Every request went out on schedule: 100/s for 10 s in each phase.
+    for i in 0..3 {
+        assert!(
+            (999..=1001).contains(&phase(i).requests),
+            "phase {i}: {} requests",
+            phase(i).requests
+        );
+    }
+    assert_eq!(summary.total.failures, 0);
+    assert!(phase(0).p99_ms < 10.0, "{:?}", phase(0));
+    assert!(
+        phase(1).p99_ms > 1_000.0,
+        "the 2-second stall is in p99: {:?}",
+        phase(1)
+    );
+    assert!(phase(1).max_ms >= 1_990.0, "{:?}", phase(1));
+    assert!(phase(2).p99_ms < 10.0, "{:?}", phase(2));
+    // Slots were recorded as the run went, in order, covering the 30 s.
+    let slots: Vec<(u64, u64)> = h
+        .events(id)
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::WorkloadSlot { slot } => Some((slot.start_ms, slot.figures.requests)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(slots.len(), 30, "{slots:?}");
+    assert!(slots.windows(2).all(|w| w[0].0 < w[1].0));
+    assert!(
+        slots.iter().all(|(_, n)| (99..=101).contains(n)),
+        "{slots:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_due_above_the_concurrency_cap_are_dropped_and_counted_as_failures() {
+    let h = harness_with_load(
+        1,
+        FakeLoad::with(|at| {
+            let slow = at >= Duration::from_secs(2) && at < Duration::from_secs(4);
+            let latency = if slow {
+                Duration::from_secs(2)
+            } else {
+                Duration::from_millis(5)
+            };
+            (latency, figures::Outcome::Success)
+        }),
+    );
+    let spec = WORKLOAD_SPEC.replace("concurrency: 1000", "concurrency: 50");
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n{spec}  phases:\n    - name: p\n      duration: 8s\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let total = workload_summary(&h, id).total;
+    assert!((799..=801).contains(&total.requests), "{total:?}");
+    assert!(total.dropped > 100, "{total:?}");
+    assert_eq!(total.failures, total.dropped);
+    assert_eq!(h.load_sent(), total.requests - total.dropped);
+}
+
+#[tokio::test(start_paused = true)]
+async fn downtime_fails_requests_during_chaos_and_recovery_is_measured_from_the_clear() {
+    // Down from 10 s to 20 s (the chaos phase); slow for 3 s after the clear.
+    let h = harness_with_load(
+        1,
+        FakeLoad::with(|at| match at.as_secs() {
+            10..=19 => (Duration::from_millis(1), figures::Outcome::ServerError),
+            20..=22 => (Duration::from_millis(400), figures::Outcome::Success),
+            _ => (Duration::from_millis(5), figures::Outcome::Success),
+        }),
+    );
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n{WORKLOAD_SPEC}  phases:\n    - name: baseline\n      duration: 10s\n      assertions:\n        - {{type: metric, expect: \"failure_rate <= 0.5%\", within: 10s, parameters: {{window: 5s}}}}\n    - name: down\n      duration: 10s\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n      assertions:\n        - {{type: metric, expect: \"failure_rate between 0.9 and 1.0\", within: 10s, parameters: {{window: 3s}}}}\n    - name: recovery\n      duration: 20s\n      actions:\n        - {{service: exchange-simulator, action: clear_chaos}}\n      assertions:\n        - {{type: metric, expect: \"recovery_time <= 5s\"}}\n        - {{type: metric, expect: \"recovery_time <= 2s\", within: 15s}}\n  success_criteria: [system_recovered_within_sla]\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    let summary = workload_summary(&h, id);
+    let chaos = summary.chaos.expect("a chaos window");
+    assert_eq!((chaos.injected_ms, chaos.cleared_ms), (10_000, 20_000));
+    assert!(summary.before.failure_rate < 0.001, "{:?}", summary.before);
+    assert!(summary.during.failure_rate > 0.99, "{:?}", summary.during);
+    assert!(summary.after.failure_rate < 0.001, "{:?}", summary.after);
+    assert!(summary.during.requests > 900);
+    let recovery = summary.recovery.expect("recovery measured");
+    assert!(recovery.detected);
+    assert_eq!(recovery.recovery_time_ms, Some(3_000), "{recovery:?}");
+    assert_eq!(recovery.services.len(), 1);
+    assert_eq!(recovery.services[0].recovery_time_ms, Some(3_000));
+    let results: Vec<(String, bool)> = h
+        .events(id)
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::AssertionFinished { expect, result, .. } => Some((expect, result.passed)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("failure_rate <= 0.5%".to_owned(), true),
+            ("failure_rate between 0.9 and 1.0".to_owned(), true),
+            // Recovered 3 s after the clear: known (and passed) once the 5 s run held…
+            ("recovery_time <= 5s".to_owned(), true),
+            // …while the 2 s bound keeps failing until its window ends.
+            ("recovery_time <= 2s".to_owned(), false),
+        ]
+    );
+    // The 2 s bound failed, so the SLA criterion fails too.
+    assert_eq!(h.status(id), ExecutionStatus::Failed);
 }

@@ -5,6 +5,7 @@
 pub mod api;
 mod error;
 mod live;
+mod suites;
 mod system;
 mod ws;
 
@@ -68,6 +69,7 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(base_document())
         .merge(system::router())
         .merge(api::router())
+        .merge(suites::router())
         .merge(ws::router())
 }
 

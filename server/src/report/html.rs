@@ -101,6 +101,7 @@ pub fn render(report: &ExecutionReport) -> String {
     summary(&mut out, report);
     recommendations(&mut out, report);
     chart(&mut out, report);
+    workload(&mut out, report);
     assertions(&mut out, report);
     impact(&mut out, report);
     metrics(&mut out, report);
@@ -809,6 +810,143 @@ fn impact(out: &mut String, report: &ExecutionReport) {
     out.push_str("</section>\n");
 }
 
+/// One row of workload figures.
+fn figures_row(out: &mut String, name: &str, f: &crate::engine::figures::Figures) {
+    let _ = writeln!(
+        out,
+        "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2} %</td><td class=\"num\">{:.1}/s</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td></tr>",
+        Esc(name),
+        f.requests,
+        f.failures,
+        f.failure_rate * 100.0,
+        f.throughput,
+        f.p50_ms,
+        f.p95_ms,
+        f.p99_ms,
+        f.max_ms
+    );
+}
+
+const FIGURES_HEAD: &str = "<thead><tr><th scope=\"col\"></th><th scope=\"col\">Requests</th><th scope=\"col\">Failed</th><th scope=\"col\">Failure rate</th><th scope=\"col\">Throughput</th><th scope=\"col\">p50 ms</th><th scope=\"col\">p95 ms</th><th scope=\"col\">p99 ms</th><th scope=\"col\">max ms</th></tr></thead>\n";
+
+/// The workload section: the chart, before / during / after, per phase, recovery.
+fn workload(out: &mut String, report: &ExecutionReport) {
+    let Some(section) = &report.workload else {
+        return;
+    };
+    let Some(run) = section.runs.last() else {
+        return;
+    };
+    let summary = &run.summary;
+    section_start(out, "workload", "Workload and recovery");
+    out.push_str("<p>Traffic driven throughout the run on an open model (latency counted from when each request was due):</p>\n<ul>\n");
+    for stream in &summary.streams {
+        let _ = writeln!(
+            out,
+            "<li><strong>{}</strong>: {} on {} at {}</li>",
+            Esc(&stream.name),
+            Esc(&stream.request),
+            Esc(&stream.service),
+            Esc(&stream.rate)
+        );
+    }
+    out.push_str("</ul>\n");
+    match (&summary.recovery, &summary.steady_state) {
+        (Some(recovery), Some(steady)) => {
+            let verdict = match recovery.recovery_time_ms {
+                Some(ms) => format!(
+                    "recovered <strong>{}</strong> after the chaos was cleared",
+                    human_ms(ms)
+                ),
+                None => "<strong>no recovery detected</strong> before the run ended".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "<p class=\"recovery\">Steady state: {}. The system {verdict}.</p>",
+                Esc(&steady.describe())
+            );
+            if recovery.services.len() > 1 {
+                out.push_str("<ul>\n");
+                for service in &recovery.services {
+                    let _ = writeln!(
+                        out,
+                        "<li>{}: {}</li>",
+                        Esc(&service.service),
+                        service
+                            .recovery_time_ms
+                            .map_or("no recovery detected".to_owned(), human_ms)
+                    );
+                }
+                out.push_str("</ul>\n");
+            }
+        }
+        (None, Some(steady)) => {
+            let _ = writeln!(
+                out,
+                "<p>Steady state: {} (no chaos was cleared, so no recovery time).</p>",
+                Esc(&steady.describe())
+            );
+        }
+        _ => {}
+    }
+    // The last iteration's slots (each iteration's timeline starts again at 0).
+    let restart = section
+        .series
+        .windows(2)
+        .rposition(|w| w[1].start_ms < w[0].start_ms)
+        .map_or(0, |i| i + 1);
+    let chart = app::chart::WorkloadChart {
+        points: section.series[restart..]
+            .iter()
+            .map(|slot| app::chart::ChartPoint {
+                start_ms: slot.start_ms,
+                end_ms: slot.end_ms,
+                requests: slot.figures.requests,
+                p50_ms: slot.figures.p50_ms,
+                p95_ms: slot.figures.p95_ms,
+                p99_ms: slot.figures.p99_ms,
+                failure_rate: slot.figures.failure_rate,
+            })
+            .collect(),
+        phases: report
+            .metrics
+            .phases
+            .iter()
+            .filter(|p| p.iteration == run.iteration)
+            .map(|p| (p.name.clone(), p.planned_start_ms, p.planned_end_ms))
+            .collect(),
+        chaos: summary.chaos.map(|c| (c.injected_ms, c.cleared_ms)),
+        recovered_ms: summary.recovery.as_ref().and_then(|r| r.recovered_ms),
+        p95_bound_ms: summary.steady_state.as_ref().and_then(|s| s.p95_latency_ms),
+        total_ms: report
+            .scenario
+            .planned_duration_ms
+            .max(report.execution.scenario_elapsed_ms),
+    };
+    let _ = writeln!(out, "<figure>\n{}\n<figcaption>Latency percentiles and failure rate per {} slot; the chaos window is hatched, the recovery marked.</figcaption>\n</figure>", app::chart::workload_svg(&chart), human_ms(summary.slot_ms));
+    out.push_str("<h3>Before, during and after chaos</h3>\n<table>\n");
+    out.push_str(FIGURES_HEAD);
+    out.push_str("<tbody>\n");
+    figures_row(out, "before chaos", &summary.before);
+    figures_row(out, "during chaos", &summary.during);
+    figures_row(out, "after chaos", &summary.after);
+    figures_row(out, "whole run", &summary.total);
+    out.push_str("</tbody>\n</table>\n<h3>Per phase</h3>\n<table>\n");
+    out.push_str(FIGURES_HEAD);
+    out.push_str("<tbody>\n");
+    for phase in &summary.phases {
+        figures_row(out, &phase.name, &phase.figures);
+        for (stream, figures) in &phase.streams {
+            figures_row(out, &format!("{} · {stream}", phase.name), figures);
+        }
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if summary.truncated {
+        out.push_str("<p>More requests were sent than samples are kept for: the summary covers the first 8 million.</p>\n");
+    }
+    out.push_str("</section>\n");
+}
+
 fn stats_row(out: &mut String, name: &str, unit: &str, d: &Distribution) {
     let f = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v}{unit}"));
     let _ = writeln!(
@@ -1017,6 +1155,7 @@ details summary{cursor:pointer;color:#0b4f8a}
 figure{margin:8px 0;overflow-x:auto}
 figcaption{font-size:.85em;color:#444;margin-top:4px}
 .chart{display:block;max-width:100%;height:auto;font-family:system-ui,sans-serif}
+.workload-chart{display:block;width:100%;max-width:1100px;height:auto;font-family:system-ui,sans-serif}
 .band-a{fill:#f0f0f0}
 .band-b{fill:#fafafa}
 .phase-label{font-size:12px;font-weight:600;fill:#333}

@@ -10,6 +10,7 @@
 //! ```text
 //! ReportInput ─build→ ExecutionReport ─→ json | html | csv (events, assertions) | junit
 //! [ExecutionReport] ─summarize→ Summary   (the N1V1 chaos_summary.json)
+//! Suite + [ExecutionReport] ─summarize_suite→ ChaosSummary   (one suite's)
 //! ```
 //!
 //! # Layout
@@ -19,6 +20,8 @@
 //! - [`html`]: one self-contained HTML5 page (inline CSS and SVG, no script).
 //! - [`csv`]: RFC 4180 tables, one row per event and one per assertion.
 //! - [`junit`]: JUnit XML, one test suite per phase, one test case per assertion.
+//! - [`recovery`]: an execution's recovery time (the one definition).
+//! - [`suite`]: a suite's summary from its members' reports.
 //!
 //! This module depends on the engine's event types and the scenario plan only; it
 //! must not depend on sqlx, axum or leptos. Its output types use plain strings,
@@ -31,6 +34,8 @@ pub mod json;
 pub mod junit;
 pub mod model;
 mod recommend;
+pub mod recovery;
+pub mod suite;
 #[cfg(test)]
 pub(crate) mod testdata;
 

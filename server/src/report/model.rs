@@ -172,6 +172,9 @@ pub struct ExecutionReport {
     pub metrics: Metrics,
     /// The audit trail aligned on the timeline (with `correlate_with_audit_logs`).
     pub audit: Option<AuditSection>,
+    /// The workload's figures (DESIGN.md §7), when the scenario drives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadSection>,
     /// What to look at, from rules over the results.
     pub recommendations: Vec<Recommendation>,
 }
@@ -602,6 +605,94 @@ pub struct ActionReport {
     pub message: String,
 }
 
+/// What the scenario's workload measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadSection {
+    /// Each run's summary (one per iteration), with the recovery time.
+    pub runs: Vec<WorkloadRun>,
+    /// The last run's figures in N1V1's report terms.
+    pub n1v1: N1v1Metrics,
+    /// Every slot in order (latency and failure rate over time).
+    pub series: Vec<crate::engine::workload::SlotFigures>,
+}
+
+/// One iteration's workload summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadRun {
+    /// Loop (1-based).
+    pub iteration: u32,
+    /// What it measured.
+    #[serde(flatten)]
+    pub summary: crate::engine::workload::WorkloadSummary,
+}
+
+/// The N1V1 report's `metrics` and recovery fields, from the workload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct N1v1Metrics {
+    /// Requests due before the first chaos action.
+    pub orders_before_chaos: u64,
+    /// Requests due inside the chaos window.
+    pub orders_during_chaos: u64,
+    /// Requests due after the clear.
+    pub orders_after_chaos: u64,
+    /// Of those, failed.
+    pub failures_before_chaos: u64,
+    /// Failed inside the chaos window.
+    pub failures_during_chaos: u64,
+    /// Failed after the clear.
+    pub failures_after_chaos: u64,
+    /// Failed share inside the chaos window, in percent.
+    pub chaos_failure_rate: f64,
+    /// Whether the steady state held again after the clear.
+    pub recovery_detected: bool,
+    /// Seconds (scenario time) from the clear until it did.
+    pub recovery_time_seconds: Option<f64>,
+}
+
+impl N1v1Metrics {
+    fn of(summary: &crate::engine::workload::WorkloadSummary) -> Self {
+        let recovery = summary.recovery.as_ref();
+        Self {
+            orders_before_chaos: summary.before.requests,
+            orders_during_chaos: summary.during.requests,
+            orders_after_chaos: summary.after.requests,
+            failures_before_chaos: summary.before.failures,
+            failures_during_chaos: summary.during.failures,
+            failures_after_chaos: summary.after.failures,
+            chaos_failure_rate: (summary.during.failure_rate * 1000.0).round() / 10.0,
+            recovery_detected: recovery.is_some_and(|r| r.detected),
+            recovery_time_seconds: recovery
+                .and_then(|r| r.recovery_time_ms)
+                .map(|ms| ms as f64 / 1000.0),
+        }
+    }
+}
+
+impl ExecutionReport {
+    /// The recovery times this execution measured, in ms: the workload's per
+    /// service when it has one (DESIGN.md §7), else each affected service's time
+    /// from its clear to the first recovery assertion that held. Summaries (and
+    /// suites) average these.
+    pub fn recovery_times_ms(&self) -> Vec<f64> {
+        let measured: Vec<f64> = self
+            .workload
+            .iter()
+            .flat_map(|w| &w.runs)
+            .filter_map(|run| run.summary.recovery.as_ref())
+            .flat_map(|recovery| &recovery.services)
+            .filter_map(|service| service.recovery_time_ms.map(|ms| ms as f64))
+            .collect();
+        if !measured.is_empty() {
+            return measured;
+        }
+        self.system_impact
+            .services_affected
+            .iter()
+            .filter_map(|s| s.recovery_ms.map(|ms| ms as f64))
+            .collect()
+    }
+}
+
 /// The audit trail of this execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditSection {
@@ -788,11 +879,27 @@ pub fn build(input: &ReportInput, generated_at: OffsetDateTime, instance: &str) 
             timing_skew_ms: distribution(fold.skews.iter().map(|s| *s as f64).collect()),
         },
         audit,
+        workload: workload_section(fold.workload_summaries, fold.workload_slots),
         recommendations: Vec::new(),
     };
     report.validation_results.assertions = fold.assertions;
     report.recommendations = super::recommend::recommend(&report, plan);
     report
+}
+
+fn workload_section(
+    summaries: Vec<(u32, crate::engine::workload::WorkloadSummary)>,
+    series: Vec<crate::engine::workload::SlotFigures>,
+) -> Option<WorkloadSection> {
+    let n1v1 = N1v1Metrics::of(&summaries.last()?.1);
+    Some(WorkloadSection {
+        runs: summaries
+            .into_iter()
+            .map(|(iteration, summary)| WorkloadRun { iteration, summary })
+            .collect(),
+        n1v1,
+        series,
+    })
 }
 
 /// Summarises several reports: pass rate and mean recovery time.
@@ -805,12 +912,7 @@ pub fn summarize(reports: &[ExecutionReport]) -> Summary {
         if !scenarios_run.contains(&report.scenario.name) {
             scenarios_run.push(report.scenario.name.clone());
         }
-        let own: Vec<f64> = report
-            .system_impact
-            .services_affected
-            .iter()
-            .filter_map(|s| s.recovery_ms.map(|ms| ms as f64))
-            .collect();
+        let own = report.recovery_times_ms();
         recoveries.extend(&own);
         assertions += report.validation_results.total;
         passed_assertions += report.validation_results.passed;
@@ -877,6 +979,10 @@ struct Fold {
     max_offset: u64,
     /// (wall time, offset) of every event with an offset, in order: the audit clock.
     anchors: Vec<(OffsetDateTime, u64)>,
+    /// The workload's slots, in order (all iterations).
+    workload_slots: Vec<crate::engine::workload::SlotFigures>,
+    /// Each iteration's workload summary.
+    workload_summaries: Vec<(u32, crate::engine::workload::WorkloadSummary)>,
 }
 
 impl Fold {
@@ -1087,11 +1193,20 @@ impl Fold {
                     fold.finished_at = Some(event.at);
                     fold.finished = Some((*status, verdict.clone()));
                 }
+                EventKind::WorkloadSlot { slot } => fold.workload_slots.push(slot.clone()),
+                EventKind::WorkloadSummary { summary } => {
+                    fold.workload_summaries
+                        .push((iteration, (**summary).clone()));
+                }
                 EventKind::ExecutionQueued { .. }
                 | EventKind::AssertionChecked { .. }
                 | EventKind::ControlReceived { .. }
                 | EventKind::Paused
                 | EventKind::Resumed => {}
+            }
+            if matches!(event.kind, EventKind::WorkloadSlot { .. }) {
+                // Charted in the workload section, not listed one by one.
+                continue;
             }
             fold.timeline.push(TimelineEvent {
                 seq: event.seq,
@@ -1910,6 +2025,25 @@ pub fn summarize_event(kind: &EventKind) -> String {
             "rollback failed"
         }
         .to_owned(),
+        EventKind::WorkloadSlot { slot } => format!(
+            "workload {}–{}: {} requests, {:.1} % failed, p95 {:.1} ms",
+            human_ms(slot.start_ms),
+            human_ms(slot.end_ms),
+            slot.figures.requests,
+            slot.figures.failure_rate * 100.0,
+            slot.figures.p95_ms
+        ),
+        EventKind::WorkloadSummary { summary } => format!(
+            "workload: {} requests, {:.2} % failed, p95 {:.1} ms{}",
+            summary.total.requests,
+            summary.total.failure_rate * 100.0,
+            summary.total.p95_ms,
+            match summary.recovery.as_ref().and_then(|r| r.recovery_time_ms) {
+                Some(ms) => format!(", recovered {} after the chaos was cleared", human_ms(ms)),
+                None if summary.recovery.is_some() => ", no recovery detected".to_owned(),
+                None => String::new(),
+            }
+        ),
         EventKind::ExecutionFinished { status, verdict } => {
             format!("finished {status}: {}", verdict.summary)
         }
@@ -2365,5 +2499,101 @@ mod tests {
         assert_eq!(human_ms(110_347), "1m50s");
         assert_eq!(human_ms(350), "350ms");
         assert_eq!(human_signed_ms(-2_000), "-2s");
+    }
+
+    #[test]
+    fn a_workload_gives_its_section_n1v1_figures_and_the_recovery_time() {
+        use crate::engine::{
+            figures::Figures,
+            workload::{ChaosWindow, Recovery, ServiceRecovery, SlotFigures, WorkloadSummary},
+        };
+        let figures = |requests: u64, failures: u64| Figures {
+            requests,
+            failures,
+            failure_rate: failures as f64 / requests as f64,
+            p95_ms: 20.0,
+            ..Figures::default()
+        };
+        let summary = WorkloadSummary {
+            streams: vec![],
+            slot_ms: 1000,
+            total: figures(300, 100),
+            phases: vec![],
+            chaos: Some(ChaosWindow {
+                injected_ms: 300_000,
+                cleared_ms: 1_500_000,
+            }),
+            before: figures(100, 0),
+            during: figures(100, 98),
+            after: figures(100, 2),
+            steady_state: Some(app::scenario::workload::SteadyState {
+                p95_latency_ms: Some(150.0),
+                p99_latency_ms: None,
+                failure_rate: Some(0.005),
+                hold_for: std::time::Duration::from_secs(5),
+                resolution: None,
+            }),
+            recovery: Some(Recovery {
+                detected: true,
+                recovered_ms: Some(1_525_300),
+                recovery_time_ms: Some(25_300),
+                services: vec![ServiceRecovery {
+                    service: "exchange-simulator".into(),
+                    detected: true,
+                    recovered_ms: Some(1_525_300),
+                    recovery_time_ms: Some(25_300),
+                }],
+            }),
+            truncated: false,
+        };
+        let mut input = testdata::input();
+        let last = input.events.pop().expect("execution_finished");
+        let mut extra = |kind: EventKind| {
+            let mut event = last.clone();
+            event.kind = kind;
+            input.events.push(event);
+        };
+        extra(EventKind::WorkloadSlot {
+            slot: SlotFigures {
+                start_ms: 0,
+                end_ms: 1000,
+                figures: figures(10, 0),
+            },
+        });
+        extra(EventKind::WorkloadSummary {
+            summary: Box::new(summary),
+        });
+        input.events.push(last);
+        for (seq, event) in input.events.iter_mut().enumerate() {
+            event.seq = seq as u64;
+        }
+        let report = build(&input, testdata::generated_at(), "t");
+        let workload = report.workload.as_ref().expect("workload section");
+        assert_eq!(workload.series.len(), 1);
+        assert_eq!(workload.n1v1.orders_during_chaos, 100);
+        assert_eq!(workload.n1v1.failures_during_chaos, 98);
+        assert_eq!(workload.n1v1.chaos_failure_rate, 98.0);
+        assert_eq!(workload.n1v1.recovery_time_seconds, Some(25.3));
+        assert!(workload.n1v1.recovery_detected);
+        // The measured recovery replaces the assertion-based one in summaries.
+        assert_eq!(report.recovery_times_ms(), vec![25_300.0]);
+        assert_eq!(
+            summarize(std::slice::from_ref(&report))
+                .results
+                .average_recovery_time_ms,
+            Some(25_300.0)
+        );
+        // Slots are charted, not listed in the timeline.
+        assert!(!report.timeline.iter().any(|e| e.kind == "workload_slot"));
+        assert!(report.timeline.iter().any(|e| e.kind == "workload_summary"));
+        let html = super::super::html::render(&report);
+        assert!(html.contains("Workload and recovery"));
+        assert!(html.contains("class=\"wl-p95\""));
+        let recovery = format!(
+            "recovered <strong>{}</strong> after the chaos",
+            human_ms(25_300)
+        );
+        assert!(html.contains(&recovery), "{recovery} in the page");
+        assert!(html.contains("p95 ≤ 150 ms, failure rate ≤ 0.5 % for 5s"));
     }
 }

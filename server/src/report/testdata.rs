@@ -222,6 +222,7 @@ pub(crate) fn plan() -> Plan {
             include_performance_impact: true,
             correlate_with_audit_logs: true,
         },
+        workload: None,
     }
 }
 

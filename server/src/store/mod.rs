@@ -6,9 +6,11 @@ mod events;
 mod executions;
 mod reports;
 mod scenarios;
+mod suites;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
 pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
+pub use suites::{MemberRecord, NewSuite, SuiteRecord};
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -123,7 +125,14 @@ mod tests {
         .unwrap();
         assert_eq!(
             tables,
-            ["events", "executions", "scenario_versions", "scenarios"]
+            [
+                "events",
+                "executions",
+                "scenario_versions",
+                "scenarios",
+                "suite_members",
+                "suites"
+            ]
         );
     }
 

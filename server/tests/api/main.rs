@@ -18,5 +18,9 @@ mod openapi;
 mod report;
 /// The REST API, WebSocket and SSE.
 mod rest;
+/// Several scenarios run as one: API, order, summary, CLI here and remote.
+mod suites;
 /// `/health`, `/metrics`, pages and server functions of the foundation.
 mod system;
+/// Workloads over real HTTP: the open model, figures and recovery against the sandbox.
+mod workload;

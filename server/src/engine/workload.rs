@@ -1,0 +1,842 @@
+//! Drives a scenario's workload (DESIGN.md §7) for one iteration of an execution.
+//!
+//! **Open model.** Each stream has a generator task that computes when request
+//! `n` is due from the rate's integral ([`Rate::due`]) and sends it then, whether
+//! or not earlier requests have answered; latency is measured from when a request
+//! was *due*, not from when it left, so a slow target (or a late generator) shows
+//! in the latencies instead of quietly lowering the request rate — no coordinated
+//! omission. A request due while the stream's `concurrency` requests are all in
+//! flight is not delayed but dropped, and counted as a failure.
+//!
+//! **Time.** Requests are sent at real (wall-clock) rates; each sample is placed
+//! on the scenario's timeline at the offset it was due, so phases, windows,
+//! slots and the recovery time are scenario time like every other duration.
+//! The traffic goes on while the execution is paused (the system under test does
+//! not pause); those samples land at the paused offset.
+//!
+//! **Figures.** Samples are cut into slots (`steady_state.resolution`, 1 s by
+//! default, at least 50 ms of wall-clock time, at most 3,000 per run); each slot is
+//! recorded as a `workload_slot` event once every request due in it has ended, and
+//! at the end a `workload_summary` holds the figures per phase and per stream,
+//! before / during / after chaos, and the recovery time per target service.
+//! `metric` assertions are judged here from the same samples.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use app::scenario::{
+    plan::{Plan, PlannedAssertion},
+    workload::{Metric, MetricCheck, SteadyState, Workload as Spec},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::{
+    sync::{watch, Semaphore},
+    task::JoinSet,
+    time::Instant,
+};
+
+use super::{
+    clock::{millis, Schedule},
+    event::{EventDraft, EventKind},
+    figures::{recovered_at, slot_checks, Figures, Outcome, Sample},
+    recorder::ExecutionRecorder,
+    CheckOutcome, ExecutionId, LoadSender, StreamSender,
+};
+
+/// Beyond this many requests in one run, samples are no longer kept (the slots
+/// already recorded stay exact; the summary covers the first ones).
+const MAX_SAMPLES: usize = 8_000_000;
+/// At most this many slots per run: longer runs get wider slots.
+const MAX_SLOTS: u128 = 3_000;
+/// The shortest slot in wall-clock time, whatever the speed.
+const MIN_SLOT_WALL: Duration = Duration::from_millis(50);
+/// Fewer requests than this cannot judge a `metric` assertion (unless it sets
+/// `min_requests`).
+const DEFAULT_MIN_REQUESTS: u64 = 10;
+
+/// A running workload. Dropping it without [`Workload::finish`] aborts its tasks.
+pub(super) struct Workload {
+    shared: Arc<Shared>,
+    tasks: JoinSet<()>,
+    stop: watch::Sender<bool>,
+    /// Each stream's in-flight permits: all of them back means nothing in flight.
+    caps: Vec<(Arc<Semaphore>, u32)>,
+}
+
+/// What the generators, the slot closer and the assertions share.
+struct Shared {
+    plan: Arc<Plan>,
+    spec: Spec,
+    speed: f64,
+    /// Width of a slot, scenario time.
+    slot: Duration,
+    schedule: watch::Receiver<Schedule>,
+    recorder: ExecutionRecorder,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    samples: Vec<Sample>,
+    truncated: bool,
+    /// Per open slot: requests due in it still in flight, and the samples of
+    /// those that ended.
+    open: BTreeMap<u64, OpenSlot>,
+    /// The next slot to record.
+    next_slot: u64,
+    /// Chaos injected and cleared, in order.
+    marks: Vec<Mark>,
+}
+
+#[derive(Default)]
+struct OpenSlot {
+    in_flight: u32,
+    samples: Vec<Sample>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mark {
+    offset: Duration,
+    cleared: bool,
+}
+
+/// The chaos window as the workload saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChaosWindow {
+    /// First chaos action (scenario time, ms).
+    pub injected_ms: u64,
+    /// When the chaos was cleared: the first `clear*` action after the last chaos
+    /// action, or else the end of the phase of the last chaos action (timed chaos
+    /// ends by itself).
+    pub cleared_ms: u64,
+}
+
+/// Recovery after the chaos window (DESIGN.md §7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    /// Whether the steady state held again before the run ended.
+    pub detected: bool,
+    /// When it did (scenario time, ms).
+    pub recovered_ms: Option<u64>,
+    /// `recovered_ms - cleared_ms`.
+    pub recovery_time_ms: Option<u64>,
+    /// The same, per target service of the streams.
+    pub services: Vec<ServiceRecovery>,
+}
+
+/// Recovery seen on the streams of one service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRecovery {
+    /// The service.
+    pub service: String,
+    /// Whether its streams returned to the steady state.
+    pub detected: bool,
+    /// When (scenario time, ms).
+    pub recovered_ms: Option<u64>,
+    /// Since the chaos was cleared.
+    pub recovery_time_ms: Option<u64>,
+}
+
+/// One stream as the summary names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamInfo {
+    /// Its name.
+    pub name: String,
+    /// Target service.
+    pub service: String,
+    /// `POST /api/v1/orders`.
+    pub request: String,
+    /// `50/s`, or the ramp.
+    pub rate: String,
+}
+
+/// One phase's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseFigures {
+    /// Phase index.
+    pub index: usize,
+    /// Phase name.
+    pub name: String,
+    /// All streams together.
+    pub figures: Figures,
+    /// Per stream, when there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<(String, Figures)>,
+}
+
+/// Everything a run's workload measured: the `workload_summary` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadSummary {
+    /// The streams.
+    pub streams: Vec<StreamInfo>,
+    /// Slot width, scenario ms.
+    pub slot_ms: u64,
+    /// The whole run.
+    pub total: Figures,
+    /// Per phase.
+    pub phases: Vec<PhaseFigures>,
+    /// When chaos was injected and cleared, if it was.
+    pub chaos: Option<ChaosWindow>,
+    /// Before the first chaos action (everything, without chaos).
+    pub before: Figures,
+    /// Inside the chaos window.
+    pub during: Figures,
+    /// After the chaos was cleared.
+    pub after: Figures,
+    /// The steady state judged, if the scenario sets one.
+    pub steady_state: Option<SteadyState>,
+    /// Recovery, when there was chaos and a steady state.
+    pub recovery: Option<Recovery>,
+    /// Whether more requests were sent than samples are kept for.
+    pub truncated: bool,
+}
+
+/// One slot's figures: the `workload_slot` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotFigures {
+    /// Slot start, scenario ms.
+    pub start_ms: u64,
+    /// Slot end, scenario ms.
+    pub end_ms: u64,
+    /// Its figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+impl Workload {
+    /// Starts every stream of `plan`'s workload now. `Err` names a stream whose
+    /// service is not configured (nothing is sent then).
+    pub(super) fn start(
+        plan: Arc<Plan>,
+        execution_id: ExecutionId,
+        speed: f64,
+        schedule: watch::Receiver<Schedule>,
+        recorder: ExecutionRecorder,
+        load: &dyn LoadSender,
+    ) -> Result<Self, String> {
+        let spec = plan.workload.clone().unwrap_or_default();
+        let senders = spec
+            .streams
+            .iter()
+            .map(|stream| {
+                load.prepare(stream, execution_id, speed)
+                    .map_err(|why| format!("workload stream `{}`: {why}", stream.name))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let resolution = spec
+            .steady_state
+            .as_ref()
+            .and_then(|steady| steady.resolution)
+            .unwrap_or(Duration::from_secs(1));
+        let shortest = MIN_SLOT_WALL.mul_f64(speed);
+        let longest_run = plan.total_ms.max(plan.timeout_ms.unwrap_or_default());
+        let for_count = Duration::from_micros(
+            u64::try_from(longest_run.as_micros() / MAX_SLOTS).unwrap_or(u64::MAX),
+        );
+        let slot = resolution.max(shortest).max(for_count);
+        let shared = Arc::new(Shared {
+            plan,
+            spec,
+            speed,
+            slot,
+            schedule,
+            recorder,
+            state: Mutex::new(State::default()),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let mut caps = Vec::new();
+        let started = Instant::now();
+        for (index, sender) in senders.into_iter().enumerate() {
+            let concurrency = shared.spec.streams[index].concurrency.max(1);
+            let cap = Arc::new(Semaphore::new(concurrency as usize));
+            caps.push((cap.clone(), concurrency));
+            tasks.spawn(generate(
+                shared.clone(),
+                index,
+                sender,
+                cap,
+                started,
+                stopped.clone(),
+            ));
+        }
+        tasks.spawn(close_slots(shared.clone(), stopped));
+        Ok(Self {
+            shared,
+            tasks,
+            stop,
+            caps,
+        })
+    }
+
+    /// A handle for assertions and action marks.
+    pub(super) fn handle(&self) -> WorkloadHandle {
+        WorkloadHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Stops sending, waits for the requests in flight (each ends by its
+    /// timeout), records the last slots and the summary, and returns the summary.
+    pub(super) async fn finish(mut self, phase: Option<usize>) -> WorkloadSummary {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+        for (cap, permits) in &self.caps {
+            // Every permit back: nothing in flight any more.
+            let _ = cap.acquire_many(*permits).await;
+        }
+        let end = self.shared.now();
+        self.shared.close_ready(end, true);
+        let summary = self.shared.summary(end);
+        self.shared.recorder.emit(EventDraft {
+            offset_ms: Some(millis(end)),
+            planned_ms: None,
+            phase,
+            kind: EventKind::WorkloadSummary {
+                summary: Box::new(summary.clone()),
+            },
+        });
+        summary
+    }
+}
+
+/// What the runner keeps while the workload runs.
+#[derive(Clone)]
+pub(super) struct WorkloadHandle {
+    shared: Arc<Shared>,
+}
+
+impl WorkloadHandle {
+    /// Notes an action of a phase: a `clear*` action clears chaos, `http` does
+    /// nothing, anything else injects it.
+    pub(super) fn action(&self, action: &str, offset: Duration) {
+        if action == app::scenario::catalog::HTTP_ACTION {
+            return;
+        }
+        let cleared = action.starts_with("clear");
+        self.shared.lock().marks.push(Mark { offset, cleared });
+    }
+
+    /// Judges a `metric` assertion of phase `phase` now.
+    pub(super) fn check(&self, assertion: &PlannedAssertion, phase: usize) -> CheckOutcome {
+        let now = self.shared.now();
+        let Some(phase) = self.shared.plan.phases.get(phase) else {
+            return failed(format!("no phase {phase}"), Value::Null);
+        };
+        let check = match MetricCheck::parse(&assertion.expect) {
+            Ok(check) => check,
+            Err(why) => return failed(why, Value::Null),
+        };
+        let streams = match self.shared.streams_for(assertion) {
+            Ok(streams) => streams,
+            Err(why) => return failed(why, Value::Null),
+        };
+        let state = self.shared.lock();
+        if check.metric == Metric::RecoveryTime {
+            return self.shared.check_recovery(&state, &check, &streams, now);
+        }
+        let window = assertion
+            .parameters
+            .get("window")
+            .and_then(Value::as_str)
+            .and_then(|text| app::scenario::duration::parse_duration(text).ok());
+        let from = match window {
+            Some(window) => now.saturating_sub(window),
+            None => phase.start_ms,
+        };
+        let scope = match window {
+            Some(window) => format!(
+                "the last {}",
+                app::scenario::duration::format_duration(window)
+            ),
+            None => format!("phase `{}` so far", phase.name),
+        };
+        let samples = state
+            .samples
+            .iter()
+            .filter(|s| streams.contains(&s.stream) && within(s, from, now));
+        let wall = (now.saturating_sub(from)).div_f64(self.shared.speed);
+        let figures = Figures::of(samples, wall);
+        let min_requests = assertion
+            .parameters
+            .get("min_requests")
+            .and_then(Value::as_u64)
+            .unwrap_or(DEFAULT_MIN_REQUESTS);
+        let evidence = json!({
+            "expect": check.to_string(),
+            "scope": scope,
+            "figures": figures,
+        });
+        if figures.requests < min_requests {
+            let message = format!(
+                "{} request(s) in {scope}, fewer than the {min_requests} needed to judge",
+                figures.requests
+            );
+            return failed(message, evidence);
+        }
+        let value = metric_value(check.metric, &figures);
+        let message = format!(
+            "{} = {} over {} request(s) in {scope} (expected {check})",
+            check.metric.name(),
+            check.metric.format(value),
+            figures.requests
+        );
+        CheckOutcome {
+            passed: check.holds(value),
+            message,
+            evidence,
+        }
+    }
+}
+
+fn failed(message: String, evidence: Value) -> CheckOutcome {
+    CheckOutcome {
+        passed: false,
+        message,
+        evidence,
+    }
+}
+
+fn within(sample: &Sample, from: Duration, until: Duration) -> bool {
+    let offset = Duration::from_micros(sample.offset_us);
+    offset >= from && offset <= until
+}
+
+fn metric_value(metric: Metric, figures: &Figures) -> f64 {
+    match metric {
+        Metric::P50LatencyMs => figures.p50_ms,
+        Metric::P95LatencyMs => figures.p95_ms,
+        Metric::P99LatencyMs => figures.p99_ms,
+        Metric::MaxLatencyMs => figures.max_ms,
+        Metric::MeanLatencyMs => figures.mean_ms,
+        Metric::FailureRate => figures.failure_rate,
+        Metric::SuccessRate => 1.0 - figures.failure_rate,
+        Metric::Throughput => figures.throughput,
+        Metric::Requests => figures.requests as f64,
+        Metric::Failures => figures.failures as f64,
+        // Judged by `check_recovery`.
+        Metric::RecoveryTime => f64::NAN,
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the samples consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn now(&self) -> Duration {
+        self.schedule.borrow().offset()
+    }
+
+    fn slot_of(&self, offset: Duration) -> u64 {
+        u64::try_from(offset.as_micros() / self.slot.as_micros().max(1)).unwrap_or(u64::MAX)
+    }
+
+    /// Stream indices an assertion judges: its `stream`, or the streams to its
+    /// `service`, or all.
+    fn streams_for(&self, assertion: &PlannedAssertion) -> Result<BTreeSet<u16>, String> {
+        let stream = assertion.parameters.get("stream").and_then(Value::as_str);
+        let chosen: BTreeSet<u16> = self
+            .spec
+            .streams
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| stream.is_none_or(|name| s.name == name))
+            .filter(|(_, s)| {
+                assertion
+                    .service
+                    .as_ref()
+                    .is_none_or(|svc| &s.service == svc)
+            })
+            .map(|(index, _)| index as u16)
+            .collect();
+        if chosen.is_empty() {
+            return Err(match (stream, &assertion.service) {
+                (Some(name), _) => format!("the workload has no stream `{name}`"),
+                (None, Some(service)) => format!("no workload stream targets `{service}`"),
+                (None, None) => "the scenario has no workload".to_owned(),
+            });
+        }
+        Ok(chosen)
+    }
+
+    fn chaos_window(&self, marks: &[Mark], now: Duration) -> Option<ChaosWindow> {
+        let first = marks.iter().find(|mark| !mark.cleared)?;
+        let last = marks.iter().rev().find(|mark| !mark.cleared)?;
+        let cleared = marks
+            .iter()
+            .find(|mark| mark.cleared && mark.offset >= last.offset)
+            .map(|mark| mark.offset)
+            .or_else(|| {
+                self.plan
+                    .phases
+                    .iter()
+                    .find(|phase| phase.start_ms <= last.offset && last.offset < phase.end_ms)
+                    .map(|phase| phase.end_ms)
+                    .filter(|end| *end <= now)
+            })?;
+        Some(ChaosWindow {
+            injected_ms: millis(first.offset),
+            cleared_ms: millis(cleared),
+        })
+    }
+
+    fn recovery_of(
+        &self,
+        state: &State,
+        streams: &BTreeSet<u16>,
+        cleared: Duration,
+        now: Duration,
+        steady: &SteadyState,
+    ) -> Option<Duration> {
+        let samples: Vec<&Sample> = state
+            .samples
+            .iter()
+            .filter(|s| streams.contains(&s.stream))
+            .collect();
+        let slots = slot_checks(&samples, cleared, now, self.slot);
+        recovered_at(&slots, cleared, steady)
+    }
+
+    fn check_recovery(
+        &self,
+        state: &State,
+        check: &MetricCheck,
+        streams: &BTreeSet<u16>,
+        now: Duration,
+    ) -> CheckOutcome {
+        let Some(steady) = &self.spec.steady_state else {
+            return failed(
+                "recovery_time needs spec.workload.steady_state".to_owned(),
+                Value::Null,
+            );
+        };
+        let Some(window) = self.chaos_window(&state.marks, now) else {
+            return failed(
+                "no chaos has been cleared yet: recovery is measured from the clear".to_owned(),
+                Value::Null,
+            );
+        };
+        let cleared = Duration::from_millis(window.cleared_ms);
+        let evidence = json!({
+            "expect": check.to_string(),
+            "steady_state": steady.describe(),
+            "chaos": window,
+        });
+        match self.recovery_of(state, streams, cleared, now, steady) {
+            Some(at) => {
+                let seconds = at.saturating_sub(cleared).as_secs_f64();
+                CheckOutcome {
+                    passed: check.holds(seconds),
+                    message: format!(
+                        "recovered {} after the chaos was cleared: steady state ({}) from +{} (expected {check})",
+                        Metric::RecoveryTime.format(seconds),
+                        steady.describe(),
+                        app::scenario::duration::format_duration(Duration::from_millis(millis(at))),
+                    ),
+                    evidence,
+                }
+            }
+            None => failed(
+                format!(
+                    "not recovered yet: the steady state ({}) has not held since the chaos was cleared {} ago",
+                    steady.describe(),
+                    Metric::RecoveryTime.format(now.saturating_sub(cleared).as_secs_f64())
+                ),
+                evidence,
+            ),
+        }
+    }
+
+    /// A request was sent: its slot waits for it.
+    fn sent(&self, offset: Duration) {
+        let slot = self.slot_of(offset);
+        self.lock().open.entry(slot).or_default().in_flight += 1;
+    }
+
+    /// A request ended (or was dropped, `was_sent` false).
+    fn ended(&self, sample: Sample, was_sent: bool) {
+        let slot = self.slot_of(Duration::from_micros(sample.offset_us));
+        let mut state = self.lock();
+        let open = state.open.entry(slot).or_default();
+        if was_sent {
+            open.in_flight = open.in_flight.saturating_sub(1);
+        }
+        open.samples.push(sample);
+        if state.samples.len() < MAX_SAMPLES {
+            state.samples.push(sample);
+        } else {
+            state.truncated = true;
+        }
+    }
+
+    /// Records every slot that has ended and has nothing in flight, in order
+    /// (`all`: every slot up to `now`, at the end).
+    fn close_ready(&self, now: Duration, all: bool) {
+        let current = self.slot_of(now);
+        let mut ready = Vec::new();
+        {
+            let mut state = self.lock();
+            loop {
+                let slot = state.next_slot;
+                // At the end, the current slot too, unless it has not begun.
+                let begun = self.slot * u32::try_from(slot).unwrap_or(u32::MAX) < now;
+                let ended = slot < current || (all && slot <= current && begun);
+                let idle = state.open.get(&slot).is_none_or(|open| open.in_flight == 0);
+                if !(ended && idle) {
+                    break;
+                }
+                let samples = state.open.remove(&slot).map(|open| open.samples);
+                ready.push((slot, samples.unwrap_or_default()));
+                state.next_slot += 1;
+            }
+        }
+        let wall = self.slot.div_f64(self.speed);
+        for (slot, samples) in ready {
+            let start = self.slot * u32::try_from(slot).unwrap_or(u32::MAX);
+            let end = (start + self.slot).min(now.max(start));
+            let figures = Figures::of(&samples, wall);
+            let phase = self
+                .plan
+                .phases
+                .iter()
+                .position(|phase| phase.start_ms <= start && start < phase.end_ms);
+            self.recorder.emit(EventDraft {
+                offset_ms: Some(millis(end)),
+                planned_ms: None,
+                phase,
+                kind: EventKind::WorkloadSlot {
+                    slot: SlotFigures {
+                        start_ms: millis(start),
+                        end_ms: millis(end),
+                        figures,
+                    },
+                },
+            });
+        }
+    }
+
+    fn summary(&self, end: Duration) -> WorkloadSummary {
+        let state = self.lock();
+        let speed = self.speed;
+        let wall = |from: Duration, until: Duration| until.saturating_sub(from).div_f64(speed);
+        let figures = |from: Duration, until: Duration, stream: Option<u16>| {
+            Figures::of(
+                state.samples.iter().filter(|s| {
+                    stream.is_none_or(|i| s.stream == i)
+                        && Duration::from_micros(s.offset_us) >= from
+                        && Duration::from_micros(s.offset_us) < until
+                }),
+                wall(from, until),
+            )
+        };
+        let all_time = end + Duration::from_micros(1);
+        let phases = self
+            .plan
+            .phases
+            .iter()
+            .filter(|phase| phase.start_ms <= end)
+            .map(|phase| {
+                let until = if phase.index + 1 == self.plan.phases.len() {
+                    all_time
+                } else {
+                    phase.end_ms.min(all_time)
+                };
+                let streams = if self.spec.streams.len() > 1 {
+                    self.spec
+                        .streams
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            (
+                                s.name.clone(),
+                                figures(phase.start_ms, until, Some(i as u16)),
+                            )
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                PhaseFigures {
+                    index: phase.index,
+                    name: phase.name.clone(),
+                    figures: figures(phase.start_ms, until, None),
+                    streams,
+                }
+            })
+            .collect();
+        let chaos = self.chaos_window(&state.marks, end);
+        let (injected, cleared) = match chaos {
+            Some(window) => (
+                Duration::from_millis(window.injected_ms),
+                Duration::from_millis(window.cleared_ms),
+            ),
+            None => (all_time, all_time),
+        };
+        let recovery = match (&self.spec.steady_state, chaos) {
+            (Some(steady), Some(_)) => {
+                let all: BTreeSet<u16> = (0..self.spec.streams.len() as u16).collect();
+                let recovered = self.recovery_of(&state, &all, cleared, end, steady);
+                let mut services: Vec<&str> = self
+                    .spec
+                    .streams
+                    .iter()
+                    .map(|s| s.service.as_str())
+                    .collect();
+                services.dedup();
+                let services = services
+                    .into_iter()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .map(|service| {
+                        let streams: BTreeSet<u16> = self
+                            .spec
+                            .streams
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, s)| s.service == service)
+                            .map(|(i, _)| i as u16)
+                            .collect();
+                        let at = self.recovery_of(&state, &streams, cleared, end, steady);
+                        ServiceRecovery {
+                            service: service.to_owned(),
+                            detected: at.is_some(),
+                            recovered_ms: at.map(millis),
+                            recovery_time_ms: at.map(|at| millis(at.saturating_sub(cleared))),
+                        }
+                    })
+                    .collect();
+                Some(Recovery {
+                    detected: recovered.is_some(),
+                    recovered_ms: recovered.map(millis),
+                    recovery_time_ms: recovered.map(|at| millis(at.saturating_sub(cleared))),
+                    services,
+                })
+            }
+            _ => None,
+        };
+        WorkloadSummary {
+            streams: self
+                .spec
+                .streams
+                .iter()
+                .map(|s| StreamInfo {
+                    name: s.name.clone(),
+                    service: s.service.clone(),
+                    request: format!("{} {}", s.method, s.path),
+                    rate: s.rate.to_string(),
+                })
+                .collect(),
+            slot_ms: millis(self.slot),
+            total: figures(Duration::ZERO, all_time, None),
+            phases,
+            chaos,
+            before: figures(Duration::ZERO, injected, None),
+            during: figures(injected, cleared, None),
+            after: figures(cleared, all_time, None),
+            steady_state: self.spec.steady_state.clone(),
+            recovery,
+            truncated: state.truncated,
+        }
+    }
+}
+
+/// One stream's generator: sends request `n` when it is due, until stopped.
+async fn generate(
+    shared: Arc<Shared>,
+    stream: usize,
+    sender: Arc<dyn StreamSender>,
+    cap: Arc<Semaphore>,
+    started: Instant,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let rate = shared.spec.streams[stream].rate;
+    // A stream limited to some phases sends only inside them.
+    let windows: Vec<(Duration, Duration)> = shared
+        .plan
+        .phases
+        .iter()
+        .filter(|phase| shared.spec.streams[stream].phases.contains(&phase.name))
+        .map(|phase| (phase.start_ms, phase.end_ms))
+        .collect();
+    let speed = shared.speed;
+    let index = stream as u16;
+    let mut seq: u64 = 0;
+    loop {
+        let due = started + rate.due(seq, speed);
+        tokio::select! {
+            () = tokio::time::sleep_until(due) => {}
+            _ = stopped.changed() => return,
+        }
+        if *stopped.borrow() {
+            return;
+        }
+        // Send everything due by now (the timer wakes at most ~1 ms late).
+        let now = Instant::now();
+        let schedule = *shared.schedule.borrow();
+        loop {
+            let due = started + rate.due(seq, speed);
+            if due > now {
+                break;
+            }
+            let offset = schedule.offset_at(due);
+            let offset_us = u64::try_from(offset.as_micros()).unwrap_or(u64::MAX);
+            if !windows.is_empty()
+                && !windows
+                    .iter()
+                    .any(|(from, to)| (*from..*to).contains(&offset))
+            {
+                seq += 1;
+                continue;
+            }
+            match cap.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    shared.sent(offset);
+                    let shared = shared.clone();
+                    let request = sender.send(seq);
+                    tokio::spawn(async move {
+                        let outcome = request.await;
+                        let latency = due.elapsed();
+                        shared.ended(
+                            Sample {
+                                offset_us,
+                                latency_us: u32::try_from(latency.as_micros()).unwrap_or(u32::MAX),
+                                stream: index,
+                                outcome,
+                            },
+                            true,
+                        );
+                        drop(permit);
+                    });
+                }
+                Err(_) => shared.ended(
+                    Sample {
+                        offset_us,
+                        latency_us: 0,
+                        stream: index,
+                        outcome: Outcome::Dropped,
+                    },
+                    false,
+                ),
+            }
+            seq += 1;
+        }
+    }
+}
+
+/// Records slots as they end, until stopped.
+async fn close_slots(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+    let every = shared.slot.div_f64(shared.speed).max(MIN_SLOT_WALL) / 2;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+        shared.close_ready(shared.now(), false);
+    }
+}

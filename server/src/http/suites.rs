@@ -1,0 +1,70 @@
+//! Suites over REST: create one, read one (with its chaos summary), list them.
+//! Handlers only translate HTTP to a [`Coordinator`] call and back.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use app::api::{
+    suite::{SuiteAccepted, SuiteDetail, SuiteRequest},
+    ApiError, ErrorKind,
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    api::ErrorBody,
+    error::{AppJson, HttpError, Result},
+};
+use crate::{engine::StartedBy, service::Coordinator, state::AppState};
+
+/// The suite routes, each registered with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_suite, list_suites))
+        .routes(routes!(suite_detail))
+}
+
+type Coord = State<Arc<Coordinator>>;
+
+/// Validates every member (nothing runs if one is wrong), then runs them in
+/// order, shuffled by `seed` (`mode: random`), or all at once (`parallel`).
+#[utoipa::path(post, path = "/api/v1/suites", tag = "suites", request_body = SuiteRequest,
+    responses((status = 202, description = "created; members run in `members` order", body = SuiteAccepted),
+        (status = 400, description = "no scenarios, a bad option, or a member without exactly one source", body = ErrorBody),
+        (status = 404, description = "a member names no scenario; details.members lists each", body = ErrorBody),
+        (status = 422, description = "a member does not validate; details.members[].details.diagnostics", body = ErrorBody),
+        (status = 503, description = "the queue has no room for the suite", body = ErrorBody)))]
+async fn start_suite(State(c): Coord, AppJson(request): AppJson<SuiteRequest>) -> Result<Response> {
+    let accepted = c.start_suite(request, StartedBy::Api).await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
+}
+
+/// `?limit=N` (default 50), newest first.
+#[utoipa::path(get, path = "/api/v1/suites", tag = "suites", params(("limit" = Option<u32>, Query)),
+    responses((status = 200, description = "`{suites: [SuiteSummary]}`", body = Object), (status = 400, body = ErrorBody)))]
+async fn list_suites(
+    State(c): Coord,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>> {
+    let limit = match q.get("limit") {
+        Some(v) => v.parse().map_err(|_| {
+            HttpError(ApiError::new(
+                ErrorKind::InvalidRequest,
+                format!("limit must be a whole number, not {v:?}"),
+            ))
+        })?,
+        None => 50,
+    };
+    Ok(Json(json!({ "suites": c.list_suites(limit).await? })))
+}
+
+#[utoipa::path(get, path = "/api/v1/suites/{id}", tag = "suites", params(("id" = String, Path, description = "suite id")),
+    responses((status = 200, description = "state, members and the chaos summary as of now", body = SuiteDetail), (status = 404, body = ErrorBody)))]
+async fn suite_detail(State(c): Coord, Path(id): Path<String>) -> Result<Json<SuiteDetail>> {
+    Ok(Json(c.suite_detail(&id).await?))
+}
