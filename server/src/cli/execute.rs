@@ -298,9 +298,9 @@ pub async fn run_remote(
     let status = remote
         .follow(&id, |event| {
             if !quiet
-                && event["kind"]
-                    .as_str()
-                    .is_some_and(|k| k.ends_with("finished") || k == "phase_started")
+                && event["kind"].as_str().is_some_and(|k| {
+                    k.ends_with("finished") || k == "phase_started" || k == "workload_summary"
+                })
             {
                 println!("{}", super::remote::describe(event));
             }
@@ -439,6 +439,7 @@ fn describe(event: &Event) -> Option<String> {
         }
         EventKind::Paused => "paused".to_owned(),
         EventKind::Resumed => "resumed".to_owned(),
+        EventKind::WorkloadSummary { .. } => crate::report::model::summarize_event(&event.kind),
         _ => return None,
     })
 }

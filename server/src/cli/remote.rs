@@ -120,6 +120,29 @@ pub fn describe(event: &Value) -> String {
             },
             event["result"]["message"].as_str().unwrap_or("")
         ),
+        "workload_slot" => format!(
+            "+{}..+{}: {} requests, {:.1} % failed, p95 {:.1} ms",
+            event["start_ms"].as_u64().unwrap_or(0) / 1000,
+            event["end_ms"].as_u64().unwrap_or(0) / 1000,
+            event["requests"].as_u64().unwrap_or(0),
+            event["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
+            event["p95_ms"].as_f64().unwrap_or(0.0)
+        ),
+        "workload_summary" => {
+            let summary = &event["summary"];
+            format!(
+                "{} requests, {:.2} % failed, p95 {:.1} ms; during chaos {:.1} % failed; recovery {}",
+                summary["total"]["requests"].as_u64().unwrap_or(0),
+                summary["total"]["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
+                summary["total"]["p95_ms"].as_f64().unwrap_or(0.0),
+                summary["during"]["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
+                match summary["recovery"]["recovery_time_ms"].as_u64() {
+                    Some(ms) => format!("{:.1}s after the clear", ms as f64 / 1000.0),
+                    None if summary["recovery"].is_object() => "not detected".to_owned(),
+                    None => "not measured".to_owned(),
+                }
+            )
+        }
         "execution_finished" => format!(
             "{}: {}",
             event["status"].as_str().unwrap_or(""),

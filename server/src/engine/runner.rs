@@ -331,6 +331,9 @@ struct Runner {
     schedule: watch::Sender<Schedule>,
     env: StepEnv,
     tally: Tally,
+    /// A run's workload that stopped sending but still has requests in flight:
+    /// it is summed up after the rollback, which must not wait for them.
+    stopped_workload: Option<Workload>,
 }
 
 impl Runner {
@@ -366,6 +369,7 @@ impl Runner {
             schedule,
             env,
             tally: Tally::default(),
+            stopped_workload: None,
         }
     }
 
@@ -425,6 +429,9 @@ impl Runner {
                 self.tally.rollback_ok = Some(run_rollback(&self.env, reason, &actions).await);
             }
         }
+        if let Some(workload) = self.stopped_workload.take() {
+            workload.finish(None).await;
+        }
         let verdict = verdict(
             &self.plan,
             self.timeout,
@@ -464,7 +471,13 @@ impl Runner {
         self.env.workload = Some(workload.handle());
         let ending = self.run_phases().await;
         self.env.workload = None;
-        workload.finish(None).await;
+        let mut workload = workload;
+        workload.stop_sending().await;
+        if ending == Ending::Completed {
+            workload.finish(None).await;
+        } else {
+            self.stopped_workload = Some(workload);
+        }
         ending
     }
 

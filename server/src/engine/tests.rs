@@ -872,3 +872,44 @@ async fn downtime_fails_requests_during_chaos_and_recovery_is_measured_from_the_
     // The 2 s bound failed, so the SLA criterion fails too.
     assert_eq!(h.status(id), ExecutionStatus::Failed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_rolls_back_at_once_and_the_workload_is_summed_up_after_its_requests_end() {
+    // Every request takes 10 s: a stop must not wait for them to roll back.
+    let h = harness_with_load(
+        1,
+        FakeLoad::with(|_| (Duration::from_secs(10), figures::Outcome::Success)),
+    );
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n{WORKLOAD_SPEC}  phases:\n    - name: chaos\n      duration: 1m\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    h.engine.control(id, ControlCommand::Stop).unwrap();
+    h.engine.wait_idle().await;
+    let rollback = h
+        .calls()
+        .into_iter()
+        .find(|(_, action, _)| action == "clear_chaos")
+        .expect("rolled back");
+    assert!(
+        rollback.2 < Duration::from_secs(3),
+        "rolled back at {:?}",
+        rollback.2
+    );
+    let summary = workload_summary(&h, id);
+    assert!(
+        (199..=201).contains(&summary.total.requests),
+        "{:?}",
+        summary.total
+    );
+    assert_eq!(
+        summary.total.failures, 0,
+        "in-flight requests were waited for"
+    );
+    assert_eq!(h.status(id), ExecutionStatus::Stopped);
+}

@@ -280,11 +280,16 @@ impl Workload {
         }
     }
 
+    /// Stops sending new requests (at once; those in flight go on).
+    pub(super) async fn stop_sending(&mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+
     /// Stops sending, waits for the requests in flight (each ends by its
     /// timeout), records the last slots and the summary, and returns the summary.
     pub(super) async fn finish(mut self, phase: Option<usize>) -> WorkloadSummary {
-        let _ = self.stop.send(true);
-        while self.tasks.join_next().await.is_some() {}
+        self.stop_sending().await;
         for (cap, permits) in &self.caps {
             // Every permit back: nothing in flight any more.
             let _ = cap.acquire_many(*permits).await;
