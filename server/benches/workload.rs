@@ -237,4 +237,5 @@ fn main() {
         None => println!("wrk: not found on the PATH (apt-get install wrk; `make bench` does)"),
     }
     let _ = target.kill();
+    let _ = target.wait();
 }
