@@ -282,8 +282,9 @@ impl Metrics {
                         l.status = status.to_owned();
                     }))
                     .inc();
-                if outcome.ok {
-                    if action == "clear_chaos" || action == "clear_all_chaos" {
+                use app::scenario::catalog::{chaos_effect, ChaosEffect};
+                if outcome.ok && chaos_effect(action) != ChaosEffect::Neutral {
+                    if chaos_effect(action) == ChaosEffect::Clears {
                         if let Some(started) = context.chaos_started.remove(service) {
                             self.engine
                                 .chaos_duration

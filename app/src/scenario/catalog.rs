@@ -450,6 +450,33 @@ pub const CLEAR_ACTIONS: [&str; 2] = ["clear_chaos", "clear_all_chaos"];
 /// The action every service has: an HTTP request to one of its paths.
 pub const HTTP_ACTION: &str = "http";
 
+/// What an action does to the chaos on its service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChaosEffect {
+    /// It injects chaos (`inject_latency`, `simulate_downtime`, `kill`…).
+    Injects,
+    /// It takes chaos away (`clear_chaos`, `restore_liquidity`, `restart`…).
+    Clears,
+    /// Neither: a request or an operation (`http`, `start_strategy`,
+    /// `scale_strategies`, a process `start`).
+    Neutral,
+}
+
+/// What `action` does to the chaos on its service, by its name: the report's
+/// chaos windows and the workload's recovery time both start from this.
+pub fn chaos_effect(action: &str) -> ChaosEffect {
+    match action {
+        HTTP_ACTION | "start" | "start_strategy" | "stop_strategy" | "scale_strategies" => {
+            ChaosEffect::Neutral
+        }
+        "restore_liquidity" | "resume_normal_settlement" | "restart" | "price_recovery" => {
+            ChaosEffect::Clears
+        }
+        clear if clear.starts_with("clear") => ChaosEffect::Clears,
+        _ => ChaosEffect::Injects,
+    }
+}
+
 impl Catalog {
     /// A catalog with the built-in assertion types and no services yet.
     pub fn new() -> Self {
@@ -867,5 +894,28 @@ mod tests {
             serde_json::from_str::<Catalog>(&json).expect("reads"),
             catalog
         );
+    }
+
+    #[test]
+    fn actions_inject_clear_or_leave_chaos_alone() {
+        for action in [
+            "inject_latency",
+            "simulate_downtime",
+            "kill",
+            "stablecoin_depeg",
+        ] {
+            assert_eq!(chaos_effect(action), ChaosEffect::Injects, "{action}");
+        }
+        for action in [
+            "clear_chaos",
+            "clear_all_chaos",
+            "restore_liquidity",
+            "restart",
+        ] {
+            assert_eq!(chaos_effect(action), ChaosEffect::Clears, "{action}");
+        }
+        for action in ["http", "start", "start_strategy", "scale_strategies"] {
+            assert_eq!(chaos_effect(action), ChaosEffect::Neutral, "{action}");
+        }
     }
 }

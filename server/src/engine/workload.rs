@@ -316,13 +316,15 @@ pub(super) struct WorkloadHandle {
 }
 
 impl WorkloadHandle {
-    /// Notes an action of a phase: a `clear*` action clears chaos, `http` does
-    /// nothing, anything else injects it.
+    /// Notes an action of a phase that injects or clears chaos
+    /// ([`chaos_effect`](app::scenario::catalog::chaos_effect)).
     pub(super) fn action(&self, action: &str, offset: Duration) {
-        if action == app::scenario::catalog::HTTP_ACTION {
-            return;
-        }
-        let cleared = action.starts_with("clear");
+        use app::scenario::catalog::{chaos_effect, ChaosEffect};
+        let cleared = match chaos_effect(action) {
+            ChaosEffect::Injects => false,
+            ChaosEffect::Clears => true,
+            ChaosEffect::Neutral => return,
+        };
         self.shared.lock().marks.push(Mark { offset, cleared });
     }
 

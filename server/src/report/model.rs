@@ -76,6 +76,7 @@
 //!   `scenario.reporting`. The `audit` section is present only with
 //!   `reporting.correlate_with_audit_logs`.
 
+use app::scenario::catalog::{chaos_effect, ChaosEffect};
 use std::collections::{BTreeMap, HashMap};
 
 use app::{
@@ -1399,11 +1400,7 @@ fn validation_results(fold: &Fold) -> ValidationResults {
 
 /// Whether an action takes chaos away rather than injecting it.
 pub fn is_clearing_action(action: &str) -> bool {
-    action.starts_with("clear")
-        || matches!(
-            action,
-            "restore_liquidity" | "resume_normal_settlement" | "restart" | "price_recovery"
-        )
+    chaos_effect(action) == ChaosEffect::Clears
 }
 
 fn system_impact(input: &ReportInput, fold: &Fold) -> SystemImpact {
@@ -1412,7 +1409,7 @@ fn system_impact(input: &ReportInput, fold: &Fold) -> SystemImpact {
         !a.rollback
             && a.phase_index.is_some()
             && a.ok == Some(true)
-            && !is_clearing_action(&a.action)
+            && chaos_effect(&a.action) == ChaosEffect::Injects
     }) {
         let at = action.finished_ms.or(action.started_ms).unwrap_or_default();
         match services.iter_mut().find(|s| s.service == action.service) {
