@@ -231,8 +231,8 @@ pub fn workload_svg(chart: &WorkloadChart) -> String {
             (fraction * 100.0).round(),
         );
     }
-    for i in 0..=4u64 {
-        let ms = (total as u64) * i / 4;
+    let step = tick_step(total as u64);
+    for ms in (0..=total as u64).step_by(step as usize) {
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">+{}</text>",
@@ -249,6 +249,19 @@ pub fn workload_svg(chart: &WorkloadChart) -> String {
     );
     out.push_str("</svg>");
     out
+}
+
+/// A round tick step (1 s, 5 s, 10 s, 30 s, 1 m, …) giving at most 8 ticks.
+fn tick_step(total: u64) -> u64 {
+    const STEPS: [u64; 17] = [
+        100, 500, 1_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+        1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000,
+    ];
+    STEPS
+        .iter()
+        .copied()
+        .find(|step| total / step <= 8)
+        .unwrap_or(total.div_ceil(8).max(1))
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -304,6 +317,9 @@ mod tests {
         assert!(svg.contains("recovered 3s after the clear"));
         // 480 ms tops the latency axis at 500 ms.
         assert!(svg.contains("500 ms"), "{svg}");
+        // Round ticks every 5 s over 30 s.
+        assert!(svg.contains(">+5s<") && svg.contains(">+30s<"), "{svg}");
+        assert_eq!(tick_step(7 * 60_000 + 121), 60_000);
         for class in ["wl-p50", "wl-p95", "wl-p99", "wl-failures", "wl-bound"] {
             assert!(svg.contains(class), "{class}");
         }

@@ -20,7 +20,7 @@ test('run network-partition and watch its workload charted live, then its recove
   await page.waitForURL(/\/executions\/[0-9a-f-]+$/, { timeout: 15_000 });
   // Slots arrive over the WebSocket and are drawn as they come.
   await page.waitForSelector('#workload svg.workload-chart path.wl-p95[d^="M"]', { timeout: 30_000 });
-  assert.match(await page.textContent('#workload-figures'), /last slot: \d+ requests, p95/);
+  assert.match(await page.textContent('#workload-figures'), /last slot: \d+ request\(s\), p95/);
   await page.waitForSelector('#workload svg .wl-chaos', { timeout: 30_000 });
   await page.locator('#workload').screenshot({ path: `${SCREENSHOTS}/execution-workload-live.png` });
   await page.waitForSelector('#verdict', { timeout: 60_000 });

@@ -284,7 +284,7 @@ fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoVie
             let last = s.workload.iter().rev().find(|p| p.requests > 0);
             let now = last.map_or("no request answered yet".to_owned(), |p| {
                 format!(
-                    "last slot: {} requests, p95 {:.1} ms, p99 {:.1} ms, {:.1} % failed",
+                    "last slot: {} request(s), p95 {:.1} ms, p99 {:.1} ms, {:.1} % failed",
                     p.requests,
                     p.p95_ms,
                     p.p99_ms,
