@@ -23,7 +23,6 @@ use crate::{
     },
     prepare::{format_diagnostic, prepare, PrepareOptions, Source},
     startup::{build_engine, shutdown_signal},
-    store::Store,
 };
 
 #[derive(Debug, Args)]
@@ -142,14 +141,7 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
         print!("{}", plan.timeline_text());
     }
 
-    let store = Store::open(&context.config.database)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database {}",
-                context.config.database.display()
-            )
-        })?;
+    let store = context.open_store().await?;
     let engine = build_engine(&context.config, &store);
     let mut events = engine.subscribe();
     let id = ExecutionId::new();

@@ -91,6 +91,15 @@ impl Context {
             client: reqwest::Client::new(),
         })
     }
+
+    /// The configured SQLite store, for commands that run here (without `--server`).
+    async fn open_store(&self) -> anyhow::Result<crate::store::Store> {
+        use anyhow::Context as _;
+        let database = &self.config.database;
+        crate::store::Store::open(database)
+            .await
+            .with_context(|| format!("cannot open {} (or give --server URL)", database.display()))
+    }
 }
 
 /// Parameters from `--params`: a YAML/JSON file when the text names one, else

@@ -10,7 +10,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::Context;
-use crate::store::{HistoryFilter, Store};
+use crate::store::HistoryFilter;
 
 /// A thin client of the REST API.
 pub struct Remote {
@@ -206,17 +206,6 @@ fn execution_id(text: &str) -> anyhow::Result<crate::engine::ExecutionId> {
         .map_err(|_| anyhow::anyhow!("{text:?} is not an execution id"))
 }
 
-async fn local_store(context: &Context) -> anyhow::Result<Store> {
-    Store::open(&context.config.database)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open {} (or give --server URL)",
-                context.config.database.display()
-            )
-        })
-}
-
 pub async fn status(
     context: Context,
     server: Option<Remote>,
@@ -230,7 +219,7 @@ pub async fn status(
         }
         (Some(remote), None) => remote.get("/api/v1/scenarios/active").await?,
         (None, Some(id)) => {
-            let store = local_store(&context).await?;
+            let store = context.open_store().await?;
             let record = store
                 .fetch_execution(id)
                 .await?
@@ -238,7 +227,7 @@ pub async fn status(
             json!({ "id": record.summary.id, "scenario_name": record.summary.scenario_name, "status": record.summary.status, "created_at": record.summary.created_at, "finished_at": record.summary.finished_at, "verdict": record.verdict })
         }
         (None, None) => {
-            let store = local_store(&context).await?;
+            let store = context.open_store().await?;
             let filter = HistoryFilter {
                 statuses: vec![
                     app::api::ExecutionStatus::Queued,
@@ -334,7 +323,7 @@ pub async fn logs(
                 .for_each(print);
         }
         None => {
-            let store = local_store(&context).await?;
+            let store = context.open_store().await?;
             let id = execution_id(&args.execution_id)?;
             let mut since = None;
             loop {
@@ -370,7 +359,7 @@ pub async fn timeline(
             .await?["timeline"]
             .clone(),
         None => {
-            let store = local_store(&context).await?;
+            let store = context.open_store().await?;
             let id = execution_id(&args.execution_id)?;
             let events = store.list_events(id, None, 100_000).await?;
             json!(events.iter().map(|e| json!({"seq": e.seq, "kind": e.kind.name(), "phase": e.phase, "offset_ms": e.offset_ms, "planned_ms": e.planned_ms})).collect::<Vec<_>>())
@@ -415,7 +404,7 @@ pub async fn metrics(
                 .clone(),
         )?,
         None => {
-            let store = local_store(&context).await?;
+            let store = context.open_store().await?;
             let id = execution_id(&args.execution_id)?;
             store.list_events(id, None, 100_000).await?
         }
@@ -660,7 +649,7 @@ pub async fn report_text(
         }
         return Ok(response.text().await?);
     }
-    let store = local_store(context).await?;
+    let store = context.open_store().await?;
     let execution = execution_id(id)?;
     let input = store
         .fetch_report_input(execution)
@@ -697,7 +686,7 @@ pub async fn report(
                 )?
             }
             None => {
-                let store = local_store(&context).await?;
+                let store = context.open_store().await?;
                 let filter = HistoryFilter {
                     scenario: args.scenario.clone(),
                     limit: args.last,

@@ -200,14 +200,7 @@ pub async fn run(
     let runner = match remote {
         Some(remote) => Runner::Server(remote),
         None => {
-            let store = Store::open(&context.config.database)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot open the database {}",
-                        context.config.database.display()
-                    )
-                })?;
+            let store = context.open_store().await?;
             let engine = build_engine(&context.config, &store);
             let coordinator = Coordinator::new(
                 Arc::new(context.config.clone()),
