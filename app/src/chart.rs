@@ -231,8 +231,7 @@ pub fn workload_svg(chart: &WorkloadChart) -> String {
             (fraction * 100.0).round(),
         );
     }
-    let step = tick_step(total as u64);
-    for ms in (0..=total as u64).step_by(step as usize) {
+    for ms in ticks(total as u64, 8) {
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">+{}</text>",
@@ -251,17 +250,55 @@ pub fn workload_svg(chart: &WorkloadChart) -> String {
     out
 }
 
-/// A round tick step (1 s, 5 s, 10 s, 30 s, 1 m, …) giving at most 8 ticks.
-fn tick_step(total: u64) -> u64 {
-    const STEPS: [u64; 17] = [
-        100, 500, 1_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
-        1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000,
+/// A round tick step (100 ms, 1 s, 5 s, …, 1 d, 2 d, 5 d, 10 d, …) that puts at
+/// most `at_most` steps over `total` ms. Every axis of the product (the plan's
+/// timeline, the workload chart, the report) takes its ticks from here, so the
+/// number of ticks is bounded whatever the length: drawing is O(pixels), never
+/// O(duration).
+pub fn tick_step(total: u64, at_most: u64) -> u64 {
+    const STEPS: [u64; 20] = [
+        100,
+        500,
+        1_000,
+        5_000,
+        10_000,
+        15_000,
+        30_000,
+        60_000,
+        120_000,
+        300_000,
+        600_000,
+        900_000,
+        1_800_000,
+        3_600_000,
+        7_200_000,
+        10_800_000,
+        21_600_000,
+        43_200_000,
+        86_400_000,
+        172_800_000,
     ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|step| total / step <= 8)
-        .unwrap_or(total.div_ceil(8).max(1))
+    let at_most = at_most.max(1);
+    if let Some(step) = STEPS.iter().copied().find(|step| total / step <= at_most) {
+        return step;
+    }
+    // Longer than the table: whole days in a 1-2-5 progression.
+    let mut step: u64 = 86_400_000;
+    loop {
+        for factor in [1, 2, 5] {
+            let candidate = step.saturating_mul(factor);
+            if total / candidate <= at_most || candidate == u64::MAX {
+                return candidate;
+            }
+        }
+        step = step.saturating_mul(10);
+    }
+}
+
+/// The ticks `0, step, 2 step, …` up to `total`: at most `at_most + 1` of them.
+pub fn ticks(total: u64, at_most: u64) -> impl Iterator<Item = u64> {
+    let step = tick_step(total, at_most);
+    (0..=total / step).map(move |i| i * step)
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -319,9 +356,28 @@ mod tests {
         assert!(svg.contains("500 ms"), "{svg}");
         // Round ticks every 5 s over 30 s.
         assert!(svg.contains(">+5s<") && svg.contains(">+30s<"), "{svg}");
-        assert_eq!(tick_step(7 * 60_000 + 121), 60_000);
+        assert_eq!(tick_step(7 * 60_000 + 121, 8), 60_000);
         for class in ["wl-p50", "wl-p95", "wl-p99", "wl-failures", "wl-bound"] {
             assert!(svg.contains(class), "{class}");
+        }
+    }
+
+    #[test]
+    fn ticks_stay_few_whatever_the_length() {
+        assert_eq!(ticks(0, 8).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(
+            ticks(36 * 3_600_000, 8).collect::<Vec<_>>(),
+            (0..=6).map(|i| i * 21_600_000).collect::<Vec<_>>()
+        );
+        // 99999999999h, the length that once drew 4 billion ticks.
+        for total in [99_999_999_999 * 3_600_000, u64::MAX, u64::MAX / 3, 1] {
+            for at_most in [1, 6, 8, 10] {
+                let count = ticks(total, at_most).count() as u64;
+                assert!(
+                    (1..=at_most + 1).contains(&count),
+                    "{total} ms, at most {at_most}: {count}"
+                );
+            }
         }
     }
 

@@ -1,8 +1,11 @@
 //! From "what the user asked to run" to a validated [`Plan`]: find the text
-//! (library name, file, inline YAML, or template + parameters), parse, render,
+//! (library name, inline YAML, or template + parameters), parse, render,
 //! build the catalog, validate. Shared by the CLI, the REST API and the UI.
-
-use std::path::{Path, PathBuf};
+//!
+//! Nothing here opens a file a caller names: over the network a source is a
+//! library name, an uploaded id (resolved to text by the caller) or inline text.
+//! Only the CLI reads local files, itself, and hands their text over as
+//! [`Source::Local`].
 
 use app::scenario::{
     catalog::Catalog,
@@ -22,16 +25,23 @@ use crate::{catalog, config::Config, library};
 pub enum Source {
     /// A library scenario by `metadata.name` or file name.
     Library(String),
-    /// A file.
-    File(PathBuf),
-    /// YAML or JSON text.
+    /// YAML or JSON text (inline, or an uploaded scenario's stored text).
     Text(String),
-    /// A library template (by name) or a template file, with its parameters.
+    /// A library template by name, with its parameters.
     Template {
-        /// Name in the library, or a path to a `.yaml` file.
+        /// Its name in the library (never a path).
         template: String,
         /// The parameter values.
         parameters: ParameterValues,
+    },
+    /// Text the CLI read from a local file; the network never builds this.
+    Local {
+        /// The file's path, for messages.
+        origin: String,
+        /// Its text.
+        text: String,
+        /// Parameters when the file is a template to render.
+        parameters: Option<ParameterValues>,
     },
 }
 
@@ -45,14 +55,6 @@ pub enum PrepareError {
         kind: &'static str,
         /// The name asked for.
         name: String,
-    },
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
     },
 }
 
@@ -91,13 +93,6 @@ pub struct PrepareOptions {
     pub strict: bool,
 }
 
-fn read(path: &Path) -> Result<String, PrepareError> {
-    std::fs::read_to_string(path).map_err(|source| PrepareError::Read {
-        path: path.to_owned(),
-        source,
-    })
-}
-
 /// Finds, parses, renders and validates `source`.
 pub async fn prepare(
     config: &Config,
@@ -111,36 +106,32 @@ pub async fn prepare(
                 kind: "scenario",
                 name: name.clone(),
             })?;
-            (
-                file.path.display().to_string(),
-                read(&file.path)?,
-                Some(file.name),
-                None,
-            )
+            let text = library_text(&file, &name)?;
+            (file.path.display().to_string(), text, Some(file.name), None)
         }
-        Source::File(path) => (path.display().to_string(), read(&path)?, None, None),
         Source::Text(text) => ("<inline>".to_owned(), text, None, None),
         Source::Template {
             template,
             parameters,
         } => {
-            let path = if template.ends_with(".yaml") || template.ends_with(".yml") {
-                PathBuf::from(&template)
-            } else {
-                library::find(config, &template, "Template")
-                    .ok_or(PrepareError::NotFound {
-                        kind: "template",
-                        name: template.clone(),
-                    })?
-                    .path
-            };
+            let file =
+                library::find(config, &template, "Template").ok_or(PrepareError::NotFound {
+                    kind: "template",
+                    name: template.clone(),
+                })?;
+            let text = library_text(&file, &template)?;
             (
-                path.display().to_string(),
-                read(&path)?,
+                file.path.display().to_string(),
+                text,
                 None,
                 Some(parameters),
             )
         }
+        Source::Local {
+            origin,
+            text,
+            parameters,
+        } => (origin, text, None, parameters),
     };
     let (catalog, mut diagnostics) = if options.strict {
         catalog::live(config, client).await
@@ -165,6 +156,18 @@ pub async fn prepare(
         scenario_id,
         plan,
         diagnostics,
+    })
+}
+
+/// A library file's text. The library is the product's own folder, so an
+/// unreadable file is reported as the library entry not being there.
+fn library_text(file: &library::LibraryFile, name: &str) -> Result<String, PrepareError> {
+    std::fs::read_to_string(&file.path).map_err(|error| {
+        tracing::error!(path = %file.path.display(), %error, "cannot read a library file");
+        PrepareError::NotFound {
+            kind: "readable library file",
+            name: name.to_owned(),
+        }
     })
 }
 
@@ -216,6 +219,21 @@ pub fn check(
         },
     );
     (validation.plan, yaml, validation.diagnostics)
+}
+
+/// A template's text rendered with `values` into scenario YAML, without
+/// validating it against any catalog: what the CLI sends a remote server when
+/// the template is a local file.
+pub fn render_text(text: &str, values: ParameterValues) -> Result<String, Vec<Diagnostic>> {
+    let document = parse_scenario(text)?;
+    let rendered = render(&document, &values)?;
+    serde_yaml::to_string(&rendered.root.to_json()).map_err(|error| {
+        vec![Diagnostic::error(
+            app::scenario::diagnostic::DiagnosticKind::Syntax,
+            "",
+            format!("the rendered scenario cannot be written as YAML: {error}"),
+        )]
+    })
 }
 
 /// `file:line:col: severity kind: message`, then `  hint: …`, like a compiler.

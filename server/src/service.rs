@@ -99,21 +99,9 @@ impl Coordinator {
             ));
         }
         let options = request.options.clone();
-        if !(options.speed.is_finite() && options.speed > 0.0 && options.speed <= 1_000_000.0) {
-            return Err(ApiError::new(
-                ErrorKind::InvalidRequest,
-                format!(
-                    "options.speed must be above 0 and at most 1000000, not {}",
-                    options.speed
-                ),
-            ));
-        }
-        if options.repeat == 0 || options.repeat > 10_000 {
-            return Err(ApiError::new(
-                ErrorKind::InvalidRequest,
-                "options.repeat must be between 1 and 10000",
-            ));
-        }
+        options.check().map_err(|message| {
+            ApiError::new(ErrorKind::InvalidRequest, format!("options.{message}"))
+        })?;
         let source = if let Some(name) = request.scenario {
             Source::Library(name)
         } else if let Some(id) = request.scenario_id {
@@ -155,11 +143,20 @@ impl Coordinator {
         .await
         .map_err(prepare_error)?;
         let Some(plan) = prepared.plan.clone() else {
+            let mut diagnostics = prepared.diagnostics.clone();
+            if !prepared.has_errors() {
+                // Only a template checked as written ends with no plan and no error.
+                diagnostics.push(app::scenario::diagnostic::Diagnostic::error(
+                    app::scenario::diagnostic::DiagnosticKind::Template,
+                    "kind",
+                    "this is a template: it runs once rendered with its parameters (give `template` and `parameters`, or render it first)",
+                ));
+            }
             let mut error = ApiError::new(
                 ErrorKind::Validation,
                 format!("{} does not validate", prepared.origin),
             );
-            error.details = json!({ "diagnostics": prepared.diagnostics });
+            error.details = json!({ "diagnostics": diagnostics });
             return Err(error);
         };
         Ok((prepared, plan))
@@ -963,10 +960,6 @@ fn not_found(id: &str) -> ApiError {
 fn prepare_error(error: PrepareError) -> ApiError {
     match error {
         PrepareError::NotFound { .. } => ApiError::new(ErrorKind::NotFound, error.to_string()),
-        PrepareError::Read { .. } => {
-            tracing::error!(error.cause_chain = ?error, "cannot read a scenario file");
-            ApiError::internal()
-        }
     }
 }
 

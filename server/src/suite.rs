@@ -232,12 +232,7 @@ impl Coordinator {
                 "`seed` orders a random suite; give `mode: random` or leave it out".to_owned(),
             ));
         }
-        let speed = request.speed;
-        if !(speed.is_finite() && speed > 0.0 && speed <= 1_000_000.0) {
-            return Err(invalid(format!(
-                "speed must be above 0 and at most 1000000, not {speed}"
-            )));
-        }
+        let speed = app::api::check_speed(request.speed).map_err(invalid)?;
         let options = ExecuteOptions {
             speed,
             dry_run: request.dry_run,

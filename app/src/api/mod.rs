@@ -102,6 +102,39 @@ impl Default for ExecuteOptions {
     }
 }
 
+/// The slowest speed a run may take: a thousandth of real time.
+pub const MIN_SPEED: f64 = 0.001;
+/// The fastest speed a run may take: a million times real time.
+pub const MAX_SPEED: f64 = 1_000_000.0;
+/// The most repetitions of a scenario's phases in one run.
+pub const MAX_REPEAT: u32 = 10_000;
+
+/// Whether `speed` is one a run may take: the one check of it that the CLI, the
+/// REST API, the UI and suites share. The message names the bounds.
+pub fn check_speed(speed: f64) -> Result<f64, String> {
+    if speed.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(format!(
+            "speed must be between {MIN_SPEED} and {MAX_SPEED} (scenario time per real second), not {speed}"
+        ))
+    }
+}
+
+impl ExecuteOptions {
+    /// Whether these options may run: speed and repeat within their bounds.
+    pub fn check(&self) -> Result<(), String> {
+        check_speed(self.speed)?;
+        if self.repeat == 0 || self.repeat > MAX_REPEAT {
+            return Err(format!(
+                "repeat must be between 1 and {MAX_REPEAT}, not {}",
+                self.repeat
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `POST /api/v1/scenarios/execute`: exactly one of `scenario` (library name),
 /// `scenario_id` (uploaded), `yaml` (inline) or `template` (+ `parameters`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -221,4 +254,44 @@ pub struct ValidateResponse {
     /// The plan, when valid.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub plan: Option<crate::scenario::plan::Plan>,
+}
+
+#[cfg(test)]
+mod limits_tests {
+    use super::*;
+
+    #[test]
+    fn speeds_outside_the_bounds_are_refused_with_the_bounds_named() {
+        for speed in [
+            1e-300,
+            0.0,
+            -1.0,
+            1e308,
+            f64::NAN,
+            f64::INFINITY,
+            0.0009,
+            1_000_001.0,
+        ] {
+            let message = check_speed(speed).expect_err("refused");
+            assert!(message.contains("between 0.001 and 1000000"), "{message}");
+        }
+        for speed in [MIN_SPEED, 1.0, 3600.0, MAX_SPEED] {
+            assert_eq!(check_speed(speed), Ok(speed));
+        }
+    }
+
+    #[test]
+    fn options_check_speed_and_repeat() {
+        assert!(ExecuteOptions::default().check().is_ok());
+        let zero = ExecuteOptions {
+            repeat: 0,
+            ..ExecuteOptions::default()
+        };
+        assert!(zero.check().unwrap_err().contains("repeat"));
+        let slow = ExecuteOptions {
+            speed: 1e-300,
+            ..ExecuteOptions::default()
+        };
+        assert!(slow.check().unwrap_err().contains("speed"));
+    }
 }

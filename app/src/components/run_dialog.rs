@@ -7,7 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{ExecuteOptions, ExecuteRequest};
+use crate::api::{ExecuteOptions, ExecuteRequest, MAX_SPEED, MIN_SPEED};
 use crate::server_fns::start_execution;
 
 /// A "Run…" button and the dialog it opens for the library scenario `scenario`.
@@ -70,14 +70,24 @@ pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoV
             invalid.set(Some("Repeat must be a whole number of at least 1.".into()));
             return;
         };
+        let options = ExecuteOptions {
+            speed: speed_value,
+            dry_run: dry_run.get_untracked(),
+            continue_on_failure: continue_on_failure.get_untracked(),
+            repeat: repeat_value,
+        };
+        // The same check as the server's and the CLI's, before anything is sent.
+        if let Err(message) = options.check() {
+            let mut message = message;
+            if let Some(first) = message.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            invalid.set(Some(format!("{message}.")));
+            return;
+        }
         invalid.set(None);
         let mut request = ExecuteRequest {
-            options: ExecuteOptions {
-                speed: speed_value,
-                dry_run: dry_run.get_untracked(),
-                continue_on_failure: continue_on_failure.get_untracked(),
-                repeat: repeat_value,
-            },
+            options,
             ..ExecuteRequest::default()
         };
         if custom {
@@ -120,7 +130,7 @@ pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoV
                 <h2 id="run-dialog-title">"Run this scenario"</h2>
                 <form on:submit=submit.clone()>
                     <label for="run-speed">"Speed (scenario time per real second)"</label>
-                    <input id="run-speed" name="speed" type="number" min="0.001" step="any" node_ref=first
+                    <input id="run-speed" name="speed" type="number" min=MIN_SPEED.to_string() max=MAX_SPEED.to_string() step="any" node_ref=first
                         prop:value=move || speed.get() on:input:target=move |ev| speed.set(ev.target().value()) />
                     <p class="hint">"600 runs ten minutes of scenario each second; 1 is real time."</p>
                     <label for="run-repeat">"Repeat"</label>

@@ -45,7 +45,7 @@ pub fn format_ms(ms: u64) -> String {
     if ms < 60_000 && !ms.is_multiple_of(1000) {
         return format!("{:.1}s", ms as f64 / 1000.0);
     }
-    let seconds = (ms + 500) / 1000;
+    let seconds = ms.saturating_add(500) / 1000;
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
     let mut out = String::new();
     for (value, unit) in [(h, "h"), (m, "m"), (s, "s")] {
@@ -79,9 +79,7 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
     let current = live.and_then(|l| l.current_phase);
     let finished = live.is_some_and(|l| l.finished);
 
-    let ticks = tick_marks(total as u64);
-    let axis = ticks
-        .into_iter()
+    let axis = crate::chart::ticks(total as u64, 8)
         .map(|t| {
             let tx = x(t);
             // The last tick's label ends at its line rather than leave the drawing.
@@ -335,19 +333,6 @@ fn ordinal_of(list: &[crate::scenario::plan::PlannedAction], i: usize) -> usize 
         .iter()
         .filter(|a| a.service == target.service && a.action == target.action)
         .count()
-}
-
-/// Round tick marks: about six over the whole length.
-fn tick_marks(total_ms: u64) -> Vec<u64> {
-    const STEPS: [u64; 14] = [
-        1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-        7_200_000, 21_600_000, 43_200_000, 86_400_000,
-    ];
-    let step = STEPS
-        .into_iter()
-        .find(|s| total_ms / s <= 8)
-        .unwrap_or(86_400_000);
-    (0..=total_ms / step).map(|i| i * step).collect()
 }
 
 /// An assertion's state as the timeline and tables show it.

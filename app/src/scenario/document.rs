@@ -90,6 +90,23 @@ impl Node {
         }
     }
 
+    /// Roughly how many bytes the node takes written out: its text and keys,
+    /// plus one per node. What the parser's alias bound and the template
+    /// renderer's output bound count.
+    pub fn weight(&self) -> usize {
+        match &self.value {
+            NodeValue::String(text) => 1 + text.len(),
+            NodeValue::Sequence(items) => items
+                .iter()
+                .fold(1, |sum, item| sum.saturating_add(item.weight())),
+            NodeValue::Mapping(entries) => entries.iter().fold(1, |sum, entry| {
+                sum.saturating_add(entry.key.len())
+                    .saturating_add(entry.value.weight())
+            }),
+            _ => 1,
+        }
+    }
+
     /// A word for the node's type, for messages ("expected a list, found a string").
     pub fn type_name(&self) -> &'static str {
         match self.value {

@@ -17,6 +17,12 @@ const UNITS: [(&str, u128); 5] = [
     ("ms", 1),
 ];
 
+/// The longest duration the language accepts: 30 days. A scenario, phase,
+/// delay, `within`, timeout or template result longer than this is refused, so
+/// that every offset of a plan, and every product of one with a speed or a
+/// percentage, stays far inside `u64` milliseconds (docs/language.md).
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
+
 /// Why a text is not a duration. The message says how to write one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{input:?} is not a duration: {reason} (write e.g. 500ms, 30s, 5m, 2h, 1d or 1h30m)")]
@@ -90,7 +96,17 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     }
     let millis = u64::try_from(total_nanos / 1_000_000)
         .map_err(|_| DurationError::new(input, "it is too long"))?;
-    Ok(Duration::from_millis(millis))
+    let duration = Duration::from_millis(millis);
+    if duration > MAX_DURATION {
+        return Err(DurationError::new(
+            input,
+            format!(
+                "it is longer than the limit of {}",
+                format_duration(MAX_DURATION)
+            ),
+        ));
+    }
+    Ok(duration)
 }
 
 /// `number` (digits with at most one `.`) times `scale`, exactly; `None` if it is
@@ -287,6 +303,19 @@ mod tests {
                 error.reason
             );
             assert!(error.to_string().contains("1h30m"), "hint in {error}");
+        }
+    }
+
+    #[test]
+    fn durations_are_bounded_at_thirty_days() {
+        assert_eq!(parse_duration("30d"), Ok(MAX_DURATION));
+        assert_eq!(parse_duration("720h"), Ok(MAX_DURATION));
+        for input in ["30d1ms", "31d", "99999999999h", "4294967296s"] {
+            let error = parse_duration(input).expect_err(input);
+            assert!(
+                error.reason.contains("longer than the limit of 30d"),
+                "{input}: {error}"
+            );
         }
     }
 

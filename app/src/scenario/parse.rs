@@ -15,8 +15,9 @@
 //! # Bounds
 //! - inputs over [`MAX_INPUT_BYTES`] are refused before any parsing;
 //! - nesting deeper than [`MAX_DEPTH`] is refused as soon as it is reached;
-//! - aliases may copy at most [`MAX_ALIAS_NODES`] nodes in all: a "billion laughs"
-//!   file is refused after a few thousand node copies, in bounded memory;
+//! - aliases may copy at most [`MAX_ALIAS_NODES`] nodes and [`MAX_INPUT_BYTES`]
+//!   of text in all: a "billion laughs" file, or one long string aliased
+//!   thousands of times, is refused in bounded memory;
 //! - one document per file, unique keys, keys are scalars.
 //!
 //! This module owns only the text → tree step; reading the tree as a
@@ -124,6 +125,8 @@ struct Loader {
     anchors: HashMap<usize, (Node, usize)>,
     /// Nodes copied by aliases so far.
     copied: usize,
+    /// Bytes of text copied by aliases so far ([`Node::weight`]).
+    copied_bytes: usize,
     documents: usize,
     root: Option<Node>,
 }
@@ -148,7 +151,15 @@ impl Loader {
                 if let Some(frame) = self.waiting_for_key() {
                     return frame.take_key(text.into_owned(), at);
                 }
-                let value = resolve_scalar(text, style, tag.as_ref());
+                let value = resolve_scalar(text.clone(), style, tag.as_ref());
+                if matches!(value, NodeValue::Float(number) if !number.is_finite()) {
+                    // JSON cannot carry it and no bound can be checked against it.
+                    return Err(syntax(
+                        at,
+                        format!("`{text}` is not a finite number"),
+                    )
+                    .with_hint("write a number between -1.7e308 and 1.7e308, or quote it to make it text"));
+                }
                 self.complete(Node::new(value, at), anchor, 1)
             }
             Event::Alias(id) => {
@@ -165,6 +176,14 @@ impl Loader {
                         format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
                     )
                     .with_hint("write the repeated parts out, or use fewer nested aliases"));
+                }
+                self.copied_bytes = self.copied_bytes.saturating_add(node.weight());
+                if self.copied_bytes > MAX_INPUT_BYTES {
+                    return Err(syntax(
+                        at,
+                        format!("aliases expand to more than {MAX_INPUT_BYTES} bytes of text"),
+                    )
+                    .with_hint("write the repeated parts out, or alias shorter values"));
                 }
                 let mut copy = node.clone();
                 copy.position = at;
@@ -342,6 +361,39 @@ mod tests {
 
     fn syntax_error(text: &str) -> Diagnostic {
         parse_node(text).expect_err("is refused")
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused_where_they_are_written() {
+        for (text, word) in [
+            ("a:\n  b: 1e309\n", "1e309"),
+            ("a: .nan\n", ".nan"),
+            ("a: [1, -.inf]\n", "-.inf"),
+            ("{\"a\": 1e999}", "1e999"),
+        ] {
+            let error = parse_node(text).expect_err(text);
+            assert!(
+                error
+                    .message
+                    .contains(&format!("`{word}` is not a finite number")),
+                "{text}: {}",
+                error.message
+            );
+            assert!(error.line.is_some(), "{text}: placed");
+        }
+        assert!(parse_node("a: \".nan\"\nb: 1e308\n").is_ok());
+    }
+
+    #[test]
+    fn one_long_string_aliased_many_times_is_refused_in_bounded_memory() {
+        let long = "y".repeat(200_000);
+        let aliases = vec!["*a"; 50].join(", ");
+        let text = format!("a: &a \"{long}\"\nb: [{aliases}]\n");
+        let error = parse_node(&text).expect_err("refused");
+        assert!(error.message.contains("bytes of text"), "{}", error.message);
+        // A few copies are fine.
+        let text = format!("a: &a \"{long}\"\nb: [*a, *a]\n");
+        assert!(parse_node(&text).is_ok());
     }
 
     #[test]

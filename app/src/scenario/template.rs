@@ -171,6 +171,15 @@ impl Rendered {
         }
     }
 
+    /// What the value costs of the render budget.
+    fn weight(&self) -> usize {
+        match self {
+            Self::Text(text) => 1 + text.len(),
+            Self::Other(node) => node.weight(),
+            _ => 16,
+        }
+    }
+
     /// The printed form, for an expression inside text.
     fn to_text(&self) -> Result<String, String> {
         Ok(match self {
@@ -225,8 +234,52 @@ fn relocate(mut node: Node, position: Position) -> Node {
 /// reported as missing or wrong: not reported again at every use.
 const ALREADY_REPORTED: &str = "";
 
+/// The most text (in bytes, [`Node::weight`]) that expressions may produce in
+/// one rendering: as much as a whole scenario may hold. Without it a 100 KB
+/// template whose expressions repeat a large variable rendered to 100 MB.
+pub const MAX_RENDERED_BYTES: usize = super::parse::MAX_INPUT_BYTES;
+
+/// What is left of [`MAX_RENDERED_BYTES`] while rendering; every substituted
+/// value is paid for before it is kept.
+struct Budget {
+    left: std::cell::Cell<usize>,
+    exhausted: std::cell::Cell<bool>,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Self {
+            left: std::cell::Cell::new(MAX_RENDERED_BYTES),
+            exhausted: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Pays for `bytes` of output; the first refusal explains, later ones are
+    /// [`ALREADY_REPORTED`] so the document gets one diagnostic.
+    fn spend(&self, bytes: usize) -> Result<(), String> {
+        if self.exhausted.get() {
+            return Err(ALREADY_REPORTED.to_owned());
+        }
+        match self.left.get().checked_sub(bytes) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => {
+                self.exhausted.set(true);
+                Err(format!(
+                    "the expressions would produce more than {MAX_RENDERED_BYTES} bytes (1 MiB) of text; \
+                     a rendered scenario may be no larger than a written one"
+                ))
+            }
+        }
+    }
+}
+
 /// What expressions can refer to.
 struct Scope<'a> {
+    /// What the expressions may still produce.
+    budget: &'a Budget,
     parameters: &'a BTreeMap<String, Rendered>,
     /// Parameters whose value was reported missing or wrong.
     failed: &'a BTreeSet<String>,
@@ -264,6 +317,7 @@ pub fn render(
         &mut diagnostics,
     );
 
+    let budget = Budget::new();
     let variables_node = root.get("spec").and_then(|spec| spec.get("variables"));
     let mut variables = BTreeMap::new();
     if let Some(Node {
@@ -272,6 +326,7 @@ pub fn render(
     }) = variables_node
     {
         let scope = Scope {
+            budget: &budget,
             parameters: &parameters,
             failed: &failed,
             declared: &declarations,
@@ -285,6 +340,7 @@ pub fn render(
     }
 
     let scope = Scope {
+        budget: &budget,
         parameters: &parameters,
         failed: &failed,
         declared: &declarations,
@@ -521,7 +577,9 @@ fn render_text(text: &str, scope: &Scope<'_>) -> Result<Rendered, String> {
         .and_then(|rest| rest.strip_suffix("}}"))
     {
         if !inner.contains("{{") && !inner.contains("}}") {
-            return evaluate(inner, scope);
+            let value = evaluate(inner, scope)?;
+            scope.budget.spend(value.weight())?;
+            return Ok(value);
         }
     }
     let mut out = String::with_capacity(text.len());
@@ -532,7 +590,9 @@ fn render_text(text: &str, scope: &Scope<'_>) -> Result<Rendered, String> {
         let close = after
             .find("}}")
             .ok_or_else(|| "`{{` is never closed by `}}`".to_owned())?;
-        out.push_str(&evaluate(&after[..close], scope)?.to_text()?);
+        let piece = evaluate(&after[..close], scope)?.to_text()?;
+        scope.budget.spend(piece.len())?;
+        out.push_str(&piece);
         rest = &after[close + 2..];
     }
     out.push_str(rest);
@@ -668,8 +728,14 @@ fn combine(left: Rendered, op: char, right: Rendered) -> Result<Rendered, String
             a.checked_sub(b)
         };
         return result
+            .filter(|d| *d <= super::duration::MAX_DURATION)
             .map(Rendered::Duration)
-            .ok_or_else(|| "the resulting duration would be negative or too long".to_owned());
+            .ok_or_else(|| {
+                format!(
+                    "the resulting duration would be negative or longer than {}",
+                    format_duration(super::duration::MAX_DURATION)
+                )
+            });
     }
     Err(format!(
         "cannot {} {} and {} (durations add to durations, numbers to numbers)",
@@ -844,6 +910,71 @@ spec:
     }
 
     #[test]
+    fn expressions_that_repeat_a_large_value_are_refused_once_past_the_budget() {
+        // A 100 KB variable used 1,000 times inline (the tester's 119 KB → 100 MB
+        // request) and as whole scalars: one diagnostic, no 100 MB string.
+        let big = "x".repeat(100_000);
+        let uses = "{{ .Variables.big }}".repeat(1_000);
+        for body in [
+            format!("description: \"{uses}\""),
+            format!(
+                "tags: [{}]",
+                vec!["\"{{ .Variables.big }}\""; 1_000].join(", ")
+            ),
+        ] {
+            let text = format!(
+                "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: amplified\n  {body}\nspec:\n  variables:\n    big: \"{big}\"\n  phases: []\n"
+            );
+            let document = parse_scenario(&text).expect("parses");
+            let errors = render(&document, &ParameterValues::new()).expect_err("refused");
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].kind, DiagnosticKind::Template);
+            assert!(
+                errors[0].message.contains("more than 1048576 bytes"),
+                "{}",
+                errors[0].message
+            );
+        }
+        // Within the budget a variable is used as often as wanted.
+        let text = format!(
+            "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: fine\n  description: \"{}\"\nspec:\n  variables:\n    small: \"abc\"\n  phases: []\n",
+            "{{ .Variables.small }}".repeat(1_000)
+        );
+        let rendered = render(&parse_scenario(&text).unwrap(), &ParameterValues::new()).unwrap();
+        assert_eq!(
+            rendered
+                .root
+                .get("metadata")
+                .unwrap()
+                .get("description")
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .len(),
+            3_000
+        );
+    }
+
+    #[test]
+    fn duration_arithmetic_stops_at_the_longest_duration() {
+        let parameters = BTreeMap::from([(
+            "d".to_owned(),
+            Rendered::Duration(super::super::duration::MAX_DURATION),
+        )]);
+        let failed = BTreeSet::new();
+        let budget = Budget::new();
+        let scope = Scope {
+            budget: &budget,
+            parameters: &parameters,
+            failed: &failed,
+            declared: &[],
+            variables: None,
+        };
+        let error = evaluate(".Parameters.d + 1ms", &scope).expect_err("too long");
+        assert!(error.contains("longer than 30d"), "{error}");
+    }
+
+    #[test]
     fn arithmetic_on_durations_and_numbers() {
         let parameters = BTreeMap::from([
             ("d".to_owned(), Rendered::Duration(Duration::from_secs(900))),
@@ -852,7 +983,9 @@ spec:
         ]);
         let variables = BTreeMap::from([("v".to_owned(), Rendered::Text("24h".into()))]);
         let failed = BTreeSet::new();
+        let budget = Budget::new();
         let scope = Scope {
+            budget: &budget,
             parameters: &parameters,
             failed: &failed,
             declared: &[],

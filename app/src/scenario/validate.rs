@@ -308,12 +308,16 @@ impl Checker<'_> {
                 _ => {}
             }
             let owner = format!("assertion `{}`", assertion.assertion_type);
+            let parameters_path = child_path(&path, "parameters");
             self.check_parameters(
-                &child_path(&path, "parameters"),
+                &parameters_path,
                 &owner,
                 &spec.parameters,
                 &assertion.parameters,
             );
+            if assertion.assertion_type == "http" {
+                self.check_call_path(&parameters_path, &assertion.parameters, "assertion");
+            }
         }
     }
 
@@ -571,16 +575,45 @@ impl Checker<'_> {
         let owner = format!("`{service}.{action}`");
         self.check_parameters(&parameters_path, &owner, &spec.parameters, parameters);
         if action == HTTP_ACTION {
-            if let Some(Value::String(target)) = parameters.get("path") {
-                if settled(target) && !target.starts_with('/') {
-                    self.error(
-                        DiagnosticKind::InvalidParameter,
-                        &child_path(&parameters_path, "path"),
-                        format!("the path {target:?} does not start with `/`"),
-                        Some("an `http` action calls a path of the configured service, never another URL".to_owned()),
-                    );
-                }
-            }
+            self.check_call_path(&parameters_path, parameters, "action");
+        }
+    }
+
+    /// The `path` an `http` action or assertion calls on its service: a path
+    /// of that service, never another URL, and nothing that changes the URL's
+    /// meaning once appended to the service's address.
+    fn check_call_path(&mut self, parameters_path: &str, parameters: &Parameters, what: &str) {
+        let Some(Value::String(target)) = parameters.get("path") else {
+            return;
+        };
+        if !settled(target) {
+            return;
+        }
+        let problem = if !target.starts_with('/') {
+            Some(format!("the path {target:?} does not start with `/`"))
+        } else if target.starts_with("//") {
+            Some(format!("the path {target:?} starts with `//`"))
+        } else if target.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Some(format!(
+                "the path {target:?} holds spaces or control characters"
+            ))
+        } else if target.len() > 2048 {
+            Some(format!(
+                "the path is {} characters long; the limit is 2048",
+                target.len()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.error(
+                DiagnosticKind::InvalidParameter,
+                &child_path(parameters_path, "path"),
+                message,
+                Some(format!(
+                    "an `http` {what} calls a path of the configured service (e.g. `/health`), never another URL"
+                )),
+            );
         }
     }
 
@@ -797,6 +830,32 @@ spec:
             .iter()
             .map(|d| (d.kind, d.path.clone(), d.line))
             .collect()
+    }
+
+    #[test]
+    fn an_http_assertion_path_is_checked_like_an_http_action_path() {
+        for (path, says) in [
+            ("health", "does not start with `/`"),
+            ("@evil.example/x", "does not start with `/`"),
+            ("//evil.example/x", "starts with `//`"),
+            ("/a b", "spaces or control characters"),
+        ] {
+            let text = BASE.replace(
+                "        - type: risk_alert\n          expect: alert_generated\n",
+                &format!(
+                    "        - type: http\n          expect: ok\n          service: exchange\n          parameters: {{path: \"{path}\"}}\n"
+                ),
+            );
+            let validation = check(&text, false);
+            let found = validation
+                .diagnostics
+                .iter()
+                .find(|d| d.path == "phases[0].assertions[0].parameters.path")
+                .unwrap_or_else(|| panic!("{path}: {:?}", validation.diagnostics));
+            assert_eq!(found.kind, DiagnosticKind::InvalidParameter);
+            assert!(found.message.contains(says), "{path}: {}", found.message);
+            assert_eq!(found.line, Some(20), "{path}: placed at its line");
+        }
     }
 
     #[test]

@@ -92,14 +92,23 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     let source = if let Some(name) = args.scenario.clone() {
         Source::Library(name)
     } else if let Some(file) = args.file.clone() {
-        Source::File(file)
+        match super::file_source(&file, None) {
+            Ok(source) => source,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Ok(ExitCode::from(2));
+            }
+        }
     } else {
         let Some(values) = parameters(args.params.as_deref())? else {
             return Ok(ExitCode::from(2));
         };
-        Source::Template {
-            template: args.template.clone().unwrap_or_default(),
-            parameters: values,
+        match super::template_source(args.template.clone().unwrap_or_default(), values) {
+            Ok(source) => source,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Ok(ExitCode::from(2));
+            }
         }
     };
     let prepared = match prepare(
@@ -129,9 +138,8 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
         anyhow::ensure!(!wall.is_zero(), "--duration must be longer than 0s");
         speed = plan.total_ms.as_secs_f64() / wall.as_secs_f64();
     }
-    if !(speed.is_finite() && speed > 0.0) {
-        eprintln!("error: --speed must be a positive number, not {speed}");
-        return Ok(ExitCode::from(2));
+    if let Some(refused) = refuse_options(speed, args.repeat) {
+        return Ok(refused);
     }
     if args.dry_run && !args.json {
         println!(
@@ -253,11 +261,30 @@ pub async fn run_remote(
         let Some(values) = parameters(args.params.as_deref())? else {
             return Ok(ExitCode::from(2));
         };
-        request.insert("template".into(), json!(template));
-        request.insert("parameters".into(), serde_json::to_value(values)?);
+        if template.ends_with(".yaml") || template.ends_with(".yml") {
+            // A local template file is rendered here: the server never reads a
+            // path it is sent; it gets the rendered scenario as text.
+            let text = std::fs::read_to_string(template)
+                .with_context(|| format!("cannot read {template}"))?;
+            match crate::prepare::render_text(&text, values) {
+                Ok(yaml) => request.insert("yaml".into(), json!(yaml)),
+                Err(diagnostics) => {
+                    for diagnostic in &diagnostics {
+                        eprintln!("{}", format_diagnostic(template, diagnostic));
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            };
+        } else {
+            request.insert("template".into(), json!(template));
+            request.insert("parameters".into(), serde_json::to_value(values)?);
+        }
     }
     if args.duration.is_some() {
         anyhow::bail!("--duration is not supported with --server; give --speed");
+    }
+    if let Some(refused) = refuse_options(args.speed, args.repeat) {
+        return Ok(refused);
     }
     request.insert(
         "options".into(),
@@ -311,6 +338,20 @@ pub async fn run_remote(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The run options' one check (`ExecuteOptions::check`, shared with the REST
+/// API and the UI): `Some(exit code 2)` with the reason printed when refused.
+fn refuse_options(speed: f64, repeat: u32) -> Option<ExitCode> {
+    let options = app::api::ExecuteOptions {
+        speed,
+        repeat,
+        ..app::api::ExecuteOptions::default()
+    };
+    options.check().err().map(|message| {
+        eprintln!("error: --{message}");
+        ExitCode::from(2)
     })
 }
 

@@ -130,6 +130,49 @@ fn parameters(
     }
 }
 
+/// The CLI's own files: the only place where a path becomes a scenario source.
+/// A `template` ending in `.yaml`/`.yml` is a file; any other is a library name.
+fn file_source(
+    path: &std::path::Path,
+    parameters: Option<app::scenario::template::ParameterValues>,
+) -> anyhow::Result<crate::prepare::Source> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        // Say where, like any other syntax error, rather than "invalid data".
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        let byte = error.as_bytes()[valid.len()];
+        anyhow::anyhow!(
+            "{}:{line}:{column}: error[syntax]: the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8",
+            path.display()
+        )
+    })?;
+    Ok(crate::prepare::Source::Local {
+        origin: path.display().to_string(),
+        text,
+        parameters,
+    })
+}
+
+/// A template given on the command line: a file when it ends in `.yaml`/`.yml`,
+/// else a library template's name.
+fn template_source(
+    template: String,
+    parameters: app::scenario::template::ParameterValues,
+) -> anyhow::Result<crate::prepare::Source> {
+    if template.ends_with(".yaml") || template.ends_with(".yml") {
+        file_source(std::path::Path::new(&template), Some(parameters))
+    } else {
+        Ok(crate::prepare::Source::Template {
+            template,
+            parameters,
+        })
+    }
+}
+
 fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     use anyhow::Context as _;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::{parameters, Context};
-use crate::prepare::{format_diagnostic, prepare, PrepareOptions, Source};
+use crate::prepare::{format_diagnostic, prepare, PrepareOptions};
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -25,10 +25,7 @@ pub async fn run(context: Context, args: RenderArgs) -> anyhow::Result<ExitCode>
     let Some(values) = parameters(args.params.as_deref())? else {
         return Ok(ExitCode::from(2));
     };
-    let source = Source::Template {
-        template: args.template,
-        parameters: values,
-    };
+    let source = super::template_source(args.template, values)?;
     let prepared = prepare(
         &context.config,
         &context.client,

@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::Context;
-use crate::prepare::{format_diagnostic, prepare, PrepareOptions, Source};
+use crate::prepare::{format_diagnostic, prepare, PrepareOptions};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -30,7 +30,7 @@ pub async fn run(context: Context, args: ValidateArgs) -> anyhow::Result<ExitCod
     let prepared = prepare(
         &context.config,
         &context.client,
-        Source::File(args.file),
+        super::file_source(&args.file, None)?,
         PrepareOptions { strict },
     )
     .await?;

@@ -316,34 +316,6 @@ fn label_at(x: f64, gap: f64, chars: usize) -> (f64, &'static str) {
     }
 }
 
-/// A tick step giving about eight ticks over `total` ms.
-fn tick_step(total: u64) -> u64 {
-    const STEPS: [u64; 17] = [
-        1_000,
-        5_000,
-        10_000,
-        30_000,
-        60_000,
-        120_000,
-        300_000,
-        600_000,
-        900_000,
-        1_800_000,
-        3_600_000,
-        7_200_000,
-        10_800_000,
-        21_600_000,
-        43_200_000,
-        86_400_000,
-        172_800_000,
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|step| total / step <= 10)
-        .unwrap_or(total.div_ceil(8).max(1))
-}
-
 fn chart(out: &mut String, report: &ExecutionReport) {
     section_start(out, "timeline", "Timeline");
     let phases: Vec<_> = report
@@ -428,9 +400,7 @@ fn chart(out: &mut String, report: &ExecutionReport) {
         );
     }
     // Axis ticks.
-    let step = tick_step(total);
-    let mut tick = 0;
-    while tick <= total {
+    for tick in app::chart::ticks(total, 10) {
         let x = scale.x(tick);
         let _ = writeln!(
             out,
@@ -438,7 +408,6 @@ fn chart(out: &mut String, report: &ExecutionReport) {
             height - 8.0,
             human_ms(tick)
         );
-        tick += step;
     }
     // Row labels.
     for (row, label) in rows.iter().enumerate() {
@@ -1263,8 +1232,9 @@ mod tests {
 
     #[test]
     fn tick_steps_give_a_readable_axis() {
-        assert_eq!(tick_step(1_800_000), 300_000);
-        assert_eq!(tick_step(30_000), 5_000);
-        assert_eq!(tick_step(133_200_000), 21_600_000);
+        use app::chart::tick_step;
+        assert_eq!(tick_step(1_800_000, 10), 300_000);
+        assert_eq!(tick_step(30_000, 10), 5_000);
+        assert_eq!(tick_step(133_200_000, 10), 21_600_000);
     }
 }

@@ -2118,7 +2118,7 @@ pub fn human_ms(ms: u64) -> String {
     let duration = if ms < 1000 {
         std::time::Duration::from_millis(ms)
     } else {
-        std::time::Duration::from_secs((ms + 500) / 1000)
+        std::time::Duration::from_secs(ms.saturating_add(500) / 1000)
     };
     app::scenario::duration::format_duration(duration)
 }

@@ -158,7 +158,10 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
     }
     for a in assertions.iter().filter(|a| a.passed) {
         if let Some(hold) = a.time_to_hold_ms {
-            if a.window_ms > 0 && hold * 100 > a.window_ms * NEAR_LIMIT_PERCENT {
+            // In u128: stored figures are not trusted to be small (issue 13).
+            if a.window_ms > 0
+                && u128::from(hold) * 100 > u128::from(a.window_ms) * u128::from(NEAR_LIMIT_PERCENT)
+            {
                 add(
                     Severity::Warning,
                     "near_window_limit",
@@ -314,6 +317,28 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn huge_stored_figures_never_overflow() {
+        let input = testdata::input();
+        let mut report = build(&input, testdata::generated_at(), "t");
+        for a in &mut report.validation_results.assertions {
+            a.passed = true;
+            a.time_to_hold_ms = Some(u64::MAX - 1);
+            a.window_ms = u64::MAX;
+        }
+        for service in &mut report.system_impact.services_affected {
+            service.recovery_ms = Some(u64::MAX);
+            service.recovery_window_ms = Some(u64::MAX / 2);
+        }
+        let recommendations = super::recommend(&report, &input.plan);
+        assert!(recommendations
+            .iter()
+            .any(|r| r.rule == "near_window_limit"));
+        assert!(recommendations
+            .iter()
+            .any(|r| r.rule == "recovery_exceeded_window"));
     }
 
     #[test]

@@ -88,3 +88,53 @@ fn sigterm_stops_the_server_gracefully_with_json_logs() {
         .iter()
         .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
 }
+
+#[test]
+fn absurd_speeds_on_the_command_line_exit_2_naming_the_bounds_without_a_panic() {
+    for speed in ["1e-300", "1e308", "0", "-1"] {
+        let output = coordinator()
+            .args([
+                "execute",
+                "--file",
+                "../scenarios/basic-market-disruption.yaml",
+                "--dry-run",
+                &format!("--speed={speed}"),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{speed}: {stderr}");
+        assert!(
+            stderr.contains("between 0.001 and 1000000"),
+            "{speed}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{speed}: {stderr}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_placed_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("latin1.yaml");
+    std::fs::write(
+        &file,
+        b"apiVersion: chaos.trading/v1\nmetadata:\n  name: caf\xe9\n",
+    )
+    .unwrap();
+    let output = coordinator()
+        .args(["validate", "--file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr.matches("not UTF-8").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(
+        stderr.contains("latin1.yaml:3:12: error[syntax]"),
+        "{stderr}"
+    );
+}

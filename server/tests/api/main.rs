@@ -10,6 +10,8 @@ mod crash;
 /// Scenarios run by the real engine against a real sandbox.
 mod engine;
 mod helpers;
+/// Hostile inputs: paths, huge numbers, amplification, absurd speeds.
+mod hostile;
 /// Every built-in scenario and template, run against a fresh sandbox.
 mod library;
 /// The generated OpenAPI document against the router.
