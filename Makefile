@@ -1,7 +1,7 @@
 # Test Coordinator — the two commands of the README, and a few for development.
 # Every target installs what is missing first (scripts/setup.sh skips what is there).
 
-.PHONY: run test setup dev watch check fmt clean bench
+.PHONY: run test setup dev watch check fmt clean bench fuzz
 
 ## run: install what is missing, build (release), start on http://127.0.0.1:8084
 run:
@@ -36,6 +36,10 @@ bench:
 	cargo bench -p server --bench engine
 	cargo bench -p server --bench workload
 	cargo bench -p app --features ssr --bench validate
+
+## fuzz: the scenario language's properties and fuzzer with many more cases than CI runs
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release -p app --features ssr --test scenario -- properties fuzz
 
 ## check: quick compile check of both halves while editing
 check:

@@ -17,7 +17,7 @@
 
 pub mod api;
 pub mod chart;
-mod components;
+pub mod components;
 mod pages;
 pub mod scenario;
 pub mod server_fns;

@@ -6,7 +6,7 @@ pub mod live;
 mod run_dialog;
 mod shell;
 mod template_form;
-mod timeline;
+pub mod timeline;
 
 pub use diagnostics::DiagnosticList;
 pub use run_dialog::RunDialog;

@@ -11,15 +11,23 @@ use app::scenario::parse::parse_scenario;
 use app::scenario::template::{parse_params_document, parse_params_kv, render, ParameterValues};
 use app::scenario::validate::{validate, validate_text, ValidateOptions, Validation};
 
-/// xorshift64*: small, fast and the same on every machine.
-struct Random(u64);
+/// A seeded generator (proptest's ChaCha `TestRng`): the same cases on every
+/// machine and every run.
+struct Random(proptest::test_runner::TestRng);
 
 impl Random {
+    fn seeded(seed: u64) -> Self {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        Self(proptest::test_runner::TestRng::from_seed(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+            &bytes,
+        ))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        use proptest::prelude::Rng;
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -225,7 +233,7 @@ fn parsing_rendering_and_validating_never_panic_on_mutated_scenarios() {
     let catalog = sandbox_catalog();
     let corpus = corpus();
     let seed_params = parse_params_kv(SEED_TEMPLATE_PARAMS).expect("reads");
-    let mut random = Random(0x5EED_CAFE_F00D_D00D);
+    let mut random = Random::seeded(0x5EED_CAFE_F00D_D00D);
     for case in 0..4_000 {
         let base = random.pick(&corpus).clone();
         let text = mutate(&base, &mut random);
@@ -241,7 +249,7 @@ fn parsing_rendering_and_validating_never_panic_on_mutated_scenarios() {
 #[test]
 fn parsing_never_panics_on_random_text_and_parameter_strings() {
     let catalog = sandbox_catalog();
-    let mut random = Random(0xDEAD_BEEF_1234_5678);
+    let mut random = Random::seeded(0xDEAD_BEEF_1234_5678);
     for _ in 0..2_000 {
         let text = random_text(&mut random);
         exercise(&text, &catalog, &ParameterValues::new(), false);
@@ -253,15 +261,16 @@ fn parsing_never_panics_on_random_text_and_parameter_strings() {
 }
 
 #[test]
-fn a_yaml_bomb_is_refused_quickly_in_every_entry_point() {
+fn a_yaml_bomb_is_refused_in_bounded_memory_in_every_entry_point() {
     let mut bomb = String::from("apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: lol}\nspec:\n  variables:\n    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..12 {
         let items = vec![format!("*a{}", level - 1); 10].join(", ");
         bomb.push_str(&format!("    a{level}: &a{level} [{items}]\n"));
     }
     bomb.push_str("  phases: []\n");
-    let started = std::time::Instant::now();
-    let error = parse_scenario(&bomb).expect_err("refused");
+    let (peak, error) = crate::peak::peak_bytes(|| parse_scenario(&bomb).expect_err("refused"));
+    // Refused after a few thousand copies: a few MiB at most, not gigabytes.
+    assert!(peak < 16 << 20, "{peak} bytes");
     assert!(
         error[0].message.contains("aliases expand"),
         "{:?}",
@@ -270,9 +279,4 @@ fn a_yaml_bomb_is_refused_quickly_in_every_entry_point() {
     let validation = validate_text(&bomb, &sandbox_catalog(), &ValidateOptions::default());
     assert_eq!(validation.diagnostics.len(), 1);
     assert!(parse_params_document(&bomb).is_err());
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
 }

@@ -11,3 +11,13 @@ mod broken;
 
 /// Parsing, rendering and validating never panic, whatever the input.
 mod fuzz;
+
+/// Properties of generated scenarios, templates and durations: no panic, bounded
+/// memory, and a timeline drawn in bounded work (proptest; `make fuzz` runs more).
+mod properties;
+
+/// Counts each thread's allocations, for the properties' memory bounds.
+mod peak;
+
+#[global_allocator]
+static ALLOCATOR: peak::Counting = peak::Counting;
