@@ -3,12 +3,14 @@
 mod diagnostics;
 pub mod diff;
 pub mod live;
+mod raw_text;
 mod run_dialog;
 mod shell;
 mod template_form;
 mod timeline;
 
 pub use diagnostics::DiagnosticList;
+pub use raw_text::raw_text;
 pub use run_dialog::RunDialog;
 pub use shell::AppShell;
 pub use template_form::TemplateForm;
