@@ -58,6 +58,15 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
     view! { <span class=class><span aria-hidden="true">{mark}</span>{status}</span> }
 }
 
+/// Submits the filter form a `<select>` belongs to, when its choice changes.
+/// A handler, not an inline `onchange` attribute: the Content-Security-Policy
+/// allows no inline script (docs/api.md, Security).
+pub fn submit_form_of(select: &leptos::web_sys::HtmlSelectElement) {
+    if let Some(form) = select.form() {
+        let _ = form.request_submit();
+    }
+}
+
 /// A loading line for `Suspense` fallbacks.
 #[component]
 pub fn Loading() -> impl IntoView {
