@@ -2,6 +2,11 @@
 //! logic lives here and the UI and the REST API share every use case. Each answers
 //! its error with the error's HTTP status, as the REST API does
 //! ([`crate::ssr::answer`]).
+//!
+//! Every one takes its arguments as JSON (`input = Json`): an `application/json`
+//! POST is not a CORS "simple" request, so another site's page cannot send one
+//! (the server's request guard refuses form and `text/plain` bodies; docs/api.md,
+//! Security).
 
 use leptos::prelude::*;
 
@@ -18,37 +23,37 @@ use crate::api::{
 use crate::scenario::catalog::Catalog;
 
 /// Counts and recent executions for the dashboard.
-#[server(endpoint = "overview")]
+#[server(endpoint = "overview", input = Json)]
 pub async fn get_overview() -> Result<Overview, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.overview().await)
 }
 
 /// The configured services.
-#[server(endpoint = "services")]
+#[server(endpoint = "services", input = Json)]
 pub async fn list_services() -> Result<Vec<ServiceInfo>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.list_services().await)
 }
 
 /// The most recent `limit` executions, newest first.
-#[server(endpoint = "executions")]
+#[server(endpoint = "executions", input = Json)]
 pub async fn list_executions(limit: u32) -> Result<Vec<ExecutionSummary>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.list_executions(limit).await)
 }
 
 /// The built-in library's scenarios and templates.
-#[server(endpoint = "library")]
+#[server(endpoint = "library", input = Json)]
 pub async fn list_library() -> Result<Vec<LibraryEntry>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.list_library().await)
 }
 
 /// Library and uploaded scenarios and templates as cards.
-#[server(endpoint = "scenario-cards")]
+#[server(endpoint = "scenario-cards", input = Json)]
 pub async fn list_scenario_cards() -> Result<Vec<LibraryCard>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.list_scenario_cards().await)
 }
 
 /// One scenario: text, plan and recent executions.
-#[server(endpoint = "scenario")]
+#[server(endpoint = "scenario", input = Json)]
 pub async fn get_scenario(name: String) -> Result<ScenarioView, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.scenario_view(name).await)
 }
@@ -60,25 +65,25 @@ pub async fn start_execution(request: ExecuteRequest) -> Result<ExecuteResponse,
 }
 
 /// An execution and its events so far.
-#[server(endpoint = "execution")]
+#[server(endpoint = "execution", input = Json)]
 pub async fn get_live_execution(id: String) -> Result<LiveExecution, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.live_execution(id).await)
 }
 
 /// Pause, resume, skip the phase or stop.
-#[server(endpoint = "control")]
+#[server(endpoint = "control", input = Json)]
 pub async fn control_execution(id: String, command: String) -> Result<ExecutionDetail, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.control_execution(id, command).await)
 }
 
 /// The validator's catalog, for live validation in the browser.
-#[server(endpoint = "catalog")]
+#[server(endpoint = "catalog", input = Json)]
 pub async fn get_catalog() -> Result<Catalog, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.catalog().await)
 }
 
 /// Saves scenario text as a new version.
-#[server(endpoint = "save-scenario")]
+#[server(endpoint = "save-scenario", input = Json)]
 pub async fn save_scenario(yaml: String) -> Result<SavedScenario, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.save_scenario(yaml).await)
 }
@@ -90,32 +95,32 @@ pub async fn get_history(query: HistoryQuery) -> Result<HistoryPage, ApiError> {
 }
 
 /// Executions queued, running or paused.
-#[server(endpoint = "active")]
+#[server(endpoint = "active", input = Json)]
 pub async fn list_active() -> Result<Vec<ExecutionSummary>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.active_executions().await)
 }
 
 /// Health and chaos of every service.
-#[server(endpoint = "service-states")]
+#[server(endpoint = "service-states", input = Json)]
 pub async fn list_service_states() -> Result<Vec<ServiceState>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.service_states().await)
 }
 
 /// Clears chaos on one service, or on all when `service` is `None`.
-#[server(endpoint = "clear-chaos")]
+#[server(endpoint = "clear-chaos", input = Json)]
 pub async fn clear_chaos(service: Option<String>) -> Result<Vec<ClearedChaos>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.clear_chaos(service).await)
 }
 
 /// Every saved version of an uploaded scenario, oldest first (none for a library
 /// scenario never saved).
-#[server(endpoint = "scenario-versions")]
+#[server(endpoint = "scenario-versions", input = Json)]
 pub async fn list_scenario_versions(name: String) -> Result<Vec<ScenarioVersionText>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.scenario_versions(name).await)
 }
 
 /// Saves a copy of scenario `name` as `new_name` (its version 1).
-#[server(endpoint = "duplicate-scenario")]
+#[server(endpoint = "duplicate-scenario", input = Json)]
 pub async fn duplicate_scenario(name: String, new_name: String) -> Result<SavedScenario, ApiError> {
     crate::ssr::answer(
         crate::ssr::backend()?
@@ -125,7 +130,7 @@ pub async fn duplicate_scenario(name: String, new_name: String) -> Result<SavedS
 }
 
 /// Executions queued, running or paused, with their progress.
-#[server(endpoint = "active-progress")]
+#[server(endpoint = "active-progress", input = Json)]
 pub async fn list_active_progress() -> Result<Vec<ActiveExecution>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.active_progress().await)
 }

@@ -69,6 +69,15 @@ pub fn build_engine(config: &Config, store: &Store) -> Engine {
 impl Application {
     /// Opens (and migrates) the database, binds the listener and builds the router.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_routes(config, axum::Router::new()).await
+    }
+
+    /// [`Application::build`] with `extra` routes behind every layer of the
+    /// router (tests add a deliberately panicking route; the binary never does).
+    pub async fn build_with_routes(
+        config: Config,
+        extra: axum::Router<AppState>,
+    ) -> anyhow::Result<Self> {
         let store = Store::open(&config.database)
             .await
             .with_context(|| format!("cannot start with database {}", config.database.display()))?;
@@ -131,7 +140,7 @@ impl Application {
         Ok(Self {
             listener,
             port: local.port(),
-            router: http::router(state),
+            router: http::router(state, local, extra),
             store,
             engine,
             coordinator,

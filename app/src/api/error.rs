@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorKind {
     /// 400: the request is malformed.
     InvalidRequest,
+    /// 403: refused whoever asks: a request from another site (a web page on
+    /// another origin), or a `Host` that is not this server's (DNS rebinding).
+    Forbidden,
     /// 404: no such execution, scenario or service.
     NotFound,
     /// 409: the transition is not allowed in the current state.
@@ -34,6 +37,7 @@ impl ErrorKind {
     pub fn status_code(self) -> u16 {
         match self {
             Self::InvalidRequest => 400,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::TooLarge => 413,
@@ -106,6 +110,7 @@ mod tests {
     fn every_kind_has_its_own_status() {
         let kinds = [
             ErrorKind::InvalidRequest,
+            ErrorKind::Forbidden,
             ErrorKind::NotFound,
             ErrorKind::Conflict,
             ErrorKind::TooLarge,
@@ -115,7 +120,7 @@ mod tests {
         ];
         let mut codes: Vec<u16> = kinds.iter().map(|k| k.status_code()).collect();
         codes.dedup();
-        assert_eq!(codes, [400, 404, 409, 413, 422, 503, 500]);
+        assert_eq!(codes, [400, 403, 404, 409, 413, 422, 503, 500]);
     }
 
     #[test]

@@ -3,12 +3,14 @@
 mod diagnostics;
 pub mod diff;
 pub mod live;
+mod raw_text;
 mod run_dialog;
 mod shell;
 mod template_form;
 pub mod timeline;
 
 pub use diagnostics::DiagnosticList;
+pub use raw_text::raw_text;
 pub use run_dialog::RunDialog;
 pub use shell::AppShell;
 pub use template_form::TemplateForm;
@@ -54,6 +56,15 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
         _ => "",
     };
     view! { <span class=class><span aria-hidden="true">{mark}</span>{status}</span> }
+}
+
+/// Submits the filter form a `<select>` belongs to, when its choice changes.
+/// A handler, not an inline `onchange` attribute: the Content-Security-Policy
+/// allows no inline script (docs/api.md, Security).
+pub fn submit_form_of(select: &leptos::web_sys::HtmlSelectElement) {
+    if let Some(form) = select.form() {
+        let _ = form.request_submit();
+    }
 }
 
 /// A loading line for `Suspense` fallbacks.

@@ -16,8 +16,8 @@ use leptos_router::hooks::use_params_map;
 use crate::api::ui::ScenarioVersionText;
 use crate::components::diff::{diff_view, line_diff};
 use crate::components::{
-    readable_time, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading,
-    TemplateForm,
+    raw_text, readable_time, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel,
+    Loading, TemplateForm,
 };
 use crate::scenario::{
     catalog::Catalog,
@@ -85,7 +85,7 @@ pub fn EditScenario() -> impl IntoView {
             {move || Suspend::new(async move {
                 match (scenario.await, catalog.await) {
                     (Ok(scenario), Ok(catalog)) => view! {
-                        <Title text=format!("Edit {}", scenario.name) />
+                        <Title text=raw_text(format!("Edit {}", scenario.name)) />
                         <p class="breadcrumbs">
                             <a href="/scenarios">"Scenarios"</a>" / "
                             <a href=format!("/scenarios/{}", scenario.name)>{scenario.name.clone()}</a>" / edit"
@@ -280,7 +280,7 @@ fn Editor(
                             }
                         }
                     >
-                        {initial}
+                        {raw_text(initial)}
                     </textarea>
                 </div>
                 <h2>"Diagnostics"</h2>

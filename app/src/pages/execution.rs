@@ -11,7 +11,8 @@ use leptos_router::hooks::use_params_map;
 use crate::api::ui::LiveExecution;
 use crate::components::live::{LiveState, WorkloadEnd};
 use crate::components::{
-    format_ms, set_not_found_status, timeline_view, AssertionView, ErrorPanel, Loading, StatusBadge,
+    format_ms, raw_text, set_not_found_status, timeline_view, AssertionView, ErrorPanel, Loading,
+    StatusBadge,
 };
 use crate::scenario::plan::Plan;
 use crate::server_fns::{control_execution, get_live_execution};
@@ -152,7 +153,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
     let options = detail.options.clone();
     let title = detail.scenario_name.clone();
     view! {
-        <Title text=format!("{title} · execution") />
+        <Title text=raw_text(format!("{title} · execution")) />
         <p class="breadcrumbs"><a href="/executions">"Executions"</a>" / "<code>{id.clone()}</code></p>
         <div class="page-head">
             <div>

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::api::{ui::HistoryQuery, ExecutionStatus, ExecutionSummary};
-use crate::components::{readable_time, ErrorPanel, Loading, StatusBadge};
+use crate::components::{readable_time, submit_form_of, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::get_history;
 
 /// How many executions one page of the history shows.
@@ -62,7 +62,7 @@ pub fn Executions() -> impl IntoView {
                 <input type="search" name="scenario" id="history-scenario" placeholder="part of its name" prop:value=move || filter.get().scenario />
             </label>
             <label>"State"
-                <select name="status" id="history-status" onchange="this.form.requestSubmit()">
+                <select name="status" id="history-status" on:change:target=move |ev| submit_form_of(&ev.target())>
                     <option value="" selected=move || filter.get().status.is_empty()>"Any state"</option>
                     {ExecutionStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=move || filter.get().status == s.as_str()>{s.as_str()}</option>

@@ -9,8 +9,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::executions::ExecutionTable;
 use crate::api::ui::ScenarioView;
 use crate::components::{
-    format_ms, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading, RunDialog,
-    TemplateForm,
+    format_ms, raw_text, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading,
+    RunDialog, TemplateForm,
 };
 use crate::scenario::plan::{Plan, PlannedAction};
 use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario};
@@ -63,7 +63,7 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
         .as_ref()
         .map(|p| format_ms(p.total_ms.as_millis() as u64));
     view! {
-        <Title text=name.clone() />
+        <Title text=raw_text(name.clone()) />
         <p class="breadcrumbs"><a href="/scenarios">"Scenarios"</a>" / "{name.clone()}</p>
         <div class="page-head">
             <div>

@@ -12,7 +12,7 @@ use leptos_router::{
 };
 
 use crate::api::ui::LibraryCard;
-use crate::components::{format_ms, ErrorPanel, Loading, StatusBadge};
+use crate::components::{format_ms, submit_form_of, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::list_scenario_cards;
 
 /// Whether `card` matches the search text and category.
@@ -80,7 +80,7 @@ pub fn Scenarios() -> impl IntoView {
                                         on:input:target=move |ev| on_search(ev.target().value()) />
                                 </label>
                                 <label>"Category"
-                                    <select name="category" id="library-category" onchange="this.form.requestSubmit()">
+                                    <select name="category" id="library-category" on:change:target=move |ev| submit_form_of(&ev.target())>
                                         <option value="" selected=move || category.get().is_empty()>"All categories"</option>
                                         {categories.into_iter().map(|c| {
                                             let (value, label, attr) = (c.clone(), c.clone(), c);

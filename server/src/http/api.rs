@@ -441,6 +441,18 @@ async fn execution_report(
         body,
     )
         .into_response();
+    if matches!(format, Format::Html) {
+        // The report page frames it; nothing in it runs (see http/headers.rs).
+        let headers = response.headers_mut();
+        headers.insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(super::headers::REPORT_POLICY),
+        );
+        headers.insert(
+            axum::http::header::X_FRAME_OPTIONS,
+            axum::http::HeaderValue::from_static("SAMEORIGIN"),
+        );
+    }
     if q.get("download").is_some_and(|v| v == "true" || v == "1") {
         let disposition = format!(
             "attachment; filename=\"report-{id}.{}\"",

@@ -59,3 +59,16 @@ where
         }
     }
 }
+
+/// The answer when a handler panicked (`CatchPanicLayer`): a bug in the
+/// coordinator, so a 500 in the API's shape; the panic's message goes to the log
+/// only. The process keeps serving.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = message, "a request handler panicked");
+    HttpError(ApiError::internal()).into_response()
+}

@@ -1,15 +1,21 @@
 //! The HTTP surface: operational endpoints, the Leptos pages and server
 //! functions, static files, and the layers around them (metrics, tracing,
+//! security headers, a caught panic as a 500, the cross-site request guard,
 //! compression, limits).
 
 pub mod api;
 mod error;
+pub mod guard;
+mod headers;
 mod live;
 mod suites;
 mod system;
 mod ws;
 
-use std::time::{Duration, Instant};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use app::{shell, App};
 use axum::{
@@ -21,9 +27,12 @@ use axum::{
     response::Response,
     Router,
 };
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -34,12 +43,22 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Longest a non-streaming request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The whole router, ready to serve.
-pub fn router(state: AppState) -> Router {
+/// The whole router for a server bound to `bound`, ready to serve. `extra`
+/// routes get every layer too (tests add a panicking route this way; the
+/// binary adds none).
+pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let backend = state.backend.clone();
-        move || provide_context(backend.clone())
+        move || {
+            provide_context(backend.clone());
+            // The nonce the security headers put in this response's CSP.
+            let nonce = use_context::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<headers::CspNonce>().cloned());
+            if let Some(nonce) = nonce {
+                provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+            }
+        }
     };
     let app_shell = {
         let options = state.leptos_options.clone();
@@ -48,11 +67,15 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api_router().split_for_parts();
     Router::new()
         .merge(api)
+        .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn_with_state(guard::Policy::for_address(bound), guard::guard))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(middleware::from_fn(headers::security_headers))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_request))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
             let matched_path = request

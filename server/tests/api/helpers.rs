@@ -24,7 +24,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Settings::default()).await
 }
 
-pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    spawn_app_with_routes(settings, axum::Router::new()).await
+}
+
+/// [`spawn_app_with`] plus `extra` routes behind all of the router's layers.
+pub async fn spawn_app_with_routes(
+    mut settings: Settings,
+    extra: axum::Router<server::state::AppState>,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         server::telemetry::init("debug", std::io::stdout);
     }
@@ -50,7 +58,7 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
         ..Overrides::default()
     });
     let config = settings.validate().expect("valid test config");
-    let app = Application::build(config.clone())
+    let app = Application::build_with_routes(config.clone(), extra)
         .await
         .expect("application builds");
     let engine = app.engine().clone();

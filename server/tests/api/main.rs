@@ -20,6 +20,8 @@ mod openapi;
 mod report;
 /// The REST API, WebSocket and SSE.
 mod rest;
+/// Security headers, the cross-site request guard, escaping of stored text, caught panics.
+mod security;
 /// Several scenarios run as one: API, order, summary, CLI here and remote.
 mod suites;
 /// `/health`, `/metrics`, pages and server functions of the foundation.

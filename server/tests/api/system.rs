@@ -105,8 +105,8 @@ async fn server_functions_answer_with_the_backend_data() {
     let response = app
         .client
         .post(format!("{}/api/services", app.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
+        .header("content-type", "application/json")
+        .body("{}")
         .send()
         .await
         .unwrap();
