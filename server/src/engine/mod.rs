@@ -14,7 +14,8 @@
 //! - [`clock`]: scenario time (speed, pause, skip) over `tokio::time`.
 //! - `recorder`: the single writer: numbers events, stores them, then broadcasts.
 //! - `runner`: one task per execution: phases, actions, parallel actions,
-//!   assertion polling, rollback, verdict.
+//!   assertion polling, verdict.
+//! - `rollback`: the actions that undo chaos, run on every abnormal exit.
 //! - [`workload`]: drives a scenario's workload streams (open model) and judges
 //!   `metric` assertions; [`figures`]: the figures and the recovery detector.
 //! - `recovery`: at start-up, executions a crash left running are rolled back
@@ -25,6 +26,7 @@ pub mod event;
 pub mod figures;
 mod recorder;
 mod recovery;
+mod rollback;
 mod runner;
 pub mod state;
 pub mod workload;

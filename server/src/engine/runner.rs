@@ -26,9 +26,13 @@ use super::{
         PhaseOutcome, RollbackReason, Verdict,
     },
     recorder::ExecutionRecorder,
+    rollback::run_rollback,
     workload::{Workload, WorkloadHandle},
     ActionCall, AssertionCall, CheckOutcome, EngineParts, ExecutionId, NewExecution, Signal,
 };
+
+// Recovery reaches the rollback through the runner, as before the split.
+pub(super) use super::rollback::{rollback_actions, run_rollback_with};
 
 /// What a runner gets from the engine.
 pub(super) struct Context {
@@ -136,21 +140,21 @@ struct Tally {
 
 /// Everything a spawned step needs, cheap to clone.
 #[derive(Clone)]
-struct StepEnv {
-    id: ExecutionId,
+pub(super) struct StepEnv {
+    pub(super) id: ExecutionId,
     /// How exactly timed steps start.
-    precision: Precision,
-    speed: f64,
-    dry_run: bool,
-    parts: EngineParts,
-    recorder: ExecutionRecorder,
-    schedule: watch::Receiver<Schedule>,
+    pub(super) precision: Precision,
+    pub(super) speed: f64,
+    pub(super) dry_run: bool,
+    pub(super) parts: EngineParts,
+    pub(super) recorder: ExecutionRecorder,
+    pub(super) schedule: watch::Receiver<Schedule>,
     /// The iteration's workload, while it runs.
-    workload: Option<WorkloadHandle>,
+    pub(super) workload: Option<WorkloadHandle>,
 }
 
 impl StepEnv {
-    fn emit(&self, phase: Option<usize>, planned: Option<Duration>, kind: EventKind) {
+    pub(super) fn emit(&self, phase: Option<usize>, planned: Option<Duration>, kind: EventKind) {
         let offset = self.schedule.borrow().offset();
         self.recorder.emit(EventDraft {
             offset_ms: Some(millis(offset)),
@@ -161,7 +165,7 @@ impl StepEnv {
     }
 
     /// Runs one action and records its start and end.
-    async fn act(
+    pub(super) async fn act(
         &self,
         phase: Option<usize>,
         action: &PlannedAction,
@@ -731,91 +735,6 @@ impl Runner {
             PhaseEnd::Failed(failures.join("; "))
         }
     }
-}
-
-/// The scenario's rollback actions, or — when it declares none — `clear_chaos`
-/// on every chaos-API service it touched, so chaos is never left behind.
-pub(super) fn rollback_actions(plan: &Plan, chaos_services: &[String]) -> Vec<PlannedAction> {
-    if !plan.rollback.actions.is_empty() {
-        return plan
-            .rollback
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, action)| PlannedAction {
-                path: format!("rollback.actions[{i}]"),
-                at_ms: Duration::ZERO,
-                delay_ms: None,
-                service: action.service.clone(),
-                action: action.action.clone(),
-                parameters: action.parameters.clone(),
-            })
-            .collect();
-    }
-    let mut touched: Vec<String> = plan
-        .phases
-        .iter()
-        .flat_map(|p| p.actions.iter().chain(&p.parallel_actions))
-        .map(|a| a.service.clone())
-        .filter(|s| chaos_services.contains(s))
-        .collect();
-    touched.sort();
-    touched.dedup();
-    touched
-        .into_iter()
-        .enumerate()
-        .map(|(i, service)| PlannedAction {
-            path: format!("rollback.default[{i}]"),
-            at_ms: Duration::ZERO,
-            delay_ms: None,
-            service,
-            action: "clear_chaos".to_owned(),
-            parameters: Default::default(),
-        })
-        .collect()
-}
-
-/// Runs rollback actions in order; every one runs even if an earlier one failed.
-pub(super) async fn run_rollback_with(
-    recorder: &ExecutionRecorder,
-    parts: &EngineParts,
-    id: ExecutionId,
-    speed: f64,
-    reason: RollbackReason,
-    actions: &[PlannedAction],
-) -> bool {
-    let (_tx, schedule) = watch::channel(Schedule::starting_now(speed));
-    let env = StepEnv {
-        id,
-        precision: Precision::Timer,
-        speed,
-        dry_run: false,
-        parts: parts.clone(),
-        recorder: recorder.clone(),
-        schedule,
-        workload: None,
-    };
-    run_rollback(&env, reason, actions).await
-}
-
-async fn run_rollback(env: &StepEnv, reason: RollbackReason, actions: &[PlannedAction]) -> bool {
-    if env.parts.settings.notify_on_rollback {
-        tracing::warn!(execution_id = %env.id, ?reason, actions = actions.len(), "rolling back");
-    }
-    env.emit(
-        None,
-        None,
-        EventKind::RollbackStarted {
-            reason,
-            actions: actions.len(),
-        },
-    );
-    let mut ok = true;
-    for action in actions {
-        ok &= env.act(None, action, false).await.ok;
-    }
-    env.emit(None, None, EventKind::RollbackFinished { ok });
-    ok
 }
 
 /// Assertion types whose success shows that risk controls noticed the chaos.
