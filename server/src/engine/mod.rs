@@ -11,6 +11,7 @@
 //! - `mod.rs`: the [`Engine`] handle (`submit`, `control`, `subscribe`) and the traits.
 //! - [`event`]: `Event` and `EventKind`.
 //! - [`state`]: the state machine every transition goes through.
+//! - `cancel`: how a phase's steps in flight give up when it ends early.
 //! - [`clock`]: scenario time (speed, pause, skip) over `tokio::time`.
 //! - `recorder`: the single writer: numbers events, stores them, then broadcasts.
 //! - `runner`: one task per execution: phases, actions, parallel actions,
@@ -21,6 +22,7 @@
 //! - `recovery`: at start-up, executions a crash left running are rolled back
 //!   and marked `interrupted`.
 
+mod cancel;
 pub mod clock;
 pub mod event;
 pub mod figures;
@@ -300,6 +302,9 @@ pub struct EngineSettings {
     pub default_rollback_services: Vec<String>,
     /// Log a warning on each rollback.
     pub notify_on_rollback: bool,
+    /// How long the rollback of one service may take (`rollback.timeout`);
+    /// services roll back side by side, each within its own.
+    pub rollback_timeout: Duration,
     /// Start timed steps to the sub-millisecond (spinning the last millisecond).
     /// Off on a virtual clock (tests), where spinning would measure real time.
     pub precise_timing: bool,
@@ -315,6 +320,7 @@ impl Default for EngineSettings {
             rollback_on_failure: true,
             default_rollback_services: Vec::new(),
             notify_on_rollback: true,
+            rollback_timeout: Duration::from_secs(600),
             precise_timing: true,
         }
     }

@@ -1,6 +1,10 @@
 //! Rollback: the actions that undo an execution's chaos, run on every abnormal
 //! exit (failure, stop, timeout, shutdown) and at start-up for executions a
 //! crash left running. Each action is recorded like any other.
+//!
+//! Actions run in their order within a service and services side by side, each
+//! service within `rollback.timeout`: one hanging service never delays clearing
+//! the others.
 
 use std::time::Duration;
 
@@ -8,6 +12,7 @@ use app::scenario::plan::{Plan, PlannedAction};
 use tokio::sync::watch;
 
 use super::{
+    cancel::Cancel,
     clock::{Precision, Schedule},
     event::{EventKind, RollbackReason},
     recorder::ExecutionRecorder,
@@ -57,7 +62,8 @@ pub(super) fn rollback_actions(plan: &Plan, chaos_services: &[String]) -> Vec<Pl
         .collect()
 }
 
-/// Runs rollback actions in order; every one runs even if an earlier one failed.
+/// Runs rollback actions (see the module's docs); every one runs even if an
+/// earlier one failed. Whether all of them succeeded.
 pub(super) async fn run_rollback_with(
     recorder: &ExecutionRecorder,
     parts: &EngineParts,
@@ -76,6 +82,7 @@ pub(super) async fn run_rollback_with(
         recorder: recorder.clone(),
         schedule,
         workload: None,
+        cancel: Cancel::default(),
     };
     run_rollback(&env, reason, actions).await
 }
@@ -96,10 +103,65 @@ pub(super) async fn run_rollback(
             actions: actions.len(),
         },
     );
-    let mut ok = true;
-    for action in actions {
-        ok &= env.act(None, action, false).await.ok;
-    }
+    let timeout = env.parts.settings.rollback_timeout;
+    let services = by_service(actions).into_iter().map(|group| async move {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut ok = true;
+        for action in group {
+            let give_up = async {
+                tokio::time::sleep_until(deadline).await;
+                format!(
+                    "rollback.timeout ({}) ran out",
+                    app::scenario::duration::format_duration(timeout)
+                )
+            };
+            ok &= env.act_until(None, action, false, give_up).await.ok;
+        }
+        ok
+    });
+    let ok = futures::future::join_all(services)
+        .await
+        .into_iter()
+        .all(|ok| ok);
     env.emit(None, None, EventKind::RollbackFinished { ok });
     ok
+}
+
+/// `actions` grouped by service, in the order each service first appears,
+/// each group in its actions' order.
+fn by_service(actions: &[PlannedAction]) -> Vec<Vec<&PlannedAction>> {
+    let mut groups: Vec<Vec<&PlannedAction>> = Vec::new();
+    for action in actions {
+        match groups.iter_mut().find(|g| g[0].service == action.service) {
+            Some(group) => group.push(action),
+            None => groups.push(vec![action]),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(service: &str, name: &str) -> PlannedAction {
+        PlannedAction {
+            path: String::new(),
+            at_ms: Duration::ZERO,
+            delay_ms: None,
+            service: service.to_owned(),
+            action: name.to_owned(),
+            parameters: Default::default(),
+        }
+    }
+
+    #[test]
+    fn actions_are_grouped_by_service_keeping_their_order() {
+        let actions = [action("a", "one"), action("b", "two"), action("a", "three")];
+        let names: Vec<Vec<&str>> = by_service(&actions)
+            .iter()
+            .map(|g| g.iter().map(|a| a.action.as_str()).collect())
+            .collect();
+        assert_eq!(names, [vec!["one", "three"], vec!["two"]]);
+    }
 }

@@ -4,7 +4,7 @@
 //! to pause/resume/skip/stop within milliseconds, rolls back on every abnormal
 //! exit, and ends with a verdict over the success criteria.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use app::{
     api::ExecutionStatus,
@@ -20,7 +20,8 @@ use tokio::{
 };
 
 use super::{
-    clock::{millis, sleep_until, Precision, Schedule},
+    cancel::Cancel,
+    clock::{deadline_after, millis, sleep_until, to_scenario, Precision, Schedule},
     event::{
         ActionOutcome, AssertionResult, ControlCommand, CriterionResult, EventDraft, EventKind,
         PhaseOutcome, RollbackReason, Verdict,
@@ -125,6 +126,8 @@ enum StepResult {
         passed: bool,
         message: String,
     },
+    /// Given up because the phase ended first (nothing to tally).
+    Cancelled,
 }
 
 /// What the verdict is computed from.
@@ -151,6 +154,8 @@ pub(super) struct StepEnv {
     pub(super) schedule: watch::Receiver<Schedule>,
     /// The iteration's workload, while it runs.
     pub(super) workload: Option<WorkloadHandle>,
+    /// Cancels this step when its phase ends early.
+    pub(super) cancel: Cancel,
 }
 
 impl StepEnv {
@@ -164,12 +169,27 @@ impl StepEnv {
         });
     }
 
-    /// Runs one action and records its start and end.
+    /// Runs one action and records its start and end; a cancelled phase
+    /// abandons the call at once (recorded as a failed, cancelled action).
     pub(super) async fn act(
         &self,
         phase: Option<usize>,
         action: &PlannedAction,
         parallel: bool,
+    ) -> ActionOutcome {
+        let cancel = self.cancel.clone();
+        let give_up = async move { format!("cancelled: {}", cancel.cancelled().await) };
+        self.act_until(phase, action, parallel, give_up).await
+    }
+
+    /// Runs one action and records its start and end; if `give_up` completes
+    /// first, the call is abandoned and recorded as failed with its message.
+    pub(super) async fn act_until(
+        &self,
+        phase: Option<usize>,
+        action: &PlannedAction,
+        parallel: bool,
+        give_up: impl Future<Output = String>,
     ) -> ActionOutcome {
         let planned = phase.map(|_| action.at_ms);
         if let (Some(_), Some(workload)) = (phase, &self.workload) {
@@ -201,7 +221,17 @@ impl StepEnv {
                 action: action.action.clone(),
                 parameters: Value::Object(action.parameters.clone()),
             };
-            self.parts.services.call(&call).await
+            let started = tokio::time::Instant::now();
+            tokio::select! {
+                outcome = self.parts.services.call(&call) => outcome,
+                why = give_up => ActionOutcome {
+                    ok: false,
+                    status: None,
+                    latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    message: format!("{} {}: {why} before it answered", action.service, action.action),
+                    response: Value::Null,
+                },
+            }
         };
         self.emit(
             phase,
@@ -242,7 +272,16 @@ impl StepEnv {
             last_check_ms: None,
             time_to_hold_ms: None,
         };
+        // Watches for a pause: a check in flight then is dropped and made again
+        // after the resume (checks only read, so repeating one is safe).
+        let mut pauses = self.schedule.clone();
         loop {
+            if self.schedule.borrow().is_paused() {
+                tokio::select! {
+                    _ = pauses.wait_for(|s| !s.is_paused()) => {}
+                    _ = self.cancel.cancelled() => return StepResult::Cancelled,
+                }
+            }
             let checked_at = self.schedule.borrow().offset();
             result.attempts += 1;
             result.first_check_ms.get_or_insert(millis(checked_at));
@@ -264,7 +303,14 @@ impl StepEnv {
                     message: "the scenario has no workload to judge".to_owned(),
                     evidence: Value::Null,
                 },
-                _ => self.parts.assertions.check(&call).await,
+                _ => tokio::select! {
+                    outcome = self.parts.assertions.check(&call) => outcome,
+                    _ = pauses.wait_for(Schedule::is_paused) => {
+                        result.attempts -= 1;
+                        continue;
+                    }
+                    _ = self.cancel.cancelled() => return StepResult::Cancelled,
+                },
             };
             result.message = outcome.message;
             result.evidence = outcome.evidence;
@@ -290,11 +336,16 @@ impl StepEnv {
             );
             let schedule = *self.schedule.borrow();
             let settings = &self.parts.settings;
-            let step = schedule
-                .real_interval(settings.poll_interval, settings.min_real_poll)
-                .mul_f64(schedule.speed());
-            let next = (checked_at + step).min(assertion.deadline_ms);
-            sleep_until(&mut self.schedule, next, Precision::Timer).await;
+            let step = to_scenario(
+                schedule.real_interval(settings.poll_interval, settings.min_real_poll),
+                schedule.speed(),
+            );
+            let next = checked_at.saturating_add(step).min(assertion.deadline_ms);
+            let cancel = self.cancel.clone();
+            tokio::select! {
+                () = sleep_until(&mut self.schedule, next, Precision::Timer) => {}
+                _ = cancel.cancelled() => return StepResult::Cancelled,
+            }
         }
         let (passed, message) = (result.passed, result.message.clone());
         self.emit(
@@ -359,6 +410,7 @@ impl Runner {
             recorder: context.recorder,
             schedule: schedule_rx,
             workload: None,
+            cancel: Cancel::default(),
         };
         let timeout = execution
             .plan
@@ -366,7 +418,7 @@ impl Runner {
             .unwrap_or(env.parts.settings.default_timeout);
         Self {
             timeout,
-            deadline: tokio::time::Instant::now() + timeout.div_f64(speed),
+            deadline: deadline_after(timeout, speed),
             plan: execution.plan,
             options: execution.options,
             control: context.control,
@@ -381,7 +433,7 @@ impl Runner {
     async fn run(mut self) {
         self.schedule
             .send_replace(Schedule::starting_now(self.options.speed));
-        self.deadline = tokio::time::Instant::now() + self.timeout.div_f64(self.env.speed);
+        self.deadline = deadline_after(self.timeout, self.env.speed);
         self.env.emit(
             None,
             None,
@@ -397,7 +449,7 @@ impl Runner {
                 // Each loop runs the plan's timeline afresh, with its own timeout.
                 self.schedule
                     .send_replace(Schedule::starting_now(self.options.speed));
-                self.deadline = tokio::time::Instant::now() + self.timeout.div_f64(self.env.speed);
+                self.deadline = deadline_after(self.timeout, self.env.speed);
             }
             if iterations > 1 {
                 self.env.emit(
@@ -650,9 +702,17 @@ impl Runner {
     }
 
     async fn run_phase(&mut self, index: usize, phase: &PlannedPhase) -> PhaseEnd {
+        // Every step of this phase gives up at once when the phase ends early.
+        let cancel = Cancel::default();
+        let mut env = self.env.clone();
+        env.cancel = cancel.clone();
         let mut failures = Vec::new();
         for action in &phase.actions {
-            let outcome = self.env.act(Some(index), action, false).await;
+            let step = env.act(Some(index), action, false);
+            let outcome = match self.serve_signals_during(index, &cancel, step).await {
+                Ok(outcome) => outcome,
+                Err(end) => return self.end_phase_early(phase, end),
+            };
             if !outcome.ok {
                 self.tally
                     .failed_actions
@@ -665,9 +725,13 @@ impl Runner {
         }
         let mut steps = JoinSet::new();
         for action in phase.parallel_actions.iter().cloned() {
-            let mut env = self.env.clone();
+            let mut env = env.clone();
             steps.spawn(async move {
-                sleep_until(&mut env.schedule, action.at_ms, env.precision).await;
+                let cancel = env.cancel.clone();
+                tokio::select! {
+                    () = sleep_until(&mut env.schedule, action.at_ms, env.precision) => {}
+                    _ = cancel.cancelled() => return StepResult::Cancelled,
+                }
                 let outcome = env.act(Some(index), &action, true).await;
                 StepResult::Action {
                     ok: outcome.ok,
@@ -676,7 +740,7 @@ impl Runner {
             });
         }
         for (i, assertion) in phase.assertions.iter().cloned().enumerate() {
-            steps.spawn(self.env.clone().assert(index, i, assertion));
+            steps.spawn(env.clone().assert(index, i, assertion));
         }
         let mut phase_clock = self.schedule.subscribe();
         let mut time_up = false;
@@ -692,7 +756,7 @@ impl Runner {
                             self.tally.failed_actions.push(message.clone());
                             Some(message)
                         }
-                        Ok(StepResult::Action { .. }) => None,
+                        Ok(StepResult::Action { .. } | StepResult::Cancelled) => None,
                         Ok(StepResult::Assertion { kind, passed, message }) => {
                             self.tally.assertions.push((kind.clone(), passed));
                             (!passed).then(|| format!("assertion {kind} failed: {message}"))
@@ -703,28 +767,21 @@ impl Runner {
                     if let Some(failure) = failure {
                         failures.push(failure);
                         if !self.options.continue_on_failure {
-                            steps.abort_all();
-                            return PhaseEnd::Failed(failures.join("; "));
+                            let end = PhaseEnd::Failed(failures.join("; "));
+                            cancel_steps(&cancel, &mut steps, &end).await;
+                            return end;
                         }
                     }
                 }
                 () = tokio::time::sleep_until(self.deadline) => {
-                    steps.abort_all();
-                    return PhaseEnd::Interrupted(Ending::TimedOut);
+                    let end = PhaseEnd::Interrupted(Ending::TimedOut);
+                    cancel_steps(&cancel, &mut steps, &end).await;
+                    return end;
                 }
                 signal = self.control.recv() => {
-                    if matches!(signal, Some(Signal::Command(ControlCommand::SkipPhase))) {
-                        self.env.emit(Some(index), None, EventKind::ControlReceived { command: ControlCommand::SkipPhase });
-                        steps.abort_all();
-                        self.schedule.send_modify(|s| {
-                            s.resume();
-                            s.skip_to(phase.end_ms);
-                        });
-                        return PhaseEnd::Skipped;
-                    }
-                    if let Some(ending) = self.handle_signal(signal) {
-                        steps.abort_all();
-                        return PhaseEnd::Interrupted(ending);
+                    if let Some(end) = self.phase_signal(index, signal) {
+                        cancel_steps(&cancel, &mut steps, &end).await;
+                        return self.end_phase_early(phase, end);
                     }
                 }
             }
@@ -735,6 +792,79 @@ impl Runner {
             PhaseEnd::Failed(failures.join("; "))
         }
     }
+
+    /// Awaits `step` (a phase's action in order) while serving control signals
+    /// and the timeout. A pause is recorded at once and the call runs on (see
+    /// docs/engine.md); a stop, skip, shutdown or the timeout cancels it at once
+    /// and ends the phase (`Err`), after the step has recorded its cancellation.
+    async fn serve_signals_during<T>(
+        &mut self,
+        index: usize,
+        cancel: &Cancel,
+        step: impl Future<Output = T>,
+    ) -> Result<T, PhaseEnd> {
+        tokio::pin!(step);
+        let end = loop {
+            tokio::select! {
+                done = &mut step => return Ok(done),
+                () = tokio::time::sleep_until(self.deadline) => break PhaseEnd::Interrupted(Ending::TimedOut),
+                signal = self.control.recv() => {
+                    if let Some(end) = self.phase_signal(index, signal) {
+                        break end;
+                    }
+                }
+            }
+        };
+        cancel.cancel(cancel_reason(&end));
+        step.await;
+        Err(end)
+    }
+
+    /// What a control signal does to a running phase: `Some` ends it.
+    fn phase_signal(&mut self, index: usize, signal: Option<Signal>) -> Option<PhaseEnd> {
+        if matches!(signal, Some(Signal::Command(ControlCommand::SkipPhase))) {
+            self.env.emit(
+                Some(index),
+                None,
+                EventKind::ControlReceived {
+                    command: ControlCommand::SkipPhase,
+                },
+            );
+            return Some(PhaseEnd::Skipped);
+        }
+        self.handle_signal(signal).map(PhaseEnd::Interrupted)
+    }
+
+    /// A phase ended before its end: a skip jumps the timeline to the phase's end.
+    fn end_phase_early(&mut self, phase: &PlannedPhase, end: PhaseEnd) -> PhaseEnd {
+        if matches!(end, PhaseEnd::Skipped) {
+            self.schedule.send_modify(|s| {
+                s.resume();
+                s.skip_to(phase.end_ms);
+            });
+        }
+        end
+    }
+}
+
+/// Why the steps of a phase that ended with `end` are cancelled.
+fn cancel_reason(end: &PhaseEnd) -> &'static str {
+    match end {
+        PhaseEnd::Passed => "the phase ended",
+        PhaseEnd::Failed(_) => "the phase failed",
+        PhaseEnd::Skipped => "the phase was skipped",
+        PhaseEnd::Interrupted(Ending::Stopped) => "stopped by a user",
+        PhaseEnd::Interrupted(Ending::Shutdown) => "the coordinator shut down",
+        PhaseEnd::Interrupted(Ending::TimedOut) => "spec.timeout ran out",
+        PhaseEnd::Interrupted(Ending::Completed | Ending::Failed(_)) => "the execution ended",
+    }
+}
+
+/// Cancels a phase's remaining steps and waits for them to record it (they
+/// give up at once, so this takes no time).
+async fn cancel_steps(cancel: &Cancel, steps: &mut JoinSet<StepResult>, end: &PhaseEnd) {
+    cancel.cancel(cancel_reason(end));
+    while steps.join_next().await.is_some() {}
 }
 
 /// Assertion types whose success shows that risk controls noticed the chaos.
