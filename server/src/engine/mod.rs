@@ -13,6 +13,7 @@
 //! - [`state`]: the state machine every transition goes through.
 //! - `cancel`: how a phase's steps in flight give up when it ends early.
 //! - [`clock`]: scenario time (speed, pause, skip) over `tokio::time`.
+//! - `guard`: a panic in an execution's task ends it `failed`, rolled back.
 //! - `recorder`: the single writer: numbers events, stores them, then broadcasts.
 //! - `runner`: one task per execution: phases, actions, parallel actions,
 //!   assertion polling, verdict.
@@ -26,6 +27,7 @@ mod cancel;
 pub mod clock;
 pub mod event;
 pub mod figures;
+mod guard;
 mod recorder;
 mod recovery;
 mod rollback;
@@ -50,6 +52,7 @@ use tokio::{
 };
 
 use event::{ActionOutcome, ControlCommand, Event, EventDraft, EventKind};
+pub use guard::catch_panic;
 
 /// An execution's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -401,15 +404,30 @@ impl Engine {
                 category: execution.plan.metadata.category.clone(),
             },
         });
+        let progress = Arc::new(guard::Progress::default());
+        let guard = guard::Guard {
+            id,
+            recorder: recorder.clone(),
+            parts: self.inner.parts.clone(),
+            plan: execution.plan.clone(),
+            speed: execution.options.speed,
+            dry_run: execution.options.dry_run,
+            progress: progress.clone(),
+        };
         let context = runner::Context {
             parts: self.inner.parts.clone(),
             recorder,
             control: control_rx,
+            progress,
         };
         let slots = self.inner.slots.clone();
         let engine = self.clone();
         self.inner.tasks.lock().await.spawn(async move {
-            runner::run_when_admitted(context, execution, slots).await;
+            // A panic (a bug) must not leave the execution unfinished or its chaos in place.
+            let run = runner::run_when_admitted(context, execution, slots);
+            if let Err(message) = catch_panic(run).await {
+                guard.end_panicked(&message).await;
+            }
             engine.controls().remove(&id);
         });
         Ok(id)

@@ -26,6 +26,7 @@ use super::{
         ActionOutcome, AssertionResult, ControlCommand, CriterionResult, EventDraft, EventKind,
         PhaseOutcome, RollbackReason, Verdict,
     },
+    guard::Progress,
     recorder::ExecutionRecorder,
     rollback::run_rollback,
     workload::{Workload, WorkloadHandle},
@@ -40,6 +41,8 @@ pub(super) struct Context {
     pub(super) parts: EngineParts,
     pub(super) recorder: ExecutionRecorder,
     pub(super) control: mpsc::UnboundedReceiver<Signal>,
+    /// How far it got, for the guard should the task panic.
+    pub(super) progress: Arc<Progress>,
 }
 
 /// Waits for a free slot (a stop or shutdown while queued ends the execution
@@ -66,11 +69,13 @@ pub(super) async fn run_when_admitted(
                     context.recorder.emit(queued(EventKind::ControlReceived { command }));
                     if command == ControlCommand::Stop {
                         finish_unstarted(&context.recorder, ExecutionStatus::Stopped, "stopped while queued").await;
+                        context.progress.finished();
                         return;
                     }
                 }
                 Some(Signal::Shutdown) | None => {
                     finish_unstarted(&context.recorder, ExecutionStatus::Interrupted, "the coordinator shut down while it was queued").await;
+                    context.progress.finished();
                     return;
                 }
             },
@@ -386,6 +391,8 @@ struct Runner {
     schedule: watch::Sender<Schedule>,
     env: StepEnv,
     tally: Tally,
+    /// How far the execution got, for its guard.
+    progress: Arc<Progress>,
     /// A run's workload that stopped sending but still has requests in flight:
     /// it is summed up after the rollback, which must not wait for them.
     stopped_workload: Option<Workload>,
@@ -426,6 +433,7 @@ impl Runner {
             env,
             tally: Tally::default(),
             stopped_workload: None,
+            progress: context.progress,
         }
     }
 
@@ -442,6 +450,7 @@ impl Runner {
                 dry_run: self.env.dry_run,
             },
         );
+        self.progress.started();
         let iterations = self.options.repeat.max(1);
         let mut ending = Ending::Completed;
         for iteration in 1..=iterations {
@@ -504,6 +513,7 @@ impl Runner {
         };
         self.env
             .emit(None, None, EventKind::ExecutionFinished { status, verdict });
+        self.progress.finished();
         self.env.recorder.flush().await;
     }
 

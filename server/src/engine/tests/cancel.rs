@@ -204,3 +204,77 @@ async fn a_hanging_service_does_not_delay_the_rollback_of_the_others() {
     assert_eq!(rollback_ok, Some((secs(600), false)));
     assert_eq!(h.status(id), ExecutionStatus::Failed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_execution_ends_failed_with_the_message_and_rolls_back() {
+    let h = harness(1);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: chaos\n      duration: 1h\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n        - {{service: exchange-simulator, action: panic_now}}\n  rollback:\n    on_failure: false\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::timeout(HUNG, h.engine.wait_idle())
+        .await
+        .expect("the execution's task ends");
+    assert_eq!(h.status(id), ExecutionStatus::Failed);
+    let verdict = h
+        .events(id)
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::ExecutionFinished { verdict, .. } => Some(verdict),
+            _ => None,
+        })
+        .expect("an execution_finished event");
+    assert!(
+        verdict
+            .summary
+            .contains("a bug): fake adapter: panic_now panics; its rollback succeeded"),
+        "{}",
+        verdict.summary
+    );
+    assert_eq!(
+        rollback_reason(&h, id),
+        Some(RollbackReason::Failure),
+        "rolled back even with on_failure: false: nobody knows what chaos is left"
+    );
+    assert_eq!(h.calls().last().unwrap().1, "clear_chaos");
+    assert!(
+        h.engine.control(id, ControlCommand::Stop).is_err(),
+        "no longer takes commands"
+    );
+    // The engine goes on: the slot was given back and the next run completes.
+    let next = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1m\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    h.engine.wait_idle().await;
+    assert_eq!(h.status(next), ExecutionStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_absurd_speed_neither_panics_nor_leaves_the_execution_queued() {
+    let h = harness(1);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1m\n"
+            )),
+            RunOptions {
+                speed: 1e-300,
+                ..RunOptions::default()
+            },
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(h.status(id), ExecutionStatus::Running);
+    h.engine.control(id, ControlCommand::Stop).unwrap();
+    h.engine.wait_idle().await;
+    assert_eq!(h.status(id), ExecutionStatus::Stopped);
+}
