@@ -718,6 +718,14 @@ impl Runner {
         env.cancel = cancel.clone();
         let mut failures = Vec::new();
         for action in &phase.actions {
+            // Nothing new starts while paused (an action in flight at the pause ran on).
+            let mut schedule = self.schedule.subscribe();
+            let resumed = async move {
+                let _ = schedule.wait_for(|s| !s.is_paused()).await;
+            };
+            if let Err(end) = self.serve_signals_during(index, &cancel, resumed).await {
+                return self.end_phase_early(phase, end);
+            }
             let step = env.act(Some(index), action, false);
             let outcome = match self.serve_signals_during(index, &cancel, step).await {
                 Ok(outcome) => outcome,

@@ -160,7 +160,9 @@ impl StreamSender for FakeStream {
     }
 }
 
-/// Passes an assertion on the attempt given by its `hold_on` parameter (never when absent).
+/// Passes an assertion on the attempt given by its `min_increase` parameter
+/// (never when absent); `min_increase: 0` is a slow check that answers (and
+/// holds) only after a minute.
 struct FakeAssertions;
 
 impl AssertionChecker for FakeAssertions {
@@ -168,6 +170,9 @@ impl AssertionChecker for FakeAssertions {
         let hold_on = call.parameters.get("min_increase").and_then(Value::as_u64);
         let passed = hold_on.is_some_and(|n| u64::from(call.attempt) >= n);
         Box::pin(async move {
+            if hold_on == Some(0) {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
             CheckOutcome {
                 passed,
                 message: format!("attempt {}", call.attempt),

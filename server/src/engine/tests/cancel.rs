@@ -122,7 +122,7 @@ async fn a_pause_is_recorded_at_once_and_the_action_in_flight_completes() {
     let id = h
         .submit(
             plan(&format!(
-                "{HEADER}spec:\n  phases:\n    - name: chaos\n      duration: 10m\n      actions:\n        - {{service: exchange-simulator, action: slow_now}}\n"
+                "{HEADER}spec:\n  phases:\n    - name: chaos\n      duration: 10m\n      actions:\n        - {{service: exchange-simulator, action: slow_now}}\n        - {{service: exchange-simulator, action: inject_latency}}\n"
             )),
             RunOptions::default(),
         )
@@ -145,7 +145,15 @@ async fn a_pause_is_recorded_at_once_and_the_action_in_flight_completes() {
         secs(5),
         "it answered at 60 s, with the timeline paused at 5 s"
     );
-    assert_eq!(h.calls().len(), 1, "not sent again at the resume");
+    let calls: Vec<(String, Duration)> = h.calls().into_iter().map(|c| (c.1, c.2)).collect();
+    assert_eq!(
+        calls,
+        [
+            ("slow_now".to_owned(), Duration::ZERO),
+            ("inject_latency".to_owned(), Duration::from_secs(100)),
+        ],
+        "the call in flight is not sent again; the next one waits for the resume"
+    );
     assert_eq!(h.status(id), ExecutionStatus::Completed);
     assert_eq!(
         h.trace(id).last().unwrap(),
@@ -277,4 +285,38 @@ async fn an_absurd_speed_neither_panics_nor_leaves_the_execution_queued() {
     h.engine.control(id, ControlCommand::Stop).unwrap();
     h.engine.wait_idle().await;
     assert_eq!(h.status(id), ExecutionStatus::Stopped);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_check_in_flight_at_a_pause_is_made_again_after_the_resume() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: p\n      duration: 10m\n      assertions:\n        - {{type: arbitrage_opportunity, expect: increased_activity, within: 5m, parameters: {{min_increase: 0}}}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    h.engine.control(id, ControlCommand::Pause).unwrap();
+    tokio::time::sleep(Duration::from_secs(95)).await;
+    h.engine.control(id, ControlCommand::Resume).unwrap();
+    h.engine.wait_idle().await;
+    let (at, result) = h
+        .events(id)
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::AssertionFinished { result, .. } => Some((e.offset_ms, result)),
+            _ => None,
+        })
+        .expect("the assertion finished");
+    assert!(result.passed);
+    assert_eq!(result.attempts, 1, "the dropped check is not counted");
+    assert_eq!(
+        at,
+        secs(65),
+        "checked again from the resume (5 s of timeline) for its minute"
+    );
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
 }
