@@ -18,6 +18,7 @@
 //! - `runner`: one task per execution: phases, actions, parallel actions,
 //!   assertion polling, verdict.
 //! - `rollback`: the actions that undo chaos, run on every abnormal exit.
+//! - `verdict`: the success criteria judged from how the run went.
 //! - [`workload`]: drives a scenario's workload streams (open model) and judges
 //!   `metric` assertions; [`figures`]: the figures and the recovery detector.
 //! - `recovery`: at start-up, executions a crash left running are rolled back
@@ -33,6 +34,7 @@ mod recovery;
 mod rollback;
 mod runner;
 pub mod state;
+mod verdict;
 pub mod workload;
 
 use std::{

@@ -23,12 +23,13 @@ use super::{
     cancel::Cancel,
     clock::{deadline_after, millis, sleep_until, to_scenario, Precision, Schedule},
     event::{
-        ActionOutcome, AssertionResult, ControlCommand, CriterionResult, EventDraft, EventKind,
-        PhaseOutcome, RollbackReason, Verdict,
+        ActionOutcome, AssertionResult, ControlCommand, EventDraft, EventKind, PhaseOutcome,
+        RollbackReason, Verdict,
     },
     guard::Progress,
     recorder::ExecutionRecorder,
     rollback::run_rollback,
+    verdict::{verdict, Ending, Tally, RECOVERY_METRIC},
     workload::{Workload, WorkloadHandle},
     ActionCall, AssertionCall, CheckOutcome, EngineParts, ExecutionId, NewExecution, Signal,
 };
@@ -102,16 +103,6 @@ async fn finish_unstarted(recorder: &ExecutionRecorder, status: ExecutionStatus,
     recorder.flush().await;
 }
 
-/// How the phases ended.
-#[derive(Debug, Clone, PartialEq)]
-enum Ending {
-    Completed,
-    Failed(String),
-    Stopped,
-    TimedOut,
-    Shutdown,
-}
-
 /// How one phase ended.
 enum PhaseEnd {
     Passed,
@@ -133,17 +124,6 @@ enum StepResult {
     },
     /// Given up because the phase ended first (nothing to tally).
     Cancelled,
-}
-
-/// What the verdict is computed from.
-#[derive(Default)]
-struct Tally {
-    phases_passed: usize,
-    phases_not_passed: Vec<String>,
-    phases_skipped: Vec<String>,
-    failed_actions: Vec<String>,
-    assertions: Vec<(String, bool)>,
-    rollback_ok: Option<bool>,
 }
 
 /// Everything a spawned step needs, cheap to clone.
@@ -883,145 +863,4 @@ fn cancel_reason(end: &PhaseEnd) -> &'static str {
 async fn cancel_steps(cancel: &Cancel, steps: &mut JoinSet<StepResult>, end: &PhaseEnd) {
     cancel.cancel(cancel_reason(end));
     while steps.join_next().await.is_some() {}
-}
-
-/// Assertion types whose success shows that risk controls noticed the chaos.
-const DETECTION_TYPES: [&str; 3] = ["risk_alert", "emergency_procedures", "position_limits"];
-/// How a `metric` assertion on `recovery_time` is tallied.
-const RECOVERY_METRIC: &str = "metric.recovery_time";
-/// Assertion types whose success shows recovery.
-const RECOVERY_TYPES: [&str; 7] = [
-    RECOVERY_METRIC,
-    "system_recovery",
-    "performance_recovery",
-    "price_recovery",
-    "alert_resolution",
-    "system_stabilization",
-    "service_health",
-];
-
-/// Evaluates the success criteria (default: `all_phases_completed`).
-fn verdict(
-    plan: &Plan,
-    timeout: Duration,
-    tally: &Tally,
-    ending: &Ending,
-    dry_run: bool,
-) -> Verdict {
-    let default = ["all_phases_completed".to_owned()];
-    let criteria: &[String] = if plan.success_criteria.is_empty() {
-        &default
-    } else {
-        &plan.success_criteria
-    };
-    let of_types = |types: &[&str]| -> (usize, usize) {
-        let relevant: Vec<bool> = tally
-            .assertions
-            .iter()
-            .filter(|(k, _)| types.contains(&k.as_str()))
-            .map(|(_, p)| *p)
-            .collect();
-        (relevant.iter().filter(|p| **p).count(), relevant.len())
-    };
-    let results: Vec<CriterionResult> = criteria
-        .iter()
-        .map(|name| {
-            let (passed, detail) = match name.as_str() {
-                "all_phases_completed" => {
-                    let total = plan.phases.len();
-                    let ok = *ending == Ending::Completed && tally.phases_not_passed.is_empty();
-                    let skipped = if tally.phases_skipped.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", skipped by a user: {}", tally.phases_skipped.join(", "))
-                    };
-                    (
-                        ok,
-                        format!(
-                            "{} of {total} phases completed{skipped}",
-                            tally.phases_passed.min(total)
-                        ),
-                    )
-                }
-                "no_critical_system_failures" => (
-                    tally.failed_actions.is_empty(),
-                    if tally.failed_actions.is_empty() {
-                        "every action succeeded".to_owned()
-                    } else {
-                        format!("failed: {}", tally.failed_actions.join(", "))
-                    },
-                ),
-                "risk_system_correctly_identified_all_breaches" => {
-                    let (ok, total) = of_types(&DETECTION_TYPES);
-                    (
-                        ok == total,
-                        format!("{ok} of {total} detection assertions held"),
-                    )
-                }
-                "system_recovered_within_sla" => {
-                    let (ok, total) = of_types(&RECOVERY_TYPES);
-                    (
-                        ok == total && *ending == Ending::Completed,
-                        format!("{ok} of {total} recovery assertions held"),
-                    )
-                }
-                "all_assertions_passed" => {
-                    let ok = tally.assertions.iter().filter(|(_, p)| *p).count();
-                    (
-                        ok == tally.assertions.len(),
-                        format!("{ok} of {} assertions held", tally.assertions.len()),
-                    )
-                }
-                "rollback_succeeded" => match tally.rollback_ok {
-                    None => (true, "no rollback was needed".to_owned()),
-                    Some(ok) => (
-                        ok,
-                        if ok {
-                            "rollback succeeded"
-                        } else {
-                            "a rollback action failed"
-                        }
-                        .to_owned(),
-                    ),
-                },
-                other => (false, format!("unknown criterion {other:?}")),
-            };
-            CriterionResult {
-                name: name.clone(),
-                passed,
-                detail,
-            }
-        })
-        .collect();
-    let passed = results.iter().all(|c| c.passed);
-    let summary = if dry_run {
-        "dry run: the plan's timeline was recorded; nothing was called or checked".to_owned()
-    } else {
-        match ending {
-            Ending::Completed if passed => {
-                "every phase completed and every success criterion held".to_owned()
-            }
-            Ending::Completed => format!(
-                "phases completed but criteria failed: {}",
-                results
-                    .iter()
-                    .filter(|c| !c.passed)
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Ending::Failed(reason) => reason.clone(),
-            Ending::Stopped => "stopped by a user".to_owned(),
-            Ending::TimedOut => format!(
-                "spec.timeout ({}) ran out",
-                app::scenario::duration::format_duration(timeout)
-            ),
-            Ending::Shutdown => "the coordinator shut down while it ran".to_owned(),
-        }
-    };
-    Verdict {
-        passed,
-        criteria: results,
-        summary,
-    }
 }
