@@ -700,8 +700,12 @@ impl Runner {
         for action in &phase.actions {
             // Nothing new starts while paused (an action in flight at the pause ran on).
             let mut schedule = self.schedule.subscribe();
+            let cancelled = cancel.clone();
             let resumed = async move {
-                let _ = schedule.wait_for(|s| !s.is_paused()).await;
+                tokio::select! {
+                    _ = schedule.wait_for(|s| !s.is_paused()) => {}
+                    _ = cancelled.cancelled() => {}
+                }
             };
             if let Err(end) = self.serve_signals_during(index, &cancel, resumed).await {
                 return self.end_phase_early(phase, end);

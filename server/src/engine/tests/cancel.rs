@@ -320,3 +320,26 @@ async fn a_check_in_flight_at_a_pause_is_made_again_after_the_resume() {
     );
     assert_eq!(h.status(id), ExecutionStatus::Completed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_while_paused_between_actions_ends_the_run_and_starts_nothing_more() {
+    let h = harness(3);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n  phases:\n    - name: chaos\n      duration: 10m\n      actions:\n        - {{service: exchange-simulator, action: slow_now}}\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+            )),
+            RunOptions::default(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    h.engine.control(id, ControlCommand::Pause).unwrap();
+    tokio::time::sleep(Duration::from_secs(95)).await;
+    h.engine.control(id, ControlCommand::Stop).unwrap();
+    tokio::time::timeout(HUNG, h.engine.wait_idle())
+        .await
+        .expect("the stop ends a paused run");
+    assert_eq!(h.status(id), ExecutionStatus::Stopped);
+    let actions: Vec<String> = h.calls().into_iter().map(|c| c.1).collect();
+    assert_eq!(actions, ["slow_now", "clear_chaos"], "nothing new started");
+}
