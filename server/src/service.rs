@@ -348,8 +348,14 @@ impl Coordinator {
                 }
             }
         };
-        // Stop includes the rollback's calls; the others take milliseconds.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), wait).await;
+        // A stop cancels calls in flight at once, but its rollback may wait on a
+        // slow service (within rollback.timeout): answer after 2 s at most, with the
+        // stop recorded and the run still rolling back. The others take milliseconds.
+        let bound = match command {
+            ControlCommand::Stop => std::time::Duration::from_secs(2),
+            _ => std::time::Duration::from_secs(10),
+        };
+        let _ = tokio::time::timeout(bound, wait).await;
         self.execution_detail(id).await
     }
 

@@ -54,6 +54,7 @@ pub fn build_engine(config: &Config, store: &Store) -> Engine {
             .map(|s| s.name.clone())
             .collect(),
         notify_on_rollback: config.rollback.notify_on_rollback,
+        rollback_timeout: config.rollback.timeout,
         precise_timing: true,
     };
     let load = HttpLoad::new(services.client().clone(), config.services.clone());

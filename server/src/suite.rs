@@ -301,7 +301,24 @@ impl Coordinator {
             started_by,
         };
         let stop = self.suites.inner.stop.subscribe();
-        self.suites.spawn(self.clone().drive(run, stop)).await;
+        let coordinator = self.clone();
+        let suite = suite_id.clone();
+        self.suites
+            .spawn(async move {
+                // A panic in the driver (a bug) must not leave the suite `running`.
+                let drive = coordinator.clone().drive(run, stop);
+                if let Err(message) = crate::engine::catch_panic(drive).await {
+                    tracing::error!(suite_id = %suite, panic = %message, "a suite's driver panicked (a bug); the suite ends failed");
+                    if let Err(error) = coordinator
+                        .store
+                        .mark_suite_finished(&suite, SuiteStatus::Failed)
+                        .await
+                    {
+                        tracing::error!(error.cause_chain = ?error, "cannot record a suite's end");
+                    }
+                }
+            })
+            .await;
         Ok(SuiteAccepted {
             suite_id,
             status: SuiteStatus::Running,

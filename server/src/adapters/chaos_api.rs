@@ -15,6 +15,11 @@ use crate::{
     engine::{event::ActionOutcome, ActionCall, ServiceCaller},
 };
 
+/// With the `test-hooks` feature (tests only), an `http` action on this path
+/// panics in the adapter: the tests of the execution guard use it.
+#[cfg(feature = "test-hooks")]
+pub const TEST_PANIC_PATH: &str = "/__test-hooks/panic";
+
 /// Largest response body kept as evidence.
 const MAX_BODY: usize = 16 * 1024;
 
@@ -55,6 +60,12 @@ impl HttpServices {
     }
 
     async fn perform(&self, call: &ActionCall) -> ActionOutcome {
+        #[cfg(feature = "test-hooks")]
+        if call.action == "http"
+            && call.parameters.get("path").and_then(Value::as_str) == Some(TEST_PANIC_PATH)
+        {
+            panic!("test hook: the adapter panics on {TEST_PANIC_PATH}");
+        }
         let Some(service) = self.services.get(&call.service) else {
             return failure(format!("service {:?} is not configured", call.service));
         };

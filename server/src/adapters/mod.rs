@@ -12,4 +12,6 @@ pub mod load;
 pub mod process;
 
 pub use chaos_api::HttpServices;
+#[cfg(feature = "test-hooks")]
+pub use chaos_api::TEST_PANIC_PATH;
 pub use load::HttpLoad;

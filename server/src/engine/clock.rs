@@ -50,7 +50,7 @@ impl Schedule {
         let real = now
             .saturating_duration_since(self.start)
             .saturating_sub(self.paused_real);
-        real.mul_f64(self.speed) + self.skipped
+        to_scenario(real, self.speed).saturating_add(self.skipped)
     }
 
     /// The timeline offset now.
@@ -58,10 +58,14 @@ impl Schedule {
         self.offset_at(Instant::now())
     }
 
-    /// The real instant at which the timeline reaches `offset` (if not paused).
+    /// The real instant at which the timeline reaches `offset` (if not paused);
+    /// beyond what an `Instant` holds, a time too far away to ever come.
     pub fn instant_of(&self, offset: Duration) -> Instant {
         let ahead = offset.saturating_sub(self.skipped);
-        self.start + self.paused_real + ahead.div_f64(self.speed)
+        instant_after(
+            self.start,
+            self.paused_real.saturating_add(to_real(ahead, self.speed)),
+        )
     }
 
     /// Freezes the timeline.
@@ -89,8 +93,33 @@ impl Schedule {
     /// A real-time interval for something that should happen every `every` of
     /// scenario time, never shorter than `floor`.
     pub fn real_interval(&self, every: Duration, floor: Duration) -> Duration {
-        every.div_f64(self.speed).max(floor)
+        to_real(every, self.speed).max(floor)
     }
+}
+
+/// Real time for `scenario` time at `speed`. Saturates instead of panicking
+/// (as `Duration::div_f64` does) when the quotient is too large: an absurd speed
+/// must never take an execution's task down.
+pub fn to_real(scenario: Duration, speed: f64) -> Duration {
+    Duration::try_from_secs_f64(scenario.as_secs_f64() / speed).unwrap_or(Duration::MAX)
+}
+
+/// Scenario time for `real` time at `speed`; saturates like [`to_real`].
+pub fn to_scenario(real: Duration, speed: f64) -> Duration {
+    Duration::try_from_secs_f64(real.as_secs_f64() * speed).unwrap_or(Duration::MAX)
+}
+
+/// The instant `scenario` time from now at `speed` (a timeout's deadline).
+pub fn deadline_after(scenario: Duration, speed: f64) -> Instant {
+    instant_after(Instant::now(), to_real(scenario, speed))
+}
+
+/// `from + wait`, or about 30 years from now when that overflows (tokio's own
+/// "far future"): a wait that long never ends within a run.
+fn instant_after(from: Instant, wait: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    from.checked_add(wait.min(FAR))
+        .unwrap_or_else(|| Instant::now() + FAR)
 }
 
 /// How close to a precise deadline the timer hands over to spinning: tokio's
@@ -233,6 +262,26 @@ mod tests {
             woke - started,
             Duration::from_secs(30),
             "10 s of timeline plus 20 s paused"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_speeds_saturate_instead_of_panicking() {
+        // `Duration::div_f64` panics here (issue 13, finding 7).
+        let crawl = Schedule::starting_now(1e-300);
+        let far = crawl.instant_of(Duration::from_secs(1));
+        assert!(far > Instant::now() + Duration::from_secs(86_400 * 365));
+        assert_eq!(crawl.offset(), Duration::ZERO);
+        assert!(deadline_after(Duration::from_secs(7200), 1e-300) > far - Duration::from_secs(1));
+        let rush = Schedule::starting_now(1e308);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(rush.offset(), Duration::MAX);
+        assert_eq!(rush.instant_of(Duration::from_secs(3600)), rush.start);
+        assert_eq!(to_real(Duration::from_secs(1), 0.0), Duration::MAX);
+        assert_eq!(to_scenario(Duration::from_secs(1), f64::NAN), Duration::MAX);
+        assert_eq!(
+            crawl.real_interval(Duration::from_secs(1), Duration::from_millis(5)),
+            Duration::MAX
         );
     }
 

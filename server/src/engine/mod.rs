@@ -11,22 +11,30 @@
 //! - `mod.rs`: the [`Engine`] handle (`submit`, `control`, `subscribe`) and the traits.
 //! - [`event`]: `Event` and `EventKind`.
 //! - [`state`]: the state machine every transition goes through.
+//! - `cancel`: how a phase's steps in flight give up when it ends early.
 //! - [`clock`]: scenario time (speed, pause, skip) over `tokio::time`.
+//! - `guard`: a panic in an execution's task ends it `failed`, rolled back.
 //! - `recorder`: the single writer: numbers events, stores them, then broadcasts.
 //! - `runner`: one task per execution: phases, actions, parallel actions,
-//!   assertion polling, rollback, verdict.
+//!   assertion polling, verdict.
+//! - `rollback`: the actions that undo chaos, run on every abnormal exit.
+//! - `verdict`: the success criteria judged from how the run went.
 //! - [`workload`]: drives a scenario's workload streams (open model) and judges
 //!   `metric` assertions; [`figures`]: the figures and the recovery detector.
 //! - `recovery`: at start-up, executions a crash left running are rolled back
 //!   and marked `interrupted`.
 
+mod cancel;
 pub mod clock;
 pub mod event;
 pub mod figures;
+mod guard;
 mod recorder;
 mod recovery;
+mod rollback;
 mod runner;
 pub mod state;
+mod verdict;
 pub mod workload;
 
 use std::{
@@ -46,6 +54,7 @@ use tokio::{
 };
 
 use event::{ActionOutcome, ControlCommand, Event, EventDraft, EventKind};
+pub use guard::catch_panic;
 
 /// An execution's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -298,6 +307,9 @@ pub struct EngineSettings {
     pub default_rollback_services: Vec<String>,
     /// Log a warning on each rollback.
     pub notify_on_rollback: bool,
+    /// How long the rollback of one service may take (`rollback.timeout`);
+    /// services roll back side by side, each within its own.
+    pub rollback_timeout: Duration,
     /// Start timed steps to the sub-millisecond (spinning the last millisecond).
     /// Off on a virtual clock (tests), where spinning would measure real time.
     pub precise_timing: bool,
@@ -313,6 +325,7 @@ impl Default for EngineSettings {
             rollback_on_failure: true,
             default_rollback_services: Vec::new(),
             notify_on_rollback: true,
+            rollback_timeout: Duration::from_secs(600),
             precise_timing: true,
         }
     }
@@ -393,15 +406,30 @@ impl Engine {
                 category: execution.plan.metadata.category.clone(),
             },
         });
+        let progress = Arc::new(guard::Progress::default());
+        let guard = guard::Guard {
+            id,
+            recorder: recorder.clone(),
+            parts: self.inner.parts.clone(),
+            plan: execution.plan.clone(),
+            speed: execution.options.speed,
+            dry_run: execution.options.dry_run,
+            progress: progress.clone(),
+        };
         let context = runner::Context {
             parts: self.inner.parts.clone(),
             recorder,
             control: control_rx,
+            progress,
         };
         let slots = self.inner.slots.clone();
         let engine = self.clone();
         self.inner.tasks.lock().await.spawn(async move {
-            runner::run_when_admitted(context, execution, slots).await;
+            // A panic (a bug) must not leave the execution unfinished or its chaos in place.
+            let run = runner::run_when_admitted(context, execution, slots);
+            if let Err(message) = catch_panic(run).await {
+                guard.end_panicked(&message).await;
+            }
             engine.controls().remove(&id);
         });
         Ok(id)

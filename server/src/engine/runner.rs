@@ -4,7 +4,7 @@
 //! to pause/resume/skip/stop within milliseconds, rolls back on every abnormal
 //! exit, and ends with a verdict over the success criteria.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use app::{
     api::ExecutionStatus,
@@ -20,21 +20,30 @@ use tokio::{
 };
 
 use super::{
-    clock::{millis, sleep_until, Precision, Schedule},
+    cancel::Cancel,
+    clock::{deadline_after, millis, sleep_until, to_scenario, Precision, Schedule},
     event::{
-        ActionOutcome, AssertionResult, ControlCommand, CriterionResult, EventDraft, EventKind,
-        PhaseOutcome, RollbackReason, Verdict,
+        ActionOutcome, AssertionResult, ControlCommand, EventDraft, EventKind, PhaseOutcome,
+        RollbackReason, Verdict,
     },
+    guard::Progress,
     recorder::ExecutionRecorder,
+    rollback::run_rollback,
+    verdict::{verdict, Ending, Tally, RECOVERY_METRIC},
     workload::{Workload, WorkloadHandle},
     ActionCall, AssertionCall, CheckOutcome, EngineParts, ExecutionId, NewExecution, Signal,
 };
+
+// Recovery reaches the rollback through the runner, as before the split.
+pub(super) use super::rollback::{rollback_actions, run_rollback_with};
 
 /// What a runner gets from the engine.
 pub(super) struct Context {
     pub(super) parts: EngineParts,
     pub(super) recorder: ExecutionRecorder,
     pub(super) control: mpsc::UnboundedReceiver<Signal>,
+    /// How far it got, for the guard should the task panic.
+    pub(super) progress: Arc<Progress>,
 }
 
 /// Waits for a free slot (a stop or shutdown while queued ends the execution
@@ -61,11 +70,13 @@ pub(super) async fn run_when_admitted(
                     context.recorder.emit(queued(EventKind::ControlReceived { command }));
                     if command == ControlCommand::Stop {
                         finish_unstarted(&context.recorder, ExecutionStatus::Stopped, "stopped while queued").await;
+                        context.progress.finished();
                         return;
                     }
                 }
                 Some(Signal::Shutdown) | None => {
                     finish_unstarted(&context.recorder, ExecutionStatus::Interrupted, "the coordinator shut down while it was queued").await;
+                    context.progress.finished();
                     return;
                 }
             },
@@ -92,16 +103,6 @@ async fn finish_unstarted(recorder: &ExecutionRecorder, status: ExecutionStatus,
     recorder.flush().await;
 }
 
-/// How the phases ended.
-#[derive(Debug, Clone, PartialEq)]
-enum Ending {
-    Completed,
-    Failed(String),
-    Stopped,
-    TimedOut,
-    Shutdown,
-}
-
 /// How one phase ended.
 enum PhaseEnd {
     Passed,
@@ -121,36 +122,29 @@ enum StepResult {
         passed: bool,
         message: String,
     },
-}
-
-/// What the verdict is computed from.
-#[derive(Default)]
-struct Tally {
-    phases_passed: usize,
-    phases_not_passed: Vec<String>,
-    phases_skipped: Vec<String>,
-    failed_actions: Vec<String>,
-    assertions: Vec<(String, bool)>,
-    rollback_ok: Option<bool>,
+    /// Given up because the phase ended first (nothing to tally).
+    Cancelled,
 }
 
 /// Everything a spawned step needs, cheap to clone.
 #[derive(Clone)]
-struct StepEnv {
-    id: ExecutionId,
+pub(super) struct StepEnv {
+    pub(super) id: ExecutionId,
     /// How exactly timed steps start.
-    precision: Precision,
-    speed: f64,
-    dry_run: bool,
-    parts: EngineParts,
-    recorder: ExecutionRecorder,
-    schedule: watch::Receiver<Schedule>,
+    pub(super) precision: Precision,
+    pub(super) speed: f64,
+    pub(super) dry_run: bool,
+    pub(super) parts: EngineParts,
+    pub(super) recorder: ExecutionRecorder,
+    pub(super) schedule: watch::Receiver<Schedule>,
     /// The iteration's workload, while it runs.
-    workload: Option<WorkloadHandle>,
+    pub(super) workload: Option<WorkloadHandle>,
+    /// Cancels this step when its phase ends early.
+    pub(super) cancel: Cancel,
 }
 
 impl StepEnv {
-    fn emit(&self, phase: Option<usize>, planned: Option<Duration>, kind: EventKind) {
+    pub(super) fn emit(&self, phase: Option<usize>, planned: Option<Duration>, kind: EventKind) {
         let offset = self.schedule.borrow().offset();
         self.recorder.emit(EventDraft {
             offset_ms: Some(millis(offset)),
@@ -160,12 +154,27 @@ impl StepEnv {
         });
     }
 
-    /// Runs one action and records its start and end.
-    async fn act(
+    /// Runs one action and records its start and end; a cancelled phase
+    /// abandons the call at once (recorded as a failed, cancelled action).
+    pub(super) async fn act(
         &self,
         phase: Option<usize>,
         action: &PlannedAction,
         parallel: bool,
+    ) -> ActionOutcome {
+        let cancel = self.cancel.clone();
+        let give_up = async move { format!("cancelled: {}", cancel.cancelled().await) };
+        self.act_until(phase, action, parallel, give_up).await
+    }
+
+    /// Runs one action and records its start and end; if `give_up` completes
+    /// first, the call is abandoned and recorded as failed with its message.
+    pub(super) async fn act_until(
+        &self,
+        phase: Option<usize>,
+        action: &PlannedAction,
+        parallel: bool,
+        give_up: impl Future<Output = String>,
     ) -> ActionOutcome {
         let planned = phase.map(|_| action.at_ms);
         if let (Some(_), Some(workload)) = (phase, &self.workload) {
@@ -197,7 +206,17 @@ impl StepEnv {
                 action: action.action.clone(),
                 parameters: Value::Object(action.parameters.clone()),
             };
-            self.parts.services.call(&call).await
+            let started = tokio::time::Instant::now();
+            tokio::select! {
+                outcome = self.parts.services.call(&call) => outcome,
+                why = give_up => ActionOutcome {
+                    ok: false,
+                    status: None,
+                    latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    message: format!("{} {}: {why} before it answered", action.service, action.action),
+                    response: Value::Null,
+                },
+            }
         };
         self.emit(
             phase,
@@ -238,7 +257,16 @@ impl StepEnv {
             last_check_ms: None,
             time_to_hold_ms: None,
         };
+        // Watches for a pause: a check in flight then is dropped and made again
+        // after the resume (checks only read, so repeating one is safe).
+        let mut pauses = self.schedule.clone();
         loop {
+            if self.schedule.borrow().is_paused() {
+                tokio::select! {
+                    _ = pauses.wait_for(|s| !s.is_paused()) => {}
+                    _ = self.cancel.cancelled() => return StepResult::Cancelled,
+                }
+            }
             let checked_at = self.schedule.borrow().offset();
             result.attempts += 1;
             result.first_check_ms.get_or_insert(millis(checked_at));
@@ -260,7 +288,14 @@ impl StepEnv {
                     message: "the scenario has no workload to judge".to_owned(),
                     evidence: Value::Null,
                 },
-                _ => self.parts.assertions.check(&call).await,
+                _ => tokio::select! {
+                    outcome = self.parts.assertions.check(&call) => outcome,
+                    _ = pauses.wait_for(Schedule::is_paused) => {
+                        result.attempts -= 1;
+                        continue;
+                    }
+                    _ = self.cancel.cancelled() => return StepResult::Cancelled,
+                },
             };
             result.message = outcome.message;
             result.evidence = outcome.evidence;
@@ -286,11 +321,16 @@ impl StepEnv {
             );
             let schedule = *self.schedule.borrow();
             let settings = &self.parts.settings;
-            let step = schedule
-                .real_interval(settings.poll_interval, settings.min_real_poll)
-                .mul_f64(schedule.speed());
-            let next = (checked_at + step).min(assertion.deadline_ms);
-            sleep_until(&mut self.schedule, next, Precision::Timer).await;
+            let step = to_scenario(
+                schedule.real_interval(settings.poll_interval, settings.min_real_poll),
+                schedule.speed(),
+            );
+            let next = checked_at.saturating_add(step).min(assertion.deadline_ms);
+            let cancel = self.cancel.clone();
+            tokio::select! {
+                () = sleep_until(&mut self.schedule, next, Precision::Timer) => {}
+                _ = cancel.cancelled() => return StepResult::Cancelled,
+            }
         }
         let (passed, message) = (result.passed, result.message.clone());
         self.emit(
@@ -331,6 +371,8 @@ struct Runner {
     schedule: watch::Sender<Schedule>,
     env: StepEnv,
     tally: Tally,
+    /// How far the execution got, for its guard.
+    progress: Arc<Progress>,
     /// A run's workload that stopped sending but still has requests in flight:
     /// it is summed up after the rollback, which must not wait for them.
     stopped_workload: Option<Workload>,
@@ -355,6 +397,7 @@ impl Runner {
             recorder: context.recorder,
             schedule: schedule_rx,
             workload: None,
+            cancel: Cancel::default(),
         };
         let timeout = execution
             .plan
@@ -362,7 +405,7 @@ impl Runner {
             .unwrap_or(env.parts.settings.default_timeout);
         Self {
             timeout,
-            deadline: tokio::time::Instant::now() + timeout.div_f64(speed),
+            deadline: deadline_after(timeout, speed),
             plan: execution.plan,
             options: execution.options,
             control: context.control,
@@ -370,6 +413,7 @@ impl Runner {
             env,
             tally: Tally::default(),
             stopped_workload: None,
+            progress: context.progress,
         }
     }
 
@@ -377,7 +421,7 @@ impl Runner {
     async fn run(mut self) {
         self.schedule
             .send_replace(Schedule::starting_now(self.options.speed));
-        self.deadline = tokio::time::Instant::now() + self.timeout.div_f64(self.env.speed);
+        self.deadline = deadline_after(self.timeout, self.env.speed);
         self.env.emit(
             None,
             None,
@@ -386,6 +430,7 @@ impl Runner {
                 dry_run: self.env.dry_run,
             },
         );
+        self.progress.started();
         let iterations = self.options.repeat.max(1);
         let mut ending = Ending::Completed;
         for iteration in 1..=iterations {
@@ -393,7 +438,7 @@ impl Runner {
                 // Each loop runs the plan's timeline afresh, with its own timeout.
                 self.schedule
                     .send_replace(Schedule::starting_now(self.options.speed));
-                self.deadline = tokio::time::Instant::now() + self.timeout.div_f64(self.env.speed);
+                self.deadline = deadline_after(self.timeout, self.env.speed);
             }
             if iterations > 1 {
                 self.env.emit(
@@ -448,6 +493,7 @@ impl Runner {
         };
         self.env
             .emit(None, None, EventKind::ExecutionFinished { status, verdict });
+        self.progress.finished();
         self.env.recorder.flush().await;
     }
 
@@ -646,9 +692,29 @@ impl Runner {
     }
 
     async fn run_phase(&mut self, index: usize, phase: &PlannedPhase) -> PhaseEnd {
+        // Every step of this phase gives up at once when the phase ends early.
+        let cancel = Cancel::default();
+        let mut env = self.env.clone();
+        env.cancel = cancel.clone();
         let mut failures = Vec::new();
         for action in &phase.actions {
-            let outcome = self.env.act(Some(index), action, false).await;
+            // Nothing new starts while paused (an action in flight at the pause ran on).
+            let mut schedule = self.schedule.subscribe();
+            let cancelled = cancel.clone();
+            let resumed = async move {
+                tokio::select! {
+                    _ = schedule.wait_for(|s| !s.is_paused()) => {}
+                    _ = cancelled.cancelled() => {}
+                }
+            };
+            if let Err(end) = self.serve_signals_during(index, &cancel, resumed).await {
+                return self.end_phase_early(phase, end);
+            }
+            let step = env.act(Some(index), action, false);
+            let outcome = match self.serve_signals_during(index, &cancel, step).await {
+                Ok(outcome) => outcome,
+                Err(end) => return self.end_phase_early(phase, end),
+            };
             if !outcome.ok {
                 self.tally
                     .failed_actions
@@ -661,9 +727,13 @@ impl Runner {
         }
         let mut steps = JoinSet::new();
         for action in phase.parallel_actions.iter().cloned() {
-            let mut env = self.env.clone();
+            let mut env = env.clone();
             steps.spawn(async move {
-                sleep_until(&mut env.schedule, action.at_ms, env.precision).await;
+                let cancel = env.cancel.clone();
+                tokio::select! {
+                    () = sleep_until(&mut env.schedule, action.at_ms, env.precision) => {}
+                    _ = cancel.cancelled() => return StepResult::Cancelled,
+                }
                 let outcome = env.act(Some(index), &action, true).await;
                 StepResult::Action {
                     ok: outcome.ok,
@@ -672,7 +742,7 @@ impl Runner {
             });
         }
         for (i, assertion) in phase.assertions.iter().cloned().enumerate() {
-            steps.spawn(self.env.clone().assert(index, i, assertion));
+            steps.spawn(env.clone().assert(index, i, assertion));
         }
         let mut phase_clock = self.schedule.subscribe();
         let mut time_up = false;
@@ -688,7 +758,7 @@ impl Runner {
                             self.tally.failed_actions.push(message.clone());
                             Some(message)
                         }
-                        Ok(StepResult::Action { .. }) => None,
+                        Ok(StepResult::Action { .. } | StepResult::Cancelled) => None,
                         Ok(StepResult::Assertion { kind, passed, message }) => {
                             self.tally.assertions.push((kind.clone(), passed));
                             (!passed).then(|| format!("assertion {kind} failed: {message}"))
@@ -699,28 +769,21 @@ impl Runner {
                     if let Some(failure) = failure {
                         failures.push(failure);
                         if !self.options.continue_on_failure {
-                            steps.abort_all();
-                            return PhaseEnd::Failed(failures.join("; "));
+                            let end = PhaseEnd::Failed(failures.join("; "));
+                            cancel_steps(&cancel, &mut steps, &end).await;
+                            return end;
                         }
                     }
                 }
                 () = tokio::time::sleep_until(self.deadline) => {
-                    steps.abort_all();
-                    return PhaseEnd::Interrupted(Ending::TimedOut);
+                    let end = PhaseEnd::Interrupted(Ending::TimedOut);
+                    cancel_steps(&cancel, &mut steps, &end).await;
+                    return end;
                 }
                 signal = self.control.recv() => {
-                    if matches!(signal, Some(Signal::Command(ControlCommand::SkipPhase))) {
-                        self.env.emit(Some(index), None, EventKind::ControlReceived { command: ControlCommand::SkipPhase });
-                        steps.abort_all();
-                        self.schedule.send_modify(|s| {
-                            s.resume();
-                            s.skip_to(phase.end_ms);
-                        });
-                        return PhaseEnd::Skipped;
-                    }
-                    if let Some(ending) = self.handle_signal(signal) {
-                        steps.abort_all();
-                        return PhaseEnd::Interrupted(ending);
+                    if let Some(end) = self.phase_signal(index, signal) {
+                        cancel_steps(&cancel, &mut steps, &end).await;
+                        return self.end_phase_early(phase, end);
                     }
                 }
             }
@@ -731,230 +794,77 @@ impl Runner {
             PhaseEnd::Failed(failures.join("; "))
         }
     }
-}
 
-/// The scenario's rollback actions, or — when it declares none — `clear_chaos`
-/// on every chaos-API service it touched, so chaos is never left behind.
-pub(super) fn rollback_actions(plan: &Plan, chaos_services: &[String]) -> Vec<PlannedAction> {
-    if !plan.rollback.actions.is_empty() {
-        return plan
-            .rollback
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, action)| PlannedAction {
-                path: format!("rollback.actions[{i}]"),
-                at_ms: Duration::ZERO,
-                delay_ms: None,
-                service: action.service.clone(),
-                action: action.action.clone(),
-                parameters: action.parameters.clone(),
-            })
-            .collect();
+    /// Awaits `step` (a phase's action in order) while serving control signals
+    /// and the timeout. A pause is recorded at once and the call runs on (see
+    /// docs/engine.md); a stop, skip, shutdown or the timeout cancels it at once
+    /// and ends the phase (`Err`), after the step has recorded its cancellation.
+    async fn serve_signals_during<T>(
+        &mut self,
+        index: usize,
+        cancel: &Cancel,
+        step: impl Future<Output = T>,
+    ) -> Result<T, PhaseEnd> {
+        tokio::pin!(step);
+        let end = loop {
+            tokio::select! {
+                done = &mut step => return Ok(done),
+                () = tokio::time::sleep_until(self.deadline) => break PhaseEnd::Interrupted(Ending::TimedOut),
+                signal = self.control.recv() => {
+                    if let Some(end) = self.phase_signal(index, signal) {
+                        break end;
+                    }
+                }
+            }
+        };
+        cancel.cancel(cancel_reason(&end));
+        step.await;
+        Err(end)
     }
-    let mut touched: Vec<String> = plan
-        .phases
-        .iter()
-        .flat_map(|p| p.actions.iter().chain(&p.parallel_actions))
-        .map(|a| a.service.clone())
-        .filter(|s| chaos_services.contains(s))
-        .collect();
-    touched.sort();
-    touched.dedup();
-    touched
-        .into_iter()
-        .enumerate()
-        .map(|(i, service)| PlannedAction {
-            path: format!("rollback.default[{i}]"),
-            at_ms: Duration::ZERO,
-            delay_ms: None,
-            service,
-            action: "clear_chaos".to_owned(),
-            parameters: Default::default(),
-        })
-        .collect()
-}
 
-/// Runs rollback actions in order; every one runs even if an earlier one failed.
-pub(super) async fn run_rollback_with(
-    recorder: &ExecutionRecorder,
-    parts: &EngineParts,
-    id: ExecutionId,
-    speed: f64,
-    reason: RollbackReason,
-    actions: &[PlannedAction],
-) -> bool {
-    let (_tx, schedule) = watch::channel(Schedule::starting_now(speed));
-    let env = StepEnv {
-        id,
-        precision: Precision::Timer,
-        speed,
-        dry_run: false,
-        parts: parts.clone(),
-        recorder: recorder.clone(),
-        schedule,
-        workload: None,
-    };
-    run_rollback(&env, reason, actions).await
-}
-
-async fn run_rollback(env: &StepEnv, reason: RollbackReason, actions: &[PlannedAction]) -> bool {
-    if env.parts.settings.notify_on_rollback {
-        tracing::warn!(execution_id = %env.id, ?reason, actions = actions.len(), "rolling back");
-    }
-    env.emit(
-        None,
-        None,
-        EventKind::RollbackStarted {
-            reason,
-            actions: actions.len(),
-        },
-    );
-    let mut ok = true;
-    for action in actions {
-        ok &= env.act(None, action, false).await.ok;
-    }
-    env.emit(None, None, EventKind::RollbackFinished { ok });
-    ok
-}
-
-/// Assertion types whose success shows that risk controls noticed the chaos.
-const DETECTION_TYPES: [&str; 3] = ["risk_alert", "emergency_procedures", "position_limits"];
-/// How a `metric` assertion on `recovery_time` is tallied.
-const RECOVERY_METRIC: &str = "metric.recovery_time";
-/// Assertion types whose success shows recovery.
-const RECOVERY_TYPES: [&str; 7] = [
-    RECOVERY_METRIC,
-    "system_recovery",
-    "performance_recovery",
-    "price_recovery",
-    "alert_resolution",
-    "system_stabilization",
-    "service_health",
-];
-
-/// Evaluates the success criteria (default: `all_phases_completed`).
-fn verdict(
-    plan: &Plan,
-    timeout: Duration,
-    tally: &Tally,
-    ending: &Ending,
-    dry_run: bool,
-) -> Verdict {
-    let default = ["all_phases_completed".to_owned()];
-    let criteria: &[String] = if plan.success_criteria.is_empty() {
-        &default
-    } else {
-        &plan.success_criteria
-    };
-    let of_types = |types: &[&str]| -> (usize, usize) {
-        let relevant: Vec<bool> = tally
-            .assertions
-            .iter()
-            .filter(|(k, _)| types.contains(&k.as_str()))
-            .map(|(_, p)| *p)
-            .collect();
-        (relevant.iter().filter(|p| **p).count(), relevant.len())
-    };
-    let results: Vec<CriterionResult> = criteria
-        .iter()
-        .map(|name| {
-            let (passed, detail) = match name.as_str() {
-                "all_phases_completed" => {
-                    let total = plan.phases.len();
-                    let ok = *ending == Ending::Completed && tally.phases_not_passed.is_empty();
-                    let skipped = if tally.phases_skipped.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", skipped by a user: {}", tally.phases_skipped.join(", "))
-                    };
-                    (
-                        ok,
-                        format!(
-                            "{} of {total} phases completed{skipped}",
-                            tally.phases_passed.min(total)
-                        ),
-                    )
-                }
-                "no_critical_system_failures" => (
-                    tally.failed_actions.is_empty(),
-                    if tally.failed_actions.is_empty() {
-                        "every action succeeded".to_owned()
-                    } else {
-                        format!("failed: {}", tally.failed_actions.join(", "))
-                    },
-                ),
-                "risk_system_correctly_identified_all_breaches" => {
-                    let (ok, total) = of_types(&DETECTION_TYPES);
-                    (
-                        ok == total,
-                        format!("{ok} of {total} detection assertions held"),
-                    )
-                }
-                "system_recovered_within_sla" => {
-                    let (ok, total) = of_types(&RECOVERY_TYPES);
-                    (
-                        ok == total && *ending == Ending::Completed,
-                        format!("{ok} of {total} recovery assertions held"),
-                    )
-                }
-                "all_assertions_passed" => {
-                    let ok = tally.assertions.iter().filter(|(_, p)| *p).count();
-                    (
-                        ok == tally.assertions.len(),
-                        format!("{ok} of {} assertions held", tally.assertions.len()),
-                    )
-                }
-                "rollback_succeeded" => match tally.rollback_ok {
-                    None => (true, "no rollback was needed".to_owned()),
-                    Some(ok) => (
-                        ok,
-                        if ok {
-                            "rollback succeeded"
-                        } else {
-                            "a rollback action failed"
-                        }
-                        .to_owned(),
-                    ),
+    /// What a control signal does to a running phase: `Some` ends it.
+    fn phase_signal(&mut self, index: usize, signal: Option<Signal>) -> Option<PhaseEnd> {
+        if matches!(signal, Some(Signal::Command(ControlCommand::SkipPhase))) {
+            self.env.emit(
+                Some(index),
+                None,
+                EventKind::ControlReceived {
+                    command: ControlCommand::SkipPhase,
                 },
-                other => (false, format!("unknown criterion {other:?}")),
-            };
-            CriterionResult {
-                name: name.clone(),
-                passed,
-                detail,
-            }
-        })
-        .collect();
-    let passed = results.iter().all(|c| c.passed);
-    let summary = if dry_run {
-        "dry run: the plan's timeline was recorded; nothing was called or checked".to_owned()
-    } else {
-        match ending {
-            Ending::Completed if passed => {
-                "every phase completed and every success criterion held".to_owned()
-            }
-            Ending::Completed => format!(
-                "phases completed but criteria failed: {}",
-                results
-                    .iter()
-                    .filter(|c| !c.passed)
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Ending::Failed(reason) => reason.clone(),
-            Ending::Stopped => "stopped by a user".to_owned(),
-            Ending::TimedOut => format!(
-                "spec.timeout ({}) ran out",
-                app::scenario::duration::format_duration(timeout)
-            ),
-            Ending::Shutdown => "the coordinator shut down while it ran".to_owned(),
+            );
+            return Some(PhaseEnd::Skipped);
         }
-    };
-    Verdict {
-        passed,
-        criteria: results,
-        summary,
+        self.handle_signal(signal).map(PhaseEnd::Interrupted)
     }
+
+    /// A phase ended before its end: a skip jumps the timeline to the phase's end.
+    fn end_phase_early(&mut self, phase: &PlannedPhase, end: PhaseEnd) -> PhaseEnd {
+        if matches!(end, PhaseEnd::Skipped) {
+            self.schedule.send_modify(|s| {
+                s.resume();
+                s.skip_to(phase.end_ms);
+            });
+        }
+        end
+    }
+}
+
+/// Why the steps of a phase that ended with `end` are cancelled.
+fn cancel_reason(end: &PhaseEnd) -> &'static str {
+    match end {
+        PhaseEnd::Passed => "the phase ended",
+        PhaseEnd::Failed(_) => "the phase failed",
+        PhaseEnd::Skipped => "the phase was skipped",
+        PhaseEnd::Interrupted(Ending::Stopped) => "stopped by a user",
+        PhaseEnd::Interrupted(Ending::Shutdown) => "the coordinator shut down",
+        PhaseEnd::Interrupted(Ending::TimedOut) => "spec.timeout ran out",
+        PhaseEnd::Interrupted(Ending::Completed | Ending::Failed(_)) => "the execution ended",
+    }
+}
+
+/// Cancels a phase's remaining steps and waits for them to record it (they
+/// give up at once, so this takes no time).
+async fn cancel_steps(cancel: &Cancel, steps: &mut JoinSet<StepResult>, end: &PhaseEnd) {
+    cancel.cancel(cancel_reason(end));
+    while steps.join_next().await.is_some() {}
 }

@@ -66,7 +66,8 @@ impl Journal for FakeJournal {
 }
 
 /// Records each call with its virtual time since the test began; actions named
-/// `fail_*` fail.
+/// `fail_*` fail, `hang_*` never answer, `slow_*` answer after a minute and
+/// `panic_*` panic (a bug in an adapter).
 struct FakeServices {
     epoch: Instant,
     calls: Mutex<Vec<(String, String, Duration)>>,
@@ -80,7 +81,18 @@ impl ServiceCaller for FakeServices {
             self.epoch.elapsed(),
         ));
         let ok = !call.action.starts_with("fail");
+        let action = call.action.clone();
         Box::pin(async move {
+            if action.starts_with("hang") {
+                std::future::pending::<()>().await;
+            }
+            if action.starts_with("slow") {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+            assert!(
+                !action.starts_with("panic"),
+                "fake adapter: {action} panics"
+            );
             ActionOutcome {
                 ok,
                 status: Some(if ok { 200 } else { 500 }),
@@ -148,7 +160,9 @@ impl StreamSender for FakeStream {
     }
 }
 
-/// Passes an assertion on the attempt given by its `hold_on` parameter (never when absent).
+/// Passes an assertion on the attempt given by its `min_increase` parameter
+/// (never when absent); `min_increase: 0` is a slow check that answers (and
+/// holds) only after a minute.
 struct FakeAssertions;
 
 impl AssertionChecker for FakeAssertions {
@@ -156,6 +170,9 @@ impl AssertionChecker for FakeAssertions {
         let hold_on = call.parameters.get("min_increase").and_then(Value::as_u64);
         let passed = hold_on.is_some_and(|n| u64::from(call.attempt) >= n);
         Box::pin(async move {
+            if hold_on == Some(0) {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
             CheckOutcome {
                 passed,
                 message: format!("attempt {}", call.attempt),
@@ -175,7 +192,17 @@ fn catalog() -> Catalog {
             actions: vec![
                 ActionSpec::new("inject_latency", vec![delay]),
                 ActionSpec::new("fail_now", vec![]),
+                ActionSpec::new("hang_now", vec![]),
+                ActionSpec::new("slow_now", vec![]),
+                ActionSpec::new("panic_now", vec![]),
             ],
+        },
+    );
+    catalog.add_service(
+        "custodian-simulator",
+        ServiceSpec {
+            kind: ServiceKind::ChaosApi,
+            actions: vec![ActionSpec::new("hang_now", vec![])],
         },
     );
     catalog
@@ -913,3 +940,6 @@ async fn a_stop_rolls_back_at_once_and_the_workload_is_summed_up_after_its_reque
     );
     assert_eq!(h.status(id), ExecutionStatus::Stopped);
 }
+
+/// Stop, pause and shutdown against steps in flight; rollback side by side; panics.
+mod cancel;

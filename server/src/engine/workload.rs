@@ -40,7 +40,7 @@ use tokio::{
 };
 
 use super::{
-    clock::{millis, Schedule},
+    clock::{millis, to_real, to_scenario, Schedule},
     event::{EventDraft, EventKind},
     figures::{recovered_at, slot_checks, Figures, Outcome, Sample},
     recorder::ExecutionRecorder,
@@ -232,7 +232,7 @@ impl Workload {
             .as_ref()
             .and_then(|steady| steady.resolution)
             .unwrap_or(Duration::from_secs(1));
-        let shortest = MIN_SLOT_WALL.mul_f64(speed);
+        let shortest = to_scenario(MIN_SLOT_WALL, speed);
         let longest_run = plan.total_ms.max(plan.timeout_ms.unwrap_or_default());
         let for_count = Duration::from_micros(
             u64::try_from(longest_run.as_micros() / MAX_SLOTS).unwrap_or(u64::MAX),
@@ -366,7 +366,7 @@ impl WorkloadHandle {
             .samples
             .iter()
             .filter(|s| streams.contains(&s.stream) && within(s, from, now));
-        let wall = (now.saturating_sub(from)).div_f64(self.shared.speed);
+        let wall = to_real(now.saturating_sub(from), self.shared.speed);
         let figures = Figures::of(samples, wall);
         let min_requests = assertion
             .parameters
@@ -592,7 +592,10 @@ impl Shared {
             loop {
                 let slot = state.next_slot;
                 // At the end, the current slot too, unless it has not begun.
-                let begun = self.slot * u32::try_from(slot).unwrap_or(u32::MAX) < now;
+                let begun = self
+                    .slot
+                    .saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX))
+                    < now;
                 let ended = slot < current || (all && slot <= current && begun);
                 let idle = state.open.get(&slot).is_none_or(|open| open.in_flight == 0);
                 if !(ended && idle) {
@@ -603,9 +606,11 @@ impl Shared {
                 state.next_slot += 1;
             }
         }
-        let wall = self.slot.div_f64(self.speed);
+        let wall = to_real(self.slot, self.speed);
         for (slot, samples) in ready {
-            let start = self.slot * u32::try_from(slot).unwrap_or(u32::MAX);
+            let start = self
+                .slot
+                .saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX));
             let end = (start + self.slot).min(now.max(start));
             let figures = Figures::of(&samples, wall);
             let phase = self
@@ -631,7 +636,7 @@ impl Shared {
     fn summary(&self, end: Duration) -> WorkloadSummary {
         let state = self.lock();
         let speed = self.speed;
-        let wall = |from: Duration, until: Duration| until.saturating_sub(from).div_f64(speed);
+        let wall = |from: Duration, until: Duration| to_real(until.saturating_sub(from), speed);
         let figures = |from: Duration, until: Duration, stream: Option<u16>| {
             Figures::of(
                 state.samples.iter().filter(|s| {
@@ -838,7 +843,7 @@ async fn generate(
 
 /// Records slots as they end, until stopped.
 async fn close_slots(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
-    let every = shared.slot.div_f64(shared.speed).max(MIN_SLOT_WALL) / 2;
+    let every = to_real(shared.slot, shared.speed).max(MIN_SLOT_WALL) / 2;
     loop {
         tokio::select! {
             () = tokio::time::sleep(every) => {}

@@ -3,6 +3,8 @@
 
 /// The `test-coordinator` binary as a process: config errors, signals.
 mod binary;
+/// Stop against a target that never answers; a panic in an execution.
+mod cancel;
 /// The CLI against a running server.
 mod cli;
 /// A coordinator killed mid-run: recovery at the next start.
