@@ -98,6 +98,13 @@ fn read(path: &Path) -> Result<String, PrepareError> {
     })
 }
 
+fn read_library(file: &library::LibraryFile) -> Result<String, PrepareError> {
+    file.text().map_err(|source| PrepareError::Read {
+        path: file.location().into(),
+        source,
+    })
+}
+
 /// Finds, parses, renders and validates `source`.
 pub async fn prepare(
     config: &Config,
@@ -111,12 +118,7 @@ pub async fn prepare(
                 kind: "scenario",
                 name: name.clone(),
             })?;
-            (
-                file.path.display().to_string(),
-                read(&file.path)?,
-                Some(file.name),
-                None,
-            )
+            (file.location(), read_library(&file)?, Some(file.name), None)
         }
         Source::File(path) => (path.display().to_string(), read(&path)?, None, None),
         Source::Text(text) => ("<inline>".to_owned(), text, None, None),
@@ -124,22 +126,18 @@ pub async fn prepare(
             template,
             parameters,
         } => {
-            let path = if template.ends_with(".yaml") || template.ends_with(".yml") {
-                PathBuf::from(&template)
+            let (origin, text) = if template.ends_with(".yaml") || template.ends_with(".yml") {
+                let path = PathBuf::from(&template);
+                (path.display().to_string(), read(&path)?)
             } else {
-                library::find(config, &template, "Template")
-                    .ok_or(PrepareError::NotFound {
+                let file =
+                    library::find(config, &template, "Template").ok_or(PrepareError::NotFound {
                         kind: "template",
                         name: template.clone(),
-                    })?
-                    .path
+                    })?;
+                (file.location(), read_library(&file)?)
             };
-            (
-                path.display().to_string(),
-                read(&path)?,
-                None,
-                Some(parameters),
-            )
+            (origin, text, None, Some(parameters))
         }
     };
     let (catalog, mut diagnostics) = if options.strict {
