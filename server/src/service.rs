@@ -441,8 +441,14 @@ impl Coordinator {
     }
 
     /// Saves an uploaded scenario or template as a new version (validated first:
-    /// errors refuse it with 422, warnings are returned).
-    pub async fn upload_scenario(&self, yaml: &str) -> Result<Value, ApiError> {
+    /// errors refuse it with 422, warnings are returned). Its `metadata.name` must
+    /// be an id ([`crate::scenario_id`]), and not a case variant of another (409).
+    /// Replacing a library scenario in listings takes `override_library` (else 409).
+    pub async fn upload_scenario(
+        &self,
+        yaml: &str,
+        override_library: bool,
+    ) -> Result<Value, ApiError> {
         if yaml.len() > MAX_SCENARIO_BYTES {
             return Err(ApiError::new(
                 ErrorKind::TooLarge,
@@ -471,18 +477,7 @@ impl Coordinator {
             return Err(error);
         };
         let id = metadata.name.clone();
-        let ok_id = !id.is_empty()
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-        if !ok_id {
-            return Err(ApiError::new(
-                ErrorKind::InvalidRequest,
-                format!(
-                    "metadata.name {id:?} cannot be an id: use letters, digits, '-', '_' or '.'"
-                ),
-            ));
-        }
+        self.check_upload_name(&id, override_library).await?;
         let kind = if document.is_template() {
             "template"
         } else {
@@ -502,6 +497,44 @@ impl Coordinator {
         Ok(
             json!({ "scenario_id": id, "version": version, "kind": kind, "warnings": validation.diagnostics }),
         )
+    }
+
+    /// Refuses an id that is not a slug (422), a case variant of an uploaded
+    /// one (409), or a library scenario's name without `override_library` (409).
+    /// An allowed override is logged (the audit log will record it too).
+    async fn check_upload_name(&self, id: &str, override_library: bool) -> Result<(), ApiError> {
+        if let Some(problem) = crate::scenario_id::id_problem(id) {
+            return Err(ApiError::new(ErrorKind::Validation, problem));
+        }
+        if let Some(other) = self
+            .store
+            .fetch_case_variant(id)
+            .await
+            .map_err(store_error)?
+        {
+            return Err(ApiError::new(
+                ErrorKind::Conflict,
+                format!("{id:?} differs only in case from the uploaded scenario {other:?}; use that name or another"),
+            ));
+        }
+        let in_library = crate::library::find(&self.config, id, "Scenario").is_some()
+            || crate::library::find(&self.config, id, "Template").is_some();
+        let uploaded = self
+            .store
+            .fetch_scenario(id, None)
+            .await
+            .map_err(store_error)?
+            .is_some();
+        if in_library && !uploaded {
+            if !override_library {
+                return Err(ApiError::new(
+                    ErrorKind::Conflict,
+                    format!("{id:?} is a library scenario; saving under its name would replace it in listings. Choose another name, or send override_library: true to replace it deliberately"),
+                ));
+            }
+            tracing::warn!(scenario = %id, "an upload replaces the library scenario of that name in listings (override_library)");
+        }
+        Ok(())
     }
 
     /// Every version of an uploaded scenario.
@@ -600,12 +633,10 @@ impl Coordinator {
                     format!("no scenario or template named {name:?}"),
                 )
             })?;
-        let text = tokio::fs::read_to_string(&file.path)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, path = %file.path.display(), "cannot read a library file");
-                ApiError::internal()
-            })?;
+        let text = file.text().map_err(|error| {
+            tracing::error!(%error, file = %file.location(), "cannot read a library file");
+            ApiError::internal()
+        })?;
         Ok(
             json!({ "name": file.name, "kind": file.kind, "category": file.category, "description": file.description, "tags": file.tags, "source": "library", "definition": text }),
         )
@@ -736,16 +767,10 @@ impl Coordinator {
     pub async fn library(&self) -> Result<Vec<LibraryEntry>, ApiError> {
         let config = self.config.clone();
         tokio::task::spawn_blocking(move || {
-            let root = config.scenarios.library_path.clone();
             crate::library::scan(&config)
                 .into_iter()
                 .map(|file| LibraryEntry {
-                    file: file
-                        .path
-                        .strip_prefix(&root)
-                        .unwrap_or(&file.path)
-                        .display()
-                        .to_string(),
+                    file: file.file,
                     name: file.name,
                     kind: file.kind,
                     description: file.description,
@@ -772,7 +797,7 @@ impl Coordinator {
             crate::library::scan(&config)
                 .into_iter()
                 .map(|file| {
-                    let text = std::fs::read_to_string(&file.path).unwrap_or_default();
+                    let text = file.text().unwrap_or_default();
                     card(
                         &text,
                         &catalog,
@@ -963,9 +988,19 @@ fn not_found(id: &str) -> ApiError {
 fn prepare_error(error: PrepareError) -> ApiError {
     match error {
         PrepareError::NotFound { .. } => ApiError::new(ErrorKind::NotFound, error.to_string()),
-        PrepareError::Read { .. } => {
-            tracing::error!(error.cause_chain = ?error, "cannot read a scenario file");
-            ApiError::internal()
+        // Over the network a source is a name, an id or text; a file that cannot be
+        // read is the caller's name not resolving to a readable scenario. Its path
+        // stays in the log, never in the answer (it would tell what exists).
+        PrepareError::Read { ref source, .. } => {
+            tracing::warn!(error.cause_chain = ?error, "cannot read a scenario file");
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ApiError::new(ErrorKind::NotFound, "no scenario or template by that name")
+            } else {
+                ApiError::new(
+                    ErrorKind::Validation,
+                    "that scenario or template cannot be read as UTF-8 text",
+                )
+            }
         }
     }
 }
@@ -1090,9 +1125,20 @@ impl Backend for Coordinator {
         Box::pin(async move { Ok(Coordinator::catalog(self)) })
     }
 
-    fn save_scenario(&self, yaml: String) -> BackendFuture<'_, SavedScenario> {
+    fn save_scenario(
+        &self,
+        yaml: String,
+        opened_from: Option<String>,
+    ) -> BackendFuture<'_, SavedScenario> {
         Box::pin(async move {
-            let saved = self.upload_scenario(&yaml).await?;
+            // Saving the editor of a library scenario under that same name is the
+            // explicit choice to replace it; any other library name is refused.
+            let name = app::scenario::parse::parse_scenario(&yaml)
+                .ok()
+                .and_then(|d| app::scenario::structure::read_metadata(&d).ok())
+                .map(|m| m.name);
+            let override_library = opened_from.is_some() && name == opened_from;
+            let saved = self.upload_scenario(&yaml, override_library).await?;
             Ok(SavedScenario {
                 scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
                 version: saved["version"].as_i64().unwrap_or_default(),
@@ -1314,7 +1360,7 @@ impl Coordinator {
                 format!("{name:?} has no metadata.name to rewrite, so it cannot be copied"),
             )
         })?;
-        let saved = self.upload_scenario(&copy).await?;
+        let saved = self.upload_scenario(&copy, false).await?;
         Ok(SavedScenario {
             scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
             version: saved["version"].as_i64().unwrap_or_default(),
