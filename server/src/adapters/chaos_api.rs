@@ -91,13 +91,25 @@ impl HttpServices {
         match response {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let bytes = response.bytes().await.unwrap_or_default();
-                let body = decode_body(&bytes);
-                let ok = match request.expect_status {
-                    Some(expected) => status == expected,
-                    None => (200..300).contains(&status),
+                let (bytes, unread) = match response.bytes().await {
+                    Ok(bytes) => (bytes, None),
+                    Err(error) => (
+                        Default::default(),
+                        Some(super::reply::describe_transport_error(&error)),
+                    ),
                 };
-                let message = if ok {
+                let body = decode_body(&bytes);
+                let ok = unread.is_none()
+                    && match request.expect_status {
+                        Some(expected) => status == expected,
+                        None => (200..300).contains(&status),
+                    };
+                let message = if let Some(unread) = unread {
+                    format!(
+                        "{} {} answered {status}, but {unread}",
+                        call.service, call.action
+                    )
+                } else if ok {
                     format!("{} {} answered {status}", call.service, call.action)
                 } else {
                     let detail = body
@@ -125,10 +137,8 @@ impl HttpServices {
                         "timed out after {}",
                         app::scenario::duration::format_duration(service.timeout)
                     )
-                } else if error.is_connect() {
-                    "cannot connect".to_owned()
                 } else {
-                    "request failed".to_owned()
+                    super::reply::describe_transport_error(&error)
                 };
                 ActionOutcome {
                     ok: false,
