@@ -257,6 +257,7 @@ async fn archive_scenario(State(c): Coord, Path(id): Path<String>) -> Result<Sta
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"yaml": "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: api-example}\nspec:\n  phases:\n    - {name: wait, duration: 1m}\n"}))]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
     /// The scenario or template text (YAML or JSON); its `metadata.name` is its
