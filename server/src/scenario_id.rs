@@ -3,6 +3,13 @@
 //! another (`Market-Crash` beside `market-crash`). Library files keep the names
 //! they ship with; these rules apply to what arrives over the network.
 
+use app::api::{ApiError, ErrorKind};
+
+use crate::{
+    config::Config,
+    store::{Store, StoreError},
+};
+
 /// Longest id, in characters.
 pub const MAX_ID_CHARS: usize = 64;
 
@@ -38,6 +45,52 @@ pub fn id_problem(name: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// Refuses an upload's id that is not an id (422), a case variant of a stored
+/// one (409), or a library scenario's or template's name without
+/// `override_library` (409); a first upload that replaces a library entry is
+/// logged (the audit log of a later issue will record it too). Later versions
+/// of an upload that already replaces one need no flag: the choice was made.
+pub async fn check_upload_name(
+    store: &Store,
+    config: &Config,
+    id: &str,
+    override_library: bool,
+) -> Result<(), ApiError> {
+    if let Some(problem) = id_problem(id) {
+        return Err(ApiError::new(ErrorKind::Validation, problem));
+    }
+    if let Some(other) = store.fetch_case_variant(id).await.map_err(store_error)? {
+        return Err(ApiError::new(
+            ErrorKind::Conflict,
+            format!("{id:?} differs only in case from the uploaded scenario {other:?}; use that name or another"),
+        ));
+    }
+    let in_library = crate::library::find(config, id, "Scenario").is_some()
+        || crate::library::find(config, id, "Template").is_some();
+    if !in_library
+        || store
+            .fetch_scenario(id, None)
+            .await
+            .map_err(store_error)?
+            .is_some()
+    {
+        return Ok(());
+    }
+    if !override_library {
+        return Err(ApiError::new(
+            ErrorKind::Conflict,
+            format!("{id:?} is a library scenario; saving under its name would replace it in listings. Choose another name, or send override_library: true to replace it deliberately"),
+        ));
+    }
+    tracing::warn!(scenario = %id, "an upload replaces the library scenario of that name in listings (override_library)");
+    Ok(())
+}
+
+fn store_error(error: StoreError) -> ApiError {
+    tracing::error!(error.cause_chain = ?error, "store failed");
+    ApiError::internal()
 }
 
 #[cfg(test)]

@@ -477,7 +477,8 @@ impl Coordinator {
             return Err(error);
         };
         let id = metadata.name.clone();
-        self.check_upload_name(&id, override_library).await?;
+        crate::scenario_id::check_upload_name(&self.store, &self.config, &id, override_library)
+            .await?;
         let kind = if document.is_template() {
             "template"
         } else {
@@ -497,44 +498,6 @@ impl Coordinator {
         Ok(
             json!({ "scenario_id": id, "version": version, "kind": kind, "warnings": validation.diagnostics }),
         )
-    }
-
-    /// Refuses an id that is not a slug (422), a case variant of an uploaded
-    /// one (409), or a library scenario's name without `override_library` (409).
-    /// An allowed override is logged (the audit log will record it too).
-    async fn check_upload_name(&self, id: &str, override_library: bool) -> Result<(), ApiError> {
-        if let Some(problem) = crate::scenario_id::id_problem(id) {
-            return Err(ApiError::new(ErrorKind::Validation, problem));
-        }
-        if let Some(other) = self
-            .store
-            .fetch_case_variant(id)
-            .await
-            .map_err(store_error)?
-        {
-            return Err(ApiError::new(
-                ErrorKind::Conflict,
-                format!("{id:?} differs only in case from the uploaded scenario {other:?}; use that name or another"),
-            ));
-        }
-        let in_library = crate::library::find(&self.config, id, "Scenario").is_some()
-            || crate::library::find(&self.config, id, "Template").is_some();
-        let uploaded = self
-            .store
-            .fetch_scenario(id, None)
-            .await
-            .map_err(store_error)?
-            .is_some();
-        if in_library && !uploaded {
-            if !override_library {
-                return Err(ApiError::new(
-                    ErrorKind::Conflict,
-                    format!("{id:?} is a library scenario; saving under its name would replace it in listings. Choose another name, or send override_library: true to replace it deliberately"),
-                ));
-            }
-            tracing::warn!(scenario = %id, "an upload replaces the library scenario of that name in listings (override_library)");
-        }
-        Ok(())
     }
 
     /// Every version of an uploaded scenario.
