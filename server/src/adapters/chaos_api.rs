@@ -347,4 +347,38 @@ mod tests {
             outcome.message
         );
     }
+
+    #[tokio::test]
+    async fn a_garbage_reply_says_what_was_wrong_not_request_failed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            let _ = socket
+                .write_all(b"\x00\x01 not an HTTP reply\r\n\r\n")
+                .await;
+        });
+        let mut target = service(Some("/chaos"));
+        target.url = format!("http://{address}").parse().unwrap();
+        let mut services = BTreeMap::new();
+        services.insert("exchange-simulator".to_owned(), target);
+        let outcome = HttpServices::new(services)
+            .call(&call("inject_latency", json!({"delay_ms": 1})))
+            .await;
+        server.await.unwrap();
+        assert!(!outcome.ok);
+        assert!(
+            outcome.message.contains("no valid HTTP reply: "),
+            "{}",
+            outcome.message
+        );
+        assert!(
+            !outcome.message.contains("request failed"),
+            "{}",
+            outcome.message
+        );
+    }
 }
