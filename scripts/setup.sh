@@ -47,6 +47,18 @@ if $want_browser; then
     say "installing Debian's chromium (about 35 seconds)"
     apt_install chromium
   fi
+  # schemathesis (the API fuzz guard, scripts/schemathesis.sh) in its own venv from PyPI.
+  st_version=$(sed -n 's/^SCHEMATHESIS_VERSION=//p' scripts/schemathesis.sh)
+  st_venv="${SCHEMATHESIS_VENV:-$HOME/.cache/test-coordinator/schemathesis-$st_version}"
+  if [[ ! -x "$st_venv/bin/schemathesis" ]]; then
+    say "installing schemathesis $st_version into $st_venv (about 30 seconds)"
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+      apt_install python3-venv
+    fi
+    rm -rf "$st_venv"
+    python3 -m venv "$st_venv"
+    "$st_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$st_version"
+  fi
   if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/html-validate ]]; then
     say "installing playwright-core and html-validate (no browser download)"
     (cd end2end && npm ci --silent --no-audit --no-fund)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check and test: formatting, lints (host and WASM), unit and integration
-# tests, then the browser tests against a freshly started server.
+# tests, schemathesis against the API, then the browser tests against a freshly
+# started server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,10 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests"
 cargo test -p app -p server -p sandbox
+
+step "schemathesis against /api/openapi.json (bounded; 0 server errors, 0 schema violations)"
+# The debug binary `cargo test` just built; a fresh server, sandbox and database.
+scripts/schemathesis.sh target/debug/test-coordinator
 
 step "browser tests (headless Chromium)"
 scripts/build-site.sh dev

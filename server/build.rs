@@ -1,4 +1,55 @@
-// `sqlx::migrate!` embeds the SQL at compile time: rebuild when a migration changes.
+//! Build steps: rebuild when a migration changes (`sqlx::migrate!` embeds the SQL),
+//! and embed the built-in library (`scenarios/*.yaml`, `scenarios/templates/*.yaml`)
+//! so the binary has it wherever it is started (`library.rs`).
+
+use std::{fmt::Write as _, path::Path};
+
 fn main() {
     println!("cargo:rerun-if-changed=../migrations");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    // A directory here makes cargo rescan it, so an added or edited file rebuilds.
+    println!("cargo:rerun-if-changed={}", root.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("templates").display()
+    );
+    let mut files = Vec::new();
+    for folder in ["", "templates"] {
+        let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let yaml = matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            );
+            if path.is_file() && yaml {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let relative = if folder.is_empty() {
+                    name
+                } else {
+                    format!("{folder}/{name}")
+                };
+                files.push((relative, path));
+            }
+        }
+    }
+    files.sort();
+    let mut code = String::from("/// `(path under scenarios/, text)` of every built-in library file.\npub static FILES: &[(&str, &str)] = &[\n");
+    for (relative, path) in &files {
+        let absolute = path
+            .canonicalize()
+            .expect("build.rs: a library file found by read_dir can be canonicalised");
+        writeln!(
+            code,
+            "    ({relative:?}, include_str!({:?})),",
+            absolute.display()
+        )
+        .expect("build.rs: writing to a String cannot fail");
+    }
+    code.push_str("];\n");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("build.rs: cargo sets OUT_DIR"))
+        .join("library.rs");
+    std::fs::write(out, code).expect("build.rs: OUT_DIR is writable");
 }

@@ -82,10 +82,18 @@ pub async fn get_catalog() -> Result<Catalog, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.catalog().await)
 }
 
-/// Saves scenario text as a new version.
+/// Saves scenario text as a new version; `opened_from` is the scenario the
+/// editor was opened on (saving under its name may replace a library scenario).
 #[server(endpoint = "save-scenario", input = Json)]
-pub async fn save_scenario(yaml: String) -> Result<SavedScenario, ApiError> {
-    crate::ssr::answer(crate::ssr::backend()?.save_scenario(yaml).await)
+pub async fn save_scenario(
+    yaml: String,
+    opened_from: Option<String>,
+) -> Result<SavedScenario, ApiError> {
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .save_scenario(yaml, opened_from)
+            .await,
+    )
 }
 
 /// One page of the history.

@@ -42,8 +42,13 @@ pub trait Backend: Send + Sync + 'static {
     fn control_execution(&self, id: String, command: String) -> BackendFuture<'_, ExecutionDetail>;
     /// The catalog the validator uses, for the browser's editor.
     fn catalog(&self) -> BackendFuture<'_, Catalog>;
-    /// Saves scenario text as a new version.
-    fn save_scenario(&self, yaml: String) -> BackendFuture<'_, SavedScenario>;
+    /// Saves scenario text as a new version. `opened_from` is the scenario the
+    /// editor was opened on: saving under that name may replace a library one.
+    fn save_scenario(
+        &self,
+        yaml: String,
+        opened_from: Option<String>,
+    ) -> BackendFuture<'_, SavedScenario>;
     /// One page of the history, filtered.
     fn history_page(&self, query: HistoryQuery) -> BackendFuture<'_, HistoryPage>;
     /// Executions queued, running or paused.

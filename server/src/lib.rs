@@ -10,6 +10,8 @@
 //! - [`service`]: the use cases shared by the UI, the API and the CLI.
 //! - [`suite`]: several scenarios run as one, and the tasks that drive them.
 //! - `http`: routes and layers.
+//! - [`library`]: the built-in library (embedded) plus configured folders.
+//! - [`scenario_id`]: what may name an uploaded scenario.
 //! - [`store`]: SQLite through sqlx; the only module with SQL.
 //! - [`metrics`]: the Prometheus registry.
 
@@ -25,6 +27,7 @@ pub mod metrics;
 pub mod prepare;
 pub mod report;
 pub mod sandbox;
+pub mod scenario_id;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -1,11 +1,31 @@
-//! The built-in library: the scenario and template files of the configured
-//! folders, found by `metadata.name` (or file name).
+//! The library: the built-in scenario and template files, embedded in the binary
+//! at build time (`build.rs`), plus the `*.yaml` of the configured folders
+//! (`scenarios.library_path`, `scenarios.templates_path`), found by
+//! `metadata.name` (or file name). A configured file whose kind and name equal a
+//! built-in one replaces it; the others are added. So a server started anywhere
+//! has the whole built-in library, and an operator can still add or override.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
 
 use app::scenario::parse::parse_scenario;
 
 use crate::config::Config;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/library.rs"));
+}
+
+/// Where a library file's text lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Built into the binary.
+    Embedded(&'static str),
+    /// A file of a configured folder, read when asked for.
+    Disk(PathBuf),
+}
 
 /// One file of the library.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +34,11 @@ pub struct LibraryFile {
     pub name: String,
     /// `Scenario` or `Template`.
     pub kind: String,
-    /// The file.
-    pub path: PathBuf,
+    /// The file's path under its folder (`market-crash.yaml`,
+    /// `templates/market-shock.template.yaml`), for listings.
+    pub file: String,
+    /// Built in, or on disk.
+    pub origin: Origin,
     /// `metadata.description`.
     pub description: Option<String>,
     /// `metadata.category`.
@@ -24,22 +47,66 @@ pub struct LibraryFile {
     pub tags: Vec<String>,
 }
 
-/// Every `*.yaml` of the library and template folders, sorted by kind then name.
-/// Files that do not parse are listed under their file name.
+impl LibraryFile {
+    /// The file's text (read from disk for a configured file).
+    pub fn text(&self) -> std::io::Result<String> {
+        match &self.origin {
+            Origin::Embedded(text) => Ok((*text).to_owned()),
+            Origin::Disk(path) => std::fs::read_to_string(path),
+        }
+    }
+
+    /// What to call the file in messages: its path, or `built-in:<file>`.
+    pub fn location(&self) -> String {
+        match &self.origin {
+            Origin::Embedded(_) => format!("built-in:{}", self.file),
+            Origin::Disk(path) => path.display().to_string(),
+        }
+    }
+
+    /// The file name without `.yaml`/`.yml`/`.template`.
+    fn stem(&self) -> &str {
+        let name = self.file.rsplit('/').next().unwrap_or(&self.file);
+        name.trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .trim_end_matches(".template")
+    }
+}
+
+/// The built-in files, described once.
+fn built_in() -> &'static [LibraryFile] {
+    static FILES: OnceLock<Vec<LibraryFile>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        embedded::FILES
+            .iter()
+            .map(|(file, text)| describe((*file).to_owned(), Origin::Embedded(text), Some(text)))
+            .collect()
+    })
+}
+
+/// Every file of the library, sorted by kind then name: the built-in ones, then
+/// the configured folders', a configured file replacing a built-in one of the
+/// same kind and name. Files that do not parse are listed under their file name.
 pub fn scan(config: &Config) -> Vec<LibraryFile> {
-    let mut files = Vec::new();
+    let mut on_disk = Vec::new();
     let library = &config.scenarios.library_path;
     let templates = &config.scenarios.templates_path;
-    collect(library, true, &mut files);
+    collect(library, library, true, &mut on_disk);
     if !templates.starts_with(library) {
-        collect(templates, false, &mut files);
+        collect(templates, templates, false, &mut on_disk);
     }
-    files.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-    files.dedup_by(|a, b| a.path == b.path);
+    on_disk.dedup_by(|a, b| a.origin == b.origin);
+    let mut files: Vec<LibraryFile> = built_in()
+        .iter()
+        .filter(|b| !on_disk.iter().any(|d| d.kind == b.kind && d.name == b.name))
+        .cloned()
+        .collect();
+    files.append(&mut on_disk);
+    files.sort_by(|a, b| (&a.kind, &a.name, &a.file).cmp(&(&b.kind, &b.name, &b.file)));
     files
 }
 
-fn collect(folder: &Path, descend: bool, out: &mut Vec<LibraryFile>) {
+fn collect(root: &Path, folder: &Path, descend: bool, out: &mut Vec<LibraryFile>) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
     };
@@ -47,7 +114,7 @@ fn collect(folder: &Path, descend: bool, out: &mut Vec<LibraryFile>) {
         let path = entry.path();
         if path.is_dir() {
             if descend {
-                collect(&path, false, out);
+                collect(root, &path, false, out);
             }
             continue;
         }
@@ -57,25 +124,19 @@ fn collect(folder: &Path, descend: bool, out: &mut Vec<LibraryFile>) {
         ) {
             continue;
         }
-        out.push(describe(&path));
+        let file = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&path).ok();
+        out.push(describe(file, Origin::Disk(path), text.as_deref()));
     }
 }
 
-fn describe(path: &Path) -> LibraryFile {
-    let stem = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| {
-            n.trim_end_matches(".yaml")
-                .trim_end_matches(".yml")
-                .trim_end_matches(".template")
-        })
-        .unwrap_or_default()
-        .to_owned();
-    let document = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| parse_scenario(&text).ok());
-    let text = |key: &str| {
+fn describe(file: String, origin: Origin, text: Option<&str>) -> LibraryFile {
+    let document = text.and_then(|text| parse_scenario(text).ok());
+    let field = |key: &str| {
         document
             .as_ref()
             .and_then(|d| d.node(key))
@@ -88,25 +149,86 @@ fn describe(path: &Path) -> LibraryFile {
         .map(|n| n.to_json())
         .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
         .unwrap_or_default();
-    LibraryFile {
-        name: text("metadata.name").unwrap_or(stem),
-        kind: text("kind").unwrap_or_else(|| "Scenario".to_owned()),
-        path: path.to_owned(),
-        description: text("metadata.description"),
-        category: text("metadata.category"),
+    let mut described = LibraryFile {
+        name: String::new(),
+        kind: field("kind").unwrap_or_else(|| "Scenario".to_owned()),
+        file,
+        origin,
+        description: field("metadata.description"),
+        category: field("metadata.category"),
         tags,
-    }
+    };
+    described.name = field("metadata.name").unwrap_or_else(|| described.stem().to_owned());
+    described
 }
 
 /// The library file named `name` (its `metadata.name` or file stem) of `kind`.
 pub fn find(config: &Config, name: &str, kind: &str) -> Option<LibraryFile> {
-    scan(config).into_iter().find(|f| {
-        f.kind == kind
-            && (f.name == name
-                || f.path
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .map(|s| s.trim_end_matches(".template"))
-                    == Some(name))
-    })
+    let files = scan(config);
+    let of_kind = || files.iter().filter(|f| f.kind == kind);
+    of_kind()
+        .find(|f| f.name == name)
+        .or_else(|| of_kind().find(|f| f.stem() == name))
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with(library: &Path) -> Config {
+        let mut settings = crate::config::Settings::default();
+        settings.scenarios.library_path = library.to_owned();
+        settings.scenarios.templates_path = library.join("templates");
+        settings.validate().expect("default settings are valid")
+    }
+
+    #[test]
+    fn the_built_in_library_is_there_without_any_folder() {
+        let config = config_with(Path::new("/nonexistent/test-coordinator-library"));
+        let files = scan(&config);
+        let scenario = find(&config, "stablecoin-depeg-scenario", "Scenario")
+            .expect("the built-in stablecoin scenario");
+        assert_eq!(scenario.location(), "built-in:stablecoin-depeg.yaml");
+        assert!(scenario
+            .text()
+            .unwrap()
+            .contains("stablecoin-depeg-scenario"));
+        assert!(find(&config, "exchange-disruption", "Template").is_some());
+        let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"))
+            .unwrap()
+            .count()
+            - 1 // templates/
+            + std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/templates"))
+                .unwrap()
+                .count();
+        assert_eq!(files.len(), on_disk);
+    }
+
+    #[test]
+    fn a_configured_file_overrides_the_built_in_one_of_that_name_and_adds_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.yaml"),
+            "apiVersion: chaos.testing/v1\nkind: Scenario\nmetadata:\n  name: stablecoin-depeg-scenario\n  description: overridden\nspec: {}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("extra.yaml"),
+            "apiVersion: chaos.testing/v1\nkind: Scenario\nmetadata:\n  name: my-extra\nspec: {}\n",
+        )
+        .unwrap();
+        let config = config_with(dir.path());
+        let built_in_count = scan(&config_with(Path::new("/nonexistent"))).len();
+        let files = scan(&config);
+        assert_eq!(files.len(), built_in_count + 1);
+        let overridden = find(&config, "stablecoin-depeg-scenario", "Scenario").unwrap();
+        assert_eq!(overridden.description.as_deref(), Some("overridden"));
+        assert_eq!(
+            overridden.origin,
+            Origin::Disk(dir.path().join("mine.yaml"))
+        );
+        assert_eq!(overridden.file, "mine.yaml");
+        assert!(find(&config, "my-extra", "Scenario").is_some());
+    }
 }

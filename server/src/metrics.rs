@@ -58,12 +58,70 @@ pub struct EngineLabels {
     pub scenario_category: String,
 }
 
+/// Labels of `test_coordinator_assertions_total`: the assertion type and
+/// `passed`/`failed`, nothing else.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AssertionLabels {
+    /// Assertion type.
+    pub assertion_type: String,
+    /// `passed` or `failed`.
+    pub result: String,
+}
+
+/// Longest label value taken from user input (scenario, phase, service, action
+/// and assertion names): longer values are cut, so one scenario cannot make a
+/// series arbitrarily large.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// `value` cut to [`MAX_LABEL_CHARS`] characters (with `…` when cut).
+pub fn cap_label(value: &str) -> String {
+    if value.chars().nth(MAX_LABEL_CHARS).is_none() {
+        return value.to_owned();
+    }
+    let kept: String = value.chars().take(MAX_LABEL_CHARS - 1).collect();
+    format!("{kept}…")
+}
+
+/// The `method` label: the standard methods as they are, anything else
+/// `other`, so a client cannot mint label values.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
+}
+
+impl EngineLabels {
+    /// Every value cut to [`MAX_LABEL_CHARS`]: they come from scenario text.
+    fn capped(self) -> Self {
+        Self {
+            scenario_name: cap_label(&self.scenario_name),
+            phase_name: cap_label(&self.phase_name),
+            status: cap_label(&self.status),
+            assertion_type: cap_label(&self.assertion_type),
+            service: cap_label(&self.service),
+            action_type: cap_label(&self.action_type),
+            reason: cap_label(&self.reason),
+            scenario_category: cap_label(&self.scenario_category),
+        }
+    }
+}
+
 /// The seed's `test_coordinator_*` engine metrics.
 #[derive(Clone)]
 struct EngineMetrics {
     executed: Family<EngineLabels, Counter>,
     scenario_duration: Family<EngineLabels, Histogram>,
     assertion_results: Family<EngineLabels, Counter>,
+    assertions: Family<AssertionLabels, Counter>,
     chaos_actions: Family<EngineLabels, Counter>,
     chaos_duration: Family<EngineLabels, Histogram>,
     rollbacks: Family<EngineLabels, Counter>,
@@ -151,6 +209,7 @@ impl Metrics {
                 scenario_histogram as fn() -> Histogram,
             ),
             assertion_results: Family::default(),
+            assertions: Family::default(),
             chaos_actions: Family::default(),
             chaos_duration: Family::new_with_constructor(scenario_histogram as fn() -> Histogram),
             rollbacks: Family::default(),
@@ -173,6 +232,11 @@ impl Metrics {
             "test_coordinator_assertion_results",
             "Assertions decided, by type and result",
             e.assertion_results.clone(),
+        );
+        registry.register(
+            "test_coordinator_assertions",
+            "Assertions decided, by assertion type and result (passed or failed)",
+            e.assertions.clone(),
         );
         registry.register(
             "test_coordinator_chaos_actions",
@@ -216,15 +280,19 @@ impl Metrics {
     }
 
     /// Records one answered request.
+    /// `method` becomes `other` unless standard; `route` is a route pattern (or
+    /// `unmatched`), never a raw path, and is capped all the same.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
+        let route = cap_label(route);
         let route_labels = RouteLabels {
             method: method.to_owned(),
-            route: route.to_owned(),
+            route: route.clone(),
         };
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),
-                route: route.to_owned(),
+                route,
                 status,
             })
             .inc();
@@ -243,7 +311,7 @@ impl Metrics {
         let labels = |f: &dyn Fn(&mut EngineLabels)| {
             let mut l = EngineLabels::default();
             f(&mut l);
-            l
+            l.capped()
         };
         match &event.kind {
             K::ExecutionQueued { scenario, category } => {
@@ -310,6 +378,13 @@ impl Metrics {
                         l.assertion_type = kind.clone();
                         l.status = outcome.to_owned();
                     }))
+                    .inc();
+                self.engine
+                    .assertions
+                    .get_or_create(&AssertionLabels {
+                        assertion_type: cap_label(kind),
+                        result: outcome.to_owned(),
+                    })
                     .inc();
                 if let (Some(first), Some(last)) = (result.first_check_ms, result.last_check_ms) {
                     self.engine
@@ -396,6 +471,70 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
+
+    /// The classic Prometheus text format (0.0.4), for clients that do not ask
+    /// for OpenMetrics (curl, `promtool check metrics`): see [`to_classic_text`].
+    pub fn encode_classic(&self) -> String {
+        to_classic_text(&self.encode())
+    }
+}
+
+/// OpenMetrics text as the classic text format: a counter family is named
+/// `x` in OpenMetrics and its samples `x_total`; the classic format names the
+/// family `x_total` too, or its HELP and TYPE describe nothing (promtool: "no
+/// help text"). `unknown` is `untyped` there, and `# UNIT`/`# EOF` do not exist.
+pub fn to_classic_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            let tail = if tail == "unknown" { "untyped" } else { tail };
+            let name = if counters.contains(name) {
+                format!("{name}_total")
+            } else {
+                name.to_owned()
+            };
+            Some(format!("{prefix}{name} {tail}"))
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+/// The families of `text` (classic format) that have samples but no `# HELP`,
+/// as `promtool check metrics` finds them: a sample's family is its name, less
+/// `_bucket`/`_sum`/`_count` when that names a described histogram.
+pub fn families_without_help(text: &str) -> Vec<String> {
+    let help: std::collections::HashSet<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# HELP "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let mut missing = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let name = line.split(['{', ' ']).next().unwrap_or_default();
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s).filter(|f| help.contains(f)))
+            .unwrap_or(name);
+        if !help.contains(family) && !missing.contains(&family.to_owned()) {
+            missing.push(family.to_owned());
+        }
+    }
+    missing
 }
 
 impl Default for Metrics {
@@ -534,5 +673,41 @@ mod tests {
         assert!(text.contains(r#"test_coordinator_http_request_duration_seconds_count{method="GET",route="/health"} 2"#), "{text}");
         assert!(text.contains("process_resident_memory_bytes "), "{text}");
         assert!(text.trim_end().ends_with("# EOF"));
+    }
+
+    #[test]
+    fn unknown_methods_are_counted_as_other_and_long_labels_are_capped() {
+        let metrics = Metrics::new();
+        metrics.observe_request("FOOBAR", "/health", 200, 0.001);
+        metrics.observe_request("get", "/health", 200, 0.001);
+        let long = "x".repeat(300);
+        metrics.observe_request("GET", &long, 404, 0.001);
+        let text = metrics.encode();
+        assert!(text.contains(r#"test_coordinator_http_requests_total{method="other",route="/health",status="200"} 2"#), "{text}");
+        assert!(!text.contains("FOOBAR"), "{text}");
+        let capped = format!("{}…", "x".repeat(MAX_LABEL_CHARS - 1));
+        assert!(text.contains(&format!(r#"route="{capped}""#)), "{text}");
+        assert!(!text.contains(&"x".repeat(MAX_LABEL_CHARS)), "{text}");
+    }
+
+    #[test]
+    fn every_metric_family_has_help_text_in_the_classic_format() {
+        let metrics = Metrics::new();
+        metrics.observe_request("GET", "/health", 200, 0.001);
+        let text = metrics.encode_classic();
+        assert_eq!(families_without_help(&text), Vec::<String>::new(), "{text}");
+        assert!(
+            text.contains("# HELP test_coordinator_http_requests_total "),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE test_coordinator_http_requests_total counter"),
+            "{text}"
+        );
+        assert!(!text.contains("# EOF"), "{text}");
+        // The OpenMetrics text names the family without _total, as it should.
+        assert!(metrics
+            .encode()
+            .contains("# TYPE test_coordinator_http_requests counter"));
     }
 }

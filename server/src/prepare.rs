@@ -107,7 +107,7 @@ pub async fn prepare(
                 name: name.clone(),
             })?;
             let text = library_text(&file, &name)?;
-            (file.path.display().to_string(), text, Some(file.name), None)
+            (file.location(), text, Some(file.name), None)
         }
         Source::Text(text) => ("<inline>".to_owned(), text, None, None),
         Source::Template {
@@ -120,12 +120,7 @@ pub async fn prepare(
                     name: template.clone(),
                 })?;
             let text = library_text(&file, &template)?;
-            (
-                file.path.display().to_string(),
-                text,
-                None,
-                Some(parameters),
-            )
+            (file.location(), text, None, Some(parameters))
         }
         Source::Local {
             origin,
@@ -162,8 +157,8 @@ pub async fn prepare(
 /// A library file's text. The library is the product's own folder, so an
 /// unreadable file is reported as the library entry not being there.
 fn library_text(file: &library::LibraryFile, name: &str) -> Result<String, PrepareError> {
-    std::fs::read_to_string(&file.path).map_err(|error| {
-        tracing::error!(path = %file.path.display(), %error, "cannot read a library file");
+    file.text().map_err(|error| {
+        tracing::error!(file = %file.location(), %error, "cannot read a library file");
         PrepareError::NotFound {
             kind: "readable library file",
             name: name.to_owned(),

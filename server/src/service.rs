@@ -444,8 +444,14 @@ impl Coordinator {
     }
 
     /// Saves an uploaded scenario or template as a new version (validated first:
-    /// errors refuse it with 422, warnings are returned).
-    pub async fn upload_scenario(&self, yaml: &str) -> Result<Value, ApiError> {
+    /// errors refuse it with 422, warnings are returned). Its `metadata.name` must
+    /// be an id ([`crate::scenario_id`]), and not a case variant of another (409).
+    /// Replacing a library scenario in listings takes `override_library` (else 409).
+    pub async fn upload_scenario(
+        &self,
+        yaml: &str,
+        override_library: bool,
+    ) -> Result<Value, ApiError> {
         if yaml.len() > MAX_SCENARIO_BYTES {
             return Err(ApiError::new(
                 ErrorKind::TooLarge,
@@ -474,18 +480,8 @@ impl Coordinator {
             return Err(error);
         };
         let id = metadata.name.clone();
-        let ok_id = !id.is_empty()
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-        if !ok_id {
-            return Err(ApiError::new(
-                ErrorKind::InvalidRequest,
-                format!(
-                    "metadata.name {id:?} cannot be an id: use letters, digits, '-', '_' or '.'"
-                ),
-            ));
-        }
+        crate::scenario_id::check_upload_name(&self.store, &self.config, &id, override_library)
+            .await?;
         let kind = if document.is_template() {
             "template"
         } else {
@@ -603,12 +599,10 @@ impl Coordinator {
                     format!("no scenario or template named {name:?}"),
                 )
             })?;
-        let text = tokio::fs::read_to_string(&file.path)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, path = %file.path.display(), "cannot read a library file");
-                ApiError::internal()
-            })?;
+        let text = file.text().map_err(|error| {
+            tracing::error!(%error, file = %file.location(), "cannot read a library file");
+            ApiError::internal()
+        })?;
         Ok(
             json!({ "name": file.name, "kind": file.kind, "category": file.category, "description": file.description, "tags": file.tags, "source": "library", "definition": text }),
         )
@@ -739,16 +733,10 @@ impl Coordinator {
     pub async fn library(&self) -> Result<Vec<LibraryEntry>, ApiError> {
         let config = self.config.clone();
         tokio::task::spawn_blocking(move || {
-            let root = config.scenarios.library_path.clone();
             crate::library::scan(&config)
                 .into_iter()
                 .map(|file| LibraryEntry {
-                    file: file
-                        .path
-                        .strip_prefix(&root)
-                        .unwrap_or(&file.path)
-                        .display()
-                        .to_string(),
+                    file: file.file,
                     name: file.name,
                     kind: file.kind,
                     description: file.description,
@@ -775,7 +763,7 @@ impl Coordinator {
             crate::library::scan(&config)
                 .into_iter()
                 .map(|file| {
-                    let text = std::fs::read_to_string(&file.path).unwrap_or_default();
+                    let text = file.text().unwrap_or_default();
                     card(
                         &text,
                         &catalog,
@@ -1089,9 +1077,20 @@ impl Backend for Coordinator {
         Box::pin(async move { Ok(Coordinator::catalog(self)) })
     }
 
-    fn save_scenario(&self, yaml: String) -> BackendFuture<'_, SavedScenario> {
+    fn save_scenario(
+        &self,
+        yaml: String,
+        opened_from: Option<String>,
+    ) -> BackendFuture<'_, SavedScenario> {
         Box::pin(async move {
-            let saved = self.upload_scenario(&yaml).await?;
+            // Saving the editor of a library scenario under that same name is the
+            // explicit choice to replace it; any other library name is refused.
+            let name = app::scenario::parse::parse_scenario(&yaml)
+                .ok()
+                .and_then(|d| app::scenario::structure::read_metadata(&d).ok())
+                .map(|m| m.name);
+            let override_library = opened_from.is_some() && name == opened_from;
+            let saved = self.upload_scenario(&yaml, override_library).await?;
             Ok(SavedScenario {
                 scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
                 version: saved["version"].as_i64().unwrap_or_default(),
@@ -1313,7 +1312,7 @@ impl Coordinator {
                 format!("{name:?} has no metadata.name to rewrite, so it cannot be copied"),
             )
         })?;
-        let saved = self.upload_scenario(&copy).await?;
+        let saved = self.upload_scenario(&copy, false).await?;
         Ok(SavedScenario {
             scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
             version: saved["version"].as_i64().unwrap_or_default(),

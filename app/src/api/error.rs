@@ -1,5 +1,5 @@
 //! `ApiError`: the single error shape of REST responses and server functions,
-//! `{"error": {"kind", "message", "details"}}` on the wire.
+//! `{"error": {"kind", "message", "details"?}}` on the wire (`details` only when there are some).
 
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -57,9 +57,10 @@ pub struct ApiError {
     pub kind: ErrorKind,
     /// One sentence for a person.
     pub message: String,
-    /// Structured detail (diagnostics, the offending value), or `null`.
-    #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    /// Structured detail (`{diagnostics: [...]}`, `{status: ...}`, …); left out
+    /// of the body when there is none (`null` inside the program).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object, required = false))]
     pub details: serde_json::Value,
 }
 

@@ -139,6 +139,7 @@ impl ExecuteOptions {
 /// `scenario_id` (uploaded), `yaml` (inline) or `template` (+ `parameters`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"scenario": "basic-market-disruption", "options": {"speed": 3600.0}})))]
 #[serde(default, deny_unknown_fields)]
 pub struct ExecuteRequest {
     /// A library scenario by name.

@@ -204,9 +204,11 @@ fn Editor(
         let _ = (input, set_text, upload_note);
     };
 
+    let opened_from = name.clone();
     let save = Action::new(move |yaml: &String| {
         let yaml = yaml.clone();
-        async move { save_scenario(yaml).await }
+        let opened_from = opened_from.clone();
+        async move { save_scenario(yaml, opened_from).await }
     });
     let errors = move || validation.with(|v| v.has_errors());
     let status = move || {

@@ -102,13 +102,25 @@ impl HttpServices {
         match response {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let bytes = response.bytes().await.unwrap_or_default();
-                let body = decode_body(&bytes);
-                let ok = match request.expect_status {
-                    Some(expected) => status == expected,
-                    None => (200..300).contains(&status),
+                let (bytes, unread) = match response.bytes().await {
+                    Ok(bytes) => (bytes, None),
+                    Err(error) => (
+                        Default::default(),
+                        Some(super::reply::describe_transport_error(&error)),
+                    ),
                 };
-                let message = if ok {
+                let body = decode_body(&bytes);
+                let ok = unread.is_none()
+                    && match request.expect_status {
+                        Some(expected) => status == expected,
+                        None => (200..300).contains(&status),
+                    };
+                let message = if let Some(unread) = unread {
+                    format!(
+                        "{} {} answered {status}, but {unread}",
+                        call.service, call.action
+                    )
+                } else if ok {
                     format!("{} {} answered {status}", call.service, call.action)
                 } else {
                     let detail = body
@@ -136,10 +148,8 @@ impl HttpServices {
                         "timed out after {}",
                         app::scenario::duration::format_duration(service.timeout)
                     )
-                } else if error.is_connect() {
-                    "cannot connect".to_owned()
                 } else {
-                    "request failed".to_owned()
+                    super::reply::describe_transport_error(&error)
                 };
                 ActionOutcome {
                     ok: false,
@@ -344,6 +354,40 @@ mod tests {
         assert!(!outcome.ok);
         assert!(
             outcome.message.contains("cannot connect"),
+            "{}",
+            outcome.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_garbage_reply_says_what_was_wrong_not_request_failed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            let _ = socket
+                .write_all(b"\x00\x01 not an HTTP reply\r\n\r\n")
+                .await;
+        });
+        let mut target = service(Some("/chaos"));
+        target.url = format!("http://{address}").parse().unwrap();
+        let mut services = BTreeMap::new();
+        services.insert("exchange-simulator".to_owned(), target);
+        let outcome = HttpServices::new(services)
+            .call(&call("inject_latency", json!({"delay_ms": 1})))
+            .await;
+        server.await.unwrap();
+        assert!(!outcome.ok);
+        assert!(
+            outcome.message.contains("no valid HTTP reply: "),
+            "{}",
+            outcome.message
+        );
+        assert!(
+            !outcome.message.contains("request failed"),
             "{}",
             outcome.message
         );

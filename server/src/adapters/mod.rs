@@ -4,12 +4,14 @@
 //! - [`chaos_api`]: the chaos-API convention of DESIGN.md §3 and `http` actions,
 //!   over one pooled reqwest client.
 //! - [`load`]: workload streams (DESIGN.md §7), a [`crate::engine::LoadSender`].
+//! - [`reply`]: what was wrong with a reply, in words.
 //! - [`process`]: `process` services the coordinator starts, stops, kills and
 //!   restarts itself.
 
 pub mod chaos_api;
 pub mod load;
 pub mod process;
+pub mod reply;
 
 pub use chaos_api::HttpServices;
 #[cfg(feature = "test-hooks")]

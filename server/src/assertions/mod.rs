@@ -67,6 +67,17 @@ impl Registry {
         service: &str,
         path: &str,
     ) -> Result<(u16, Value, f64), String> {
+        let (status, bytes, latency) = self.get_bytes(call, service, path).await?;
+        Ok((status, decode_body(&bytes), latency))
+    }
+
+    /// [`Self::get`] with the body as it came.
+    async fn get_bytes(
+        &self,
+        call: &AssertionCall,
+        service: &str,
+        path: &str,
+    ) -> Result<(u16, axum::body::Bytes, f64), String> {
         let config = self
             .services
             .get(service)
@@ -84,20 +95,17 @@ impl Registry {
             .map_err(|e| {
                 format!(
                     "{service} did not answer {path}: {}",
-                    if e.is_timeout() {
-                        "timeout"
-                    } else {
-                        "connection failed"
-                    }
+                    crate::adapters::reply::describe_transport_error(&e)
                 )
             })?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap_or_default();
-        Ok((
-            status,
-            decode_body(&bytes),
-            started.elapsed().as_secs_f64() * 1000.0,
-        ))
+        let bytes = response.bytes().await.map_err(|e| {
+            format!(
+                "{service} answered {status} to {path}, but {}",
+                crate::adapters::reply::describe_transport_error(&e)
+            )
+        })?;
+        Ok((status, bytes, started.elapsed().as_secs_f64() * 1000.0))
     }
 
     /// GETs JSON from `service`, failing on a non-2xx status.
@@ -107,12 +115,14 @@ impl Registry {
         service: &str,
         path: &str,
     ) -> Result<Value, String> {
-        let (status, body, _) = self.get(call, service, path).await?;
-        if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            Err(format!("{service} answered {status} to {path}"))
+        let (status, bytes, _) = self.get_bytes(call, service, path).await?;
+        if !(200..300).contains(&status) {
+            return Err(format!("{service} answered {status} to {path}"));
         }
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        crate::adapters::reply::parse_json(&format!("{service}'s reply to {path}"), status, &bytes)
     }
 
     /// Remembered state of this assertion across polls.

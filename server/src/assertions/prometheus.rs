@@ -32,9 +32,27 @@ pub async fn check(
     };
     let response = match client.get(url).query(&[("query", query)]).send().await {
         Ok(r) => r,
-        Err(e) => return unreachable(format!("Prometheus did not answer: {e}")),
+        Err(e) => {
+            return unreachable(format!(
+                "Prometheus did not answer: {}",
+                crate::adapters::reply::describe_transport_error(&e)
+            ))
+        }
     };
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let status = response.status().as_u16();
+    let bytes = match response.bytes().await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return unreachable(format!(
+                "Prometheus answered {status}, but {}",
+                crate::adapters::reply::describe_transport_error(&e)
+            ))
+        }
+    };
+    let body = match crate::adapters::reply::parse_json("Prometheus's reply", status, &bytes) {
+        Ok(body) => body,
+        Err(message) => return fail(message, Value::Null),
+    };
     let sample = body
         .pointer("/data/result/0/value/1")
         .and_then(Value::as_str)

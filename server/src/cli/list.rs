@@ -30,7 +30,7 @@ pub fn run(context: &Context, args: &ListArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let list: Vec<_> = files
             .iter()
-            .map(|f| json!({"name": f.name, "kind": f.kind, "category": f.category, "description": f.description, "tags": f.tags, "file": f.path}))
+            .map(|f| json!({"name": f.name, "kind": f.kind, "category": f.category, "description": f.description, "tags": f.tags, "file": f.location()}))
             .collect();
         println!(
             "{}",

@@ -257,20 +257,28 @@ async fn archive_scenario(State(c): Coord, Path(id): Path<String>) -> Result<Sta
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"yaml": "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: api-example}\nspec:\n  phases:\n    - {name: wait, duration: 1m}\n"}))]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
-    /// The scenario or template text (YAML or JSON); its `metadata.name` is its id.
+    /// The scenario or template text (YAML or JSON); its `metadata.name` is its
+    /// id: 1 to 64 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit.
     yaml: String,
+    /// Save even though a library scenario has this name, replacing it in
+    /// listings (default false: 409). Logged.
+    #[serde(default)]
+    override_library: bool,
 }
 
 /// Creates an uploaded scenario, or a new version of one (earlier versions are kept).
 #[utoipa::path(post, path = "/api/v1/scenarios/upload", tag = "scenarios", request_body = UploadRequest,
-    responses((status = 201, description = "`{scenario_id, version, kind, warnings}`", body = Object), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "`{scenario_id, version, kind, warnings}`", body = Object), (status = 400, body = ErrorBody), (status = 409, description = "a case variant of an uploaded id, or a library name without override_library", body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate, or metadata.name is not an id", body = ErrorBody)))]
 async fn upload_scenario(
     State(c): Coord,
     AppJson(request): AppJson<UploadRequest>,
 ) -> Result<Response> {
-    let saved = c.upload_scenario(&request.yaml).await?;
+    let saved = c
+        .upload_scenario(&request.yaml, request.override_library)
+        .await?;
     Ok((StatusCode::CREATED, Json(saved)).into_response())
 }
 

@@ -72,3 +72,54 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
     tracing::error!(panic = message, "a request handler panicked");
     HttpError(ApiError::internal()).into_response()
 }
+
+/// Largest error body rewritten by [`json_errors`] (axum's rejections are one line).
+const MAX_REWRITTEN_BODY: usize = 4096;
+
+/// Every error answer of the API in the API's shape: axum's own rejections
+/// (a path segment that is not UTF-8, a method the route lacks, a WebSocket
+/// handshake that is not one, …) are `text/plain` or empty; this turns them into
+/// `{"error": {kind, message}}` with the same status, so the OpenAPI document's
+/// error schema holds for every 4xx and 5xx.
+pub async fn json_errors(request: Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_REWRITTEN_BODY)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_owned()
+    } else {
+        text
+    };
+    let kind = match status.as_u16() {
+        404 => ErrorKind::NotFound,
+        409 => ErrorKind::Conflict,
+        413 => ErrorKind::TooLarge,
+        422 => ErrorKind::Validation,
+        503 => ErrorKind::Unavailable,
+        500..=599 => ErrorKind::Internal,
+        _ => ErrorKind::InvalidRequest,
+    };
+    let mut rewritten = HttpError(ApiError::new(kind, message)).into_response();
+    *rewritten.status_mut() = status;
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}

@@ -8,6 +8,7 @@ mod error;
 pub mod guard;
 mod headers;
 mod live;
+mod openapi;
 mod suites;
 mod system;
 mod ws;
@@ -66,7 +67,7 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
     };
     let (api, _) = api_router().split_for_parts();
     Router::new()
-        .merge(api)
+        .merge(api.layer(middleware::from_fn(error::json_errors)))
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
@@ -103,7 +104,7 @@ fn base_document() -> utoipa::openapi::OpenApi {
             InfoBuilder::new()
                 .title("Test Coordinator API")
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some("Run multi-phase chaos scenarios, follow them live, and read their history. Errors are `{error: {kind, message, details}}`."))
+                .description(Some("Run multi-phase chaos scenarios, follow them live, and read their history. Every 4xx and 5xx answer is JSON: `{error: {kind, message, details?}}`; `details` is present only when there are some (e.g. `details.diagnostics` on a 422)."))
                 .build(),
         )
         .build()
@@ -111,13 +112,15 @@ fn base_document() -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document of every route the API router has.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut document = api_router().split_for_parts().1;
+    openapi::finish(&mut document);
+    document
 }
 
 /// Records each request in the RED metrics under its route pattern.
 async fn track_request(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = crate::metrics::method_label(request.method().as_str());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -125,7 +128,7 @@ async fn track_request(State(metrics): State<Metrics>, request: Request, next: N
         .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.run(request).await;
     metrics.observe_request(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         start.elapsed().as_secs_f64(),

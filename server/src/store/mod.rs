@@ -37,9 +37,47 @@ pub enum StoreError {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// The database opened but cannot be written (file, folder or mount read-only).
+    #[error("the database {path} is read-only ({source}); the coordinator must write to it: make the file and its folder writable, or choose another file (TEST_COORDINATOR_DATABASE or --database)")]
+    ReadOnly {
+        /// The file.
+        path: String,
+        /// SQLite's refusal.
+        source: sqlx::Error,
+    },
     /// A stored value is not one the code knows (a newer coordinator wrote it?).
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
+}
+
+/// Fails with [`StoreError::ReadOnly`] when SQLite refuses to write `pool`'s
+/// database: a write inside a transaction that is rolled back, so nothing stays.
+/// Without it a read-only file passes the (already applied) migrations and fails
+/// at the first write, with a message about whatever that write was for.
+async fn check_writable(pool: &SqlitePool, path: &Path) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    let probe = sqlx::query("create table _write_probe (x integer) strict")
+        .execute(&mut *transaction)
+        .await;
+    transaction.rollback().await?;
+    match probe {
+        Err(sqlx::Error::Database(error))
+            if error.code().as_deref().is_some_and(|code| {
+                // SQLITE_READONLY and its extended codes (…_RECOVERY, …_DIRECTORY, …).
+                code.parse::<i32>().is_ok_and(|code| code & 0xff == 8)
+            }) =>
+        {
+            Err(StoreError::ReadOnly {
+                path: path.display().to_string(),
+                source: sqlx::Error::Database(error),
+            })
+        }
+        Err(other) => Err(StoreError::Open {
+            path: path.display().to_string(),
+            source: other,
+        }),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// A cheap handle on the database; clone it freely.
@@ -76,6 +114,7 @@ impl Store {
                 path: path.display().to_string(),
                 source,
             })?;
+        check_writable(&pool, path).await?;
         sqlx::migrate!("../migrations").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -100,6 +139,33 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_read_only_database_is_reported_as_read_only_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coordinator.db");
+        Store::open(&path).await.unwrap().close().await;
+        // As root a chmod does not stop writes, so SQLite is told to open it read-only.
+        let options = SqliteConnectOptions::new().filename(&path).read_only(true);
+        let pool = SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .unwrap();
+        let error = check_writable(&pool, &path).await.unwrap_err();
+        assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("is read-only"), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        // A writable one passes, and the probe leaves nothing behind.
+        let store = Store::open(&path).await.unwrap();
+        check_writable(&store.pool, &path).await.unwrap();
+        let probes: i64 =
+            sqlx::query_scalar("select count(*) from sqlite_master where name = '_write_probe'")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(probes, 0);
+    }
 
     #[tokio::test]
     async fn opening_creates_the_file_in_wal_mode_with_foreign_keys() {

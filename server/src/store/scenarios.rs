@@ -166,6 +166,18 @@ impl Store {
             .await?)
     }
 
+    /// The id of a custom scenario (archived or not) that equals `id` in any case
+    /// but is spelled differently (`Market-Crash` for `market-crash`), if any.
+    pub async fn fetch_case_variant(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "select id from scenarios where lower(id) = lower(?) and id <> ? limit 1",
+        )
+        .bind(id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Archives a custom scenario (its versions and executions are kept); false if there is none.
     pub async fn archive_scenario(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("update scenarios set archived_at = ? where id = ? and source = 'custom' and archived_at is null")

@@ -138,3 +138,110 @@ fn a_file_that_is_not_utf8_is_placed_at_its_line_and_column() {
         "{stderr}"
     );
 }
+
+#[test]
+fn started_outside_the_clone_the_cli_has_the_whole_library_and_dry_runs_from_it() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let database = elsewhere.path().join("coordinator.db");
+    let run = |args: &[&str]| {
+        let output = coordinator()
+            .current_dir(elsewhere.path())
+            .args(args)
+            .env("TEST_COORDINATOR_DATABASE", &database)
+            .env("SANDBOX_ENABLED", "false")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["list", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = listed["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"))
+        .unwrap()
+        .chain(
+            std::fs::read_dir(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../scenarios/templates"
+            ))
+            .unwrap(),
+        )
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    assert_eq!(names.len(), shipped, "{names:?}");
+    assert!(names.contains(&"stablecoin-depeg-scenario"), "{names:?}");
+    assert!(names.contains(&"exchange-disruption"), "{names:?}");
+
+    let (code, out, err) = run(&[
+        "execute",
+        "--scenario",
+        "stablecoin-depeg-scenario",
+        "--dry-run",
+    ]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("completed: dry run"), "{out}");
+}
+
+#[tokio::test]
+async fn a_server_started_outside_the_clone_lists_the_whole_library() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut child = coordinator()
+        .current_dir(elsewhere.path())
+        .args([
+            "serve",
+            "--no-sandbox",
+            "--port",
+            &port.to_string(),
+            "--database",
+        ])
+        .arg(elsewhere.path().join("c.db"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = async {
+        reqwest::get(format!(
+            "http://127.0.0.1:{port}/api/v1/scenarios/available"
+        ))
+        .await?
+        .json::<serde_json::Value>()
+        .await
+    }
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = body.unwrap();
+    let names: Vec<&str> = body["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(names.len() >= 17, "{names:?}");
+    assert!(names.contains(&"stablecoin-depeg-scenario"), "{names:?}");
+    assert!(names.contains(&"market-shock"), "{names:?}");
+}

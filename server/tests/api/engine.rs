@@ -46,9 +46,17 @@ async fn basic_market_disruption_passes_against_the_sandbox() {
         "test_coordinator_chaos_duration_seconds_count",
         "test_coordinator_assertion_validation_time_seconds_count",
         "test_coordinator_scenario_success_rate",
+        // The seed's name for decided assertions, with its own two labels.
+        r#"test_coordinator_assertions_total{assertion_type="risk_alert",result="passed"}"#,
     ] {
         assert!(metrics.contains(line), "{line} missing from\n{metrics}");
     }
+    // Every family, the engine's too, has help text under the name promtool reads.
+    assert_eq!(
+        server::metrics::families_without_help(&metrics),
+        Vec::<String>::new(),
+        "{metrics}"
+    );
     app.stop().await;
     sandbox.shutdown().await;
 }

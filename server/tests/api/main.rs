@@ -7,6 +7,8 @@ mod binary;
 mod cancel;
 /// The CLI against a running server.
 mod cli;
+/// Client mistakes answered with the right 4xx in the error shape; upload names.
+mod client_errors;
 /// A coordinator killed mid-run: recovery at the next start.
 mod crash;
 /// Scenarios run by the real engine against a real sandbox.

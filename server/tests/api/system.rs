@@ -26,7 +26,27 @@ async fn metrics_count_requests_per_route_with_errors_and_durations() {
     for _ in 0..3 {
         assert_eq!(app.get("/health").await.status(), 200);
     }
-    let response = app.get("/metrics").await;
+    let classic = app.get("/metrics").await;
+    assert!(classic.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let classic = classic.text().await.unwrap();
+    assert_eq!(
+        server::metrics::families_without_help(&classic),
+        Vec::<String>::new(),
+        "{classic}"
+    );
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]
         .to_str()

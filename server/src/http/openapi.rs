@@ -1,0 +1,126 @@
+//! Finishing touches on the generated OpenAPI document, where the derive cannot
+//! say what the handlers do: a 400 on every operation that reads parameters or a
+//! body (axum refuses what does not parse, and `json_errors` gives it the API's
+//! error shape), and "exactly one of" request rules as `oneOf`.
+
+use utoipa::openapi::{
+    content::ContentBuilder,
+    response::ResponseBuilder,
+    schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema, Type},
+    OpenApi, Ref, RefOr,
+};
+
+/// Applies every rule below to `document`.
+pub fn finish(document: &mut OpenApi) {
+    document_bad_requests(document);
+    exactly_one_of(
+        document,
+        "ExecuteRequest",
+        &["scenario", "scenario_id", "yaml", "template"],
+    );
+}
+
+/// Adds a 400 (the API's error body) to each operation that has parameters or a
+/// request body and does not document one yet.
+fn document_bad_requests(document: &mut OpenApi) {
+    let bad_request = ResponseBuilder::new()
+        .description("the request is malformed: a path or query value, or a body, that does not parse as documented")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in document.paths.paths.values_mut() {
+        let shared_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let reads_input = shared_parameters
+                || operation.request_body.is_some()
+                || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if reads_input {
+                operation
+                    .responses
+                    .responses
+                    .entry("400".to_owned())
+                    .or_insert_with(|| RefOr::T(bad_request.clone()));
+            }
+        }
+    }
+}
+
+/// Makes the component `name` also require exactly one of `fields` to be a
+/// string (a `null` one counts as absent, as serde reads it).
+fn exactly_one_of(document: &mut OpenApi, name: &str, fields: &[&str]) {
+    let Some(schema) = document
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut(name))
+    else {
+        return;
+    };
+    let mut choice = OneOfBuilder::new().description(Some(format!(
+        "exactly one of {}",
+        fields
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )));
+    for field in fields {
+        choice = choice.item(
+            ObjectBuilder::new()
+                .property(*field, ObjectBuilder::new().schema_type(Type::String))
+                .required(*field),
+        );
+    }
+    let original = std::mem::replace(schema, RefOr::T(Schema::Object(Default::default())));
+    *schema = AllOfBuilder::new().item(original).item(choice).into();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_with_input_documents_400_and_execute_says_exactly_one_source() {
+        let document = serde_json::to_value(super::super::openapi()).unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let has_input = operation.get("requestBody").is_some()
+                    || operation["parameters"]
+                        .as_array()
+                        .is_some_and(|p| !p.is_empty());
+                if has_input {
+                    assert!(
+                        operation["responses"].get("400").is_some(),
+                        "{method} {path} reads input but documents no 400"
+                    );
+                }
+            }
+        }
+        let execute = &document["components"]["schemas"]["ExecuteRequest"];
+        let choices = execute["allOf"][1]["oneOf"].as_array().unwrap();
+        let required: Vec<&str> = choices
+            .iter()
+            .map(|c| c["required"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(required, ["scenario", "scenario_id", "yaml", "template"]);
+        let error = &document["components"]["schemas"]["ApiError"];
+        let required: Vec<&str> = error["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert!(
+            !required.contains(&"details"),
+            "details is left out when empty: {error}"
+        );
+    }
+}
