@@ -14,6 +14,17 @@ use crate::engine::{
     ExecutionId, RunOptions, Unfinished,
 };
 
+/// `(id, scenario, status, owner_id, command, pid, host)` of an orphan.
+type OrphanRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
 /// Now, in unix milliseconds.
 fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()
@@ -107,15 +118,7 @@ impl Store {
         .bind(now.saturating_sub(24 * 3600 * 1000))
         .execute(&self.pool)
         .await?;
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-        )> = sqlx::query_as(
+        let rows: Vec<OrphanRow> = sqlx::query_as(
             "select e.id, e.scenario_name, e.status, e.owner_id, o.command, o.pid, o.host
                  from executions e left join owners o on o.id = e.owner_id
                  where e.status in ('queued', 'running', 'paused')
