@@ -47,7 +47,7 @@ impl FakeJournal {
                 .lock()
                 .unwrap()
                 .get(&o)
-                .is_none_or(|until| *until < Instant::now())
+                .is_none_or(|until| *until <= Instant::now())
         })
     }
 

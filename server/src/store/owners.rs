@@ -122,7 +122,7 @@ impl Store {
             "select e.id, e.scenario_name, e.status, e.owner_id, o.command, o.pid, o.host
                  from executions e left join owners o on o.id = e.owner_id
                  where e.status in ('queued', 'running', 'paused')
-                   and (o.id is null or o.lease_until < ?)
+                   and (o.id is null or o.lease_until <= ?)
                  order by e.created_at",
         )
         .bind(now)
@@ -163,7 +163,7 @@ impl Store {
         let claimed = sqlx::query(
             "update executions set owner_id = ?
              where id = ? and status in ('queued', 'running', 'paused') and owner_id is ?
-               and not exists (select 1 from owners o where o.id = executions.owner_id and o.lease_until >= ?)",
+               and not exists (select 1 from owners o where o.id = executions.owner_id and o.lease_until > ?)",
         )
         .bind(owner.id.to_string())
         .bind(id.to_string())
