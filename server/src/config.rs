@@ -184,6 +184,9 @@ pub struct ExecutionSettings {
     pub enable_rollback_on_failure: bool,
     /// Whether live monitoring is on (`ENABLE_REAL_TIME_MONITORING`).
     pub enable_real_time_monitoring: bool,
+    /// How long a process's claim on its executions lasts without renewal
+    /// (`OWNER_LEASE`); renewed every third of it (docs/engine.md, "Owners").
+    pub owner_lease: String,
 }
 
 impl Default for ExecutionSettings {
@@ -196,6 +199,7 @@ impl Default for ExecutionSettings {
             assertion_poll_interval: "1s".into(),
             enable_rollback_on_failure: true,
             enable_real_time_monitoring: true,
+            owner_lease: "15s".into(),
         }
     }
 }
@@ -481,6 +485,9 @@ impl Settings {
         if let Some(v) = var("ENABLE_REAL_TIME_MONITORING") {
             e.enable_real_time_monitoring = parse_bool("ENABLE_REAL_TIME_MONITORING", &v)?;
         }
+        if let Some(v) = var("OWNER_LEASE") {
+            e.owner_lease = v;
+        }
         if let Some(v) = var("GENERATE_DETAILED_REPORTS") {
             self.reporting.detailed = parse_bool("GENERATE_DETAILED_REPORTS", &v)?;
         }
@@ -572,7 +579,15 @@ impl Settings {
             enable_parallel_actions: e.enable_parallel_actions,
             enable_rollback_on_failure: e.enable_rollback_on_failure,
             enable_real_time_monitoring: e.enable_real_time_monitoring,
+            owner_lease: duration_key("execution.owner_lease", &e.owner_lease)?,
         };
+        if execution.owner_lease < Duration::from_secs(1) {
+            return Err(invalid(
+                "execution.owner_lease",
+                &e.owner_lease,
+                "a lease shorter than 1s would be lost to a slow disk; 15s is the default",
+            ));
+        }
 
         let mut services = BTreeMap::new();
         for (name, s) in self.services {
@@ -839,6 +854,8 @@ pub struct ExecutionConfig {
     pub enable_rollback_on_failure: bool,
     /// Whether live monitoring is on.
     pub enable_real_time_monitoring: bool,
+    /// A process's claim on its executions without renewal.
+    pub owner_lease: Duration,
 }
 
 /// A validated service entry.

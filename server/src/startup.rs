@@ -13,7 +13,7 @@ use crate::{
     adapters::{HttpLoad, HttpServices},
     assertions::Registry,
     config::Config,
-    engine::{Engine, EngineParts, EngineSettings},
+    engine::{owner::OwnerSettings, Engine, EngineParts, EngineSettings},
     http,
     metrics::Metrics,
     service::Coordinator,
@@ -32,8 +32,9 @@ pub struct Application {
     sandbox: Option<sandbox::Sandbox>,
 }
 
-/// The engine over `config`'s services and `store`, as `serve` and `execute` use it.
-pub fn build_engine(config: &Config, store: &Store) -> Engine {
+/// The engine over `config`'s services and `store`, as `serve` and `execute`
+/// use it; `command` names the process in its lease (`serve`, `execute`, …).
+pub fn build_engine(config: &Config, store: &Store, command: &str) -> Engine {
     let services = HttpServices::new(config.services.clone());
     let registry = Registry::new(
         services.client().clone(),
@@ -55,6 +56,11 @@ pub fn build_engine(config: &Config, store: &Store) -> Engine {
             .collect(),
         notify_on_rollback: config.rollback.notify_on_rollback,
         rollback_timeout: config.rollback.timeout,
+        owner: OwnerSettings {
+            command: command.to_owned(),
+            host: host_name(),
+            lease: config.execution.owner_lease,
+        },
         precise_timing: true,
     };
     let load = HttpLoad::new(services.client().clone(), config.services.clone());
@@ -93,17 +99,11 @@ impl Application {
         } else {
             None
         };
-        let engine = build_engine(&config, &store);
-        let recovered = engine
-            .recover_interrupted()
-            .await
-            .context("cannot recover executions a previous run left unfinished")?;
-        if recovered > 0 {
-            tracing::warn!(
-                recovered,
-                "rolled back executions left unfinished by a previous run"
-            );
-        }
+        let engine = build_engine(&config, &store, "serve");
+        // In the background, each in its own task: serving never waits for a
+        // rollback, and a live run of another process (a CLI `execute` on the
+        // same database) is left alone while its owner renews its lease.
+        engine.watch_orphans();
         let suites = store
             .mark_unfinished_suites_interrupted()
             .await
@@ -189,6 +189,16 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// This machine's name, for people reading who owns an execution.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// Feeds every recorded event into the engine metrics; ends with the engine.

@@ -398,6 +398,20 @@ impl LiveState {
                 self.status = "running".to_owned();
                 "resumed".to_owned()
             }
+            "recovery_started" => {
+                // Its process is gone; another coordinator rolls it back and
+                // ends it `interrupted`. Shown as such until it ends.
+                self.status = "recovering".to_owned();
+                let owner = str_of(event, "previous_owner");
+                format!(
+                    "recovery: its coordinator{} is gone; rolling back its chaos here",
+                    if owner.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({owner})")
+                    }
+                )
+            }
             "rollback_started" => {
                 self.rollback = Some("running".to_owned());
                 format!(
@@ -738,6 +752,20 @@ mod tests {
         assert_eq!(state.assertion_state(0, 0), AssertionView::Polling(2));
         assert_eq!(AssertionView::Polling(2).describe().1, "polling 2");
         assert!(state.log.last().unwrap().text.contains("not yet (check 2)"));
+    }
+
+    #[test]
+    fn an_execution_taken_over_after_a_crash_shows_as_recovering() {
+        let mut all = events();
+        all.push(json!({"seq": 6, "kind": "recovery_started", "previous_owner": "execute (pid 7 on ci)"}));
+        let state = LiveState::new("running", &all);
+        assert_eq!(state.status, "recovering");
+        assert!(state
+            .log
+            .last()
+            .unwrap()
+            .text
+            .contains("execute (pid 7 on ci)"));
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
         "failed" | "timed_out" | "interrupted" => "✗ ",
         "running" => "▶ ",
         "paused" => "❚❚ ",
+        "recovering" => "↺ ",
         "stopped" => "■ ",
         _ => "",
     };

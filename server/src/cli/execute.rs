@@ -149,8 +149,13 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
         print!("{}", plan.timeline_text());
     }
 
-    let store = context.open_store().await?;
-    let engine = build_engine(&context.config, &store);
+    let store = context
+        .open_store_with(super::recover::Orphans::Leave)
+        .await?;
+    let engine = build_engine(&context.config, &store, "execute");
+    // A run some other process left behind (killed with its chaos in place)
+    // is rolled back alongside this one.
+    engine.watch_orphans();
     let mut events = engine.subscribe();
     let id = ExecutionId::new();
     let total = plan.total_ms;
@@ -184,6 +189,8 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     };
     let interrupt = shutdown_signal();
     tokio::pin!(interrupt);
+    // The signal future completes once; polling it again would panic.
+    let mut interrupted = false;
     let (status, summary) = loop {
         tokio::select! {
             received = events.recv() => match received {
@@ -196,13 +203,15 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => anyhow::bail!("the engine stopped without finishing the execution"),
             },
-            () = &mut interrupt => {
+            () = &mut interrupt, if !interrupted => {
+                interrupted = true;
                 eprintln!("interrupted: stopping the execution and rolling back");
                 engine.shutdown().await;
             }
         }
     };
     engine.wait_idle().await;
+    engine.shutdown().await;
     store.close().await;
     progress.finish();
     if let Some(path) = &args.junit {
@@ -472,6 +481,7 @@ fn describe(event: &Event) -> Option<String> {
         }
         EventKind::Paused => "paused".to_owned(),
         EventKind::Resumed => "resumed".to_owned(),
+        EventKind::RecoveryStarted { .. } => crate::report::model::summarize_event(&event.kind),
         EventKind::WorkloadSummary { .. } => crate::report::model::summarize_event(&event.kind),
         _ => return None,
     })

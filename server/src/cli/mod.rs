@@ -2,6 +2,7 @@
 
 mod execute;
 mod list;
+mod recover;
 pub mod remote;
 mod render;
 mod sandbox;
@@ -63,6 +64,8 @@ enum Command {
     HealthCheck(remote::JsonArgs),
     /// Clear chaos on one service or all.
     ClearChaos(remote::ClearArgs),
+    /// Roll back executions whose process is gone (e.g. a killed `execute`) and mark them interrupted.
+    Recover(recover::RecoverArgs),
     /// An execution's report (json, html, csv, junit), or a summary of several.
     Report(remote::ReportArgs),
 }
@@ -92,13 +95,27 @@ impl Context {
         })
     }
 
-    /// The configured SQLite store, for commands that run here (without `--server`).
+    /// The configured SQLite store, for commands that run here (without
+    /// `--server`); executions whose owner is gone are named on standard error.
     async fn open_store(&self) -> anyhow::Result<crate::store::Store> {
+        self.open_store_with(recover::Orphans::Warn).await
+    }
+
+    /// The configured SQLite store, after doing `orphans` says about
+    /// executions whose owner is gone.
+    async fn open_store_with(
+        &self,
+        orphans: recover::Orphans,
+    ) -> anyhow::Result<crate::store::Store> {
         use anyhow::Context as _;
         let database = &self.config.database;
-        crate::store::Store::open(database)
+        let store = crate::store::Store::open(database).await.with_context(|| {
+            format!("cannot open {} (or give --server URL)", database.display())
+        })?;
+        recover::notice(self, &store, orphans)
             .await
-            .with_context(|| format!("cannot open {} (or give --server URL)", database.display()))
+            .context("cannot recover executions whose process is gone")?;
+        Ok(store)
     }
 }
 
@@ -269,6 +286,12 @@ pub fn run(cli: Cli) -> ExitCode {
                         args,
                     ))
                     .and_then(|r| r),
+                    Command::Recover(args) => match cli.server {
+                        Some(_) => Err(anyhow::anyhow!(
+                            "recover works on the local database; a server recovers its own at once"
+                        )),
+                        None => block_on(recover::run(context, args)).and_then(|r| r),
+                    },
                     Command::Validate(args) => {
                         block_on(validate::run(context, args)).and_then(|r| r)
                     }

@@ -219,7 +219,9 @@ pub async fn status(
         }
         (Some(remote), None) => remote.get("/api/v1/scenarios/active").await?,
         (None, Some(id)) => {
-            let store = context.open_store().await?;
+            let store = context
+                .open_store_with(super::recover::Orphans::Recover)
+                .await?;
             let record = store
                 .fetch_execution(id)
                 .await?
@@ -227,7 +229,9 @@ pub async fn status(
             json!({ "id": record.summary.id, "scenario_name": record.summary.scenario_name, "status": record.summary.status, "created_at": record.summary.created_at, "finished_at": record.summary.finished_at, "verdict": record.verdict })
         }
         (None, None) => {
-            let store = context.open_store().await?;
+            let store = context
+                .open_store_with(super::recover::Orphans::Recover)
+                .await?;
             let filter = HistoryFilter {
                 statuses: vec![
                     app::api::ExecutionStatus::Queued,
@@ -544,6 +548,15 @@ pub async fn clear_chaos(
             .await?["results"]
             .clone(),
         None => {
+            // Executions whose process is gone are rolled back and ended first;
+            // clearing chaos must work even when the database cannot be opened.
+            match context
+                .open_store_with(super::recover::Orphans::Recover)
+                .await
+            {
+                Ok(store) => store.close().await,
+                Err(error) => eprintln!("warning: {error:#}"),
+            }
             let mut out = Vec::new();
             for s in context
                 .config

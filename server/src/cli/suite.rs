@@ -201,7 +201,7 @@ pub async fn run(
         Some(remote) => Runner::Server(remote),
         None => {
             let store = context.open_store().await?;
-            let engine = build_engine(&context.config, &store);
+            let engine = build_engine(&context.config, &store, "execute");
             let coordinator = Coordinator::new(
                 Arc::new(context.config.clone()),
                 store.clone(),
@@ -359,6 +359,8 @@ async fn close(runner: &Runner) {
     {
         coordinator.suites.wait_idle().await;
         engine.wait_idle().await;
+        // Ends the lease: nothing is left running.
+        engine.shutdown().await;
         store.close().await;
     }
 }

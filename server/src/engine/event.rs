@@ -229,6 +229,13 @@ pub enum EventKind {
     Paused,
     /// The schedule continued.
     Resumed,
+    /// Its owner is gone (a crash, a `kill -9`) and this coordinator took it
+    /// over: its rollback follows, then it ends `interrupted`.
+    RecoveryStarted {
+        /// The owner that is gone, for people: `execute (pid 4242 on build-1)`.
+        #[serde(default)]
+        previous_owner: Option<String>,
+    },
     /// Rollback began.
     RollbackStarted {
         /// Why.
@@ -300,6 +307,7 @@ impl EventKind {
             Self::ControlReceived { .. } => "control_received",
             Self::Paused => "paused",
             Self::Resumed => "resumed",
+            Self::RecoveryStarted { .. } => "recovery_started",
             Self::RollbackStarted { .. } => "rollback_started",
             Self::RollbackFinished { .. } => "rollback_finished",
             Self::WorkloadSlot { .. } => "workload_slot",

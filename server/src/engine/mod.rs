@@ -21,14 +21,19 @@
 //! - `verdict`: the success criteria judged from how the run went.
 //! - [`workload`]: drives a scenario's workload streams (open model) and judges
 //!   `metric` assertions; [`figures`]: the figures and the recovery detector.
-//! - `recovery`: at start-up, executions a crash left running are rolled back
-//!   and marked `interrupted`.
+//! - [`owner`]: this engine's lease on its executions, renewed by the steward
+//!   task, which also takes over executions whose owner is gone.
+//! - `recovery`: executions whose owner crashed are rolled back and marked
+//!   `interrupted`.
 
 mod cancel;
 pub mod clock;
 pub mod event;
 pub mod figures;
 mod guard;
+pub mod owner;
+#[cfg(test)]
+mod owner_tests;
 mod recorder;
 mod recovery;
 mod rollback;
@@ -50,11 +55,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::{
     sync::{broadcast, mpsc, Semaphore},
-    task::JoinSet,
+    task::{AbortHandle, JoinSet},
 };
 
 use event::{ActionOutcome, ControlCommand, Event, EventDraft, EventKind};
 pub use guard::catch_panic;
+use owner::{Orphan, Owner, OwnerId, OwnerSettings};
 
 /// An execution's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -178,7 +184,8 @@ pub struct NewExecution {
     pub started_by: StartedBy,
 }
 
-/// An execution a crash left unfinished, as the store has it.
+/// An execution a crash left unfinished, as the store has it once this engine
+/// has claimed it.
 #[derive(Debug, Clone)]
 pub struct Unfinished {
     /// Its id.
@@ -191,22 +198,49 @@ pub struct Unfinished {
     pub next_seq: u64,
     /// Its speed (sent to services during the rollback).
     pub speed: f64,
+    /// Who ran it before, for people (`execute (pid 4242 on build-1)`).
+    pub previous_owner: Option<String>,
 }
 
-/// The store, as the engine sees it.
+/// The store, as the engine sees it. The journal keeps the time of leases: an
+/// owner whose `lease_until` has passed by the journal's clock is gone.
 pub trait Journal: Send + Sync + 'static {
-    /// Stores a new execution (state `queued` comes with its first event).
+    /// Stores a new execution owned by `owner` (state `queued` comes with its
+    /// first event), registering `owner` with a fresh lease if needed.
     fn insert_execution<'a>(
         &'a self,
         execution: &'a NewExecution,
+        owner: &'a Owner,
     ) -> BoxFuture<'a, Result<(), String>>;
-    /// Appends events (already numbered) and, when it changed, the new state.
+    /// Appends events (already numbered) and, when it changed, the new state,
+    /// but only of executions `owner` owns. Returns the executions whose
+    /// events were refused because another owner took them over.
     fn append<'a>(
         &'a self,
+        owner: OwnerId,
         events: &'a [(Event, Option<ExecutionStatus>)],
-    ) -> BoxFuture<'a, Result<(), String>>;
-    /// Executions left `queued`, `running` or `paused`.
-    fn unfinished(&self) -> BoxFuture<'_, Result<Vec<Unfinished>, String>>;
+    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>>;
+    /// Extends `owner`'s lease to `owner.lease` from now (registering it if needed).
+    fn renew_lease<'a>(&'a self, owner: &'a Owner) -> BoxFuture<'a, Result<(), String>>;
+    /// Ends `owner`'s lease now: what it still owns is anyone's to recover.
+    fn release(&self, owner: OwnerId) -> BoxFuture<'_, Result<(), String>>;
+    /// Of `ids`, those `owner` no longer owns.
+    fn disowned<'a>(
+        &'a self,
+        owner: OwnerId,
+        ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>>;
+    /// Executions left `queued`, `running` or `paused` whose owner is gone.
+    fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>>;
+    /// Takes `id` over for `owner`, atomically: only if it is unfinished, its
+    /// owner is still `previous`, and `previous` is gone. `None` when another
+    /// process was first; else the execution as it is now.
+    fn claim<'a>(
+        &'a self,
+        id: ExecutionId,
+        previous: Option<OwnerId>,
+        owner: &'a Owner,
+    ) -> BoxFuture<'a, Result<Option<Unfinished>, String>>;
 }
 
 /// A call of one action on one service.
@@ -310,6 +344,8 @@ pub struct EngineSettings {
     /// How long the rollback of one service may take (`rollback.timeout`);
     /// services roll back side by side, each within its own.
     pub rollback_timeout: Duration,
+    /// Who this engine is and how long its lease lasts.
+    pub owner: OwnerSettings,
     /// Start timed steps to the sub-millisecond (spinning the last millisecond).
     /// Off on a virtual clock (tests), where spinning would measure real time.
     pub precise_timing: bool,
@@ -326,6 +362,7 @@ impl Default for EngineSettings {
             default_rollback_services: Vec::new(),
             notify_on_rollback: true,
             rollback_timeout: Duration::from_secs(600),
+            owner: OwnerSettings::default(),
             precise_timing: true,
         }
     }
@@ -363,26 +400,79 @@ pub struct Engine {
 
 struct Inner {
     parts: EngineParts,
+    /// This engine as an owner of executions.
+    owner: Owner,
     recorder: recorder::Recorder,
     slots: Arc<Semaphore>,
     controls: Mutex<HashMap<ExecutionId, mpsc::UnboundedSender<Signal>>>,
+    /// Every execution this engine runs or recovers, to stop it at once when
+    /// another process took it over.
+    running: Mutex<HashMap<ExecutionId, AbortHandle>>,
     tasks: tokio::sync::Mutex<JoinSet<()>>,
+    steward: owner::Steward,
+}
+
+impl Inner {
+    fn owned_ids(&self) -> Vec<ExecutionId> {
+        lock(&self.running).keys().copied().collect()
+    }
+
+    fn track(&self, id: ExecutionId, handle: AbortHandle) {
+        lock(&self.running).insert(id, handle);
+    }
+
+    fn forget(&self, id: ExecutionId) {
+        lock(&self.running).remove(&id);
+        lock(&self.controls).remove(&id);
+    }
+
+    /// Another process owns `id` now: its runner stops at once, without a
+    /// rollback (the new owner rolls back) and without writing anything more.
+    fn abandon(&self, id: ExecutionId) {
+        if let Some(handle) = lock(&self.running).remove(&id) {
+            tracing::warn!(execution_id = %id, "another process took the execution over; it stops here");
+            handle.abort();
+        }
+        lock(&self.controls).remove(&id);
+    }
+}
+
+/// A poisoned lock means a panic while inserting or removing an entry; the map
+/// is still consistent, so keep using it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Engine {
-    /// Starts the engine's recorder; executions start with [`Engine::submit`].
+    /// Starts the engine's recorder and the steward that renews its lease;
+    /// executions start with [`Engine::submit`].
     pub fn start(parts: EngineParts) -> Self {
-        let recorder = recorder::Recorder::start(parts.journal.clone());
+        let owner = Owner {
+            id: OwnerId::new(),
+            command: parts.settings.owner.command.clone(),
+            host: parts.settings.owner.host.clone(),
+            pid: std::process::id(),
+            lease: parts.settings.owner.lease,
+        };
+        let (lost_tx, lost_rx) = mpsc::unbounded_channel();
+        let recorder = recorder::Recorder::start(parts.journal.clone(), owner.id, lost_tx);
         let slots = Arc::new(Semaphore::new(parts.settings.max_concurrent.max(1)));
-        Self {
-            inner: Arc::new(Inner {
-                parts,
-                recorder,
-                slots,
-                controls: Mutex::new(HashMap::new()),
-                tasks: tokio::sync::Mutex::new(JoinSet::new()),
-            }),
-        }
+        let inner = Arc::new_cyclic(|weak| Inner {
+            parts,
+            owner,
+            recorder,
+            slots,
+            controls: Mutex::new(HashMap::new()),
+            running: Mutex::new(HashMap::new()),
+            tasks: tokio::sync::Mutex::new(JoinSet::new()),
+            steward: owner::Steward::start(weak.clone(), lost_rx),
+        });
+        Self { inner }
+    }
+
+    /// This engine as an owner of executions.
+    pub fn owner(&self) -> &Owner {
+        &self.inner.owner
     }
 
     /// Stores and queues an execution; it runs as soon as a slot is free.
@@ -391,7 +481,7 @@ impl Engine {
         self.inner
             .parts
             .journal
-            .insert_execution(&execution)
+            .insert_execution(&execution, &self.inner.owner)
             .await
             .map_err(EngineError::Journal)?;
         let (control_tx, control_rx) = mpsc::unbounded_channel();
@@ -424,14 +514,15 @@ impl Engine {
         };
         let slots = self.inner.slots.clone();
         let engine = self.clone();
-        self.inner.tasks.lock().await.spawn(async move {
+        let handle = self.inner.tasks.lock().await.spawn(async move {
             // A panic (a bug) must not leave the execution unfinished or its chaos in place.
             let run = runner::run_when_admitted(context, execution, slots);
             if let Err(message) = catch_panic(run).await {
                 guard.end_panicked(&message).await;
             }
-            engine.controls().remove(&id);
+            engine.inner.forget(id);
         });
+        self.inner.track(id, handle);
         Ok(id)
     }
 
@@ -455,32 +546,74 @@ impl Engine {
         self.inner.recorder.subscribe()
     }
 
-    /// Stops every execution (each rolls back and ends `interrupted`) and waits
-    /// for them and for the recorder to finish writing.
+    /// Stops every execution (each rolls back and ends `interrupted`), cancels
+    /// recoveries under way (the next coordinator takes them over), waits for
+    /// the executions and for the recorder to finish writing, and ends the lease.
     pub async fn shutdown(&self) {
+        let steward = &self.inner.steward;
+        let _ = steward.mode.send(owner::Mode::Drain);
         for sender in self.controls().values() {
             let _ = sender.send(Signal::Shutdown);
         }
         let mut tasks = self.inner.tasks.lock().await;
         while tasks.join_next().await.is_some() {}
+        drop(tasks);
+        let _ = steward.mode.send(owner::Mode::Stop);
+        let task = lock(&steward.task).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
         self.inner.recorder.flush().await;
+        if let Err(error) = self.inner.parts.journal.release(self.inner.owner.id).await {
+            tracing::warn!(%error, "cannot end the lease; others take over after it runs out");
+        }
     }
 
-    /// Finishes what a crash left: executions found `running` or `paused` are
-    /// rolled back and marked `interrupted`; `queued` ones are marked
-    /// `interrupted` (they never started). Returns how many were found.
-    pub async fn recover_interrupted(&self) -> Result<usize, EngineError> {
-        let unfinished = self
-            .inner
+    /// Executions whose owner is gone (its lease ran out): a crash left them
+    /// unfinished, and nobody has recovered them yet.
+    pub async fn orphans(&self) -> Result<Vec<Orphan>, EngineError> {
+        self.inner
             .parts
             .journal
-            .unfinished()
+            .orphaned()
             .await
-            .map_err(EngineError::Journal)?;
-        for execution in &unfinished {
-            recovery::recover(&self.inner.recorder, &self.inner.parts, execution).await;
+            .map_err(EngineError::Journal)
+    }
+
+    /// Recovers, concurrently, every execution whose owner is gone: those
+    /// found `running` or `paused` are rolled back and marked `interrupted`;
+    /// `queued` ones are marked `interrupted` (they never started). An
+    /// execution another process claims first is left to it. Returns the
+    /// executions this engine recovered.
+    pub async fn recover_orphans(&self) -> Result<Vec<Orphan>, EngineError> {
+        let orphans = self.orphans().await?;
+        let mut recoveries = JoinSet::new();
+        for orphan in orphans {
+            let Some(claimed) = owner::claim(&self.inner, &orphan).await else {
+                continue;
+            };
+            let (inner, id) = (self.inner.clone(), claimed.id);
+            let handle = recoveries.spawn(async move {
+                recovery::recover(&inner.recorder, &inner.parts, &claimed).await;
+                inner.forget(id);
+                orphan
+            });
+            self.inner.track(id, handle);
         }
-        Ok(unfinished.len())
+        let mut recovered = Vec::new();
+        while let Some(done) = recoveries.join_next().await {
+            if let Ok(orphan) = done {
+                recovered.push(orphan);
+            }
+        }
+        Ok(recovered)
+    }
+
+    /// Recovers executions whose owner is gone in the background: now, and
+    /// again at every renewal of the lease, each in its own task, so that a
+    /// hanging service delays nothing else. Stops at [`Engine::shutdown`].
+    pub fn watch_orphans(&self) {
+        let _ = self.inner.steward.mode.send(owner::Mode::Watch);
     }
 
     /// Waits until every submitted execution has finished (used by the CLI and tests).
@@ -493,12 +626,21 @@ impl Engine {
     fn controls(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<ExecutionId, mpsc::UnboundedSender<Signal>>> {
-        // A poisoned lock means a panic while inserting or removing a sender;
-        // the map is still consistent, so keep using it.
-        self.inner
-            .controls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        lock(&self.inner.controls)
+    }
+
+    /// Dies as `kill -9` would: stops renewing the lease and every task at
+    /// once, with no rollback and nothing more written.
+    #[cfg(test)]
+    fn crash(&self) {
+        let _ = self.inner.steward.mode.send(owner::Mode::Stop);
+        if let Some(task) = lock(&self.inner.steward.task).take() {
+            task.abort();
+        }
+        for (_, handle) in lock(&self.inner.running).drain() {
+            handle.abort();
+        }
+        self.controls().clear();
     }
 }
 #[cfg(test)]

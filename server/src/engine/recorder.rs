@@ -2,8 +2,13 @@
 //! numbers them per execution, applies the state machine, writes them to the
 //! journal in batches, and only then broadcasts them. So the store never has
 //! gaps or reorders, and a live viewer never sees an event the store lacks.
+//!
+//! It writes only what its engine owns: when the journal refuses an
+//! execution's events (another process took it over after this one's lease ran
+//! out), it drops them and everything after, and tells the steward, which
+//! stops that execution's runner.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use app::api::ExecutionStatus;
@@ -12,6 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{
     event::{Event, EventDraft},
+    owner::OwnerId,
     state, ExecutionId, Journal,
 };
 
@@ -66,11 +72,24 @@ impl ExecutionRecorder {
 }
 
 impl Recorder {
-    /// Spawns the recorder task; it ends when every handle is dropped.
-    pub(super) fn start(journal: Arc<dyn Journal>) -> Self {
+    /// Spawns the recorder task, writing as `owner`; it ends when every
+    /// handle is dropped. Executions whose events the journal refuses go to `lost`.
+    pub(super) fn start(
+        journal: Arc<dyn Journal>,
+        owner: OwnerId,
+        lost: mpsc::UnboundedSender<ExecutionId>,
+    ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        tokio::spawn(run(journal, rx, events.clone()));
+        tokio::spawn(run(
+            Writer {
+                journal,
+                owner,
+                lost,
+            },
+            rx,
+            events.clone(),
+        ));
         Self { tx, events }
     }
 
@@ -112,12 +131,21 @@ struct Track {
     next_seq: u64,
 }
 
-async fn run(
+/// Where the recorder writes, and as whom.
+struct Writer {
     journal: Arc<dyn Journal>,
+    owner: OwnerId,
+    lost: mpsc::UnboundedSender<ExecutionId>,
+}
+
+async fn run(
+    writer: Writer,
     mut rx: mpsc::UnboundedReceiver<Message>,
     events: broadcast::Sender<Event>,
 ) {
     let mut tracks: HashMap<ExecutionId, Track> = HashMap::new();
+    // Executions another process took over: nothing more is written for them.
+    let mut lost: HashSet<ExecutionId> = HashSet::new();
     let mut batch: Vec<(Event, Option<ExecutionStatus>)> = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -129,8 +157,10 @@ async fn run(
                     status,
                     next_seq,
                 } => {
+                    lost.remove(&id);
                     tracks.insert(id, Track { status, next_seq });
                 }
+                Message::Event(id, _) if lost.contains(&id) => {}
                 Message::Event(id, draft) => {
                     let draft = *draft;
                     let track = tracks.entry(id).or_default();
@@ -167,10 +197,23 @@ async fn run(
             }
         }
         if !batch.is_empty() {
-            if let Err(error) = journal.append(&batch).await {
-                tracing::error!(%error, events = batch.len(), "cannot store events");
+            let refused = match writer.journal.append(writer.owner, &batch).await {
+                Ok(refused) => refused,
+                Err(error) => {
+                    tracing::error!(%error, events = batch.len(), "cannot store events");
+                    Vec::new()
+                }
+            };
+            for id in refused {
+                tracing::warn!(execution_id = %id, "another process owns the execution now; its events are no longer written here");
+                tracks.remove(&id);
+                lost.insert(id);
+                let _ = writer.lost.send(id);
             }
             for (event, _) in batch.drain(..) {
+                if lost.contains(&event.execution_id) {
+                    continue;
+                }
                 // No receivers is fine: nobody is watching.
                 let _ = events.send(event);
             }

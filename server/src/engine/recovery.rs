@@ -1,6 +1,6 @@
-//! After a crash: an execution the store still shows `running` or `paused` had
-//! its chaos injected and never rolled back. At start-up its rollback runs and it
-//! is marked `interrupted`, so chaos is never left behind.
+//! An execution whose owner is gone (a crash, a `kill -9`) had its chaos
+//! injected and never rolled back. Once this engine has claimed it, its
+//! rollback runs and it is marked `interrupted`, so chaos is never left behind.
 
 use app::api::ExecutionStatus;
 
@@ -12,8 +12,17 @@ use super::{
 
 pub(super) async fn recover(recorder: &Recorder, parts: &EngineParts, execution: &Unfinished) {
     let handle = recorder.handle(execution.id, Some(execution.status), execution.next_seq);
+    let draft = |kind| EventDraft {
+        offset_ms: None,
+        planned_ms: None,
+        phase: None,
+        kind,
+    };
+    handle.emit(draft(EventKind::RecoveryStarted {
+        previous_owner: execution.previous_owner.clone(),
+    }));
     let summary = if execution.status == ExecutionStatus::Queued {
-        "the coordinator stopped while it was queued; it never started".to_owned()
+        "its coordinator stopped while it was queued; it never started".to_owned()
     } else {
         let actions =
             runner::rollback_actions(&execution.plan, &parts.settings.default_rollback_services);
@@ -27,23 +36,18 @@ pub(super) async fn recover(recorder: &Recorder, parts: &EngineParts, execution:
         )
         .await;
         format!(
-            "the coordinator stopped while it ran; at restart its rollback {}",
+            "its coordinator stopped while it ran; the recovery's rollback {}",
             if ok { "succeeded" } else { "failed" }
         )
     };
     tracing::warn!(execution_id = %execution.id, %summary, "recovered an interrupted execution");
-    handle.emit(EventDraft {
-        offset_ms: None,
-        planned_ms: None,
-        phase: None,
-        kind: EventKind::ExecutionFinished {
-            status: ExecutionStatus::Interrupted,
-            verdict: Verdict {
-                passed: false,
-                criteria: Vec::new(),
-                summary,
-            },
+    handle.emit(draft(EventKind::ExecutionFinished {
+        status: ExecutionStatus::Interrupted,
+        verdict: Verdict {
+            passed: false,
+            criteria: Vec::new(),
+            summary,
         },
-    });
+    }));
     handle.flush().await;
 }

@@ -32,7 +32,9 @@ pub fn apply(
         (Some(S::Queued), EventKind::ControlReceived { .. }) => Ok(S::Queued),
         (
             Some(S::Queued),
-            EventKind::RollbackStarted { .. } | EventKind::RollbackFinished { .. },
+            EventKind::RollbackStarted { .. }
+            | EventKind::RollbackFinished { .. }
+            | EventKind::RecoveryStarted { .. },
         ) => Ok(S::Queued),
         (Some(S::Queued), _) => Err(illegal()),
         (

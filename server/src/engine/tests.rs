@@ -24,30 +24,81 @@ use super::{
     *,
 };
 
+/// The store on virtual time: leases end at a `tokio::time::Instant`, so two
+/// engines sharing one journal see the same clock.
 #[derive(Default)]
-struct FakeJournal {
-    events: Mutex<Vec<Event>>,
-    statuses: Mutex<HashMap<ExecutionId, ExecutionStatus>>,
-    unfinished: Mutex<Vec<Unfinished>>,
+pub(super) struct FakeJournal {
+    pub(super) events: Mutex<Vec<Event>>,
+    pub(super) statuses: Mutex<HashMap<ExecutionId, ExecutionStatus>>,
+    /// Owner of each execution (`None`: stored before owners existed).
+    pub(super) owners: Mutex<HashMap<ExecutionId, Option<OwnerId>>>,
+    /// Lease of each owner.
+    pub(super) leases: Mutex<HashMap<OwnerId, Instant>>,
+    /// Plan and speed of each execution, for claims.
+    pub(super) plans: Mutex<HashMap<ExecutionId, (Plan, f64)>>,
+    /// Owners whose renewals fail (a stalled disk).
+    pub(super) stalled: Mutex<Vec<OwnerId>>,
+}
+
+impl FakeJournal {
+    fn gone(&self, owner: Option<OwnerId>) -> bool {
+        owner.is_none_or(|o| {
+            self.leases
+                .lock()
+                .unwrap()
+                .get(&o)
+                .is_none_or(|until| *until <= Instant::now())
+        })
+    }
+
+    /// An execution a crash left `status` with `next_seq` events, owned by nobody.
+    pub(super) fn left_behind(&self, id: ExecutionId, plan: &Plan, status: ExecutionStatus) {
+        self.statuses.lock().unwrap().insert(id, status);
+        self.owners.lock().unwrap().insert(id, None);
+        self.plans.lock().unwrap().insert(id, (plan.clone(), 1.0));
+    }
 }
 
 impl Journal for FakeJournal {
     fn insert_execution<'a>(
         &'a self,
         execution: &'a NewExecution,
+        owner: &'a Owner,
     ) -> BoxFuture<'a, Result<(), String>> {
         self.statuses
             .lock()
             .unwrap()
             .insert(execution.id, ExecutionStatus::Queued);
+        self.owners
+            .lock()
+            .unwrap()
+            .insert(execution.id, Some(owner.id));
+        self.plans.lock().unwrap().insert(
+            execution.id,
+            ((*execution.plan).clone(), execution.options.speed),
+        );
+        self.leases
+            .lock()
+            .unwrap()
+            .insert(owner.id, Instant::now() + owner.lease);
         Box::pin(async { Ok(()) })
     }
 
     fn append<'a>(
         &'a self,
+        owner: OwnerId,
         events: &'a [(Event, Option<ExecutionStatus>)],
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>> {
+        let mut refused = Vec::new();
         for (event, status) in events {
+            let owned = self.owners.lock().unwrap().get(&event.execution_id) == Some(&Some(owner));
+            if !owned {
+                if !refused.contains(&event.execution_id) {
+                    refused.push(event.execution_id);
+                }
+                continue;
+            }
+            // Kept even when its seq repeats: tests check the numbering.
             self.events.lock().unwrap().push(event.clone());
             if let Some(status) = status {
                 self.statuses
@@ -56,19 +107,106 @@ impl Journal for FakeJournal {
                     .insert(event.execution_id, *status);
             }
         }
+        Box::pin(async { Ok(refused) })
+    }
+
+    fn renew_lease<'a>(&'a self, owner: &'a Owner) -> BoxFuture<'a, Result<(), String>> {
+        if self.stalled.lock().unwrap().contains(&owner.id) {
+            return Box::pin(async { Err("disk stalled".to_owned()) });
+        }
+        self.leases
+            .lock()
+            .unwrap()
+            .insert(owner.id, Instant::now() + owner.lease);
         Box::pin(async { Ok(()) })
     }
 
-    fn unfinished(&self) -> BoxFuture<'_, Result<Vec<Unfinished>, String>> {
-        let list = self.unfinished.lock().unwrap().clone();
+    fn release(&self, owner: OwnerId) -> BoxFuture<'_, Result<(), String>> {
+        self.leases.lock().unwrap().remove(&owner);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn disowned<'a>(
+        &'a self,
+        owner: OwnerId,
+        ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>> {
+        let owners = self.owners.lock().unwrap();
+        let lost = ids
+            .iter()
+            .filter(|id| owners.get(id).is_some_and(|o| *o != Some(owner)))
+            .copied()
+            .collect();
+        Box::pin(async move { Ok(lost) })
+    }
+
+    fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>> {
+        let statuses = self.statuses.lock().unwrap().clone();
+        let owners = self.owners.lock().unwrap().clone();
+        let mut list: Vec<Orphan> = statuses
+            .into_iter()
+            .filter(|(_, status)| !status.is_finished())
+            .filter_map(|(id, status)| {
+                let owner = owners.get(&id).copied().flatten();
+                self.gone(owner).then(|| Orphan {
+                    id,
+                    scenario: "s".into(),
+                    status,
+                    owner,
+                    owner_label: owner.map(|o| format!("engine {o}")),
+                })
+            })
+            .collect();
+        list.sort_by_key(|o| o.id);
         Box::pin(async move { Ok(list) })
+    }
+
+    fn claim<'a>(
+        &'a self,
+        id: ExecutionId,
+        previous: Option<OwnerId>,
+        owner: &'a Owner,
+    ) -> BoxFuture<'a, Result<Option<Unfinished>, String>> {
+        self.leases
+            .lock()
+            .unwrap()
+            .insert(owner.id, Instant::now() + owner.lease);
+        let status = self.statuses.lock().unwrap().get(&id).copied();
+        let mut owners = self.owners.lock().unwrap();
+        let claimed = match (status, owners.get(&id).copied()) {
+            (Some(status), Some(current))
+                if !status.is_finished() && current == previous && self.gone(current) =>
+            {
+                owners.insert(id, Some(owner.id));
+                let (plan, speed) = self.plans.lock().unwrap()[&id].clone();
+                let next_seq = self
+                    .events
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|e| e.execution_id == id)
+                    .map(|e| e.seq + 1)
+                    .max()
+                    .unwrap_or(0);
+                Some(Unfinished {
+                    id,
+                    status,
+                    plan,
+                    next_seq,
+                    speed,
+                    previous_owner: None,
+                })
+            }
+            _ => None,
+        };
+        Box::pin(async move { Ok(claimed) })
     }
 }
 
 /// Records each call with its virtual time since the test began; actions named
 /// `fail_*` fail, `hang_*` never answer, `slow_*` answer after a minute and
 /// `panic_*` panic (a bug in an adapter).
-struct FakeServices {
+pub(super) struct FakeServices {
     epoch: Instant,
     calls: Mutex<Vec<(String, String, Duration)>>,
 }
@@ -208,7 +346,7 @@ fn catalog() -> Catalog {
     catalog
 }
 
-fn plan(yaml: &str) -> Arc<Plan> {
+pub(super) fn plan(yaml: &str) -> Arc<Plan> {
     let validation = validate_text(yaml, &catalog(), &ValidateOptions::default());
     let (plan, _warnings) = validation
         .into_result()
@@ -216,20 +354,28 @@ fn plan(yaml: &str) -> Arc<Plan> {
     Arc::new(plan)
 }
 
-struct Harness {
-    engine: Engine,
-    journal: Arc<FakeJournal>,
-    services: Arc<FakeServices>,
+pub(super) struct Harness {
+    pub(super) engine: Engine,
+    pub(super) journal: Arc<FakeJournal>,
+    pub(super) services: Arc<FakeServices>,
     load_sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
-fn harness(max_concurrent: usize) -> Harness {
+pub(super) fn harness(max_concurrent: usize) -> Harness {
     harness_with_load(max_concurrent, FakeLoad::steady())
 }
 
 fn harness_with_load(max_concurrent: usize, load: FakeLoad) -> Harness {
+    harness_on(Arc::new(FakeJournal::default()), max_concurrent, load)
+}
+
+/// An engine (one process) on `journal`, which other harnesses may share.
+pub(super) fn harness_sharing(journal: Arc<FakeJournal>) -> Harness {
+    harness_on(journal, 3, FakeLoad::steady())
+}
+
+fn harness_on(journal: Arc<FakeJournal>, max_concurrent: usize, load: FakeLoad) -> Harness {
     let load_sent = load.sent.clone();
-    let journal = Arc::new(FakeJournal::default());
     let services = Arc::new(FakeServices {
         epoch: Instant::now(),
         calls: Mutex::new(Vec::new()),
@@ -256,7 +402,7 @@ fn harness_with_load(max_concurrent: usize, load: FakeLoad) -> Harness {
 }
 
 impl Harness {
-    async fn submit(&self, plan: Arc<Plan>, options: RunOptions) -> ExecutionId {
+    pub(super) async fn submit(&self, plan: Arc<Plan>, options: RunOptions) -> ExecutionId {
         self.engine
             .submit(NewExecution {
                 id: ExecutionId::new(),
@@ -272,14 +418,14 @@ impl Harness {
     }
 
     /// `(kind, phase, offset_ms)` of every event of `id`.
-    fn trace(&self, id: ExecutionId) -> Vec<(&'static str, Option<usize>, Option<u64>)> {
+    pub(super) fn trace(&self, id: ExecutionId) -> Vec<(&'static str, Option<usize>, Option<u64>)> {
         self.events(id)
             .iter()
             .map(|e| (e.kind.name(), e.phase, e.offset_ms))
             .collect()
     }
 
-    fn events(&self, id: ExecutionId) -> Vec<Event> {
+    pub(super) fn events(&self, id: ExecutionId) -> Vec<Event> {
         self.journal
             .events
             .lock()
@@ -290,7 +436,7 @@ impl Harness {
             .collect()
     }
 
-    fn status(&self, id: ExecutionId) -> ExecutionStatus {
+    pub(super) fn status(&self, id: ExecutionId) -> ExecutionStatus {
         self.journal.statuses.lock().unwrap()[&id]
     }
 
@@ -298,14 +444,15 @@ impl Harness {
         self.load_sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn calls(&self) -> Vec<(String, String, Duration)> {
+    pub(super) fn calls(&self) -> Vec<(String, String, Duration)> {
         self.services.calls.lock().unwrap().clone()
     }
 }
 
-const HEADER: &str = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: t\n";
+pub(super) const HEADER: &str =
+    "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: t\n";
 
-fn secs(n: u64) -> Option<u64> {
+pub(super) fn secs(n: u64) -> Option<u64> {
     Some(n * 1000)
 }
 
@@ -713,27 +860,28 @@ async fn executions_a_crash_left_running_are_rolled_back_and_interrupted() {
     let plan = plan(&format!(
         "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1h\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
     ));
-    h.journal
-        .statuses
-        .lock()
-        .unwrap()
-        .insert(id, ExecutionStatus::Running);
-    h.journal.unfinished.lock().unwrap().push(Unfinished {
-        id,
-        status: ExecutionStatus::Running,
-        plan: (*plan).clone(),
-        next_seq: 7,
-        speed: 1.0,
-    });
-    assert_eq!(h.engine.recover_interrupted().await.unwrap(), 1);
+    h.journal.left_behind(id, &plan, ExecutionStatus::Running);
+    for seq in 0..7 {
+        h.journal.events.lock().unwrap().push(Event {
+            execution_id: id,
+            seq,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            offset_ms: None,
+            planned_ms: None,
+            phase: None,
+            kind: EventKind::Paused,
+        });
+    }
+    assert_eq!(h.engine.recover_orphans().await.unwrap().len(), 1);
     assert_eq!(h.status(id), ExecutionStatus::Interrupted);
-    let events = h.events(id);
+    let events = &h.events(id)[7..];
     assert_eq!(
         events[0].seq, 7,
         "numbering continues after the stored events"
     );
+    assert!(matches!(events[0].kind, EventKind::RecoveryStarted { .. }));
     assert!(matches!(
-        events[0].kind,
+        events[1].kind,
         EventKind::RollbackStarted {
             reason: RollbackReason::Recovery,
             ..

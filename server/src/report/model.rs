@@ -1202,6 +1202,7 @@ impl Fold {
                 EventKind::ExecutionQueued { .. }
                 | EventKind::AssertionChecked { .. }
                 | EventKind::ControlReceived { .. }
+                | EventKind::RecoveryStarted { .. }
                 | EventKind::Paused
                 | EventKind::Resumed => {}
             }
@@ -2008,6 +2009,13 @@ pub fn summarize_event(kind: &EventKind) -> String {
         ),
         EventKind::Paused => "paused".to_owned(),
         EventKind::Resumed => "resumed".to_owned(),
+        EventKind::RecoveryStarted { previous_owner } => format!(
+            "recovery: its owner{} is gone; taken over here",
+            previous_owner
+                .as_ref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default()
+        ),
         EventKind::RollbackStarted { reason, actions } => format!(
             "rollback started ({}): {actions} action{}",
             serde_json::to_value(reason)

@@ -1,14 +1,18 @@
-//! Executions as the engine writes them: insertion, the append-only event log
-//! with state changes, and what a crash left unfinished.
+//! Executions as the engine writes them: insertion and the append-only event
+//! log with state changes, both only by the execution's owner (`owners.rs`).
 
 use app::api::ExecutionStatus;
 use futures::future::BoxFuture;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{Store, StoreError};
-use crate::engine::{event::Event, ExecutionId, Journal, NewExecution, Unfinished};
+use crate::engine::{
+    event::Event,
+    owner::{Orphan, Owner, OwnerId},
+    ExecutionId, Journal, NewExecution, Unfinished,
+};
 
-fn now_text() -> String {
+pub(super) fn now_text() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_default()
@@ -22,16 +26,23 @@ fn to_i64(value: u64) -> i64 {
 type EventRow = (i64, String, Option<i64>, Option<i64>, Option<i64>, String);
 
 impl Store {
-    /// Stores a newly submitted execution.
-    pub async fn insert_execution(&self, execution: &NewExecution) -> Result<(), StoreError> {
+    /// Stores a newly submitted execution owned by `owner` (registered, with a
+    /// fresh lease, in the same transaction).
+    pub async fn insert_execution(
+        &self,
+        execution: &NewExecution,
+        owner: &Owner,
+    ) -> Result<(), StoreError> {
         let plan = serde_json::to_string(execution.plan.as_ref())
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let options = serde_json::to_string(&execution.options)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let parameters = execution.parameters.as_ref().map(|p| p.to_string());
+        let mut tx = self.pool.begin().await?;
+        super::owners::upsert_owner(&mut tx, owner).await?;
         sqlx::query(
-            "insert into executions (id, scenario_id, scenario_name, definition, parameters, plan, options, status, started_by, created_at)
-             values (?, (select id from scenarios where id = ?), ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            "insert into executions (id, scenario_id, scenario_name, definition, parameters, plan, options, status, started_by, created_at, owner_id)
+             values (?, (select id from scenarios where id = ?), ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
         )
         .bind(execution.id.to_string())
         .bind(&execution.scenario_id)
@@ -42,24 +53,40 @@ impl Store {
         .bind(options)
         .bind(execution.started_by.as_str())
         .bind(now_text())
-        .execute(&self.pool)
+        .bind(owner.id.to_string())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Appends numbered events in one transaction, updating the execution's
-    /// state (and start/end times) where an event changed it.
+    /// state (and start/end times) where an event changed it — but only for
+    /// executions `owner` owns. Returns the executions whose events were refused
+    /// because another owner has them now.
+    ///
+    /// Each insert checks the owner itself, so the transaction's first
+    /// statement is a write and holds the write lock: a claim by another
+    /// process is either before the whole batch or after it.
     pub async fn append_events(
         &self,
+        owner: OwnerId,
         events: &[(Event, Option<ExecutionStatus>)],
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<ExecutionId>, StoreError> {
+        let owner = owner.to_string();
+        let mut refused: Vec<ExecutionId> = Vec::new();
         let mut tx = self.pool.begin().await?;
         for (event, status) in events {
+            if refused.contains(&event.execution_id) {
+                continue;
+            }
             let payload = serde_json::to_value(&event.kind)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let at = event.at.format(&Rfc3339).unwrap_or_default();
-            sqlx::query(
-                "insert into events (execution_id, seq, at, offset_ms, planned_ms, kind, phase, payload) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            let inserted = sqlx::query(
+                "insert into events (execution_id, seq, at, offset_ms, planned_ms, kind, phase, payload)
+                 select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+                 where exists (select 1 from executions where id = ?1 and owner_id = ?9)",
             )
             .bind(event.execution_id.to_string())
             .bind(to_i64(event.seq))
@@ -69,8 +96,13 @@ impl Store {
             .bind(event.kind.name())
             .bind(event.phase.map(|p| to_i64(p as u64)))
             .bind(payload.to_string())
+            .bind(&owner)
             .execute(&mut *tx)
             .await?;
+            if inserted.rows_affected() == 0 {
+                refused.push(event.execution_id);
+                continue;
+            }
             if let Some(status) = status {
                 let verdict = match &event.kind {
                     crate::engine::event::EventKind::ExecutionFinished { verdict, .. } => Some(
@@ -98,31 +130,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Executions left `queued`, `running` or `paused` (by a crash, at start-up).
-    pub async fn unfinished_executions(&self) -> Result<Vec<Unfinished>, StoreError> {
-        let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
-            "select e.id, e.status, e.plan, e.options, (select max(seq) from events v where v.execution_id = e.id)
-             from executions e where e.status in ('queued', 'running', 'paused') order by e.created_at",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, status, plan, options, max_seq) in rows {
-            let corrupt = |what: &str| StoreError::Corrupt(format!("execution {id}: {what}"));
-            let options: crate::engine::RunOptions =
-                serde_json::from_str(&options).map_err(|_| corrupt("options"))?;
-            out.push(Unfinished {
-                id: id.parse::<ExecutionId>().map_err(|_| corrupt("id"))?,
-                status: ExecutionStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
-                plan: serde_json::from_str(&plan).map_err(|e| corrupt(&format!("plan: {e}")))?,
-                next_seq: max_seq.map_or(0, |s| u64::try_from(s).unwrap_or(0) + 1),
-                speed: options.speed,
-            });
-        }
-        Ok(out)
+        Ok(refused)
     }
 
     /// Stored events of an execution with `seq` above `after` (all when `None`), in order.
@@ -180,9 +188,10 @@ impl Journal for Store {
     fn insert_execution<'a>(
         &'a self,
         execution: &'a NewExecution,
+        owner: &'a Owner,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            Store::insert_execution(self, execution)
+            Store::insert_execution(self, execution, owner)
                 .await
                 .map_err(|e| e.to_string())
         })
@@ -190,14 +199,52 @@ impl Journal for Store {
 
     fn append<'a>(
         &'a self,
+        owner: OwnerId,
         events: &'a [(Event, Option<ExecutionStatus>)],
-    ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move { self.append_events(events).await.map_err(|e| e.to_string()) })
+    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>> {
+        Box::pin(async move {
+            self.append_events(owner, events)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 
-    fn unfinished(&self) -> BoxFuture<'_, Result<Vec<Unfinished>, String>> {
+    fn renew_lease<'a>(&'a self, owner: &'a Owner) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            self.unfinished_executions()
+            Store::renew_lease(self, owner)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn release(&self, owner: OwnerId) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.release_owner(owner).await.map_err(|e| e.to_string()) })
+    }
+
+    fn disowned<'a>(
+        &'a self,
+        owner: OwnerId,
+        ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>> {
+        Box::pin(async move {
+            self.disowned_executions(owner, ids)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>> {
+        Box::pin(async move { self.orphaned_executions().await.map_err(|e| e.to_string()) })
+    }
+
+    fn claim<'a>(
+        &'a self,
+        id: ExecutionId,
+        previous: Option<OwnerId>,
+        owner: &'a Owner,
+    ) -> BoxFuture<'a, Result<Option<Unfinished>, String>> {
+        Box::pin(async move {
+            self.claim_execution(id, previous, owner)
                 .await
                 .map_err(|e| e.to_string())
         })

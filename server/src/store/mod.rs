@@ -4,6 +4,7 @@
 
 mod events;
 mod executions;
+mod owners;
 mod reports;
 mod scenarios;
 mod suites;
@@ -194,6 +195,7 @@ mod tests {
             [
                 "events",
                 "executions",
+                "owners",
                 "scenario_versions",
                 "scenarios",
                 "suite_members",

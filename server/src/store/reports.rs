@@ -135,21 +135,31 @@ mod tests {
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
         let input = testdata::input();
         let id = input.execution.id;
+        let owner = crate::engine::owner::Owner {
+            id: crate::engine::owner::OwnerId::new(),
+            command: "test".into(),
+            host: "here".into(),
+            pid: 1,
+            lease: std::time::Duration::from_secs(15),
+        };
         store
-            .insert_execution(&NewExecution {
-                id,
-                plan: std::sync::Arc::new(input.plan.clone()),
-                definition: input.execution.definition.clone(),
-                parameters: input.execution.parameters.clone(),
-                scenario_id: None,
-                options: RunOptions {
-                    speed: 600.0,
-                    dry_run: false,
-                    continue_on_failure: true,
-                    repeat: 1,
+            .insert_execution(
+                &NewExecution {
+                    id,
+                    plan: std::sync::Arc::new(input.plan.clone()),
+                    definition: input.execution.definition.clone(),
+                    parameters: input.execution.parameters.clone(),
+                    scenario_id: None,
+                    options: RunOptions {
+                        speed: 600.0,
+                        dry_run: false,
+                        continue_on_failure: true,
+                        repeat: 1,
+                    },
+                    started_by: StartedBy::Api,
                 },
-                started_by: StartedBy::Api,
-            })
+                &owner,
+            )
             .await
             .unwrap();
         let with_status: Vec<_> = input
@@ -168,7 +178,8 @@ mod tests {
                 (e.clone(), status)
             })
             .collect();
-        store.append_events(&with_status).await.unwrap();
+        let refused = store.append_events(owner.id, &with_status).await.unwrap();
+        assert!(refused.is_empty());
 
         let read = store.fetch_report_input(id).await.unwrap().expect("stored");
         assert_eq!(read.events, input.events);

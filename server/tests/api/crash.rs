@@ -13,7 +13,9 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
     let (sandbox, mut settings) = start_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("crash.db");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_test-coordinator"));
+    let binary = std::env::var("TEST_COORDINATOR_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_test-coordinator").to_owned());
+    let mut command = Command::new(binary);
     command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .args([
@@ -24,6 +26,8 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
             "60",
         ])
         .env("TEST_COORDINATOR_DATABASE", &database)
+        // A short lease, so the restart may take the run over after a second.
+        .env("OWNER_LEASE", "1s")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     for (name, service) in &settings.services {
@@ -69,14 +73,16 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
         .any(|e| matches!(e.kind, EventKind::ActionFinished { .. })));
     store.close().await;
 
-    // Restart: the coordinator recovers at start-up.
+    // Restart: the coordinator recovers it in the background once the dead
+    // run's lease has run out.
     settings.test_coordinator.database = database.clone();
     let app = spawn_app_with(settings).await;
     let store = Store::open(&database).await.unwrap();
-    assert_eq!(
-        store.execution_status(id).await.unwrap(),
-        Some(ExecutionStatus::Interrupted)
-    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while store.execution_status(id).await.unwrap() != Some(ExecutionStatus::Interrupted) {
+        assert!(tokio::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let after = store.list_events(id, None, 10_000).await.unwrap();
     assert_eq!(
         &after[..before.len()],

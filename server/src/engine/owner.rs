@@ -1,0 +1,248 @@
+//! Owners: which process may write an execution's events (docs/engine.md,
+//! "Owners"). Each engine is one owner with a lease in the journal. The
+//! steward task renews it every third of the lease, stops runners whose
+//! execution another process took over, and — when the engine watches for
+//! orphans — recovers unfinished executions whose owner's lease ran out.
+//!
+//! It sees the store only through [`Journal`]; the journal keeps the time of
+//! leases, so engine tests run it on virtual time with a fake.
+
+use std::{
+    fmt,
+    sync::{Arc, Weak},
+    time::Duration,
+};
+
+use app::api::ExecutionStatus;
+use serde::{Deserialize, Serialize};
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
+
+use super::{recovery, ExecutionId, Inner};
+
+/// One process that runs executions (a `serve`, a local `execute`, a `recover`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OwnerId(pub uuid::Uuid);
+
+impl OwnerId {
+    /// A fresh random id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+}
+
+impl Default for OwnerId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for OwnerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Who this engine is, as stored with its lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// Its id, fresh for every engine.
+    pub id: OwnerId,
+    /// The command that runs it (`serve`, `execute`, …), for people.
+    pub command: String,
+    /// The host it runs on, for people.
+    pub host: String,
+    /// Its process id, for people.
+    pub pid: u32,
+    /// How long its claim lasts without a renewal.
+    pub lease: Duration,
+}
+
+/// How an engine identifies itself and how long its lease lasts.
+#[derive(Debug, Clone)]
+pub struct OwnerSettings {
+    /// The command that runs the engine (`serve`, `execute`, …).
+    pub command: String,
+    /// The host name.
+    pub host: String,
+    /// The lease; it is renewed every third of it.
+    pub lease: Duration,
+}
+
+impl Default for OwnerSettings {
+    fn default() -> Self {
+        Self {
+            command: "engine".into(),
+            host: "localhost".into(),
+            lease: DEFAULT_LEASE,
+        }
+    }
+}
+
+/// The default lease: long enough that a busy database or a paused VM does not
+/// lose it, short enough that a crashed run's chaos is cleared within seconds.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
+
+/// An unfinished execution whose owner is gone (its lease ran out, or it has
+/// none), as the journal reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Orphan {
+    /// Its id.
+    pub id: ExecutionId,
+    /// Its scenario's name.
+    pub scenario: String,
+    /// Its state when its owner stopped.
+    pub status: ExecutionStatus,
+    /// The owner that is gone (`None` for executions stored before owners existed).
+    pub owner: Option<OwnerId>,
+    /// That owner for people: `execute (pid 4242 on build-1)`.
+    pub owner_label: Option<String>,
+}
+
+/// Renews the lease, stops runners whose execution was taken over, and
+/// recovers orphans while the engine watches for them.
+pub(super) struct Steward {
+    /// Where the engine says what the steward should do.
+    pub(super) mode: watch::Sender<Mode>,
+    /// The steward task, awaited at shutdown.
+    pub(super) task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// What the steward does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Renew the lease only.
+    Renew,
+    /// Renew, and recover orphans now and at every renewal.
+    Watch,
+    /// Renew, but recover nothing more (recoveries under way are cancelled):
+    /// the engine is shutting down and its runners are rolling back.
+    Drain,
+    /// Stop: the engine has finished.
+    Stop,
+}
+
+impl Steward {
+    /// Spawns the steward of `inner`'s engine; `lost` carries executions whose
+    /// events the journal refused (another owner took them over).
+    pub(super) fn start(inner: Weak<Inner>, lost: mpsc::UnboundedReceiver<ExecutionId>) -> Self {
+        let (mode, mode_rx) = watch::channel(Mode::Renew);
+        let task = tokio::spawn(run(inner, lost, mode_rx));
+        Self {
+            mode,
+            task: std::sync::Mutex::new(Some(task)),
+        }
+    }
+}
+
+async fn run(
+    inner: Weak<Inner>,
+    mut lost: mpsc::UnboundedReceiver<ExecutionId>,
+    mut mode: watch::Receiver<Mode>,
+) {
+    let Some(lease) = inner.upgrade().map(|i| i.owner.lease) else {
+        return;
+    };
+    let mut tick = tokio::time::interval((lease / 3).max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut recoveries: JoinSet<()> = JoinSet::new();
+    loop {
+        let current = *mode.borrow_and_update();
+        match current {
+            Mode::Stop => break,
+            Mode::Drain => recoveries.abort_all(),
+            Mode::Renew | Mode::Watch => {}
+        }
+        tokio::select! {
+            _ = tick.tick() => {
+                let Some(inner) = inner.upgrade() else { break };
+                renew(&inner).await;
+                if current == Mode::Watch {
+                    adopt_orphans(&inner, &mut recoveries).await;
+                }
+            }
+            Some(id) = lost.recv() => {
+                if let Some(inner) = inner.upgrade() {
+                    inner.abandon(id);
+                }
+            }
+            Some(_) = recoveries.join_next(), if !recoveries.is_empty() => {}
+            changed = mode.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                if *mode.borrow() == Mode::Watch {
+                    tick.reset_immediately();
+                }
+            }
+        }
+    }
+    recoveries.abort_all();
+    while recoveries.join_next().await.is_some() {}
+}
+
+/// Renews the lease, then stops the runners of executions this engine no
+/// longer owns (its lease ran out and another process took them over).
+async fn renew(inner: &Arc<Inner>) {
+    let journal = &inner.parts.journal;
+    if let Err(error) = journal.renew_lease(&inner.owner).await {
+        // Checked below all the same: a lease that ran out may have been taken.
+        tracing::warn!(%error, owner = %inner.owner.id, "cannot renew the lease");
+    }
+    let mine = inner.owned_ids();
+    if mine.is_empty() {
+        return;
+    }
+    match journal.disowned(inner.owner.id, &mine).await {
+        Ok(lost) => {
+            for id in lost {
+                inner.abandon(id);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot check which executions are still ours"),
+    }
+}
+
+/// Claims every orphan it can and recovers each in its own task.
+async fn adopt_orphans(inner: &Arc<Inner>, recoveries: &mut JoinSet<()>) {
+    let orphans = match inner.parts.journal.orphaned().await {
+        Ok(orphans) => orphans,
+        Err(error) => {
+            tracing::warn!(%error, "cannot look for executions whose owner is gone");
+            return;
+        }
+    };
+    for orphan in orphans {
+        if let Some(claimed) = claim(inner, &orphan).await {
+            let (task_inner, id) = (inner.clone(), claimed.id);
+            let handle = recoveries.spawn(async move {
+                recovery::recover(&task_inner.recorder, &task_inner.parts, &claimed).await;
+                task_inner.forget(id);
+            });
+            inner.track(id, handle);
+        }
+    }
+}
+
+/// Takes `orphan` over, or `None` when another process was first (or it ended).
+pub(super) async fn claim(inner: &Inner, orphan: &Orphan) -> Option<super::Unfinished> {
+    match inner
+        .parts
+        .journal
+        .claim(orphan.id, orphan.owner, &inner.owner)
+        .await
+    {
+        Ok(Some(mut claimed)) => {
+            claimed.previous_owner = orphan.owner_label.clone();
+            Some(claimed)
+        }
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(execution_id = %orphan.id, %error, "cannot take over the execution");
+            None
+        }
+    }
+}

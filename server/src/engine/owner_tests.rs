@@ -1,0 +1,162 @@
+//! Owners on virtual time: two engines (two processes) share one fake journal.
+//! A live run is left alone by the other; when its owner dies or loses its
+//! lease, the other takes it over once, and nobody writes it twice.
+
+use std::{sync::Arc, time::Duration};
+
+use app::api::ExecutionStatus;
+
+use super::{
+    event::EventKind,
+    owner::DEFAULT_LEASE,
+    tests::{harness_sharing, plan, FakeJournal, Harness, HEADER},
+    RunOptions,
+};
+
+/// Ten phases of 10 s, each injecting latency at its start.
+fn ten_phases() -> Arc<app::scenario::plan::Plan> {
+    let mut yaml = format!("{HEADER}spec:\n  phases:\n");
+    for i in 0..10 {
+        yaml.push_str(&format!(
+            "    - name: p{i}\n      duration: 10s\n      actions:\n        - {{service: exchange-simulator, action: inject_latency}}\n"
+        ));
+    }
+    plan(&yaml)
+}
+
+/// Seqs are 0, 1, 2, … and exactly one event ends the execution, last.
+fn assert_one_clean_log(h: &Harness, id: super::ExecutionId) {
+    let events = h.events(id);
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (0..events.len() as u64).collect::<Vec<_>>(),
+        "contiguous seq"
+    );
+    let finished = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ExecutionFinished { .. }))
+        .count();
+    assert_eq!(finished, 1, "exactly one execution_finished");
+    assert!(matches!(
+        events.last().map(|e| &e.kind),
+        Some(EventKind::ExecutionFinished { .. })
+    ));
+}
+
+fn kinds(h: &Harness, id: super::ExecutionId) -> Vec<&'static str> {
+    h.events(id).iter().map(|e| e.kind.name()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_run_is_left_alone_by_a_second_engine_and_taken_over_once_its_owner_dies() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    let id = a.submit(ten_phases(), RunOptions::default()).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+
+    // B starts (as `serve` would) while A's run is live.
+    let b = harness_sharing(journal.clone());
+    b.engine.watch_orphans();
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    assert!(
+        b.calls().is_empty(),
+        "B rolled nothing back: {:?}",
+        b.calls()
+    );
+    assert!(!kinds(&a, id).contains(&"recovery_started"));
+    assert!(!kinds(&a, id).contains(&"rollback_started"));
+    assert_eq!(a.status(id), ExecutionStatus::Running);
+    assert_eq!(
+        a.calls().len(),
+        5,
+        "A's chaos went on: phases 0 to 4 injected"
+    );
+
+    // A dies as with kill -9: no rollback, no more renewals.
+    a.engine.crash();
+    let calls_of_a = a.calls().len();
+    tokio::time::sleep(DEFAULT_LEASE / 2).await;
+    assert_eq!(
+        a.status(id),
+        ExecutionStatus::Running,
+        "not taken over before the lease runs out"
+    );
+    assert!(b.calls().is_empty());
+    tokio::time::sleep(DEFAULT_LEASE).await;
+
+    assert_eq!(a.status(id), ExecutionStatus::Interrupted);
+    assert_eq!(
+        a.calls().len(),
+        calls_of_a,
+        "the dead A called nothing more"
+    );
+    assert_eq!(b.calls().len(), 1);
+    assert_eq!(b.calls()[0].1, "clear_chaos", "B rolled back A's chaos");
+    let kinds = kinds(&a, id);
+    let recovery = kinds.iter().position(|k| *k == "recovery_started");
+    assert!(recovery.is_some(), "{kinds:?}");
+    assert_eq!(
+        &kinds[recovery.unwrap_or(0)..],
+        [
+            "recovery_started",
+            "rollback_started",
+            "action_started",
+            "action_finished",
+            "rollback_finished",
+            "execution_finished"
+        ]
+    );
+    assert_one_clean_log(&a, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_engine_that_lost_its_lease_stops_its_run_and_writes_nothing_more() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    let b = harness_sharing(journal.clone());
+    b.engine.watch_orphans();
+    let id = a.submit(ten_phases(), RunOptions::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // A's disk stalls: it cannot renew, but its run goes on.
+    journal.stalled.lock().unwrap().push(a.engine.owner().id);
+    tokio::time::sleep(DEFAULT_LEASE * 2).await;
+
+    // B took it over and recovered it; A noticed and stopped its runner.
+    assert_eq!(a.status(id), ExecutionStatus::Interrupted);
+    assert!(a.engine.active().is_empty(), "A's runner stopped");
+    let calls_of_a = a.calls().len();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(a.calls().len(), calls_of_a, "A injected nothing more");
+    assert!(calls_of_a < 10, "A did not run its remaining phases");
+    assert_eq!(b.calls().last().map(|c| c.1.as_str()), Some("clear_chaos"));
+    assert_one_clean_log(&a, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_engines_recovering_at_once_take_each_orphan_once() {
+    let journal = Arc::new(FakeJournal::default());
+    let id = super::ExecutionId::new();
+    journal.left_behind(id, &ten_phases(), ExecutionStatus::Running);
+    let b = harness_sharing(journal.clone());
+    let c = harness_sharing(journal.clone());
+    let (by_b, by_c) = tokio::join!(b.engine.recover_orphans(), c.engine.recover_orphans());
+    assert_eq!(by_b.unwrap().len() + by_c.unwrap().len(), 1);
+    assert_eq!(b.calls().len() + c.calls().len(), 1, "one rollback");
+    assert_eq!(b.status(id), ExecutionStatus::Interrupted);
+    assert_one_clean_log(&b, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_engine_that_shuts_down_ends_its_lease_so_others_need_not_wait() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    let owner = a.engine.owner().id;
+    let id = a.submit(ten_phases(), RunOptions::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    a.engine.shutdown().await;
+    assert_eq!(a.status(id), ExecutionStatus::Interrupted);
+    assert!(!journal.leases.lock().unwrap().contains_key(&owner));
+    assert_one_clean_log(&a, id);
+}
