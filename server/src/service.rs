@@ -36,7 +36,7 @@ use crate::{
 pub struct Coordinator {
     pub(crate) config: Arc<Config>,
     pub(crate) store: Store,
-    engine: Engine,
+    pub(crate) engine: Engine,
     pub(crate) client: reqwest::Client,
     /// The tasks that run suites member by member.
     pub(crate) suites: crate::suite::SuiteDrivers,

@@ -269,6 +269,7 @@ impl Coordinator {
             admitted = order.into_iter().filter_map(|i| slots[i].take()).collect();
         }
         let suite_id = uuid::Uuid::new_v4().to_string();
+        let owner_id = self.engine.owner().id.to_string();
         let rows: Vec<(String, String)> = admitted
             .iter()
             .map(|m| (m.id.to_string(), m.plan.metadata.name.clone()))
@@ -282,6 +283,7 @@ impl Coordinator {
                 options: &json!({ "speed": options.speed, "dry_run": options.dry_run, "continue_on_failure": options.continue_on_failure }),
                 started_by: started_by.as_str(),
                 members: &rows,
+                owner_id: &owner_id,
             })
             .await
             .map_err(store_error)?;

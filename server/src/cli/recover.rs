@@ -91,14 +91,24 @@ pub async fn run(context: Context, args: RecoverArgs) -> anyhow::Result<ExitCode
             "status": status,
         }));
     }
+    // Suites whose driving process is gone can submit no more members.
+    let suites = store.mark_unfinished_suites_interrupted().await;
     store.close().await;
     let recovered = recovered?;
+    let suites = suites?;
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "recovered": rows }))?
+            serde_json::to_string_pretty(
+                &json!({ "recovered": rows, "suites_interrupted": suites })
+            )?
         );
-    } else if recovered.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if suites > 0 {
+        println!("{suites} suite(s) whose process is gone ended interrupted");
+    }
+    if recovered.is_empty() {
         println!("nothing to recover: every unfinished execution has a live owner");
     } else {
         for row in &rows {

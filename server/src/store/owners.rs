@@ -26,7 +26,7 @@ type OrphanRow = (
 );
 
 /// Now, in unix milliseconds.
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -33,6 +33,8 @@ pub struct NewSuite<'a> {
     pub started_by: &'a str,
     /// `(execution id, scenario name)` in run order.
     pub members: &'a [(String, String)],
+    /// The process that drives it (its engine's owner id).
+    pub owner_id: &'a str,
 }
 
 /// A stored suite with its members.
@@ -102,8 +104,8 @@ impl Store {
         let created_at = now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "insert into suites (id, mode, parallel, seed, options, status, started_by, created_at)
-             values (?, ?, ?, ?, ?, 'running', ?, ?)",
+            "insert into suites (id, mode, parallel, seed, options, status, started_by, created_at, owner_id)
+             values (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
         )
         .bind(suite.id)
         .bind(suite.mode.as_str())
@@ -112,6 +114,7 @@ impl Store {
         .bind(suite.options.to_string())
         .bind(suite.started_by)
         .bind(&created_at)
+        .bind(suite.owner_id)
         .execute(&mut *tx)
         .await?;
         for (position, (execution_id, scenario)) in suite.members.iter().enumerate() {
@@ -224,13 +227,19 @@ impl Store {
         Ok(())
     }
 
-    /// At start-up: suites a stopped coordinator left `running` can no longer
-    /// submit their remaining members; they end `interrupted`. Returns how many.
+    /// Suites left `running` by a process that is gone (its lease ran out, or
+    /// the suite has no owner) can no longer submit their remaining members;
+    /// they end `interrupted`. A suite a live process drives (a CLI suite beside
+    /// a starting `serve`) is left alone. Returns how many ended.
     pub async fn mark_unfinished_suites_interrupted(&self) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "update suites set status = 'interrupted', finished_at = ? where status = 'running'",
+            "update suites set status = 'interrupted', finished_at = ?
+               where status = 'running'
+                 and not exists (select 1 from owners o
+                                   where o.id = suites.owner_id and o.lease_until > ?)",
         )
         .bind(now())
+        .bind(super::owners::now_ms())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -274,6 +283,7 @@ mod tests {
                 parallel: false,
                 seed: Some(u64::MAX - 1),
                 options: &serde_json::json!({"speed": 60.0}),
+                owner_id: "gone",
                 started_by: "api",
                 members: &members,
             })
@@ -320,6 +330,7 @@ mod tests {
                 options: &serde_json::json!({}),
                 started_by: "cli",
                 members: &[("e1".to_owned(), "a".to_owned())],
+                owner_id: "gone",
             })
             .await
             .unwrap();
@@ -327,5 +338,43 @@ mod tests {
         let suite = store.fetch_suite("s1").await.unwrap().unwrap();
         assert_eq!(suite.status, SuiteStatus::Interrupted);
         assert!(suite.parallel);
+    }
+
+    #[tokio::test]
+    async fn a_suite_whose_owner_is_alive_is_left_running_and_ended_once_its_lease_runs_out() {
+        use crate::engine::owner::{Owner, OwnerId};
+        let (_dir, store) = store().await;
+        let mut owner = Owner {
+            id: OwnerId::new(),
+            command: "execute".into(),
+            host: "here".into(),
+            pid: 1,
+            lease: std::time::Duration::from_secs(60),
+        };
+        store.renew_lease(&owner).await.unwrap();
+        let owner_id = owner.id.to_string();
+        store
+            .insert_suite(&NewSuite {
+                id: "live",
+                mode: SuiteMode::Sequential,
+                parallel: false,
+                seed: None,
+                options: &serde_json::json!({}),
+                started_by: "cli",
+                members: &[("e1".to_owned(), "a".to_owned())],
+                owner_id: &owner_id,
+            })
+            .await
+            .unwrap();
+        // A `serve` starting beside the live CLI suite leaves it alone.
+        assert_eq!(store.mark_unfinished_suites_interrupted().await.unwrap(), 0);
+        let suite = store.fetch_suite("live").await.unwrap().unwrap();
+        assert_eq!(suite.status, SuiteStatus::Running);
+        // Its owner dies: the lease runs out, and the next look ends it.
+        owner.lease = std::time::Duration::ZERO;
+        store.renew_lease(&owner).await.unwrap();
+        assert_eq!(store.mark_unfinished_suites_interrupted().await.unwrap(), 1);
+        let suite = store.fetch_suite("live").await.unwrap().unwrap();
+        assert_eq!(suite.status, SuiteStatus::Interrupted);
     }
 }
