@@ -193,6 +193,13 @@ impl AssertionChecker for Registry {
             outcome
         })
     }
+
+    fn execution_ended(&self, id: ExecutionId) {
+        self.memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(execution, _, _), _| *execution != id);
+    }
 }
 
 /// A passing check.
@@ -226,4 +233,33 @@ pub(crate) fn param_f64(call: &AssertionCall, name: &str) -> Option<f64> {
 /// A parameter as a string.
 pub(crate) fn param_str<'a>(call: &'a AssertionCall, name: &str) -> Option<&'a str> {
     call.parameters.get(name).and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    fn call(execution_id: ExecutionId) -> AssertionCall {
+        AssertionCall {
+            execution_id,
+            speed: 1.0,
+            kind: "system_recovery".into(),
+            expect: "all_services_healthy".into(),
+            service: None,
+            parameters: Value::Null,
+            window_start: std::time::Duration::from_secs(60),
+            attempt: 1,
+        }
+    }
+
+    #[test]
+    fn what_an_execution_kept_between_checks_is_forgotten_when_it_ends() {
+        let registry = Registry::new(Client::new(), BTreeMap::new(), None, Vec::new());
+        let (ended, running) = (ExecutionId::new(), ExecutionId::new());
+        registry.remember(&call(ended), Value::from(2));
+        registry.remember(&call(running), Value::from(1));
+        registry.execution_ended(ended);
+        assert_eq!(registry.recall(&call(ended)), None);
+        assert_eq!(registry.recall(&call(running)), Some(Value::from(1)));
+    }
 }

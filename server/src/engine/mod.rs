@@ -301,6 +301,9 @@ pub struct CheckOutcome {
 pub trait AssertionChecker: Send + Sync + 'static {
     /// Checks once.
     fn check<'a>(&'a self, call: &'a AssertionCall) -> BoxFuture<'a, CheckOutcome>;
+    /// `id` has ended: forget whatever was kept between its checks (an
+    /// assertion that never held would otherwise be kept for the process's life).
+    fn execution_ended(&self, _id: ExecutionId) {}
 }
 
 /// One stream of workload requests, ready to send (DESIGN.md §7).
@@ -514,16 +517,29 @@ impl Engine {
         };
         let slots = self.inner.slots.clone();
         let engine = self.clone();
-        let handle = self.inner.tasks.lock().await.spawn(async move {
+        let mut tasks = self.inner.tasks.lock().await;
+        // Reap the runs that have ended, so the set holds only live ones: it
+        // used to keep every finished task of the process's life.
+        while tasks.try_join_next().is_some() {}
+        let handle = tasks.spawn(async move {
             // A panic (a bug) must not leave the execution unfinished or its chaos in place.
             let run = runner::run_when_admitted(context, execution, slots);
             if let Err(message) = catch_panic(run).await {
                 guard.end_panicked(&message).await;
             }
+            engine.inner.parts.assertions.execution_ended(id);
             engine.inner.forget(id);
         });
+        drop(tasks);
         self.inner.track(id, handle);
         Ok(id)
+    }
+
+    /// How many execution tasks the engine holds (live ones, and ended ones not
+    /// yet reaped by the next submit).
+    #[cfg(test)]
+    pub(crate) async fn held_tasks(&self) -> usize {
+        self.inner.tasks.lock().await.len()
     }
 
     /// Sends a control command to a queued or running execution.

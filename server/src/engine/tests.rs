@@ -837,6 +837,35 @@ async fn a_dry_run_calls_nothing_and_records_the_planned_timeline() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn ended_runs_are_reaped_so_the_engine_holds_only_live_tasks() {
+    let h = harness(3);
+    let dry = || {
+        plan(&format!(
+            "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1m\n"
+        ))
+    };
+    for _ in 0..200 {
+        let id = h
+            .submit(
+                dry(),
+                RunOptions {
+                    dry_run: true,
+                    ..RunOptions::default()
+                },
+            )
+            .await;
+        h.engine.wait_idle().await;
+        assert_eq!(h.status(id), ExecutionStatus::Completed);
+    }
+    // The last run has ended but is reaped only by the next submit.
+    assert!(
+        h.engine.held_tasks().await <= 1,
+        "{}",
+        h.engine.held_tasks().await
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_failed_action_fails_the_phase_at_once() {
     let h = harness(3);
     let id = h

@@ -1,7 +1,8 @@
 //! Finishing touches on the generated OpenAPI document, where the derive cannot
 //! say what the handlers do: a 400 on every operation that reads parameters or a
 //! body (axum refuses what does not parse, and `json_errors` gives it the API's
-//! error shape), and "exactly one of" request rules as `oneOf`.
+//! error shape), a 403 on every operation (the request guard), and "exactly
+//! one of" request rules as `oneOf`.
 
 use utoipa::openapi::{
     content::ContentBuilder,
@@ -13,6 +14,7 @@ use utoipa::openapi::{
 /// Applies every rule below to `document`.
 pub fn finish(document: &mut OpenApi) {
     document_bad_requests(document);
+    document_guard_refusals(document);
     exactly_one_of(
         document,
         "ExecuteRequest",
@@ -52,6 +54,37 @@ fn document_bad_requests(document: &mut OpenApi) {
                     .entry("400".to_owned())
                     .or_insert_with(|| RefOr::T(bad_request.clone()));
             }
+        }
+    }
+}
+
+/// Adds a 403 to every operation: the request guard (`http::guard`) refuses a
+/// request from another site, with a non-loopback `Host` on a loopback server,
+/// or a state change sent as a form or text body, before any handler runs.
+fn document_guard_refusals(document: &mut OpenApi) {
+    let forbidden = ResponseBuilder::new()
+        .description("refused by the request guard: another site's Origin or Sec-Fetch-Site, a Host that is not loopback on a loopback server, or a state change sent as a form or text body (details.rule says which)")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("403".to_owned())
+                .or_insert_with(|| RefOr::T(forbidden.clone()));
         }
     }
 }
@@ -102,6 +135,10 @@ mod tests {
                         "{method} {path} reads input but documents no 400"
                     );
                 }
+                assert!(
+                    operation["responses"].get("403").is_some(),
+                    "{method} {path} does not document the request guard's 403"
+                );
             }
         }
         let execute = &document["components"]["schemas"]["ExecuteRequest"];

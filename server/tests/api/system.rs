@@ -148,10 +148,75 @@ async fn server_functions_answer_with_the_backend_data() {
 }
 
 #[tokio::test]
-async fn the_database_file_is_created_and_kept_after_a_graceful_stop() {
+async fn an_execution_and_its_events_outlive_a_restart_on_the_same_database() {
     let app = spawn_app().await;
-    let path = app.database.clone();
-    assert!(path.exists());
+    let yaml = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: kept}\nspec:\n  phases:\n    - {name: wait, duration: 1m}\n";
+    let accepted: Value = app
+        .client
+        .post(format!("{}/api/v1/scenarios/execute", app.base))
+        .json(&serde_json::json!({"yaml": yaml, "options": {"dry_run": true}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = accepted["execution_id"].as_str().unwrap().to_owned();
+    app.engine.wait_idle().await;
+    let (_, before) = app.json(&format!("/api/v1/scenarios/{id}/logs")).await;
+    let database = app.database.clone();
     let _dir = app.stop().await;
-    assert!(path.exists(), "stopping keeps the database");
+
+    let mut settings = server::config::Settings::default();
+    settings.test_coordinator.database = database;
+    let again = crate::helpers::spawn_app_with(settings).await;
+    let (status, detail) = again.json(&format!("/api/v1/scenarios/{id}/status")).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["status"], "completed");
+    let (_, after) = again.json(&format!("/api/v1/scenarios/{id}/logs")).await;
+    assert_eq!(after["events"], before["events"], "every event, unchanged");
+    assert!(after["events"].as_array().is_some_and(|e| e.len() > 3));
+    again.stop().await;
+}
+
+/// `system/state` probes every service at once: each `/health` of this target
+/// waits until all of them have arrived, so probes made one after another
+/// would each time out (3 s) and report the services unhealthy.
+#[tokio::test]
+async fn system_state_probes_every_service_at_once() {
+    use std::sync::Arc;
+    let mut settings = server::config::Settings::default();
+    let count = settings.services.len();
+    let barrier = Arc::new(tokio::sync::Barrier::new(count));
+    let router = axum::Router::new().route(
+        "/health",
+        axum::routing::get(move || {
+            let barrier = barrier.clone();
+            async move {
+                // Bounded: a sequential prober gives up long before this.
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_secs(20), barrier.wait()).await;
+                axum::Json(serde_json::json!({"status": "healthy"}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let target = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    for service in settings.services.values_mut() {
+        service.url = url.clone();
+    }
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let (status, state) = app.json("/api/v1/system/state").await;
+    assert_eq!(status, 200);
+    let services = state["services"].as_array().unwrap();
+    assert_eq!(services.len(), count);
+    assert!(count >= 2, "the test needs several services");
+    for service in services {
+        assert_eq!(service["healthy"], true, "{service}");
+    }
+    app.stop().await;
+    target.abort();
 }
