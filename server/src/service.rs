@@ -159,6 +159,8 @@ impl Coordinator {
             error.details = json!({ "diagnostics": diagnostics });
             return Err(error);
         };
+        app::api::check_run_size(&plan, options.repeat)
+            .map_err(|message| ApiError::new(ErrorKind::InvalidRequest, message))?;
         Ok((prepared, plan))
     }
 

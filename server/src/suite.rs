@@ -270,6 +270,12 @@ impl Coordinator {
         }
         let suite_id = uuid::Uuid::new_v4().to_string();
         let owner_id = self.engine.owner().id.to_string();
+        // The owner's row must exist before the suite names it: a `serve`
+        // starting now must see a live owner, not an unknown one.
+        self.store
+            .renew_lease(self.engine.owner())
+            .await
+            .map_err(store_error)?;
         let rows: Vec<(String, String)> = admitted
             .iter()
             .map(|m| (m.id.to_string(), m.plan.metadata.name.clone()))

@@ -121,6 +121,34 @@ pub fn check_speed(speed: f64) -> Result<f64, String> {
     }
 }
 
+/// The most steps one run may take: its phases, actions, parallel actions and
+/// assertions, times `repeat`. Each step is a few events in the store and on
+/// every live view; without it a 1 MiB plan repeated 10,000 times was hundreds
+/// of millions of events.
+pub const MAX_RUN_STEPS: u64 = 100_000;
+
+/// Whether `plan` run `repeat` times stays within [`MAX_RUN_STEPS`]: checked by
+/// the REST API, the UI and the CLI once the plan is known.
+pub fn check_run_size(plan: &crate::scenario::plan::Plan, repeat: u32) -> Result<(), String> {
+    let per_run: u64 = plan
+        .phases
+        .iter()
+        .map(|phase| {
+            1 + phase.actions.len() as u64
+                + phase.parallel_actions.len() as u64
+                + phase.assertions.len() as u64
+        })
+        .sum::<u64>()
+        + plan.rollback.actions.len() as u64;
+    let total = per_run.saturating_mul(u64::from(repeat.max(1)));
+    if total > MAX_RUN_STEPS {
+        return Err(format!(
+            "this run would take {total} steps ({per_run} per run × repeat {repeat}); the limit is {MAX_RUN_STEPS}: lower repeat or split the scenario"
+        ));
+    }
+    Ok(())
+}
+
 impl ExecuteOptions {
     /// Whether these options may run: speed and repeat within their bounds.
     pub fn check(&self) -> Result<(), String> {
@@ -279,6 +307,29 @@ mod limits_tests {
         for speed in [MIN_SPEED, 1.0, 3600.0, MAX_SPEED] {
             assert_eq!(check_speed(speed), Ok(speed));
         }
+    }
+
+    #[test]
+    fn a_run_is_bounded_in_steps_whatever_its_repeat() {
+        use crate::scenario::{
+            catalog::Catalog,
+            validate::{validate_text, ValidateOptions},
+        };
+        let text = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: s}\nspec:\n  phases:\n    - {name: a, duration: 1m}\n    - {name: b, duration: 1m}\n";
+        let plan = validate_text(text, &Catalog::new(), &ValidateOptions::default())
+            .plan
+            .expect("valid");
+        assert!(check_run_size(&plan, 1).is_ok());
+        assert!(
+            check_run_size(&plan, 50_000).is_ok(),
+            "2 × 50,000 = the limit"
+        );
+        let message = check_run_size(&plan, 50_001).unwrap_err();
+        assert!(
+            message.contains("100002 steps") && message.contains("limit is 100000"),
+            "{message}"
+        );
+        assert!(check_run_size(&plan, u32::MAX).is_err());
     }
 
     #[test]

@@ -9,36 +9,11 @@
 //!     expect: [holds]
 //! ```
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{fail, http::check_all, pass, unreachable, Registry};
+pub use crate::config::CustomAssertion;
 use crate::engine::{AssertionCall, CheckOutcome};
-
-/// One custom assertion type.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomAssertion {
-    /// The `type` scenarios use (filled from the config key).
-    #[serde(default)]
-    pub name: String,
-    /// The service queried.
-    pub service: String,
-    /// The path GET-ed on it.
-    pub path: String,
-    /// Conditions on the JSON answer; all must hold.
-    pub checks: Vec<Value>,
-    /// Accepted `expect` words (default `holds`).
-    #[serde(default = "default_expect")]
-    pub expect: Vec<String>,
-    /// What it means, for people.
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-fn default_expect() -> Vec<String> {
-    vec!["holds".to_owned()]
-}
 
 impl CustomAssertion {
     pub(super) async fn check(&self, registry: &Registry, call: &AssertionCall) -> CheckOutcome {

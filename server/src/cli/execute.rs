@@ -141,6 +141,10 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     if let Some(refused) = refuse_options(speed, args.repeat) {
         return Ok(refused);
     }
+    if let Err(message) = app::api::check_run_size(&plan, args.repeat) {
+        eprintln!("error: {message}");
+        return Ok(ExitCode::from(2));
+    }
     if args.dry_run && !args.json {
         println!(
             "Plan of {} (dry run: nothing is called)",

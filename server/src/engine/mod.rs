@@ -420,8 +420,18 @@ impl Inner {
         lock(&self.running).keys().copied().collect()
     }
 
-    fn track(&self, id: ExecutionId, handle: AbortHandle) {
-        lock(&self.running).insert(id, handle);
+    /// Spawns `task` for `id` in `set` and tracks it. The map is locked across
+    /// the spawn, so a task that ends at once cannot `forget` itself before it
+    /// is tracked (which left a ghost entry the steward asked about forever).
+    fn spawn_tracked<T: Send + 'static>(
+        &self,
+        set: &mut JoinSet<T>,
+        id: ExecutionId,
+        task: impl std::future::Future<Output = T> + Send + 'static,
+    ) {
+        let mut running = lock(&self.running);
+        let handle = set.spawn(task);
+        running.insert(id, handle);
     }
 
     fn forget(&self, id: ExecutionId) {
@@ -437,6 +447,7 @@ impl Inner {
             handle.abort();
         }
         lock(&self.controls).remove(&id);
+        self.parts.assertions.execution_ended(id);
     }
 }
 
@@ -521,7 +532,7 @@ impl Engine {
         // Reap the runs that have ended, so the set holds only live ones: it
         // used to keep every finished task of the process's life.
         while tasks.try_join_next().is_some() {}
-        let handle = tasks.spawn(async move {
+        self.inner.spawn_tracked(&mut tasks, id, async move {
             // A panic (a bug) must not leave the execution unfinished or its chaos in place.
             let run = runner::run_when_admitted(context, execution, slots);
             if let Err(message) = catch_panic(run).await {
@@ -531,7 +542,6 @@ impl Engine {
             engine.inner.forget(id);
         });
         drop(tasks);
-        self.inner.track(id, handle);
         Ok(id)
     }
 
@@ -609,12 +619,11 @@ impl Engine {
                 continue;
             };
             let (inner, id) = (self.inner.clone(), claimed.id);
-            let handle = recoveries.spawn(async move {
+            self.inner.spawn_tracked(&mut recoveries, id, async move {
                 recovery::recover(&inner.recorder, &inner.parts, &claimed).await;
                 inner.forget(id);
                 orphan
             });
-            self.inner.track(id, handle);
         }
         let mut recovered = Vec::new();
         while let Some(done) = recoveries.join_next().await {

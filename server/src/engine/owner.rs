@@ -218,11 +218,10 @@ async fn adopt_orphans(inner: &Arc<Inner>, recoveries: &mut JoinSet<()>) {
     for orphan in orphans {
         if let Some(claimed) = claim(inner, &orphan).await {
             let (task_inner, id) = (inner.clone(), claimed.id);
-            let handle = recoveries.spawn(async move {
+            inner.spawn_tracked(recoveries, id, async move {
                 recovery::recover(&task_inner.recorder, &task_inner.parts, &claimed).await;
                 task_inner.forget(id);
             });
-            inner.track(id, handle);
         }
     }
 }

@@ -26,19 +26,26 @@ pub(super) async fn recover(recorder: &Recorder, parts: &EngineParts, execution:
     } else {
         let actions =
             runner::rollback_actions(&execution.plan, &parts.settings.default_rollback_services);
-        let ok = runner::run_rollback_with(
+        // A panic (a bug) in the rollback must still end the execution: it is
+        // claimed by this live owner, so nobody else would ever recover it.
+        let rollback = super::catch_panic(runner::run_rollback_with(
             &handle,
             parts,
             execution.id,
             execution.speed,
             RollbackReason::Recovery,
             &actions,
-        )
+        ))
         .await;
-        format!(
-            "its coordinator stopped while it ran; the recovery's rollback {}",
-            if ok { "succeeded" } else { "failed" }
-        )
+        match rollback {
+            Ok(ok) => format!(
+                "its coordinator stopped while it ran; the recovery's rollback {}",
+                if ok { "succeeded" } else { "failed" }
+            ),
+            Err(panic) => format!(
+                "its coordinator stopped while it ran; the recovery's rollback panicked ({panic}): check every service's chaos status"
+            ),
+        }
     };
     tracing::warn!(execution_id = %execution.id, %summary, "recovered an interrupted execution");
     handle.emit(draft(EventKind::ExecutionFinished {

@@ -919,6 +919,29 @@ async fn executions_a_crash_left_running_are_rolled_back_and_interrupted() {
     assert_eq!(h.calls()[0].1, "clear_chaos");
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_a_recovery_s_rollback_still_ends_the_execution_interrupted() {
+    let h = harness(3);
+    let id = ExecutionId::new();
+    let plan = plan(&format!(
+        "{HEADER}spec:\n  phases:\n    - name: a\n      duration: 1h\n  rollback:\n    actions:\n      - {{service: exchange-simulator, action: panic_now}}\n"
+    ));
+    h.journal.left_behind(id, &plan, ExecutionStatus::Running);
+    h.engine.recover_orphans().await.unwrap();
+    h.engine.wait_idle().await;
+    // Claimed by a live owner, it would otherwise stay `running` for ever.
+    assert_eq!(h.status(id), ExecutionStatus::Interrupted);
+    let finished = h
+        .events(id)
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::ExecutionFinished { verdict, .. } => Some(verdict.summary),
+            _ => None,
+        })
+        .expect("the execution ended");
+    assert!(finished.contains("rollback panicked"), "{finished}");
+}
+
 fn workload_summary(h: &Harness, id: ExecutionId) -> workload::WorkloadSummary {
     h.events(id)
         .into_iter()

@@ -32,24 +32,57 @@ use serde_json::json;
 use super::error::HttpError;
 
 /// What the guard knows about the server it protects.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Policy {
-    /// The server listens on a loopback address only: `Host` must be a loopback name.
+    /// The server listens on a loopback address only: `Host` must be a loopback
+    /// name or IP (or an allowed host).
     pub loopback_only: bool,
+    /// DNS names the server also answers for (`test_coordinator.allowed_hosts`),
+    /// lowercase, without ports: a reverse proxy's public name, a team server's.
+    pub allowed_hosts: std::sync::Arc<[String]>,
 }
 
 impl Policy {
-    /// The policy for a server bound to `address`.
-    pub fn for_address(address: std::net::SocketAddr) -> Self {
+    /// The policy for a server bound to `address` that also answers for
+    /// `allowed_hosts`.
+    pub fn new(address: std::net::SocketAddr, allowed_hosts: &[String]) -> Self {
         Self {
             loopback_only: address.ip().is_loopback(),
+            allowed_hosts: allowed_hosts
+                .iter()
+                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .collect(),
         }
+    }
+
+    /// Whether a request naming `host` is answered. DNS rebinding needs a DNS
+    /// name that resolves to this server, so names are answered only when they
+    /// are loopback names or listed; an IP literal cannot be rebound and is
+    /// answered on a server listening beyond loopback.
+    fn answers_for(&self, host: &str) -> bool {
+        if is_loopback_host(host) {
+            return true;
+        }
+        let lower = host.to_ascii_lowercase();
+        let (name, port) = split_host(&lower);
+        if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+            return false;
+        }
+        let name = name.strip_suffix('.').unwrap_or(name);
+        if self.allowed_hosts.iter().any(|allowed| allowed == name) {
+            return true;
+        }
+        let literal = name
+            .strip_prefix('[')
+            .and_then(|v6| v6.strip_suffix(']'))
+            .unwrap_or(name);
+        !self.loopback_only && literal.parse::<std::net::IpAddr>().is_ok()
     }
 }
 
 /// Axum middleware: answers 403 for a refused request, else runs it.
 pub async fn guard(State(policy): State<Policy>, request: Request, next: Next) -> Response {
-    match check(policy, request.method(), request.headers()) {
+    match check(&policy, request.method(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(refusal) => {
             tracing::warn!(method = %request.method(), uri = %request.uri(), reason = %refusal.0.message, "request refused by the guard");
@@ -59,16 +92,16 @@ pub async fn guard(State(policy): State<Policy>, request: Request, next: Next) -
 }
 
 /// The guard's decision for a request's method and headers.
-pub fn check(policy: Policy, method: &Method, headers: &HeaderMap) -> Result<(), HttpError> {
+pub fn check(policy: &Policy, method: &Method, headers: &HeaderMap) -> Result<(), HttpError> {
     let host = header_str(headers, header::HOST);
-    if policy.loopback_only {
-        if let Some(host) = host {
-            if !is_loopback_host(host) {
-                return Err(refused(
-                    format!("this server listens on loopback only and does not answer for host {host:?} (use localhost or 127.0.0.1)"),
-                    json!({ "rule": "host", "host": host }),
-                ));
-            }
+    if let Some(host) = host {
+        if !policy.answers_for(host) {
+            let message = if policy.loopback_only {
+                format!("this server listens on loopback only and does not answer for host {host:?} (use localhost or 127.0.0.1, or list the name in test_coordinator.allowed_hosts)")
+            } else {
+                format!("this server does not answer for host {host:?}: a DNS name must be listed in test_coordinator.allowed_hosts (TEST_COORDINATOR_ALLOWED_HOSTS), or use the server's IP address")
+            };
+            return Err(refused(message, json!({ "rule": "host", "host": host })));
         }
     }
     if let Some(origin) = header_str(headers, header::ORIGIN) {
@@ -192,12 +225,10 @@ fn is_loopback_host(host: &str) -> bool {
 mod tests {
     use super::*;
 
-    const LOOPBACK: Policy = Policy {
-        loopback_only: true,
-    };
-    const ANY: Policy = Policy {
-        loopback_only: false,
-    };
+    fn policy(bound: &str, allowed: &[&str]) -> Policy {
+        let allowed: Vec<String> = allowed.iter().map(|h| (*h).to_owned()).collect();
+        Policy::new(bound.parse().unwrap(), &allowed)
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -221,9 +252,9 @@ mod tests {
             ("host", "127.0.0.1:8080"),
             ("content-type", "application/json"),
         ]);
-        assert!(check(LOOPBACK, &Method::POST, &h).is_ok());
+        assert!(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &h).is_ok());
         let bodiless = headers(&[("host", "localhost:8080")]);
-        assert!(check(LOOPBACK, &Method::POST, &bodiless).is_ok());
+        assert!(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &bodiless).is_ok());
     }
 
     #[test]
@@ -234,7 +265,7 @@ mod tests {
             ("sec-fetch-site", "same-origin"),
             ("content-type", "application/json"),
         ]);
-        assert!(check(LOOPBACK, &Method::POST, &own).is_ok());
+        assert!(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &own).is_ok());
         for origin in [
             "http://127.0.0.1:9999",
             "http://evil.example",
@@ -243,12 +274,12 @@ mod tests {
         ] {
             let h = headers(&[("host", "127.0.0.1:8080"), ("origin", origin)]);
             assert_eq!(
-                kind_and_rule(check(LOOPBACK, &Method::POST, &h)),
+                kind_and_rule(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &h)),
                 (403, "origin".into()),
                 "{origin}"
             );
             assert_eq!(
-                kind_and_rule(check(LOOPBACK, &Method::GET, &h)),
+                kind_and_rule(check(&policy("127.0.0.1:8084", &[]), &Method::GET, &h)),
                 (403, "origin".into()),
                 "GET (WebSocket, SSE) from {origin}"
             );
@@ -261,9 +292,15 @@ mod tests {
             ("host", "Coordinator.example"),
             ("origin", "https://coordinator.example:443"),
         ]);
-        assert!(check(ANY, &Method::POST, &h).is_ok());
+        // (a DNS name is answered once listed: the Host rule, tested below)
+        assert!(check(
+            &policy("0.0.0.0:8084", &["coordinator.example"]),
+            &Method::POST,
+            &h
+        )
+        .is_ok());
         let h = headers(&[("host", "[::1]:8080"), ("origin", "http://[::1]:8080")]);
-        assert!(check(LOOPBACK, &Method::POST, &h).is_ok());
+        assert!(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &h).is_ok());
     }
 
     #[test]
@@ -271,11 +308,11 @@ mod tests {
         for site in ["same-site", "cross-site"] {
             let h = headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", site)]);
             assert_eq!(
-                kind_and_rule(check(LOOPBACK, &Method::POST, &h)),
+                kind_and_rule(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &h)),
                 (403, "sec-fetch-site".into())
             );
             assert!(
-                check(LOOPBACK, &Method::GET, &h).is_ok(),
+                check(&policy("127.0.0.1:8084", &[]), &Method::GET, &h).is_ok(),
                 "a link from another site still opens the page"
             );
         }
@@ -290,10 +327,10 @@ mod tests {
         ] {
             let h = headers(&[("host", "127.0.0.1:8080"), ("content-type", content_type)]);
             assert_eq!(
-                kind_and_rule(check(LOOPBACK, &Method::POST, &h)),
+                kind_and_rule(check(&policy("127.0.0.1:8084", &[]), &Method::POST, &h)),
                 (403, "content-type".into())
             );
-            assert!(check(LOOPBACK, &Method::GET, &h).is_ok());
+            assert!(check(&policy("127.0.0.1:8084", &[]), &Method::GET, &h).is_ok());
         }
     }
 
@@ -309,7 +346,12 @@ mod tests {
             "localhost.:8080",
         ] {
             assert!(
-                check(LOOPBACK, &Method::GET, &headers(&[("host", host)])).is_ok(),
+                check(
+                    &policy("127.0.0.1:8084", &[]),
+                    &Method::GET,
+                    &headers(&[("host", host)])
+                )
+                .is_ok(),
                 "{host}"
             );
         }
@@ -322,14 +364,55 @@ mod tests {
             "127.0.0.1.nip.io",
         ] {
             assert_eq!(
-                kind_and_rule(check(LOOPBACK, &Method::GET, &headers(&[("host", host)]))),
+                kind_and_rule(check(
+                    &policy("127.0.0.1:8084", &[]),
+                    &Method::GET,
+                    &headers(&[("host", host)])
+                )),
                 (403, "host".into()),
                 "{host}"
             );
+        }
+    }
+
+    #[test]
+    fn beyond_loopback_names_must_be_listed_and_ip_literals_are_answered() {
+        let any = policy("0.0.0.0:8084", &["chaos.example.com", "Team-Server."]);
+        for host in [
+            "10.0.0.1:8080",
+            "[::2]:8080",
+            "192.168.1.4",
+            "localhost:8084",
+            "chaos.example.com:443",
+            "CHAOS.example.com.",
+            "team-server",
+        ] {
             assert!(
-                check(ANY, &Method::GET, &headers(&[("host", host)])).is_ok(),
-                "{host} when listening on all interfaces"
+                check(&any, &Method::GET, &headers(&[("host", host)])).is_ok(),
+                "{host}"
             );
         }
+        // A rebound name is refused on a server listening on every interface too
+        // (the Docker image): the attack that a loopback-only rule missed.
+        for host in [
+            "attacker.example:8084",
+            "127.0.0.1.nip.io",
+            "chaos.example.com.evil",
+        ] {
+            assert_eq!(
+                kind_and_rule(check(&any, &Method::POST, &headers(&[("host", host)]))),
+                (403, "host".into()),
+                "{host}"
+            );
+        }
+        // A listed name is answered on a loopback server (a TLS proxy in front).
+        let proxied = policy("127.0.0.1:8084", &["chaos.example.com"]);
+        assert!(check(
+            &proxied,
+            &Method::GET,
+            &headers(&[("host", "chaos.example.com")])
+        )
+        .is_ok());
+        assert!(check(&proxied, &Method::GET, &headers(&[("host", "10.0.0.1")])).is_err());
     }
 }

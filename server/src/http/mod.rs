@@ -66,6 +66,7 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
         move || shell(options.clone())
     };
     let (api, _) = api_router().split_for_parts();
+    let policy = guard::Policy::new(bound, &state.config.allowed_hosts);
     Router::new()
         .merge(api.layer(middleware::from_fn(error::json_errors)))
         .merge(extra)
@@ -74,7 +75,7 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(middleware::from_fn_with_state(guard::Policy::for_address(bound), guard::guard))
+        .layer(middleware::from_fn_with_state(policy, guard::guard))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_request))

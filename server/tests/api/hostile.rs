@@ -230,3 +230,31 @@ async fn an_inline_template_without_parameters_says_why_it_cannot_run() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_run_of_too_many_steps_is_refused_before_it_floods_the_store() {
+    let app = spawn_app().await;
+    // 20 one-line actions repeated 10,000 times: 210,000 steps, millions of events.
+    let actions = "        - {service: exchange-simulator, action: clear_chaos}\n".repeat(20);
+    let yaml = format!(
+        "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {{name: flood}}\nspec:\n  phases:\n    - name: a\n      duration: 1m\n      actions:\n{actions}"
+    );
+    let response = app
+        .post(
+            "/api/v1/scenarios/execute",
+            json!({"yaml": yaml, "options": {"dry_run": true, "repeat": 10000}}),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit is 100000"),
+        "{body}"
+    );
+    let (_, active) = app.json("/api/v1/scenarios/active").await;
+    assert_eq!(active["executions"].as_array().map(Vec::len), Some(0));
+    app.stop().await;
+}

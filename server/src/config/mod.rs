@@ -1,0 +1,393 @@
+//! Configuration, layered: defaults in code → `config.yaml` → the seed's
+//! environment variables → command-line flags. The layers fill a raw
+//! [`Settings`]; [`Settings::validate`] then turns it, once, into a typed
+//! [`Config`] (durations parsed, URLs checked), or names the bad key and value.
+//!
+//! A leaf of the crate: it imports nothing from the rest of `server`.
+//!
+//! # Layout
+//! - `settings`: the raw [`Settings`] as `config.yaml` writes them, their
+//!   defaults, reading a file, and the command-line [`Overrides`].
+//! - `env`: the seed's environment variables over the settings.
+//! - `validate`: [`Settings::validate`], raw settings → [`Config`].
+//! - this file: [`ConfigError`], the validated [`Config`] and [`load`].
+
+mod env;
+mod settings;
+mod validate;
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use app::scenario::duration::format_duration;
+use reqwest::Url;
+
+pub use env::service_url_variable;
+pub use settings::*;
+pub use validate::REPORT_FORMATS;
+
+/// Why the configuration cannot be used. Each names the key (or variable) and value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML for the config shape (unknown keys included).
+    #[error("config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// serde_yaml's error, with line and column.
+        source: serde_yaml::Error,
+    },
+    /// A key has a value of the wrong form.
+    #[error("{key}: {value:?} is not valid: {reason}")]
+    Invalid {
+        /// Dotted key (`execution.default_timeout`) or variable name.
+        key: String,
+        /// The value as given.
+        value: String,
+        /// What is expected instead.
+        reason: String,
+    },
+}
+
+pub(crate) fn invalid(
+    key: impl Into<String>,
+    value: impl Into<String>,
+    reason: impl Into<String>,
+) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The validated configuration. Every field is in its final type.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Display name.
+    pub name: String,
+    /// Instance name, reported by `/health`.
+    pub instance: String,
+    /// Deployment environment, reported by `/health`.
+    pub environment: String,
+    /// Where the web server listens.
+    pub listen: SocketAddr,
+    /// `tracing` filter directive, already checked.
+    pub log_level: String,
+    /// SQLite file.
+    pub database: PathBuf,
+    /// Built site (`pkg/`, favicon).
+    pub site_root: PathBuf,
+    /// DNS names answered besides loopback names and IP addresses.
+    pub allowed_hosts: Vec<String>,
+    /// Execution limits.
+    pub execution: ExecutionConfig,
+    /// Services by name.
+    pub services: BTreeMap<String, ServiceConfig>,
+    /// Scenario folders.
+    pub scenarios: ScenarioSettings,
+    /// Validation switches.
+    pub validation: ValidationSettings,
+    /// Report settings.
+    pub reporting: ReportingConfig,
+    /// Rollback settings.
+    pub rollback: RollbackConfig,
+    /// Prometheus for `prometheus` assertions.
+    pub prometheus: Option<Url>,
+    /// Assertion types declared in config.
+    pub custom_assertions: Vec<CustomAssertion>,
+    /// The embedded sandbox.
+    pub sandbox: SandboxSettings,
+}
+
+/// Validated `execution:`.
+#[derive(Debug, Clone)]
+pub struct ExecutionConfig {
+    /// Executions that may run at once; the rest queue.
+    pub max_concurrent: usize,
+    /// Timeout of a scenario without `spec.timeout`.
+    pub default_timeout: Duration,
+    /// `within` of an assertion that gives none.
+    pub assertion_timeout: Duration,
+    /// Interval between polls of an assertion.
+    pub assertion_poll_interval: Duration,
+    /// Whether parallel actions run concurrently.
+    pub enable_parallel_actions: bool,
+    /// Whether `rollback.on_failure` is honoured.
+    pub enable_rollback_on_failure: bool,
+    /// Whether live monitoring is on.
+    pub enable_real_time_monitoring: bool,
+    /// A process's claim on its executions without renewal.
+    pub owner_lease: Duration,
+}
+
+/// A validated service entry.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Its name.
+    pub name: String,
+    /// Base URL.
+    pub url: Url,
+    /// Chaos API path, when it has one.
+    pub chaos_api_path: Option<String>,
+    /// Health endpoint path.
+    pub health_endpoint: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// The command, for a process service.
+    pub process: Option<ProcessConfig>,
+    /// Chaos actions declared in the config (used when the service's own
+    /// capabilities are not known offline).
+    pub actions: Vec<app::scenario::catalog::ActionSpec>,
+}
+
+/// A validated process service command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessConfig {
+    /// The program.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: BTreeMap<String, String>,
+    /// Working directory.
+    pub cwd: Option<PathBuf>,
+    /// How long `stop` waits after SIGTERM before SIGKILL.
+    pub stop_grace: Duration,
+}
+
+impl ServiceConfig {
+    /// As the UI and API show it.
+    pub fn info(&self) -> app::api::ServiceInfo {
+        app::api::ServiceInfo {
+            name: self.name.clone(),
+            url: self.url.as_str().trim_end_matches('/').to_owned(),
+            health_endpoint: self.health_endpoint.clone(),
+            chaos_api_path: self.chaos_api_path.clone(),
+            timeout: format_duration(self.timeout),
+        }
+    }
+}
+
+/// Validated `reporting:`.
+#[derive(Debug, Clone)]
+pub struct ReportingConfig {
+    /// Where report files go.
+    pub output_dir: PathBuf,
+    /// Formats written at the end of a run.
+    pub formats: Vec<String>,
+    /// Include the timeline.
+    pub include_timeline: bool,
+    /// Include metrics.
+    pub include_metrics: bool,
+    /// Days reports are kept.
+    pub retention_days: u32,
+    /// Full detail.
+    pub detailed: bool,
+}
+
+/// Validated `rollback:`.
+#[derive(Debug, Clone)]
+pub struct RollbackConfig {
+    /// Whether rollbacks run.
+    pub enabled: bool,
+    /// How long a rollback may take.
+    pub timeout: Duration,
+    /// Clear chaos on every service.
+    pub aggressive_cleanup: bool,
+    /// Log a notice on each rollback.
+    pub notify_on_rollback: bool,
+}
+
+/// Builds the [`Config`] from every layer: `file` (or `config.yaml` when present),
+/// the process environment, then `overrides`.
+pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+    let mut settings = match file {
+        Some(path) => Settings::from_file(path)?,
+        None if Path::new("config.yaml").exists() => Settings::from_file(Path::new("config.yaml"))?,
+        None => Settings::default(),
+    };
+    settings.apply_env(|name| std::env::var(name).ok())?;
+    settings.apply_overrides(overrides);
+    settings.validate()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_listen_on_8084_and_know_the_sandbox() {
+        let config = Settings::default().validate().unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8084".parse().unwrap());
+        assert_eq!(config.database, PathBuf::from("data/test-coordinator.db"));
+        assert_eq!(config.services.len(), 6);
+        assert_eq!(
+            config.services["exchange-simulator"].url.as_str(),
+            "http://127.0.0.1:18080/"
+        );
+        assert_eq!(config.execution.max_concurrent, 3);
+        assert_eq!(config.execution.default_timeout, Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn the_seeds_config_file_is_accepted() {
+        let yaml = include_str!("../../../config.example.yaml");
+        let config = Settings::from_yaml(yaml).unwrap().validate().unwrap();
+        assert_eq!(
+            config.services["risk-monitor"].url.as_str(),
+            "http://risk-monitor:8080/"
+        );
+        assert_eq!(config.execution.assertion_timeout, Duration::from_secs(300));
+        assert!(config.validation.strict_mode);
+        assert_eq!(config.rollback.timeout, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_then_env_then_flags() {
+        let mut settings = Settings::from_yaml(
+            "test_coordinator:\n  port: 9000\n  log_level: debug\nexecution:\n  max_concurrent_scenarios: 5\n",
+        )
+        .unwrap();
+        settings
+            .apply_env(env(&[
+                ("TEST_COORDINATOR_PORT", "9100"),
+                ("MAX_CONCURRENT_EXECUTIONS", "7"),
+                ("EXCHANGE_SIMULATOR_URL", "http://exchange:8080"),
+                ("DEFAULT_SCENARIO_TIMEOUT", "90m"),
+                ("SERVICE_INSTANCE_NAME", "test-coordinator-Chaos1"),
+                (
+                    "TEST_COORDINATOR_ALLOWED_HOSTS",
+                    " chaos.example.com, ,team-box ",
+                ),
+            ]))
+            .unwrap();
+        settings.apply_overrides(&Overrides {
+            port: Some(9200),
+            ..Overrides::default()
+        });
+        let config = settings.validate().unwrap();
+        assert_eq!(config.listen.port(), 9200, "flag beats env beats file");
+        assert_eq!(config.log_level, "debug", "file beats default");
+        assert_eq!(config.execution.max_concurrent, 7, "env beats file");
+        assert_eq!(config.execution.default_timeout, Duration::from_secs(5400));
+        assert_eq!(
+            config.services["exchange-simulator"].url.as_str(),
+            "http://exchange:8080/"
+        );
+        assert_eq!(config.instance, "test-coordinator-Chaos1");
+        assert_eq!(config.allowed_hosts, ["chaos.example.com", "team-box"]);
+    }
+
+    #[test]
+    fn a_typo_in_a_key_is_an_error_naming_it() {
+        let error = Settings::from_yaml("execution:\n  max_concurent_scenarios: 3\n").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("max_concurent_scenarios"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key_and_value() {
+        let cases = [
+            (
+                "execution:\n  default_timeout: 2 hours\n",
+                "execution.default_timeout",
+                "2 hours",
+            ),
+            (
+                "execution:\n  max_concurrent_scenarios: 0\n",
+                "execution.max_concurrent_scenarios",
+                "0",
+            ),
+            (
+                "test_coordinator:\n  host: localhost\n",
+                "test_coordinator.host",
+                "localhost",
+            ),
+            (
+                "test_coordinator:\n  log_level: 'info,,=='\n",
+                "test_coordinator.log_level",
+                "info,,==",
+            ),
+            (
+                "services:\n  x:\n    url: ftp://x\n",
+                "services.x.url",
+                "ftp://x",
+            ),
+            (
+                "services:\n  x:\n    url: http://x\n    timeout: 0s\n",
+                "services.x.timeout",
+                "0s",
+            ),
+            ("reporting:\n  formats: [pdf]\n", "reporting.formats", "pdf"),
+        ];
+        for (yaml, key, value) in cases {
+            let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();
+            let message = error.to_string();
+            assert!(message.starts_with(key), "{yaml:?} gave {message}");
+            assert!(
+                message.contains(&format!("{value:?}")),
+                "{yaml:?} gave {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable() {
+        let mut settings = Settings::default();
+        let error = settings
+            .apply_env(env(&[("MAX_CONCURRENT_EXECUTIONS", "many")]))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "MAX_CONCURRENT_EXECUTIONS: \"many\" is not valid: expected a whole number of at least 1"
+        );
+        let error = settings
+            .apply_env(env(&[("ENABLE_ROLLBACK_ON_FAILURE", "maybe")]))
+            .unwrap_err();
+        assert!(error.to_string().starts_with("ENABLE_ROLLBACK_ON_FAILURE"));
+    }
+
+    #[test]
+    fn services_can_declare_their_actions_in_the_config() {
+        let yaml = "services:\n  pricing:\n    url: http://127.0.0.1:9000\n    chaos_api_path: /chaos\n    actions:\n      - name: slow_quotes\n        parameters: [{name: delay_ms, type: int, required: true, min: 0}]\n";
+        let config = Settings::from_yaml(yaml).unwrap().validate().unwrap();
+        assert_eq!(config.services["pricing"].actions[0].name, "slow_quotes");
+        let bad = "services:\n  pricing:\n    url: http://127.0.0.1:9000\n    actions: [{parameters: 3}]\n";
+        let error = Settings::from_yaml(bad).unwrap().validate().unwrap_err();
+        assert!(
+            error.to_string().starts_with("services.pricing.actions[0]"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn service_url_variables_follow_the_seed() {
+        assert_eq!(
+            service_url_variable("exchange-simulator"),
+            "EXCHANGE_SIMULATOR_URL"
+        );
+        assert_eq!(service_url_variable("risk-monitor"), "RISK_MONITOR_URL");
+    }
+}
