@@ -37,7 +37,15 @@ fn coordinator(settings: &Settings, database: &std::path::Path) -> Command {
 
 /// A local `execute` of basic-market-disruption at speed 60 (chaos from 5 s on).
 fn spawn_execute(settings: &Settings, database: &std::path::Path) -> Child {
+    spawn_execute_with_lease(settings, database, "1s")
+}
+
+/// [`spawn_execute`] holding its runs with `lease`: a run that must stay live
+/// takes a long one, since a loaded machine can delay a 1-s lease's renewal
+/// (every 333 ms) past its end, and the run would rightly be recovered.
+fn spawn_execute_with_lease(settings: &Settings, database: &std::path::Path, lease: &str) -> Child {
     coordinator(settings, database)
+        .env("OWNER_LEASE", lease)
         .args([
             "execute",
             "--scenario",
@@ -149,7 +157,7 @@ async fn serve_started_during_a_live_cli_run_leaves_it_alone() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("shared.db");
     let exchange = settings.services["exchange-simulator"].url.clone();
-    let child = spawn_execute(&settings, &database);
+    let child = spawn_execute_with_lease(&settings, &database, "30s");
     wait_for_chaos(&exchange).await;
     let chaos = active_chaos(&exchange).await;
 
