@@ -22,18 +22,28 @@ pub fn finish(document: &mut OpenApi) {
     );
 }
 
-/// Adds a 400 (the API's error body) to each operation that has parameters or a
-/// request body and does not document one yet.
-fn document_bad_requests(document: &mut OpenApi) {
-    let bad_request = ResponseBuilder::new()
-        .description("the request is malformed: a path or query value, or a body, that does not parse as documented")
+/// An error response with the API's error body.
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
         .content(
             "application/json",
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("ErrorBody")))
                 .build(),
         )
-        .build();
+        .build()
+}
+
+/// Adds `response` under `status` to every operation for which `applies`
+/// (given whether the operation reads parameters or a body) holds, unless it
+/// documents that status already.
+fn add_to_operations(
+    document: &mut OpenApi,
+    status: &str,
+    response: &utoipa::openapi::Response,
+    applies: impl Fn(bool) -> bool,
+) {
     for item in document.paths.paths.values_mut() {
         let shared_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
         let operations = [
@@ -47,46 +57,30 @@ fn document_bad_requests(document: &mut OpenApi) {
             let reads_input = shared_parameters
                 || operation.request_body.is_some()
                 || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
-            if reads_input {
+            if applies(reads_input) {
                 operation
                     .responses
                     .responses
-                    .entry("400".to_owned())
-                    .or_insert_with(|| RefOr::T(bad_request.clone()));
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::T(response.clone()));
             }
         }
     }
 }
 
+/// Adds a 400 (the API's error body) to each operation that has parameters or a
+/// request body and does not document one yet.
+fn document_bad_requests(document: &mut OpenApi) {
+    let response = error_response("the request is malformed: a path or query value, or a body, that does not parse as documented");
+    add_to_operations(document, "400", &response, |reads_input| reads_input);
+}
+
 /// Adds a 403 to every operation: the request guard (`http::guard`) refuses a
-/// request from another site, with a non-loopback `Host` on a loopback server,
-/// or a state change sent as a form or text body, before any handler runs.
+/// request from another site, with a Host the server does not answer for, or a
+/// state change sent as a form or text body, before any handler runs.
 fn document_guard_refusals(document: &mut OpenApi) {
-    let forbidden = ResponseBuilder::new()
-        .description("refused by the request guard: another site's Origin or Sec-Fetch-Site, a Host that is not loopback on a loopback server, or a state change sent as a form or text body (details.rule says which)")
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ErrorBody")))
-                .build(),
-        )
-        .build();
-    for item in document.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
-            operation
-                .responses
-                .responses
-                .entry("403".to_owned())
-                .or_insert_with(|| RefOr::T(forbidden.clone()));
-        }
-    }
+    let response = error_response("refused by the request guard: another site's Origin or Sec-Fetch-Site, a Host the server does not answer for, or a state change sent as a form or text body (details.rule says which)");
+    add_to_operations(document, "403", &response, |_| true);
 }
 
 /// Makes the component `name` also require exactly one of `fields` to be a
