@@ -2,8 +2,8 @@
 //! into the browser's WASM (feature `hydrate`).
 //!
 //! # Layout
-//! - [`scenario`]: the scenario language — durations now; parse, template,
-//!   validate and plan as they land. Pure and wasm-safe.
+//! - [`scenario`]: the scenario language — durations, parse, template,
+//!   validate, plan and the catalog it checks against. Pure and wasm-safe.
 //! - [`api`]: data types the server sends to the UI and to API clients.
 //! - `pages`: one module per route of the UI.
 //! - `components`: small widgets the pages share.

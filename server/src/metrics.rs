@@ -1,6 +1,7 @@
 //! Prometheus metrics: the registry, the HTTP RED families (rate, errors,
-//! duration per route) and the process collector. Engine metrics join the same
-//! registry as they land.
+//! duration per route), the process collector, and the executions' families
+//! (counts by state, assertions, recovery time), fed one event at a time by
+//! [`Metrics::observe_event`] from the engine's broadcast.
 
 use std::sync::Arc;
 
