@@ -1,13 +1,25 @@
 //! Data the server sends to the UI and to API clients, and the one error shape
 //! both receive (DESIGN.md §8).
+//!
+//! The wire vocabulary of executions is here too, so that the engine, the store,
+//! the browser and the CLI share one typed definition: [`event`] (events, control
+//! commands, execution ids), [`verdict`], [`figures`] (workload figures), and
+//! [`describe`](describe::describe) (one line for people about an event).
 
+pub mod describe;
 mod error;
+pub mod event;
+pub mod figures;
 mod status;
 pub mod suite;
 pub mod ui;
+pub mod verdict;
 
+pub use describe::describe;
 pub use error::{ApiError, ErrorKind};
+pub use event::{Event, EventKind, ExecutionId};
 pub use status::ExecutionStatus;
+pub use verdict::Verdict;
 
 use serde::{Deserialize, Serialize};
 

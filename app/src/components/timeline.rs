@@ -10,6 +10,9 @@ use leptos::prelude::*;
 use super::live::{AssertionRow, LiveState};
 use crate::scenario::plan::Plan;
 
+/// Milliseconds for people; one definition with the event descriptions.
+pub use crate::api::describe::format_ms;
+
 /// Width of the drawing in SVG units; it scales to its container.
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 8.0;
@@ -32,29 +35,6 @@ const ASSERT_Y: f64 = 152.0;
 const ASSERT_ROW: f64 = 16.0;
 /// Rough width of one character of the 11-unit font, for "does it fit" decisions.
 const CHAR_W: f64 = 6.4;
-
-/// Formats milliseconds for people, in hours at most (a 36-hour scenario reads
-/// `36h`, as it was written): `500ms`, `4.6s`, `1h30m`, `25m59s`.
-pub fn format_ms(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".to_owned();
-    }
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    if ms < 60_000 && !ms.is_multiple_of(1000) {
-        return format!("{:.1}s", ms as f64 / 1000.0);
-    }
-    let seconds = ms.saturating_add(500) / 1000;
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    let mut out = String::new();
-    for (value, unit) in [(h, "h"), (m, "m"), (s, "s")] {
-        if value > 0 {
-            out.push_str(&format!("{value}{unit}"));
-        }
-    }
-    out
-}
 
 /// The plan as an SVG timeline; pass `live` for an execution's progress.
 pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> AnyView {

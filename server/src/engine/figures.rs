@@ -1,51 +1,14 @@
 //! Workload figures (DESIGN.md §7), computed from request samples: counts by
 //! outcome, latency percentiles from HDR histograms, throughput — and the
 //! recovery-time detector. Pure functions over plain data, so they are tested on
-//! synthetic series.
+//! synthetic series. The figure types themselves ([`Figures`], [`Outcome`]) are
+//! wire vocabulary and live in `app::api::figures`.
 
 use std::time::Duration;
 
+pub use app::api::figures::{Figures, Outcome};
 use app::scenario::workload::SteadyState;
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
-
-/// How one request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(u8)]
-pub enum Outcome {
-    /// 1xx/2xx.
-    Success,
-    /// 3xx (counted as a success).
-    Redirect,
-    /// 4xx (a failure: 429 is a rate limit, 409 a rejected order…).
-    ClientError,
-    /// 5xx.
-    ServerError,
-    /// No answer: connection refused or reset, unreadable response.
-    Transport,
-    /// No answer within the stream's timeout.
-    Timeout,
-    /// Never sent: the stream's concurrency cap was reached when it was due.
-    Dropped,
-}
-
-impl Outcome {
-    /// The outcome of an HTTP status.
-    pub fn of_status(status: u16) -> Self {
-        match status {
-            0..=299 => Outcome::Success,
-            300..=399 => Outcome::Redirect,
-            400..=499 => Outcome::ClientError,
-            _ => Outcome::ServerError,
-        }
-    }
-
-    /// Whether it counts as a failure.
-    pub fn failed(self) -> bool {
-        !matches!(self, Outcome::Success | Outcome::Redirect)
-    }
-}
 
 /// One request: when it was due (scenario time), how long it took, how it ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,86 +24,49 @@ pub struct Sample {
     pub outcome: Outcome,
 }
 
-/// The figures of a set of requests.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Figures {
-    /// Requests due (sent or dropped).
-    pub requests: u64,
-    /// Requests that failed (4xx, 5xx, transport, timeout, dropped).
-    pub failures: u64,
-    /// `failures / requests` (0 when there were none).
-    pub failure_rate: f64,
-    /// Completed requests per wall-clock second.
-    pub throughput: f64,
-    /// 2xx and 3xx answers.
-    pub ok: u64,
-    /// 4xx answers.
-    pub client_errors: u64,
-    /// 5xx answers.
-    pub server_errors: u64,
-    /// Connection errors.
-    pub transport_errors: u64,
-    /// Timeouts.
-    pub timeouts: u64,
-    /// Dropped at the concurrency cap.
-    pub dropped: u64,
-    /// Latency percentiles and extremes, in milliseconds (of requests that were sent).
-    pub p50_ms: f64,
-    /// 95th percentile.
-    pub p95_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-    /// Highest.
-    pub max_ms: f64,
-    /// Mean.
-    pub mean_ms: f64,
-}
-
 /// Latencies from 1 µs to 10 minutes at 3 significant digits.
 fn histogram() -> Histogram<u32> {
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("static bounds are valid")
 }
 
-impl Figures {
-    /// The figures of `samples`, which took `wall` of real time to send.
-    pub fn of<'a>(samples: impl IntoIterator<Item = &'a Sample>, wall: Duration) -> Self {
-        let mut figures = Figures::default();
-        let mut latencies = histogram();
-        for sample in samples {
-            figures.requests += 1;
-            match sample.outcome {
-                Outcome::Success | Outcome::Redirect => figures.ok += 1,
-                Outcome::ClientError => figures.client_errors += 1,
-                Outcome::ServerError => figures.server_errors += 1,
-                Outcome::Transport => figures.transport_errors += 1,
-                Outcome::Timeout => figures.timeouts += 1,
-                Outcome::Dropped => figures.dropped += 1,
-            }
-            if sample.outcome.failed() {
-                figures.failures += 1;
-            }
-            if sample.outcome != Outcome::Dropped {
-                // Saturates at the histogram's top (10 minutes) rather than failing.
-                latencies.saturating_record(u64::from(sample.latency_us.max(1)));
-            }
+/// The figures of `samples`, which took `wall` of real time to send.
+pub fn measure<'a>(samples: impl IntoIterator<Item = &'a Sample>, wall: Duration) -> Figures {
+    let mut figures = Figures::default();
+    let mut latencies = histogram();
+    for sample in samples {
+        figures.requests += 1;
+        match sample.outcome {
+            Outcome::Success | Outcome::Redirect => figures.ok += 1,
+            Outcome::ClientError => figures.client_errors += 1,
+            Outcome::ServerError => figures.server_errors += 1,
+            Outcome::Transport => figures.transport_errors += 1,
+            Outcome::Timeout => figures.timeouts += 1,
+            Outcome::Dropped => figures.dropped += 1,
         }
-        if figures.requests > 0 {
-            figures.failure_rate = figures.failures as f64 / figures.requests as f64;
+        if sample.outcome.failed() {
+            figures.failures += 1;
         }
-        let completed = figures.requests - figures.dropped;
-        if wall > Duration::ZERO {
-            figures.throughput = completed as f64 / wall.as_secs_f64();
+        if sample.outcome != Outcome::Dropped {
+            // Saturates at the histogram's top (10 minutes) rather than failing.
+            latencies.saturating_record(u64::from(sample.latency_us.max(1)));
         }
-        if !latencies.is_empty() {
-            let ms = |us: u64| us as f64 / 1000.0;
-            figures.p50_ms = ms(latencies.value_at_quantile(0.50));
-            figures.p95_ms = ms(latencies.value_at_quantile(0.95));
-            figures.p99_ms = ms(latencies.value_at_quantile(0.99));
-            figures.max_ms = ms(latencies.max());
-            figures.mean_ms = latencies.mean() / 1000.0;
-        }
-        figures
     }
+    if figures.requests > 0 {
+        figures.failure_rate = figures.failures as f64 / figures.requests as f64;
+    }
+    let completed = figures.requests - figures.dropped;
+    if wall > Duration::ZERO {
+        figures.throughput = completed as f64 / wall.as_secs_f64();
+    }
+    if !latencies.is_empty() {
+        let ms = |us: u64| us as f64 / 1000.0;
+        figures.p50_ms = ms(latencies.value_at_quantile(0.50));
+        figures.p95_ms = ms(latencies.value_at_quantile(0.95));
+        figures.p99_ms = ms(latencies.value_at_quantile(0.99));
+        figures.max_ms = ms(latencies.max());
+        figures.mean_ms = latencies.mean() / 1000.0;
+    }
+    figures
 }
 
 /// The steady-state figures of one slot of time, as the detector sees them.
@@ -219,7 +145,7 @@ pub fn slot_checks(
         .map(|(index, bucket)| {
             let start = from + width * index as u32;
             let end = (start + width).min(until);
-            let figures = Figures::of(bucket.iter().copied(), Duration::ZERO);
+            let figures = measure(bucket.iter().copied(), Duration::ZERO);
             SlotCheck {
                 start,
                 end,
@@ -355,7 +281,7 @@ mod tests {
         samples.push(sample(0, 3, Outcome::ClientError));
         samples.push(sample(0, 4, Outcome::ServerError));
         samples.push(sample(0, 1, Outcome::Transport));
-        let figures = Figures::of(&samples, Duration::from_secs(2));
+        let figures = measure(&samples, Duration::from_secs(2));
         assert_eq!(figures.requests, 105);
         assert_eq!(figures.failures, 5);
         assert_eq!(figures.ok, 100);
@@ -379,7 +305,7 @@ mod tests {
         );
         assert!((figures.p95_ms - 96.0).abs() <= 1.0, "{}", figures.p95_ms);
         assert!((figures.max_ms - 5000.0).abs() <= 5.0, "{}", figures.max_ms);
-        assert_eq!(Figures::of(&[], Duration::ZERO), Figures::default());
+        assert_eq!(measure(&[], Duration::ZERO), Figures::default());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //!
 //! # Layout
 //! - `mod.rs`: the [`Engine`] handle (`submit`, `control`, `subscribe`) and the traits.
-//! - [`event`]: `Event` and `EventKind`.
+//! - [`event`]: `EventDraft`, and `Event`, `EventKind` re-exported from `app::api`.
 //! - [`state`]: the state machine every transition goes through.
 //! - `cancel`: how a phase's steps in flight give up when it ends early.
 //! - [`clock`]: scenario time (speed, pause, skip) over `tokio::time`.
@@ -44,7 +44,6 @@ pub mod workload;
 
 use std::{
     collections::HashMap,
-    fmt,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -62,36 +61,7 @@ use event::{ActionOutcome, ControlCommand, Event, EventDraft, EventKind};
 pub use guard::catch_panic;
 use owner::{Orphan, Owner, OwnerId, OwnerSettings};
 
-/// An execution's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ExecutionId(pub uuid::Uuid);
-
-impl ExecutionId {
-    /// A fresh random id.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-}
-
-impl Default for ExecutionId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for ExecutionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::str::FromStr for ExecutionId {
-    type Err = uuid::Error;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        text.parse().map(Self)
-    }
-}
+pub use app::api::event::ExecutionId;
 
 /// Why the engine itself could not work (failed chaos is data, not this).
 #[derive(Debug, thiserror::Error)]

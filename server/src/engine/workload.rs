@@ -27,11 +27,13 @@ use std::{
     time::Duration,
 };
 
+pub use app::api::figures::{
+    ChaosWindow, PhaseFigures, Recovery, ServiceRecovery, SlotFigures, StreamInfo, WorkloadSummary,
+};
 use app::scenario::{
     plan::{Plan, PlannedAssertion},
     workload::{Metric, MetricCheck, SteadyState, Workload as Spec},
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::{
     sync::{watch, Semaphore},
@@ -42,7 +44,7 @@ use tokio::{
 use super::{
     clock::{millis, to_real, to_scenario, Schedule},
     event::{EventDraft, EventKind},
-    figures::{recovered_at, slot_checks, Figures, Outcome, Sample},
+    figures::{measure, recovered_at, slot_checks, Figures, Outcome, Sample},
     recorder::ExecutionRecorder,
     CheckOutcome, ExecutionId, LoadSender, StreamSender,
 };
@@ -102,109 +104,6 @@ struct OpenSlot {
 struct Mark {
     offset: Duration,
     cleared: bool,
-}
-
-/// The chaos window as the workload saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ChaosWindow {
-    /// First chaos action (scenario time, ms).
-    pub injected_ms: u64,
-    /// When the chaos was cleared: the first `clear*` action after the last chaos
-    /// action, or else the end of the phase of the last chaos action (timed chaos
-    /// ends by itself).
-    pub cleared_ms: u64,
-}
-
-/// Recovery after the chaos window (DESIGN.md §7).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recovery {
-    /// Whether the steady state held again before the run ended.
-    pub detected: bool,
-    /// When it did (scenario time, ms).
-    pub recovered_ms: Option<u64>,
-    /// `recovered_ms - cleared_ms`.
-    pub recovery_time_ms: Option<u64>,
-    /// The same, per target service of the streams.
-    pub services: Vec<ServiceRecovery>,
-}
-
-/// Recovery seen on the streams of one service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceRecovery {
-    /// The service.
-    pub service: String,
-    /// Whether its streams returned to the steady state.
-    pub detected: bool,
-    /// When (scenario time, ms).
-    pub recovered_ms: Option<u64>,
-    /// Since the chaos was cleared.
-    pub recovery_time_ms: Option<u64>,
-}
-
-/// One stream as the summary names it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StreamInfo {
-    /// Its name.
-    pub name: String,
-    /// Target service.
-    pub service: String,
-    /// `POST /api/v1/orders`.
-    pub request: String,
-    /// `50/s`, or the ramp.
-    pub rate: String,
-}
-
-/// One phase's figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseFigures {
-    /// Phase index.
-    pub index: usize,
-    /// Phase name.
-    pub name: String,
-    /// All streams together.
-    pub figures: Figures,
-    /// Per stream, when there are several.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub streams: Vec<(String, Figures)>,
-}
-
-/// Everything a run's workload measured: the `workload_summary` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkloadSummary {
-    /// The streams.
-    pub streams: Vec<StreamInfo>,
-    /// Slot width, scenario ms.
-    pub slot_ms: u64,
-    /// The whole run.
-    pub total: Figures,
-    /// Per phase.
-    pub phases: Vec<PhaseFigures>,
-    /// When chaos was injected and cleared, if it was.
-    pub chaos: Option<ChaosWindow>,
-    /// Before the first chaos action (everything, without chaos).
-    pub before: Figures,
-    /// Inside the chaos window.
-    pub during: Figures,
-    /// After the chaos was cleared.
-    pub after: Figures,
-    /// The steady state judged, if the scenario sets one.
-    pub steady_state: Option<SteadyState>,
-    /// Recovery, when there was chaos and a steady state.
-    pub recovery: Option<Recovery>,
-    /// Whether more requests were sent than samples are kept for.
-    pub truncated: bool,
-}
-
-/// One slot's figures: the `workload_slot` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SlotFigures {
-    /// Slot start, scenario ms.
-    pub start_ms: u64,
-    /// Slot end, scenario ms.
-    pub end_ms: u64,
-    /// Its figures.
-    #[serde(flatten)]
-    pub figures: Figures,
 }
 
 impl Workload {
@@ -367,7 +266,7 @@ impl WorkloadHandle {
             .iter()
             .filter(|s| streams.contains(&s.stream) && within(s, from, now));
         let wall = to_real(now.saturating_sub(from), self.shared.speed);
-        let figures = Figures::of(samples, wall);
+        let figures = measure(samples, wall);
         let min_requests = assertion
             .parameters
             .get("min_requests")
@@ -612,7 +511,7 @@ impl Shared {
                 .slot
                 .saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX));
             let end = (start + self.slot).min(now.max(start));
-            let figures = Figures::of(&samples, wall);
+            let figures = measure(&samples, wall);
             let phase = self
                 .plan
                 .phases
@@ -638,7 +537,7 @@ impl Shared {
         let speed = self.speed;
         let wall = |from: Duration, until: Duration| to_real(until.saturating_sub(from), speed);
         let figures = |from: Duration, until: Duration, stream: Option<u16>| {
-            Figures::of(
+            measure(
                 state.samples.iter().filter(|s| {
                     stream.is_none_or(|i| s.stream == i)
                         && Duration::from_micros(s.offset_us) >= from
