@@ -1,6 +1,8 @@
 //! The use cases the UI (through server functions), the REST API and the CLI all
 //! call. Handlers stay thin: they translate HTTP to a call here and back.
 
+mod reports;
+
 use std::sync::Arc;
 
 use app::{

@@ -631,9 +631,9 @@ pub async fn report_text(
     context: &Context,
     server: Option<&Remote>,
     id: &str,
-    format: crate::report::fetch::Format,
+    format: crate::report::format::Format,
 ) -> anyhow::Result<String> {
-    use crate::report::fetch::Format;
+    use crate::report::format::Format;
     if let Some(remote) = server {
         let (name, table) = match format {
             Format::Json => ("json", ""),
@@ -664,16 +664,16 @@ pub async fn report_text(
     }
     let store = context.open_store().await?;
     let execution = execution_id(id)?;
-    let input = store
-        .fetch_report_input(execution)
+    let record = store
+        .fetch_recorded_execution(execution)
         .await?
         .with_context(|| format!("no execution {id}"))?;
-    let report = crate::report::build(
-        &input,
+    let report = crate::report::generate(
+        &record.into(),
         time::OffsetDateTime::now_utc(),
         &context.config.instance,
     );
-    crate::report::fetch::render(&report, format).map_err(|e| anyhow::anyhow!("{}", e.message))
+    crate::report::format::render(&report, format).map_err(|e| anyhow::anyhow!("{}", e.message))
 }
 
 pub async fn report(
@@ -717,9 +717,9 @@ pub async fn report(
                         .id
                         .parse()
                         .map_err(|_| anyhow::anyhow!("bad id in the store"))?;
-                    if let Some(input) = store.fetch_report_input(id).await? {
-                        reports.push(crate::report::build(
-                            &input,
+                    if let Some(record) = store.fetch_recorded_execution(id).await? {
+                        reports.push(crate::report::generate(
+                            &record.into(),
                             time::OffsetDateTime::now_utc(),
                             &context.config.instance,
                         ));
@@ -729,8 +729,9 @@ pub async fn report(
             }
         }
     } else {
-        let format = crate::report::fetch::Format::parse(Some(&args.format), args.table.as_deref())
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let format =
+            crate::report::format::Format::parse(Some(&args.format), args.table.as_deref())
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
         report_text(
             &context,
             server.as_ref(),

@@ -437,7 +437,7 @@ async fn execution_report(
     Path(id): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Response> {
-    use crate::report::fetch::{render, Format};
+    use crate::report::format::{render, Format};
     let format = Format::parse(
         q.get("format").map(String::as_str),
         q.get("table").map(String::as_str),
