@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use app::scenario::catalog::{chaos_effect, ChaosEffect};
+use app::scenario::catalog::{assertion_role, chaos_effect, AssertionRole, ChaosEffect};
 use serde_json::Value;
 
 use super::{
@@ -12,15 +12,11 @@ use super::{
     schema::*,
 };
 
-/// Assertion types whose success shows recovery (the engine's list).
-pub const RECOVERY_TYPES: [&str; 6] = [
-    "system_recovery",
-    "performance_recovery",
-    "price_recovery",
-    "alert_resolution",
-    "system_stabilization",
-    "service_health",
-];
+/// Whether an assertion's success shows recovery: its role in the catalog
+/// ([`assertion_role`]), which the engine's verdict and `/metrics` read too.
+pub fn shows_recovery(assertion: &AssertionReport) -> bool {
+    assertion_role(&assertion.assertion_type, &assertion.expect) == AssertionRole::Recovery
+}
 
 /// Whether an action takes chaos away rather than injecting it.
 pub fn is_clearing_action(action: &str) -> bool {
@@ -74,7 +70,7 @@ pub(super) fn system_impact(input: &ReportInput, fold: &Fold) -> SystemImpact {
         let recovered = fold
             .assertions
             .iter()
-            .filter(|a| a.passed && RECOVERY_TYPES.contains(&a.assertion_type.as_str()))
+            .filter(|a| a.passed && shows_recovery(a))
             .filter(|a| a.service.as_ref().is_none_or(|s| *s == service.service))
             .filter_map(|a| a.last_check_ms.map(|held| (held, a)))
             .filter(|(held, _)| *held >= cleared)

@@ -22,7 +22,7 @@ use app::scenario::plan::Plan;
 
 use super::{
     describe::human_ms,
-    impact::{is_clearing_action, RECOVERY_TYPES},
+    impact::{is_clearing_action, shows_recovery},
     schema::{AssertionOutcome, ExecutionReport, Recommendation, Severity},
 };
 
@@ -117,7 +117,7 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
         .iter()
         .filter(|a| a.outcome == AssertionOutcome::Failed)
     {
-        if RECOVERY_TYPES.contains(&a.assertion_type.as_str()) {
+        if shows_recovery(a) {
             add(
                 Severity::Critical,
                 "recovery_not_observed",
@@ -193,7 +193,7 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
         a.passed
             && a.attempts == 1
             && chaos_phases.contains(&a.phase_index)
-            && !RECOVERY_TYPES.contains(&a.assertion_type.as_str())
+            && !shows_recovery(a)
             && !STEADY_TYPES.contains(&a.assertion_type.as_str())
     }) {
         add(
@@ -207,10 +207,9 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
     }
     for service in &report.system_impact.services_affected {
         if service.cleared_ms.is_some() && service.recovered_by.is_none() {
-            let failed_recovery = assertions.iter().any(|a| {
-                a.outcome == AssertionOutcome::Failed
-                    && RECOVERY_TYPES.contains(&a.assertion_type.as_str())
-            });
+            let failed_recovery = assertions
+                .iter()
+                .any(|a| a.outcome == AssertionOutcome::Failed && shows_recovery(a));
             if !failed_recovery {
                 add(
                     Severity::Info,
