@@ -421,7 +421,7 @@ async fn execution_timeline(
                 "phase": e.phase,
                 "offset_ms": e.offset_ms,
                 "planned_ms": e.planned_ms,
-                "skew_ms": e.offset_ms.zip(e.planned_ms).map(|(a, p)| a as i64 - p as i64),
+                "skew_ms": crate::stats::skew_ms(e),
             })
         })
         .collect();

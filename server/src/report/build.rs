@@ -7,19 +7,22 @@
 //! # Definitions
 //! - **Timing skew** = actual − planned offset of the steps the scheduler starts at
 //!   a planned time (`phase_started`, `action_started`, `assertion_started`,
-//!   `iteration_started`). Other events carry a planned reference (a deadline, a
-//!   phase end) but no skew: finishing early is not lateness.
-//! - **Percentiles** are nearest-rank over the samples (p99 of 12 samples is the 12th).
+//!   `iteration_started`): [`crate::stats::skew_ms`]. Other events carry a planned
+//!   reference (a deadline, a phase end) but no skew: finishing early is not lateness.
+//! - **Percentiles** are nearest-rank over the samples (p99 of 12 samples is the
+//!   12th): [`crate::stats::percentile`].
 //! - **Services affected** are the services a phase action injected chaos into
 //!   successfully. Clearing actions (`clear*`, `restore_liquidity`,
 //!   `resume_normal_settlement`, `restart`, `price_recovery`) and rollback actions
 //!   are not injections.
 //! - **Recovery time** of a service = from the first clearing action (phase or
 //!   rollback) that succeeded on it after its first injection, to the first check at
-//!   which a recovery-type assertion (`system_recovery`, `performance_recovery`,
-//!   `price_recovery`, `alert_resolution`, `system_stabilization`,
-//!   `service_health`) on that service or on no particular service held; null when
-//!   there is no such clear or no such assertion held.
+//!   which an assertion whose catalog role is recovery
+//!   ([`app::scenario::catalog::assertion_role`]: `system_recovery`,
+//!   `performance_recovery`, `price_recovery`, `alert_resolution`,
+//!   `system_stabilization`, `service_health`, a `metric` on `recovery_time`) on that
+//!   service or on no particular service held; null when there is no such clear or
+//!   no such assertion held.
 //! - **Alerts** come from the audit events (`alert_raised`/`alert_resolved`, whose
 //!   details are the risk monitor's alert) when they are given, else from alert
 //!   objects (with `type` and `raised_at`) seen in assertion evidence.
@@ -51,6 +54,7 @@ use super::{
     schema::*,
 };
 use crate::engine::event::{AssertionResult, EventKind, Verdict};
+use crate::stats::percentile;
 use crate::store::{RecordedExecution, StoredExecution};
 
 /// Everything a report is computed from: what the store recorded, and the audit
@@ -189,17 +193,7 @@ impl Fold {
             let phase_name = event
                 .phase
                 .map(|index| phase_name(plan, index, &event.kind));
-            let scheduled = matches!(
-                event.kind,
-                EventKind::PhaseStarted { .. }
-                    | EventKind::ActionStarted { .. }
-                    | EventKind::AssertionStarted { .. }
-                    | EventKind::IterationStarted { .. }
-            );
-            let skew = match (scheduled, event.offset_ms, event.planned_ms) {
-                (true, Some(actual), Some(planned)) => Some(signed_diff(actual, planned)),
-                _ => None,
-            };
+            let skew = crate::stats::skew_ms(event);
             if let Some(skew) = skew {
                 fold.skews.push(skew);
             }
@@ -630,23 +624,19 @@ fn payload(kind: &EventKind) -> Value {
     }
 }
 
-/// Nearest-rank statistics over `samples`.
+/// Statistics over `samples`; the percentiles are [`crate::stats::percentile`]'s
+/// (nearest rank).
 pub fn distribution(mut samples: Vec<f64>) -> Distribution {
     samples.retain(|s| s.is_finite());
     if samples.is_empty() {
         return Distribution::default();
     }
     samples.sort_by(f64::total_cmp);
-    let rank = |p: f64| {
-        let n = samples.len();
-        let rank = ((p / 100.0) * n as f64).ceil() as usize;
-        samples[rank.clamp(1, n) - 1]
-    };
     Distribution {
         count: samples.len(),
         min: samples.first().copied(),
-        p50: Some(rank(50.0)),
-        p99: Some(rank(99.0)),
+        p50: percentile(&samples, 50.0),
+        p99: percentile(&samples, 99.0),
         max: samples.last().copied(),
         mean: mean(&samples).map(round2),
     }
@@ -654,14 +644,6 @@ pub fn distribution(mut samples: Vec<f64>) -> Distribution {
 
 pub(super) fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-}
-
-fn signed_diff(actual: u64, planned: u64) -> i64 {
-    if actual >= planned {
-        i64::try_from(actual - planned).unwrap_or(i64::MAX)
-    } else {
-        i64::try_from(planned - actual).map_or(i64::MIN, |d| -d)
-    }
 }
 
 fn compact_time(at: OffsetDateTime) -> String {
