@@ -32,8 +32,8 @@
 //!   self-contained page), [`csv`] (RFC 4180) and [`junit`] render them.
 //!
 //! This module depends on the engine's event types, the scenario plan and the
-//! store's plain record types only; it must not depend on the database driver, axum or leptos, nor
-//! call the store or the service. Its output types use plain strings, numbers and
+//! store's plain record types only; it must not depend on the database driver,
+//! axum or leptos, nor call the store or the service. Its output types use plain strings, numbers and
 //! JSON values, so they can move to `app` unchanged for the UI.
 
 pub mod audit;

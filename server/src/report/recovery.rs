@@ -4,8 +4,8 @@
 //! When the scenario drives a workload with a steady state, it is what the
 //! workload measured (DESIGN.md §7): from the chaos being cleared until every
 //! stream held the steady state again. Otherwise it comes from what the report
-//! model measures per affected service: from the clear of its chaos to the first
-//! recovery-type assertion that held
+//! measures per affected service ([`super::impact`]): from the clear of its chaos
+//! to the first assertion whose catalog role is recovery that held
 //! ([`ServiceImpact::recovery_ms`](super::schema::ServiceImpact)); the system has
 //! recovered when its last affected service has, so it is the longest of those.
 
