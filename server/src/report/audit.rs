@@ -1,5 +1,5 @@
 //! The audit section: the audit correlator's events placed on the execution's
-//! timeline, and which injections they confirm. [`AuditClock`] also places the
+//! timeline, and which injections they confirm. `AuditClock` also places the
 //! alerts of [`super::impact`].
 
 use time::OffsetDateTime;

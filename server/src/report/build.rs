@@ -1,6 +1,6 @@
 //! The pure fold from what the store recorded about one execution
 //! ([`ReportInput`]) to its report ([`ExecutionReport`]): one pass over the events
-//! ([`Fold`]), then the sections. The system-impact and audit sections are in
+//! (`Fold`), then the sections. The system-impact and audit sections are in
 //! [`super::impact`] and [`super::audit`]; recommendations are a later step
 //! ([`super::generate`]).
 //!

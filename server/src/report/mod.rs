@@ -18,7 +18,7 @@
 //!
 //! # Layout
 //! - [`schema`]: the report's serialisable types and their units.
-//! - [`build`]: [`ReportInput`] → [`ExecutionReport`]: one pass over the events,
+//! - [`mod@build`]: [`ReportInput`] → [`ExecutionReport`]: one pass over the events,
 //!   then the execution, validation, timeline and metrics sections.
 //! - [`impact`]: the system-impact section (services affected, recovery, alerts,
 //!   performance).
@@ -28,7 +28,7 @@
 //! - [`summary`]: the summary over several reports.
 //! - [`recovery`]: an execution's recovery time (the one definition).
 //! - [`suite`]: a suite's summary from its members' reports.
-//! - [`format`]: the formats and [`format::render`]; [`json`], [`html`] (one
+//! - [`mod@format`]: the formats and [`format::render`]; [`json`], [`html`] (one
 //!   self-contained page), [`csv`] (RFC 4180) and [`junit`] render them.
 //!
 //! This module depends on the engine's event types, the scenario plan and the
@@ -59,7 +59,7 @@ pub use summary::{summarize, Summary};
 
 use time::OffsetDateTime;
 
-/// The whole pipeline: [`build`] the report of one execution, then add the
+/// The whole pipeline: [`build()`] the report of one execution, then add the
 /// recommendations over the built report. Pure: the same input, time and instance
 /// give the same report.
 pub fn generate(

@@ -43,7 +43,7 @@
 //! recommendations[]   severity (info|warning|critical), rule, message
 //! ```
 //!
-//! Definitions of the figures are in [`super::build`].
+//! Definitions of the figures are in [`mod@super::build`].
 
 use app::scenario::model::Reporting;
 use serde::{Deserialize, Serialize};

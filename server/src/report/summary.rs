@@ -1,5 +1,5 @@
 //! The summary over several reports (N1V1's `chaos_summary.json`): pass rate and
-//! mean recovery time. A step after [`super::build`]: it reads built reports only.
+//! mean recovery time. A step after [`build()`](super::build()): it reads built reports only.
 
 use serde::{Deserialize, Serialize};
 
