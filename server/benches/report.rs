@@ -22,7 +22,8 @@ use server::{
         event::{ActionOutcome, AssertionResult, Event, EventKind, PhaseOutcome, Verdict},
         ExecutionId, RunOptions,
     },
-    report::{self, ExecutionRecord, ReportInput},
+    report::{self, ReportInput},
+    store::{RecordedExecution, StoredExecution},
 };
 use time::OffsetDateTime;
 
@@ -219,8 +220,8 @@ fn input() -> ReportInput {
         },
     );
     let total = PHASES as u64 * PHASE_MS;
-    ReportInput {
-        execution: ExecutionRecord {
+    let record = RecordedExecution {
+        execution: StoredExecution {
             id,
             scenario_name: "synthetic".into(),
             definition: "kind: Scenario\n".repeat(200),
@@ -254,6 +255,9 @@ fn input() -> ReportInput {
             workload: None,
         },
         events,
+    };
+    ReportInput {
+        record,
         audit_events: Some(vec![]),
     }
 }
@@ -295,7 +299,7 @@ fn main() {
     let input = input();
     println!(
         "report bench: {} events, {} runs each; median wall time (median CPU time of this thread)",
-        input.events.len(),
+        input.record.events.len(),
         RUNS
     );
     let now = OffsetDateTime::now_utc();
@@ -308,11 +312,11 @@ fn main() {
             ms(cpu)
         );
     };
-    let (wall, cpu, report) = time(|| report::build(&input, now, "bench"));
+    let (wall, cpu, report) = time(|| report::generate(&input, now, "bench"));
     line("build report", wall, cpu, String::new());
     let (wall, cpu, page) = time(|| report::html::render(&report));
     line("render html", wall, cpu, format!("  {} KiB", kib(&page)));
-    let (wall, cpu, _) = time(|| report::html::render(&report::build(&input, now, "bench")));
+    let (wall, cpu, _) = time(|| report::html::render(&report::generate(&input, now, "bench")));
     line(
         "build + html",
         wall,

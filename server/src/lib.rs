@@ -14,6 +14,7 @@
 //! - [`scenario_id`]: what may name an uploaded scenario.
 //! - [`store`]: SQLite through sqlx; the only module with SQL.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`stats`]: the one percentile and the one timing skew every figure uses.
 
 pub mod adapters;
 pub mod assertions;
@@ -31,6 +32,7 @@ pub mod scenario_id;
 pub mod service;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod suite;
 pub mod telemetry;

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use app::scenario::catalog::{assertion_role, AssertionRole};
+
 use prometheus_client::{
     collector::Collector,
     encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric},
@@ -371,7 +373,12 @@ impl Metrics {
                     }
                 }
             }
-            K::AssertionFinished { kind, result, .. } => {
+            K::AssertionFinished {
+                kind,
+                expect,
+                result,
+                ..
+            } => {
                 let outcome = if result.passed { "passed" } else { "failed" };
                 self.engine
                     .assertion_results
@@ -393,13 +400,7 @@ impl Metrics {
                         .get_or_create(&labels(&|l| l.assertion_type = kind.clone()))
                         .observe(last.saturating_sub(first) as f64 / 1000.0);
                 }
-                let recovery = matches!(
-                    kind.as_str(),
-                    "system_recovery"
-                        | "performance_recovery"
-                        | "price_recovery"
-                        | "system_stabilization"
-                );
+                let recovery = assertion_role(kind, expect) == AssertionRole::Recovery;
                 if let (true, Some(hold)) = (recovery && result.passed, result.time_to_hold_ms) {
                     context.assertion_recoveries.push(hold as f64 / 1000.0);
                 }

@@ -1,6 +1,8 @@
 //! The use cases the UI (through server functions), the REST API and the CLI all
 //! call. Handlers stay thin: they translate HTTP to a call here and back.
 
+mod reports;
+
 use std::sync::Arc;
 
 use app::{
@@ -664,13 +666,13 @@ impl Coordinator {
             .into_iter()
             .map(|(name, runs, completed, mut durations)| {
                 durations.sort_by(f64::total_cmp);
-                let pct = |p: f64| durations.get(((durations.len().saturating_sub(1)) as f64 * p).round() as usize).copied();
+                let pct = |p: f64| crate::stats::percentile(&durations, p);
                 json!({
                     "scenario": name,
                     "runs": runs,
                     "completed": completed,
                     "success_rate": if runs == 0 { 0.0 } else { completed as f64 / runs as f64 },
-                    "duration_seconds": { "p50": pct(0.5), "p95": pct(0.95), "max": durations.last() },
+                    "duration_seconds": { "p50": pct(50.0), "p95": pct(95.0), "max": durations.last() },
                     "mean_recovery_seconds": recovery.get(&name).map(|(mean, _)| mean / 1000.0),
                     "recovery_samples": recovery.get(&name).map_or(0, |(_, n)| *n),
                 })

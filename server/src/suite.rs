@@ -466,10 +466,12 @@ impl Coordinator {
                     // From the store only: the audit trail adds nothing to the
                     // figures, and a slow audit service must not slow this down.
                     self.store
-                        .fetch_report_input(execution_id)
+                        .fetch_recorded_execution(execution_id)
                         .await
                         .map_err(store_error)?
-                        .map(|input| crate::report::build(&input, now, &self.config.instance))
+                        .map(|record| {
+                            crate::report::generate(&record.into(), now, &self.config.instance)
+                        })
                 }
                 _ => None,
             };

@@ -374,7 +374,7 @@ async fn write_junit(
     id: &str,
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let xml = super::remote::report_text(context, remote, id, crate::report::fetch::Format::Junit)
+    let xml = super::remote::report_text(context, remote, id, crate::report::format::Format::Junit)
         .await?;
     std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("JUnit report: {}", path.display());
@@ -485,8 +485,8 @@ fn describe(event: &Event) -> Option<String> {
         }
         EventKind::Paused => "paused".to_owned(),
         EventKind::Resumed => "resumed".to_owned(),
-        EventKind::RecoveryStarted { .. } => crate::report::model::summarize_event(&event.kind),
-        EventKind::WorkloadSummary { .. } => crate::report::model::summarize_event(&event.kind),
+        EventKind::RecoveryStarted { .. } => crate::report::describe::summarize_event(&event.kind),
+        EventKind::WorkloadSummary { .. } => crate::report::describe::summarize_event(&event.kind),
         _ => return None,
     })
 }

@@ -366,7 +366,7 @@ pub async fn timeline(
             let store = context.open_store().await?;
             let id = execution_id(&args.execution_id)?;
             let events = store.list_events(id, None, 100_000).await?;
-            json!(events.iter().map(|e| json!({"seq": e.seq, "kind": e.kind.name(), "phase": e.phase, "offset_ms": e.offset_ms, "planned_ms": e.planned_ms})).collect::<Vec<_>>())
+            json!(events.iter().map(|e| json!({"seq": e.seq, "kind": e.kind.name(), "phase": e.phase, "offset_ms": e.offset_ms, "planned_ms": e.planned_ms, "skew_ms": crate::stats::skew_ms(e)})).collect::<Vec<_>>())
         }
     };
     println!(
@@ -379,10 +379,9 @@ pub async fn timeline(
                 .map(|ms| app::scenario::duration::format_duration(Duration::from_millis(ms)))
                 .unwrap_or_else(|| "-".into())
         };
-        let skew = row["offset_ms"]
+        let skew = row["skew_ms"]
             .as_i64()
-            .zip(row["planned_ms"].as_i64())
-            .map(|(a, p)| (a - p).to_string())
+            .map(|skew| skew.to_string())
             .unwrap_or_else(|| "-".into());
         println!(
             "{:>5}  {:>12}  {:>12}  {skew:>9}  {}",
@@ -424,23 +423,17 @@ pub async fn metrics(
         })
         .collect();
     latencies.sort_by(f64::total_cmp);
-    let mut skews: Vec<i64> = events
-        .iter()
-        .filter_map(|e| Some(e.offset_ms? as i64 - e.planned_ms? as i64))
-        .collect();
+    let mut skews: Vec<i64> = events.iter().filter_map(crate::stats::skew_ms).collect();
     skews.sort_unstable();
-    let pick = |v: &[f64], p: f64| {
-        v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .copied()
-    };
+    let pick = crate::stats::percentile::<f64>;
     let out = json!({
         "execution_id": args.execution_id,
         "events": progress.events,
         "phases_done": progress.phases_done,
         "assertions": {"passed": progress.assertions_passed, "failed": progress.assertions_failed},
         "actions_failed": progress.actions_failed,
-        "action_latency_ms": {"p50": pick(&latencies, 0.5), "p95": pick(&latencies, 0.95), "max": latencies.last()},
-        "schedule_skew_ms": {"p50": skews.get(skews.len() / 2), "max": skews.last()},
+        "action_latency_ms": {"p50": pick(&latencies, 50.0), "p95": pick(&latencies, 95.0), "max": latencies.last()},
+        "schedule_skew_ms": {"p50": crate::stats::percentile(&skews, 50.0), "max": skews.last()},
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(ExitCode::SUCCESS)
@@ -631,9 +624,9 @@ pub async fn report_text(
     context: &Context,
     server: Option<&Remote>,
     id: &str,
-    format: crate::report::fetch::Format,
+    format: crate::report::format::Format,
 ) -> anyhow::Result<String> {
-    use crate::report::fetch::Format;
+    use crate::report::format::Format;
     if let Some(remote) = server {
         let (name, table) = match format {
             Format::Json => ("json", ""),
@@ -664,16 +657,16 @@ pub async fn report_text(
     }
     let store = context.open_store().await?;
     let execution = execution_id(id)?;
-    let input = store
-        .fetch_report_input(execution)
+    let record = store
+        .fetch_recorded_execution(execution)
         .await?
         .with_context(|| format!("no execution {id}"))?;
-    let report = crate::report::build(
-        &input,
+    let report = crate::report::generate(
+        &record.into(),
         time::OffsetDateTime::now_utc(),
         &context.config.instance,
     );
-    crate::report::fetch::render(&report, format).map_err(|e| anyhow::anyhow!("{}", e.message))
+    crate::report::format::render(&report, format).map_err(|e| anyhow::anyhow!("{}", e.message))
 }
 
 pub async fn report(
@@ -717,9 +710,9 @@ pub async fn report(
                         .id
                         .parse()
                         .map_err(|_| anyhow::anyhow!("bad id in the store"))?;
-                    if let Some(input) = store.fetch_report_input(id).await? {
-                        reports.push(crate::report::build(
-                            &input,
+                    if let Some(record) = store.fetch_recorded_execution(id).await? {
+                        reports.push(crate::report::generate(
+                            &record.into(),
                             time::OffsetDateTime::now_utc(),
                             &context.config.instance,
                         ));
@@ -729,8 +722,9 @@ pub async fn report(
             }
         }
     } else {
-        let format = crate::report::fetch::Format::parse(Some(&args.format), args.table.as_deref())
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let format =
+            crate::report::format::Format::parse(Some(&args.format), args.table.as_deref())
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
         report_text(
             &context,
             server.as_ref(),

@@ -431,7 +431,7 @@ async fn write_junit(
             context,
             remote,
             &member.execution_id,
-            crate::report::fetch::Format::Junit,
+            crate::report::format::Format::Junit,
         )
         .await?;
         // Keep the member's <testsuite> elements; drop its prolog and root.

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use app::scenario::plan::Plan;
+use app::scenario::{
+    catalog::{assertion_role, AssertionRole},
+    plan::Plan,
+};
 
 use super::event::{CriterionResult, Verdict};
 
@@ -28,20 +31,17 @@ pub(super) struct Tally {
     pub(super) rollback_ok: Option<bool>,
 }
 
-/// Assertion types whose success shows that risk controls noticed the chaos.
-const DETECTION_TYPES: [&str; 3] = ["risk_alert", "emergency_procedures", "position_limits"];
 /// How a `metric` assertion on `recovery_time` is tallied.
 pub(super) const RECOVERY_METRIC: &str = "metric.recovery_time";
-/// Assertion types whose success shows recovery.
-const RECOVERY_TYPES: [&str; 7] = [
-    RECOVERY_METRIC,
-    "system_recovery",
-    "performance_recovery",
-    "price_recovery",
-    "alert_resolution",
-    "system_stabilization",
-    "service_health",
-];
+
+/// The role of a tallied assertion kind, from the catalog ([`assertion_role`]):
+/// the one list the report and `/metrics` read too.
+fn role(kind: &str) -> AssertionRole {
+    match kind {
+        RECOVERY_METRIC => assertion_role("metric", "recovery_time"),
+        kind => assertion_role(kind, ""),
+    }
+}
 
 /// Evaluates the success criteria (default: `all_phases_completed`).
 pub(super) fn verdict(
@@ -57,11 +57,11 @@ pub(super) fn verdict(
     } else {
         &plan.success_criteria
     };
-    let of_types = |types: &[&str]| -> (usize, usize) {
+    let of_role = |wanted: AssertionRole| -> (usize, usize) {
         let relevant: Vec<bool> = tally
             .assertions
             .iter()
-            .filter(|(k, _)| types.contains(&k.as_str()))
+            .filter(|(k, _)| role(k) == wanted)
             .map(|(_, p)| *p)
             .collect();
         (relevant.iter().filter(|p| **p).count(), relevant.len())
@@ -95,14 +95,14 @@ pub(super) fn verdict(
                     },
                 ),
                 "risk_system_correctly_identified_all_breaches" => {
-                    let (ok, total) = of_types(&DETECTION_TYPES);
+                    let (ok, total) = of_role(AssertionRole::Detection);
                     (
                         ok == total,
                         format!("{ok} of {total} detection assertions held"),
                     )
                 }
                 "system_recovered_within_sla" => {
-                    let (ok, total) = of_types(&RECOVERY_TYPES);
+                    let (ok, total) = of_role(AssertionRole::Recovery);
                     (
                         ok == total && *ending == Ending::Completed,
                         format!("{ok} of {total} recovery assertions held"),
@@ -166,5 +166,35 @@ pub(super) fn verdict(
         passed,
         criteria: results,
         summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verdict tallies a kind per assertion; each built-in type keeps the
+    /// catalog's role, and a `recovery_time` metric counts as recovery — as the
+    /// report ([`crate::report::impact::shows_recovery`]) and `/metrics` count it.
+    #[test]
+    fn tallied_kinds_have_the_catalog_s_roles() {
+        for (name, spec) in app::scenario::catalog::Catalog::builtin_assertions() {
+            assert_eq!(role(&name), spec.role, "{name}");
+        }
+        assert_eq!(role(RECOVERY_METRIC), AssertionRole::Recovery);
+        let report = crate::report::build(
+            &crate::report::testdata::input(),
+            crate::report::testdata::generated_at(),
+            "t",
+        );
+        let recovery = |kind: &str, expect: &str| {
+            let mut assertion = report.validation_results.assertions[0].clone();
+            assertion.assertion_type = kind.to_owned();
+            assertion.expect = expect.to_owned();
+            crate::report::impact::shows_recovery(&assertion)
+        };
+        assert!(recovery("metric", "recovery_time <= 30s"));
+        assert!(recovery("service_health", "healthy"));
+        assert!(!recovery("risk_alert", "alert_generated"));
     }
 }

@@ -421,7 +421,7 @@ async fn execution_timeline(
                 "phase": e.phase,
                 "offset_ms": e.offset_ms,
                 "planned_ms": e.planned_ms,
-                "skew_ms": e.offset_ms.zip(e.planned_ms).map(|(a, p)| a as i64 - p as i64),
+                "skew_ms": crate::stats::skew_ms(e),
             })
         })
         .collect();
@@ -437,7 +437,7 @@ async fn execution_report(
     Path(id): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Response> {
-    use crate::report::fetch::{render, Format};
+    use crate::report::format::{render, Format};
     let format = Format::parse(
         q.get("format").map(String::as_str),
         q.get("table").map(String::as_str),

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::ExecutionReport;
+use super::schema::ExecutionReport;
 
 /// Columns of [`events`].
 pub const EVENT_COLUMNS: [&str; 11] = [
@@ -142,10 +142,10 @@ fn push_field(out: &mut String, field: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{build, testdata};
+    use crate::report::{generate, testdata};
 
     fn report() -> ExecutionReport {
-        build(&testdata::input(), testdata::generated_at(), "t")
+        generate(&testdata::input(), testdata::generated_at(), "t")
     }
 
     fn parse(text: &str) -> Vec<csv::StringRecord> {

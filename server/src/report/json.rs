@@ -1,7 +1,7 @@
 //! The JSON format: the [`ExecutionReport`] schema (documented in
-//! [`super::model`]) as pretty-printed JSON, and its [`Summary`].
+//! [`super::schema`]) as pretty-printed JSON, and its [`Summary`].
 
-use super::model::{ExecutionReport, Summary};
+use super::{schema::ExecutionReport, summary::Summary};
 
 /// The report as pretty JSON.
 pub fn render(report: &ExecutionReport) -> Result<String, serde_json::Error> {
@@ -16,11 +16,11 @@ pub fn render_summary(summary: &Summary) -> Result<String, serde_json::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{build, summarize, testdata};
+    use crate::report::{generate, summarize, testdata};
 
     #[test]
     fn the_json_has_every_section_and_reads_back() {
-        let report = build(&testdata::input(), testdata::generated_at(), "t");
+        let report = generate(&testdata::input(), testdata::generated_at(), "t");
         let text = render(&report).unwrap();
         assert!(
             text.starts_with("{\n  \"metadata\": {"),
@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn the_summary_is_the_n1v1_shape() {
-        let report = build(&testdata::input(), testdata::generated_at(), "t");
+        let report = generate(&testdata::input(), testdata::generated_at(), "t");
         let text = render_summary(&summarize(&[report])).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["test_run"]["total_executions"], 1);

@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{ActionReport, AssertionOutcome, AssertionReport, ExecutionReport};
+use super::schema::{ActionReport, AssertionOutcome, AssertionReport, ExecutionReport};
 
 /// The report as a JUnit XML document.
 pub fn render(report: &ExecutionReport) -> String {
@@ -233,7 +233,7 @@ fn attr(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{build, testdata};
+    use crate::report::{generate, testdata};
 
     fn get<'a>(node: &roxmltree::Node<'a, '_>, key: &str) -> &'a str {
         node.attribute(key).unwrap_or("")
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn one_suite_per_phase_one_case_per_assertion_failures_with_evidence() {
-        let report = build(&testdata::input(), testdata::generated_at(), "t");
+        let report = generate(&testdata::input(), testdata::generated_at(), "t");
         let xml = render(&report);
         let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
         let root = doc.root_element();

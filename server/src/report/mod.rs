@@ -1,42 +1,73 @@
-//! Execution reports (DESIGN.md §9): one model, four formats.
+//! Execution reports (DESIGN.md §9): a pipeline of pure steps over what the store
+//! recorded about one execution.
 //!
-//! A report is a pure fold of what the store holds about one execution — its row,
-//! its [`Plan`](app::scenario::plan::Plan), its events and, optionally, the audit
-//! trail's events for its correlation id — so a report made from history equals the
-//! one made at the end of the run (only `metadata` differs). Nothing here does I/O:
-//! the store reads ([`crate::store::Store::fetch_report_input`]), the caller fetches
-//! audit events if it wants them, and the formats are string renderers.
+//! A report is a pure fold of the store's `RecordedExecution` (see [`ReportInput`])
+//! — the execution's row, its [`Plan`](app::scenario::plan::Plan) and its events —
+//! plus, optionally, the audit trail's events for its correlation id, so a report
+//! made from history equals the one made at the end of the run (only `metadata`
+//! differs). Nothing here does I/O: the reads and the audit fetch are the use cases
+//! of `service::reports`, and the formats are string renderers.
 //!
 //! ```text
-//! ReportInput ─build→ ExecutionReport ─→ json | html | csv (events, assertions) | junit
+//! store::RecordedExecution (+ audit events) = ReportInput
+//!   ─build→ ExecutionReport ─recommend→ ExecutionReport   (together: generate)
+//!   ─→ json | html | csv (events, assertions) | junit        (format::render)
 //! [ExecutionReport] ─summarize→ Summary   (the N1V1 chaos_summary.json)
 //! Suite + [ExecutionReport] ─summarize_suite→ ChaosSummary   (one suite's)
 //! ```
 //!
 //! # Layout
-//! - [`model`]: the report's schema, [`build`] and [`summarize`].
-//! - `recommend`: the rules that turn results into recommendations.
-//! - [`json`]: pretty JSON of the schema.
-//! - [`html`]: one self-contained HTML5 page (inline CSS and SVG, no script).
-//! - [`csv`]: RFC 4180 tables, one row per event and one per assertion.
-//! - [`junit`]: JUnit XML, one test suite per phase, one test case per assertion.
+//! - [`schema`]: the report's serialisable types and their units.
+//! - [`mod@build`]: [`ReportInput`] → [`ExecutionReport`]: one pass over the events,
+//!   then the execution, validation, timeline and metrics sections.
+//! - [`impact`]: the system-impact section (services affected, recovery, alerts,
+//!   performance).
+//! - [`audit`]: the audit section and the clock that places audit times.
+//! - [`describe`]: the report's plain-language text (one line per event, durations).
+//! - `recommend`: the rules over a built report that give recommendations.
+//! - [`summary`]: the summary over several reports.
 //! - [`recovery`]: an execution's recovery time (the one definition).
 //! - [`suite`]: a suite's summary from its members' reports.
+//! - [`mod@format`]: the formats and [`format::render`]; [`json`], [`html`] (one
+//!   self-contained page), [`csv`] (RFC 4180) and [`junit`] render them.
 //!
-//! This module depends on the engine's event types and the scenario plan only; it
-//! must not depend on sqlx, axum or leptos. Its output types use plain strings,
-//! numbers and JSON values, so they can move to `app` unchanged for the UI.
+//! This module depends on the engine's event types, the scenario plan and the
+//! store's plain record types only; it must not depend on the database driver,
+//! axum or leptos, nor call the store or the service. Its output types use plain strings, numbers and
+//! JSON values, so they can move to `app` unchanged for the UI.
 
+pub mod audit;
+pub mod build;
 pub mod csv;
-pub mod fetch;
+pub mod describe;
+pub mod format;
 pub mod html;
+pub mod impact;
 pub mod json;
 pub mod junit;
-pub mod model;
 mod recommend;
 pub mod recovery;
+pub mod schema;
 pub mod suite;
+pub mod summary;
 #[cfg(test)]
 pub(crate) mod testdata;
 
-pub use model::{build, summarize, ExecutionRecord, ExecutionReport, ReportInput, Summary};
+pub use build::{build, ReportInput};
+pub use schema::ExecutionReport;
+pub use summary::{summarize, Summary};
+
+use time::OffsetDateTime;
+
+/// The whole pipeline: [`build()`] the report of one execution, then add the
+/// recommendations over the built report. Pure: the same input, time and instance
+/// give the same report.
+pub fn generate(
+    input: &ReportInput,
+    generated_at: OffsetDateTime,
+    instance: &str,
+) -> ExecutionReport {
+    let mut report = build(input, generated_at, instance);
+    report.recommendations = recommend::recommend(&report, &input.record.plan);
+    report
+}

@@ -20,8 +20,10 @@
 
 use app::scenario::plan::Plan;
 
-use super::model::{
-    human_ms, AssertionOutcome, ExecutionReport, Recommendation, Severity, RECOVERY_TYPES,
+use super::{
+    describe::human_ms,
+    impact::{is_clearing_action, shows_recovery},
+    schema::{AssertionOutcome, ExecutionReport, Recommendation, Severity},
 };
 
 /// Assertion types that check a steady state rather than a reaction to chaos: one
@@ -115,7 +117,7 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
         .iter()
         .filter(|a| a.outcome == AssertionOutcome::Failed)
     {
-        if RECOVERY_TYPES.contains(&a.assertion_type.as_str()) {
+        if shows_recovery(a) {
             add(
                 Severity::Critical,
                 "recovery_not_observed",
@@ -183,7 +185,7 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
             p.actions
                 .iter()
                 .chain(&p.parallel_actions)
-                .any(|a| !super::model::is_clearing_action(&a.action))
+                .any(|a| !is_clearing_action(&a.action))
         })
         .map(|p| p.index)
         .collect();
@@ -191,7 +193,7 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
         a.passed
             && a.attempts == 1
             && chaos_phases.contains(&a.phase_index)
-            && !RECOVERY_TYPES.contains(&a.assertion_type.as_str())
+            && !shows_recovery(a)
             && !STEADY_TYPES.contains(&a.assertion_type.as_str())
     }) {
         add(
@@ -205,10 +207,9 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
     }
     for service in &report.system_impact.services_affected {
         if service.cleared_ms.is_some() && service.recovered_by.is_none() {
-            let failed_recovery = assertions.iter().any(|a| {
-                a.outcome == AssertionOutcome::Failed
-                    && RECOVERY_TYPES.contains(&a.assertion_type.as_str())
-            });
+            let failed_recovery = assertions
+                .iter()
+                .any(|a| a.outcome == AssertionOutcome::Failed && shows_recovery(a));
             if !failed_recovery {
                 add(
                     Severity::Info,
@@ -275,10 +276,10 @@ pub(crate) fn recommend(report: &ExecutionReport, plan: &Plan) -> Vec<Recommenda
 
 #[cfg(test)]
 mod tests {
-    use crate::report::{build, testdata, ExecutionReport};
+    use crate::report::{generate, testdata, ExecutionReport};
 
     fn report() -> ExecutionReport {
-        build(&testdata::input(), testdata::generated_at(), "t")
+        generate(&testdata::input(), testdata::generated_at(), "t")
     }
 
     fn rules(report: &ExecutionReport) -> Vec<(&str, &str)> {
@@ -322,7 +323,7 @@ mod tests {
     #[test]
     fn huge_stored_figures_never_overflow() {
         let input = testdata::input();
-        let mut report = build(&input, testdata::generated_at(), "t");
+        let mut report = generate(&input, testdata::generated_at(), "t");
         for a in &mut report.validation_results.assertions {
             a.passed = true;
             a.time_to_hold_ms = Some(u64::MAX - 1);
@@ -332,7 +333,7 @@ mod tests {
             service.recovery_ms = Some(u64::MAX);
             service.recovery_window_ms = Some(u64::MAX / 2);
         }
-        let recommendations = super::recommend(&report, &input.plan);
+        let recommendations = super::recommend(&report, &input.record.plan);
         assert!(recommendations
             .iter()
             .any(|r| r.rule == "near_window_limit"));
@@ -347,12 +348,13 @@ mod tests {
         // The clear returns before the recovery window opens: recovery is measured
         // from the clear, so it can exceed the assertion's own window.
         let clear = input
+            .record
             .events
             .iter_mut()
             .find(|e| e.kind.name() == "action_finished" && e.offset_ms == Some(1_500_050))
             .unwrap();
         clear.offset_ms = Some(1_353_050);
-        let report = build(&input, testdata::generated_at(), "t");
+        let report = generate(&input, testdata::generated_at(), "t");
         assert_eq!(
             report.system_impact.services_affected[0].recovery_ms,
             Some(192_000)
@@ -366,7 +368,7 @@ mod tests {
     #[test]
     fn a_failed_recovery_assertion_says_recovery_took_longer_than_its_window() {
         let mut input = testdata::input();
-        for event in &mut input.events {
+        for event in &mut input.record.events {
             if let crate::engine::event::EventKind::AssertionFinished { kind, result, .. } =
                 &mut event.kind
             {
@@ -382,7 +384,7 @@ mod tests {
                 }
             }
         }
-        let report = build(&input, testdata::generated_at(), "t");
+        let report = generate(&input, testdata::generated_at(), "t");
         assert_eq!(report.system_impact.services_affected[0].recovery_ms, None);
         let found = rules(&report);
         assert!(found.contains(&(
@@ -397,7 +399,7 @@ mod tests {
         let mut input = testdata::input();
         let audit = input.audit_events.as_mut().unwrap();
         audit.retain(|e| e["kind"] == "alert_raised");
-        let report = build(&input, testdata::generated_at(), "t");
+        let report = generate(&input, testdata::generated_at(), "t");
         let found = rules(&report);
         assert!(found.contains(&(
             "audit_unconfirmed",
@@ -408,7 +410,7 @@ mod tests {
             "alert execution_latency on arbitrage was still active at the end of the execution"
         )));
         input.audit_events = None;
-        let report = build(&input, testdata::generated_at(), "t");
+        let report = generate(&input, testdata::generated_at(), "t");
         assert!(rules(&report)
             .iter()
             .any(|(rule, _)| *rule == "audit_unavailable"));
@@ -417,7 +419,7 @@ mod tests {
     #[test]
     fn a_stopped_execution_and_a_late_schedule_are_flagged() {
         let mut input = testdata::input();
-        for event in &mut input.events {
+        for event in &mut input.record.events {
             if let crate::engine::event::EventKind::ExecutionFinished { status, .. } =
                 &mut event.kind
             {
@@ -427,7 +429,7 @@ mod tests {
                 event.offset_ms = Some(904_000);
             }
         }
-        let report = build(&input, testdata::generated_at(), "t");
+        let report = generate(&input, testdata::generated_at(), "t");
         let found = rules(&report);
         assert!(found.contains(&(
             "execution_not_completed",

@@ -4,9 +4,9 @@
 //! When the scenario drives a workload with a steady state, it is what the
 //! workload measured (DESIGN.md §7): from the chaos being cleared until every
 //! stream held the steady state again. Otherwise it comes from what the report
-//! model measures per affected service: from the clear of its chaos to the first
-//! recovery-type assertion that held
-//! ([`ServiceImpact::recovery_ms`](super::model::ServiceImpact)); the system has
+//! measures per affected service ([`super::impact`]): from the clear of its chaos
+//! to the first assertion whose catalog role is recovery that held
+//! ([`ServiceImpact::recovery_ms`](super::schema::ServiceImpact)); the system has
 //! recovered when its last affected service has, so it is the longest of those.
 
 use super::ExecutionReport;
@@ -37,7 +37,8 @@ mod tests {
 
     #[test]
     fn the_slowest_service_decides_and_none_measured_gives_none() {
-        let mut report = crate::report::build(&testdata::input(), testdata::generated_at(), "test");
+        let mut report =
+            crate::report::generate(&testdata::input(), testdata::generated_at(), "test");
         assert_eq!(
             recovery_time_seconds(&report),
             Some(45.0),

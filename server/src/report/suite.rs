@@ -104,7 +104,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        report::{build, testdata},
+        report::{generate, testdata},
         store::MemberRecord,
     };
 
@@ -134,7 +134,7 @@ mod tests {
 
     /// The fixture's report, passed or not, with a recovery of `recovery_ms`.
     fn report(passed: bool, recovery_ms: Option<u64>) -> ExecutionReport {
-        let mut report = build(&testdata::input(), testdata::generated_at(), "t");
+        let mut report = generate(&testdata::input(), testdata::generated_at(), "t");
         report.execution.passed = passed;
         for service in &mut report.system_impact.services_affected {
             service.recovery_ms = recovery_ms;

@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use time::{macros::datetime, OffsetDateTime};
 
-use super::model::{rfc3339, ExecutionRecord, ReportInput};
+use super::{build::ReportInput, schema::rfc3339};
 use crate::engine::{
     event::{
         ActionOutcome, AssertionResult, CriterionResult, Event, EventKind, PhaseOutcome,
@@ -33,6 +33,7 @@ use crate::engine::{
     },
     RunOptions,
 };
+use crate::store::{RecordedExecution, StoredExecution};
 
 /// The execution's id.
 pub(crate) const EXECUTION_ID: &str = "6f1c2a3b-0000-4000-8000-000000000001";
@@ -733,26 +734,28 @@ pub(crate) fn audit_events() -> Vec<Value> {
 /// The whole input.
 pub(crate) fn input() -> ReportInput {
     ReportInput {
-        execution: ExecutionRecord {
-            id: EXECUTION_ID.parse().unwrap(),
-            scenario_name: "basic-market-disruption".into(),
-            definition: DEFINITION.into(),
-            parameters: Some(json!({"delay_ms": 500})),
-            options: RunOptions {
-                speed: 600.0,
-                dry_run: false,
-                continue_on_failure: true,
-                repeat: 1,
+        record: RecordedExecution {
+            execution: StoredExecution {
+                id: EXECUTION_ID.parse().unwrap(),
+                scenario_name: "basic-market-disruption".into(),
+                definition: DEFINITION.into(),
+                parameters: Some(json!({"delay_ms": 500})),
+                options: RunOptions {
+                    speed: 600.0,
+                    dry_run: false,
+                    continue_on_failure: true,
+                    repeat: 1,
+                },
+                status: ExecutionStatus::Failed,
+                verdict: Some(verdict()),
+                started_by: "api".into(),
+                created_at: T0 - time::Duration::milliseconds(10),
+                started_at: Some(T0),
+                finished_at: Some(wall(1_800_600)),
             },
-            status: ExecutionStatus::Failed,
-            verdict: Some(verdict()),
-            started_by: "api".into(),
-            created_at: T0 - time::Duration::milliseconds(10),
-            started_at: Some(T0),
-            finished_at: Some(wall(1_800_600)),
+            plan: plan(),
+            events: events(),
         },
-        plan: plan(),
-        events: events(),
         audit_events: Some(audit_events()),
     }
 }

@@ -10,6 +10,7 @@ mod scenarios;
 mod suites;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
+pub use reports::{RecordedExecution, StoredExecution};
 pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
 pub use suites::{MemberRecord, NewSuite, SuiteRecord};
 

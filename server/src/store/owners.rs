@@ -215,7 +215,7 @@ mod tests {
     }
 
     async fn submitted(store: &Store, owner: &Owner) -> ExecutionId {
-        let plan = crate::report::testdata::input().plan;
+        let plan = crate::report::testdata::input().record.plan;
         let id = ExecutionId::new();
         store
             .insert_execution(

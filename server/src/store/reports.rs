@@ -1,15 +1,61 @@
-//! What a report is made from: the stored execution row (with its plan) and all
-//! its events. The report itself is computed in [`crate::report`], never stored, so
-//! a report of an old execution is made from exactly what ran.
+//! What an execution recorded: its stored row ([`StoredExecution`]) and, with its
+//! plan and all its events, the whole [`RecordedExecution`] that reports are made
+//! from. The report itself is computed in [`crate::report`] from these plain types,
+//! never stored, so a report of an old execution is made from exactly what ran.
 
 use app::{api::ExecutionStatus, scenario::plan::Plan};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{Store, StoreError};
-use crate::{
-    engine::{event::Event, ExecutionId},
-    report::{ExecutionRecord, ReportInput},
+use crate::engine::{
+    event::{Event, Verdict},
+    ExecutionId, RunOptions,
 };
+
+/// The stored `executions` row, typed (the plan is parsed separately into
+/// [`RecordedExecution::plan`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredExecution {
+    /// The execution's id.
+    pub id: ExecutionId,
+    /// The scenario's name.
+    pub scenario_name: String,
+    /// The scenario text that ran (rendered YAML).
+    pub definition: String,
+    /// Template parameters, when it came from a template.
+    pub parameters: Option<Value>,
+    /// How it was run.
+    pub options: RunOptions,
+    /// Its state.
+    pub status: ExecutionStatus,
+    /// The success-criteria verdict, once ended.
+    pub verdict: Option<Verdict>,
+    /// Who started it (`cli`, `ui`, `api`, `schedule`).
+    pub started_by: String,
+    /// When it was submitted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it started running.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    /// When it ended.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// Everything the store recorded about one execution: its row, the plan it ran
+/// and its events in `seq` order.
+#[derive(Debug, Clone)]
+pub struct RecordedExecution {
+    /// The execution's row.
+    pub execution: StoredExecution,
+    /// The plan it ran.
+    pub plan: Plan,
+    /// Its events, in `seq` order.
+    pub events: Vec<Event>,
+}
 
 /// Events read per query while collecting an execution's whole log.
 const EVENT_PAGE: u32 = 5_000;
@@ -31,7 +77,7 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_record(self) -> Result<(ExecutionRecord, Plan), StoreError> {
+    fn into_record(self) -> Result<(StoredExecution, Plan), StoreError> {
         let id = self.id;
         let corrupt = |what: &str| StoreError::Corrupt(format!("execution {id}: {what}"));
         let time = |text: &str, what: &str| {
@@ -41,7 +87,7 @@ impl RecordRow {
             |text: Option<&str>, what: &str| text.map(|t| time(t, what)).transpose();
         let plan: Plan =
             serde_json::from_str(&self.plan).map_err(|e| corrupt(&format!("plan: {e}")))?;
-        let record = ExecutionRecord {
+        let record = StoredExecution {
             id: id.parse::<ExecutionId>().map_err(|_| corrupt("id"))?,
             scenario_name: self.scenario_name,
             definition: self.definition,
@@ -81,23 +127,22 @@ impl Store {
     }
 
     /// The stored row of one execution, if it exists.
-    pub async fn fetch_execution_record(
+    pub async fn fetch_stored_execution(
         &self,
         id: ExecutionId,
-    ) -> Result<Option<ExecutionRecord>, StoreError> {
+    ) -> Result<Option<StoredExecution>, StoreError> {
         match self.fetch_record_row(id).await? {
             Some(row) => Ok(Some(row.into_record()?.0)),
             None => Ok(None),
         }
     }
 
-    /// Everything a report of one execution is made from — its row, its plan and
-    /// all its events — or `None` if it does not exist. Audit events are not
-    /// stored: the caller adds them when it fetched them.
-    pub async fn fetch_report_input(
+    /// Everything recorded about one execution — its row, its plan and all its
+    /// events — or `None` if it does not exist. (Audit events are not stored.)
+    pub async fn fetch_recorded_execution(
         &self,
         id: ExecutionId,
-    ) -> Result<Option<ReportInput>, StoreError> {
+    ) -> Result<Option<RecordedExecution>, StoreError> {
         let Some(row) = self.fetch_record_row(id).await? else {
             return Ok(None);
         };
@@ -112,11 +157,10 @@ impl Store {
                 break;
             }
         }
-        Ok(Some(ReportInput {
+        Ok(Some(RecordedExecution {
             execution,
             plan,
             events,
-            audit_events: None,
         }))
     }
 }
@@ -126,15 +170,15 @@ mod tests {
     use super::*;
     use crate::{
         engine::{NewExecution, RunOptions, StartedBy},
-        report::{build, testdata},
+        report::{build, testdata, ReportInput},
     };
 
     #[tokio::test]
-    async fn a_stored_execution_reads_back_as_the_report_input_it_was() {
+    async fn a_stored_execution_reads_back_as_the_record_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
         let input = testdata::input();
-        let id = input.execution.id;
+        let id = input.record.execution.id;
         let owner = crate::engine::owner::Owner {
             id: crate::engine::owner::OwnerId::new(),
             command: "test".into(),
@@ -146,9 +190,9 @@ mod tests {
             .insert_execution(
                 &NewExecution {
                     id,
-                    plan: std::sync::Arc::new(input.plan.clone()),
-                    definition: input.execution.definition.clone(),
-                    parameters: input.execution.parameters.clone(),
+                    plan: std::sync::Arc::new(input.record.plan.clone()),
+                    definition: input.record.execution.definition.clone(),
+                    parameters: input.record.execution.parameters.clone(),
                     scenario_id: None,
                     options: RunOptions {
                         speed: 600.0,
@@ -163,6 +207,7 @@ mod tests {
             .await
             .unwrap();
         let with_status: Vec<_> = input
+            .record
             .events
             .iter()
             .map(|e| {
@@ -181,28 +226,39 @@ mod tests {
         let refused = store.append_events(owner.id, &with_status).await.unwrap();
         assert!(refused.is_empty());
 
-        let read = store.fetch_report_input(id).await.unwrap().expect("stored");
-        assert_eq!(read.events, input.events);
-        assert_eq!(read.plan, input.plan);
+        let read = store
+            .fetch_recorded_execution(id)
+            .await
+            .unwrap()
+            .expect("stored");
+        assert_eq!(read.events, input.record.events);
+        assert_eq!(read.plan, input.record.plan);
         assert_eq!(read.execution.status, ExecutionStatus::Failed);
-        assert_eq!(read.execution.started_at, input.execution.started_at);
-        assert_eq!(read.execution.finished_at, input.execution.finished_at);
-        assert_eq!(read.execution.verdict, input.execution.verdict);
-        assert_eq!(read.execution.parameters, input.execution.parameters);
+        assert_eq!(read.execution.started_at, input.record.execution.started_at);
+        assert_eq!(
+            read.execution.finished_at,
+            input.record.execution.finished_at
+        );
+        assert_eq!(read.execution.verdict, input.record.execution.verdict);
+        assert_eq!(read.execution.parameters, input.record.execution.parameters);
         assert_eq!(read.execution.started_by, "api");
         // Built from the store, the report equals the one built from the data itself
         // (audit events aside, which are not stored).
         let mut direct = testdata::input();
         direct.audit_events = None;
-        direct.execution.created_at = read.execution.created_at;
+        direct.record.execution.created_at = read.execution.created_at;
         assert_eq!(
-            build(&read, testdata::generated_at(), "t"),
+            build(
+                &ReportInput::from(read.clone()),
+                testdata::generated_at(),
+                "t"
+            ),
             build(&direct, testdata::generated_at(), "t")
         );
-        let record = store.fetch_execution_record(id).await.unwrap().unwrap();
+        let record = store.fetch_stored_execution(id).await.unwrap().unwrap();
         assert_eq!(record, read.execution);
         assert!(store
-            .fetch_report_input(ExecutionId::new())
+            .fetch_recorded_execution(ExecutionId::new())
             .await
             .unwrap()
             .is_none());

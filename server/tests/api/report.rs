@@ -110,7 +110,13 @@ async fn the_report_of_a_real_run_validates_renders_and_parses_in_every_format()
 
     // The report is made from the store only.
     let store = Store::open(&app.database).await.unwrap();
-    let mut input: ReportInput = store.fetch_report_input(id).await.unwrap().expect("stored");
+    let mut input = ReportInput::from(
+        store
+            .fetch_recorded_execution(id)
+            .await
+            .unwrap()
+            .expect("stored"),
+    );
     // The store keeps every event that was broadcast. Its JSON text may drop the last
     // binary digit of a float (serde_json without `float_roundtrip`), so compare the
     // live events as the store writes them.
@@ -122,15 +128,15 @@ async fn the_report_of_a_real_run_validates_renders_and_parses_in_every_format()
         })
         .collect();
     assert_eq!(
-        input.events, stored_form,
+        input.record.events, stored_form,
         "the store holds every event that was broadcast"
     );
     input.audit_events = Some(audit_events);
     // basic-market-disruption does not ask for audit correlation; ask here so that the
     // section is checked against a real audit trail.
-    input.plan.reporting.correlate_with_audit_logs = true;
+    input.record.plan.reporting.correlate_with_audit_logs = true;
     let generated_at = OffsetDateTime::now_utc();
-    let report = report::build(&input, generated_at, &app.config.instance);
+    let report = report::generate(&input, generated_at, &app.config.instance);
 
     // Every section's figures.
     assert_eq!(report.metadata.instance, "test-coordinator-it");
@@ -195,12 +201,10 @@ async fn the_report_of_a_real_run_validates_renders_and_parses_in_every_format()
     assert_eq!((audit.chaos_injected, audit.chaos_confirmed), (1, 1));
 
     // A report built from the live stream equals the one from history.
-    let live = ReportInput {
-        events: stored_form.clone(),
-        ..input.clone()
-    };
+    let mut live = input.clone();
+    live.record.events = stored_form.clone();
     assert_eq!(
-        report::build(&live, generated_at, &app.config.instance),
+        report::generate(&live, generated_at, &app.config.instance),
         report
     );
 

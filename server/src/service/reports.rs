@@ -1,83 +1,17 @@
 //! Reports as use cases: read the stored execution, add the audit correlator's
-//! events when the scenario asks for them, build, render.
+//! events when the scenario asks for them, then run the pure pipeline of
+//! [`crate::report`]. All the I/O of a report is here; `report/` does none.
 
 use app::api::{ApiError, ErrorKind};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{build, model::Summary, summarize, ExecutionReport};
-use crate::{engine::ExecutionId, service::Coordinator, store::HistoryFilter};
-
-/// The formats a report is rendered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// The report model as JSON.
-    Json,
-    /// One self-contained HTML page.
-    Html,
-    /// One row per event.
-    CsvEvents,
-    /// One row per assertion.
-    CsvAssertions,
-    /// JUnit XML, one test case per assertion.
-    Junit,
-}
-
-impl Format {
-    /// `format` (`json`, `html`, `csv`, `junit`) and, for CSV, `table` (`events`, `assertions`).
-    pub fn parse(format: Option<&str>, table: Option<&str>) -> Result<Self, ApiError> {
-        match (format.unwrap_or("json"), table) {
-            ("json", _) => Ok(Self::Json),
-            ("html", _) => Ok(Self::Html),
-            ("csv", None | Some("events")) => Ok(Self::CsvEvents),
-            ("csv", Some("assertions")) => Ok(Self::CsvAssertions),
-            ("junit", _) => Ok(Self::Junit),
-            (f, t) => Err(ApiError::new(
-                ErrorKind::InvalidRequest,
-                format!("unknown report format {f:?}{}: use json, html, csv (table=events|assertions) or junit", t.map(|t| format!(" with table {t:?}")).unwrap_or_default()),
-            )),
-        }
-    }
-
-    /// The HTTP content type.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Json => "application/json",
-            Self::Html => "text/html; charset=utf-8",
-            Self::CsvEvents | Self::CsvAssertions => "text/csv; charset=utf-8",
-            Self::Junit => "application/xml",
-        }
-    }
-
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Html => "html",
-            Self::CsvEvents | Self::CsvAssertions => "csv",
-            Self::Junit => "xml",
-        }
-    }
-}
-
-/// Renders `report` in `format`.
-pub fn render(report: &ExecutionReport, format: Format) -> Result<String, ApiError> {
-    Ok(match format {
-        Format::Json => super::json::render(report).map_err(|error| {
-            tracing::error!(%error, "cannot serialise a report");
-            ApiError::internal()
-        })?,
-        Format::Html => super::html::render(report),
-        Format::CsvEvents => super::csv::events(report),
-        Format::CsvAssertions => super::csv::assertions(report),
-        Format::Junit => super::junit::render(report),
-    })
-}
-
-fn store_error(error: crate::store::StoreError) -> ApiError {
-    tracing::error!(error.cause_chain = ?error, "store failed");
-    ApiError::internal()
-}
+use super::{store_error, Coordinator};
+use crate::{
+    engine::ExecutionId,
+    report::{generate, summarize, ExecutionReport, ReportInput, Summary},
+    store::HistoryFilter,
+};
 
 impl Coordinator {
     /// The report of one execution, computed from what is stored (plus the
@@ -85,16 +19,17 @@ impl Coordinator {
     pub async fn execution_report(&self, id: &str) -> Result<ExecutionReport, ApiError> {
         let not_found = || ApiError::new(ErrorKind::NotFound, format!("no execution {id}"));
         let execution_id: ExecutionId = id.parse().map_err(|_| not_found())?;
-        let mut input = self
+        let record = self
             .store
-            .fetch_report_input(execution_id)
+            .fetch_recorded_execution(execution_id)
             .await
             .map_err(store_error)?
             .ok_or_else(not_found)?;
-        if input.plan.reporting.correlate_with_audit_logs {
+        let mut input = ReportInput::from(record);
+        if input.record.plan.reporting.correlate_with_audit_logs {
             input.audit_events = self.audit_events(id).await;
         }
-        Ok(build(
+        Ok(generate(
             &input,
             OffsetDateTime::now_utc(),
             &self.config.instance,
