@@ -4,7 +4,9 @@
 //! # Layout
 //! - [`scenario`]: the scenario language — durations, parse, template,
 //!   validate, plan and the catalog it checks against. Pure and wasm-safe.
-//! - [`api`]: data types the server sends to the UI and to API clients.
+//! - [`api`]: data types the server sends to the UI and to API clients,
+//!   including the wire vocabulary of executions (events, verdicts, control
+//!   commands, workload figures) and `describe`, one line for people per event.
 //! - `pages`: one module per route of the UI.
 //! - `components`: small widgets the pages share.
 //! - [`server_fns`]: the `#[server]` functions the pages call; each is one

@@ -241,7 +241,11 @@ impl Coordinator {
             started_at: record.started_at,
             finished_at: record.summary.finished_at,
             options: serde_json::from_value(record.options).unwrap_or_default(),
-            verdict: record.verdict,
+            verdict: record
+                .verdict
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| store_error(StoreError::Corrupt(format!("verdict: {e}"))))?,
             plan: record.plan,
             progress,
             suite_id: self
@@ -855,12 +859,7 @@ impl Coordinator {
     /// An execution with every event recorded so far.
     pub async fn live_execution(&self, id: &str) -> Result<LiveExecution, ApiError> {
         let detail = self.execution_detail(id).await?;
-        let events = self
-            .execution_events(id, None, 100_000)
-            .await?
-            .into_iter()
-            .filter_map(|event| serde_json::to_value(event).ok())
-            .collect();
+        let events = self.execution_events(id, None, 100_000).await?;
         Ok(LiveExecution { detail, events })
     }
 

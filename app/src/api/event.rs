@@ -25,6 +25,7 @@ use super::{
 
 /// An execution's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(value_type = String, format = "uuid"))]
 #[serde(transparent)]
 pub struct ExecutionId(pub uuid::Uuid);
 
@@ -57,14 +58,16 @@ impl std::str::FromStr for ExecutionId {
 }
 
 /// One recorded step of one execution.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The execution it belongs to.
     pub execution_id: ExecutionId,
     /// Position in the execution's log, from 0, without gaps.
     pub seq: u64,
-    /// Wall-clock time it was recorded.
+    /// Wall-clock time it was recorded (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
     pub at: OffsetDateTime,
     /// Schedule offset (scenario time) when it happened.
     pub offset_ms: Option<u64>,
@@ -78,6 +81,7 @@ pub struct Event {
 }
 
 /// Result of one action call.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionOutcome {
     /// Whether the service accepted it.
@@ -94,6 +98,7 @@ pub struct ActionOutcome {
 }
 
 /// Result of an assertion once it is decided.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssertionResult {
     /// Whether the expectation held before its deadline.
@@ -113,6 +118,7 @@ pub struct AssertionResult {
 }
 
 /// Commands users give a running execution.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlCommand {
@@ -139,6 +145,7 @@ impl ControlCommand {
 }
 
 /// Why a rollback ran.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RollbackReason {
@@ -168,6 +175,7 @@ impl RollbackReason {
 }
 
 /// How a phase ended.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseOutcome {
@@ -194,6 +202,7 @@ impl PhaseOutcome {
 }
 
 /// Every kind of step. Serialised as `{"kind": "phase_started", …fields}`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::scenario::workload::SteadyState;
 
 /// How one request ended.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
@@ -50,6 +51,7 @@ impl Outcome {
 }
 
 /// The figures of a set of requests.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     /// Requests due (sent or dropped).
@@ -85,6 +87,7 @@ pub struct Figures {
 }
 
 /// The chaos window as the workload saw it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ChaosWindow {
     /// First chaos action (scenario time, ms).
@@ -96,6 +99,7 @@ pub struct ChaosWindow {
 }
 
 /// Recovery after the chaos window (DESIGN.md §7).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recovery {
     /// Whether the steady state held again before the run ended.
@@ -109,6 +113,7 @@ pub struct Recovery {
 }
 
 /// Recovery seen on the streams of one service.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceRecovery {
     /// The service.
@@ -122,6 +127,7 @@ pub struct ServiceRecovery {
 }
 
 /// One stream as the summary names it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamInfo {
     /// Its name.
@@ -135,6 +141,7 @@ pub struct StreamInfo {
 }
 
 /// One phase's figures.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseFigures {
     /// Phase index.
@@ -143,12 +150,14 @@ pub struct PhaseFigures {
     pub name: String,
     /// All streams together.
     pub figures: Figures,
-    /// Per stream, when there are several.
+    /// Per stream, when there are several: `[name, figures]` pairs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Vec<Object>>))]
     pub streams: Vec<(String, Figures)>,
 }
 
 /// Everything a run's workload measured: the `workload_summary` event.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadSummary {
     /// The streams.
@@ -168,6 +177,7 @@ pub struct WorkloadSummary {
     /// After the chaos was cleared.
     pub after: Figures,
     /// The steady state judged, if the scenario sets one.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub steady_state: Option<SteadyState>,
     /// Recovery, when there was chaos and a steady state.
     pub recovery: Option<Recovery>,
@@ -176,6 +186,7 @@ pub struct WorkloadSummary {
 }
 
 /// One slot's figures: the `workload_slot` event.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotFigures {
     /// Slot start, scenario ms.

@@ -233,8 +233,7 @@ pub struct ExecutionDetail {
     /// Options it runs with.
     pub options: ExecuteOptions,
     /// The success-criteria verdict, once ended.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
-    pub verdict: Option<serde_json::Value>,
+    pub verdict: Option<Verdict>,
     /// The plan it runs.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub plan: serde_json::Value,

@@ -58,14 +58,14 @@ pub struct LibraryCard {
     pub last_status: Option<String>,
 }
 
-/// An execution with every event recorded so far (each the event JSON the
-/// WebSocket sends), so the live view renders the full history at once.
+/// An execution with every event recorded so far (each as the WebSocket sends
+/// it), so the live view renders the full history at once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveExecution {
     /// The execution.
     pub detail: ExecutionDetail,
     /// Its events in `seq` order.
-    pub events: Vec<serde_json::Value>,
+    pub events: Vec<super::event::Event>,
 }
 
 /// One page of the history.

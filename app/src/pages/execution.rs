@@ -399,9 +399,9 @@ fn Verdict(id: String, state: RwSignal<LiveState>) -> impl IntoView {
                         </h2>
                         <p>{v.summary.clone()}</p>
                         <ul class="criteria">
-                            {v.criteria.into_iter().map(|(name, passed, detail)| view! {
-                                <li class:crit-fail=!passed>
-                                    <strong>{if passed { "✓ held" } else { "✗ missed" }}</strong>" "<code>{name}</code>" "{detail}
+                            {v.criteria.into_iter().map(|c| view! {
+                                <li class:crit-fail=!c.passed>
+                                    <strong>{if c.passed { "✓ held" } else { "✗ missed" }}</strong>" "<code>{c.name}</code>" "{c.detail}
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -329,10 +329,11 @@ pub async fn run_remote(
     let quiet = args.json;
     let status = remote
         .follow(&id, |event| {
+            let kind = event.kind.name();
             if !quiet
-                && event["kind"].as_str().is_some_and(|k| {
-                    k.ends_with("finished") || k == "phase_started" || k == "workload_summary"
-                })
+                && (kind.ends_with("finished")
+                    || kind == "phase_started"
+                    || kind == "workload_summary")
             {
                 println!("{}", super::remote::describe(event));
             }
@@ -430,63 +431,21 @@ impl Progress {
     }
 }
 
+/// The line a notable event prints while it runs: [`app::api::describe`], the
+/// words `logs`, the report and the live view use.
 fn describe(event: &Event) -> Option<String> {
-    Some(match &event.kind {
-        EventKind::PhaseStarted { name, duration_ms } => format!(
-            "phase {name} ({})",
-            format_duration(Duration::from_millis(*duration_ms))
-        ),
-        EventKind::ActionFinished {
-            service,
-            action,
-            outcome,
-            ..
-        } => {
-            format!(
-                "{} {service}.{action}: {}",
-                if outcome.ok { "ok  " } else { "FAIL" },
-                outcome.message
-            )
-        }
-        EventKind::AssertionFinished {
-            kind,
-            expect,
-            result,
-            ..
-        } => format!(
-            "{} {kind} = {expect}: {}{}",
-            if result.passed { "pass" } else { "FAIL" },
-            result.message,
-            result
-                .time_to_hold_ms
-                .map(|t| format!(
-                    " (held after {})",
-                    format_duration(Duration::from_millis(t))
-                ))
-                .unwrap_or_default()
-        ),
-        EventKind::PhaseFinished {
-            name,
-            outcome,
-            reason,
-        } => format!(
-            "phase {name}: {outcome:?}{}",
-            reason
-                .as_ref()
-                .map(|r| format!(" — {r}"))
-                .unwrap_or_default()
-        )
-        .to_lowercase(),
-        EventKind::RollbackStarted { reason, actions } => {
-            format!("rollback ({reason:?}, {actions} actions)").to_lowercase()
-        }
-        EventKind::RollbackFinished { ok } => {
-            format!("rollback {}", if *ok { "succeeded" } else { "FAILED" })
-        }
-        EventKind::Paused => "paused".to_owned(),
-        EventKind::Resumed => "resumed".to_owned(),
-        EventKind::RecoveryStarted { .. } => crate::report::describe::summarize_event(&event.kind),
-        EventKind::WorkloadSummary { .. } => crate::report::describe::summarize_event(&event.kind),
-        _ => return None,
-    })
+    let notable = matches!(
+        event.kind,
+        EventKind::PhaseStarted { .. }
+            | EventKind::ActionFinished { .. }
+            | EventKind::AssertionFinished { .. }
+            | EventKind::PhaseFinished { .. }
+            | EventKind::RollbackStarted { .. }
+            | EventKind::RollbackFinished { .. }
+            | EventKind::Paused
+            | EventKind::Resumed
+            | EventKind::RecoveryStarted { .. }
+            | EventKind::WorkloadSummary { .. }
+    );
+    notable.then(|| app::api::describe(&event.kind))
 }

@@ -10,7 +10,10 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::Context;
-use crate::store::HistoryFilter;
+use crate::{
+    engine::event::{Event, EventKind},
+    store::HistoryFilter,
+};
 
 /// A thin client of the REST API.
 pub struct Remote {
@@ -66,91 +69,45 @@ impl Remote {
     }
 
     /// Prints `id`'s events after `since` as they come, until it ends; returns its final state.
-    pub async fn follow(&self, id: &str, print: impl Fn(&Value)) -> anyhow::Result<String> {
+    pub async fn follow(&self, id: &str, print: impl Fn(&Event)) -> anyhow::Result<String> {
         let mut since: Option<u64> = None;
         loop {
             let query = since.map(|s| format!("?since={s}")).unwrap_or_default();
-            let page = self
-                .get(&format!("/api/v1/scenarios/{id}/logs{query}"))
-                .await?;
-            for event in page["events"].as_array().into_iter().flatten() {
-                since = event["seq"].as_u64().or(since);
-                print(event);
-                if event["kind"] == "execution_finished" {
-                    return Ok(event["status"].as_str().unwrap_or("failed").to_owned());
+            for event in self
+                .events(&format!("/api/v1/scenarios/{id}/logs{query}"))
+                .await?
+            {
+                since = Some(event.seq);
+                print(&event);
+                if let EventKind::ExecutionFinished { status, .. } = event.kind {
+                    return Ok(status.as_str().to_owned());
                 }
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+
+    /// The events of a page of `…/logs`, typed.
+    pub async fn events(&self, path: &str) -> anyhow::Result<Vec<Event>> {
+        let mut page = self.get(path).await?;
+        serde_json::from_value(page["events"].take())
+            .with_context(|| format!("the server sent events this CLI cannot read ({path})"))
+    }
 }
 
-/// One line for an event, as `logs` prints it.
-pub fn describe(event: &Value) -> String {
-    let offset = event["offset_ms"]
-        .as_u64()
+/// One line for an event, as `logs` prints it: number, offset, kind, and
+/// [`app::api::describe`] (the words the report and the live view use).
+pub fn describe(event: &Event) -> String {
+    let offset = event
+        .offset_ms
         .map(|ms| app::scenario::duration::format_duration(Duration::from_millis(ms)))
         .unwrap_or_default();
-    let kind = event["kind"].as_str().unwrap_or("");
-    let detail = match kind {
-        "phase_started" | "phase_finished" => format!(
-            "{} {}",
-            event["name"].as_str().unwrap_or(""),
-            event["outcome"].as_str().unwrap_or("")
-        ),
-        "action_started" | "action_finished" => format!(
-            "{}.{} {}",
-            event["service"].as_str().unwrap_or(""),
-            event["action"].as_str().unwrap_or(""),
-            event["outcome"]["message"].as_str().unwrap_or("")
-        ),
-        "assertion_started" => format!(
-            "{} = {}",
-            event["type"].as_str().unwrap_or(""),
-            event["expect"].as_str().unwrap_or("")
-        ),
-        "assertion_finished" => format!(
-            "{} = {}: {} {}",
-            event["type"].as_str().unwrap_or(""),
-            event["expect"].as_str().unwrap_or(""),
-            if event["result"]["passed"] == true {
-                "passed"
-            } else {
-                "FAILED"
-            },
-            event["result"]["message"].as_str().unwrap_or("")
-        ),
-        "workload_slot" => format!(
-            "+{}..+{}: {} requests, {:.1} % failed, p95 {:.1} ms",
-            event["start_ms"].as_u64().unwrap_or(0) / 1000,
-            event["end_ms"].as_u64().unwrap_or(0) / 1000,
-            event["requests"].as_u64().unwrap_or(0),
-            event["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
-            event["p95_ms"].as_f64().unwrap_or(0.0)
-        ),
-        "workload_summary" => {
-            let summary = &event["summary"];
-            format!(
-                "{} requests, {:.2} % failed, p95 {:.1} ms; during chaos {:.1} % failed; recovery {}",
-                summary["total"]["requests"].as_u64().unwrap_or(0),
-                summary["total"]["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
-                summary["total"]["p95_ms"].as_f64().unwrap_or(0.0),
-                summary["during"]["failure_rate"].as_f64().unwrap_or(0.0) * 100.0,
-                match summary["recovery"]["recovery_time_ms"].as_u64() {
-                    Some(ms) => format!("{:.1}s after the clear", ms as f64 / 1000.0),
-                    None if summary["recovery"].is_object() => "not detected".to_owned(),
-                    None => "not measured".to_owned(),
-                }
-            )
-        }
-        "execution_finished" => format!(
-            "{}: {}",
-            event["status"].as_str().unwrap_or(""),
-            event["verdict"]["summary"].as_str().unwrap_or("")
-        ),
-        _ => String::new(),
-    };
-    format!("{:>5} {offset:>12}  {kind:<20} {detail}", event["seq"])
+    format!(
+        "{:>5} {offset:>12}  {:<20} {}",
+        event.seq,
+        event.kind.name(),
+        app::api::describe(&event.kind)
+    )
 }
 
 #[derive(Debug, Args)]
@@ -305,9 +262,12 @@ pub async fn logs(
     server: Option<Remote>,
     args: LogsArgs,
 ) -> anyhow::Result<ExitCode> {
-    let print = |event: &Value| {
+    let print = |event: &Event| {
         if args.json {
-            println!("{event}");
+            match serde_json::to_string(event) {
+                Ok(line) => println!("{line}"),
+                Err(error) => eprintln!("error: event {}: {error}", event.seq),
+            }
         } else {
             println!("{}", describe(event));
         }
@@ -317,13 +277,10 @@ pub async fn logs(
             remote.follow(&args.execution_id, print).await?;
         }
         Some(remote) => {
-            let page = remote
-                .get(&format!("/api/v1/scenarios/{}/logs", args.execution_id))
-                .await?;
-            page["events"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            remote
+                .events(&format!("/api/v1/scenarios/{}/logs", args.execution_id))
+                .await?
+                .iter()
                 .for_each(print);
         }
         None => {
@@ -333,9 +290,8 @@ pub async fn logs(
             loop {
                 for event in store.list_events(id, since, 10_000).await? {
                     since = Some(event.seq);
-                    let value = serde_json::to_value(&event)?;
-                    print(&value);
-                    if value["kind"] == "execution_finished" {
+                    print(&event);
+                    if matches!(event.kind, EventKind::ExecutionFinished { .. }) {
                         return Ok(ExitCode::SUCCESS);
                     }
                 }
@@ -399,13 +355,12 @@ pub async fn metrics(
     server: Option<Remote>,
     args: IdArgs,
 ) -> anyhow::Result<ExitCode> {
-    let events: Vec<crate::engine::event::Event> = match server {
-        Some(remote) => serde_json::from_value(
+    let events: Vec<Event> = match server {
+        Some(remote) => {
             remote
-                .get(&format!("/api/v1/scenarios/{}/logs", args.execution_id))
-                .await?["events"]
-                .clone(),
-        )?,
+                .events(&format!("/api/v1/scenarios/{}/logs", args.execution_id))
+                .await?
+        }
         None => {
             let store = context.open_store().await?;
             let id = execution_id(&args.execution_id)?;

@@ -1,0 +1,195 @@
+//! The WebSocket that follows an execution (browser only), reconnecting with
+//! backoff when it drops before the execution ends. Each message is one
+//! [`Event`], read typed; one the browser cannot read is skipped.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::wasm_bindgen::{closure::Closure, JsCast};
+use leptos::web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use super::LiveState;
+use crate::api::event::Event;
+
+/// How the live connection is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Opening.
+    Connecting,
+    /// Receiving events.
+    Live,
+    /// Closed after the execution ended.
+    Done,
+    /// Dropped while the execution was still going; trying again (attempt n).
+    Reconnecting(u32),
+}
+
+/// The first retry waits this long; each next one twice as long, up to
+/// [`MAX_DELAY_MS`].
+const FIRST_DELAY_MS: u64 = 500;
+const MAX_DELAY_MS: u64 = 10_000;
+
+/// One open socket and the callbacks it calls (kept alive as long as it is).
+struct Connection {
+    socket: WebSocket,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_open: Closure<dyn Fn()>,
+    _on_close: Closure<dyn Fn(CloseEvent)>,
+}
+
+impl Connection {
+    fn close(&self) {
+        self.socket.set_onclose(None);
+        self.socket.set_onmessage(None);
+        self.socket.set_onopen(None);
+        let _ = self.socket.close();
+    }
+}
+
+struct Follower {
+    id: String,
+    state: RwSignal<LiveState>,
+    link: RwSignal<Link>,
+    on_event: Box<dyn Fn()>,
+    /// Failed attempts in a row (0 once a socket opens).
+    attempt: Cell<u32>,
+    /// The page went away: connect no more.
+    stopped: Cell<bool>,
+    connection: RefCell<Option<Connection>>,
+    retry: RefCell<Option<TimeoutHandle>>,
+}
+
+/// Opens `/ws/scenario-execution` for `id` after the events `state` has, and
+/// applies each message to `state`; `on_event` runs after each one. When the
+/// socket drops before the execution has ended it reconnects, asking only for
+/// the events after the last one applied (and [`LiveState::apply`] ignores any
+/// it has already). Everything closes when the owner is cleaned up.
+pub fn follow(
+    id: &str,
+    state: RwSignal<LiveState>,
+    link: RwSignal<Link>,
+    on_event: impl Fn() + 'static,
+) {
+    let follower = Rc::new(Follower {
+        id: id.to_owned(),
+        state,
+        link,
+        on_event: Box::new(on_event),
+        attempt: Cell::new(0),
+        stopped: Cell::new(false),
+        connection: RefCell::new(None),
+        retry: RefCell::new(None),
+    });
+    connect(&follower);
+    let held = StoredValue::new_local(follower);
+    on_cleanup(move || {
+        let _ = held.try_with_value(|f| {
+            f.stopped.set(true);
+            if let Some(handle) = f.retry.borrow_mut().take() {
+                handle.clear();
+            }
+            if let Some(connection) = f.connection.borrow_mut().take() {
+                connection.close();
+            }
+        });
+    });
+}
+
+fn connect(follower: &Rc<Follower>) {
+    if follower.stopped.get() {
+        return;
+    }
+    // The previous socket has closed; drop it (never from inside its own callback).
+    if let Some(old) = follower.connection.borrow_mut().take() {
+        old.close();
+    }
+    let location = window().location();
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let host = location.host().unwrap_or_default();
+    let since = follower
+        .state
+        .with_untracked(|s| s.last_seq)
+        .map(|seq| format!("&since={seq}"))
+        .unwrap_or_default();
+    let url = format!(
+        "{scheme}://{host}/ws/scenario-execution?execution_id={}{since}",
+        follower.id
+    );
+    let Ok(socket) = WebSocket::new(&url) else {
+        retry_later(follower);
+        return;
+    };
+    let weak = Rc::downgrade(follower);
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new({
+        let weak = weak.clone();
+        move |message: MessageEvent| {
+            let Some(f) = weak.upgrade() else { return };
+            let Some(text) = message.data().as_string() else {
+                return;
+            };
+            let Ok(event) = serde_json::from_str::<Event>(&text) else {
+                return;
+            };
+            f.link.set(Link::Live);
+            f.state.update(|s| s.apply(&event));
+            (f.on_event)();
+        }
+    });
+    let on_open = Closure::<dyn Fn()>::new({
+        let weak = weak.clone();
+        move || {
+            if let Some(f) = weak.upgrade() {
+                f.attempt.set(0);
+                f.link.set(Link::Live);
+            }
+        }
+    });
+    let on_close = Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| {
+        let Some(f) = weak.upgrade() else { return };
+        if f.state.with_untracked(|s| s.finished) {
+            f.link.set(Link::Done);
+        } else {
+            retry_later(&f);
+        }
+    });
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    *follower.connection.borrow_mut() = Some(Connection {
+        socket,
+        _on_message: on_message,
+        _on_open: on_open,
+        _on_close: on_close,
+    });
+}
+
+/// Schedules the next attempt, waiting longer after each failure in a row.
+fn retry_later(follower: &Rc<Follower>) {
+    if follower.stopped.get() {
+        return;
+    }
+    let attempt = follower.attempt.get() + 1;
+    follower.attempt.set(attempt);
+    follower.link.set(Link::Reconnecting(attempt));
+    let delay = FIRST_DELAY_MS
+        .saturating_mul(1 << (attempt - 1).min(10))
+        .min(MAX_DELAY_MS);
+    let weak: Weak<Follower> = Rc::downgrade(follower);
+    if let Ok(handle) = set_timeout_with_handle(
+        move || {
+            if let Some(f) = weak.upgrade() {
+                f.retry.borrow_mut().take();
+                connect(&f);
+            }
+        },
+        Duration::from_millis(delay),
+    ) {
+        *follower.retry.borrow_mut() = Some(handle);
+    }
+}

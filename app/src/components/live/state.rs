@@ -1,0 +1,384 @@
+//! An execution's state folded from its typed events (as the WebSocket sends
+//! them and the store replays them). A `match` over [`EventKind`] applies each,
+//! so a renamed field fails to compile instead of showing zeros. Events are
+//! applied once each, by `seq`, so a replay that overlaps what the page already
+//! has is harmless. The log's text is [`describe`], as in the report and `logs`.
+
+use std::collections::BTreeMap;
+
+use crate::api::{
+    describe,
+    event::{ActionOutcome, Event, EventKind, PhaseOutcome},
+    figures::WorkloadSummary,
+    verdict::Verdict,
+};
+use crate::chart::ChartPoint;
+
+use super::super::timeline::AssertionView;
+
+/// What the live view shows, from the events so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    /// The highest `seq` applied.
+    pub last_seq: Option<u64>,
+    /// Execution state word (`running`, `paused`, `completed`, …).
+    pub status: String,
+    /// Whether it has ended.
+    pub finished: bool,
+    /// Latest scenario offset seen, ms.
+    pub elapsed_ms: u64,
+    /// Index of the phase running (or last run).
+    pub current_phase: Option<usize>,
+    /// How each phase ended, by index (`passed`, `failed`, `skipped`, `aborted`).
+    pub phase_outcomes: BTreeMap<usize, String>,
+    /// Every action call, in order.
+    pub actions: Vec<ActionRow>,
+    /// Each assertion by (phase, index).
+    pub assertions: BTreeMap<(usize, usize), AssertionRow>,
+    /// The rollback's state word (`running`, `ok`, `failed`).
+    pub rollback: Option<String>,
+    /// The verdict, once ended.
+    pub verdict: Option<Verdict>,
+    /// The events log, one line each.
+    pub log: Vec<LogLine>,
+    /// The workload's slots so far (`workload_slot` events; not in the log).
+    pub workload: Vec<ChartPoint>,
+    /// The workload's chaos window and recovery, once its summary arrived.
+    pub workload_end: Option<WorkloadEnd>,
+}
+
+/// What a run's `workload_summary` adds to the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadEnd {
+    /// (injected, cleared), scenario ms.
+    pub chaos: Option<(u64, u64)>,
+    /// When the steady state held again, scenario ms.
+    pub recovered_ms: Option<u64>,
+    /// Recovery time, ms.
+    pub recovery_time_ms: Option<u64>,
+    /// Whether a recovery was looked for (chaos cleared and a steady state set).
+    pub measured: bool,
+}
+
+impl WorkloadEnd {
+    fn of(summary: &WorkloadSummary) -> Self {
+        let recovery = summary.recovery.as_ref();
+        Self {
+            chaos: summary.chaos.map(|c| (c.injected_ms, c.cleared_ms)),
+            recovered_ms: recovery.and_then(|r| r.recovered_ms),
+            recovery_time_ms: recovery.and_then(|r| r.recovery_time_ms),
+            measured: recovery.is_some(),
+        }
+    }
+}
+
+/// One action call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRow {
+    /// Phase index.
+    pub phase: Option<usize>,
+    /// Service.
+    pub service: String,
+    /// Action.
+    pub action: String,
+    /// One of the phase's parallel actions.
+    pub parallel: bool,
+    /// Offset it started at.
+    pub started_ms: Option<u64>,
+    /// Result, once returned.
+    pub outcome: Option<ActionOutcome>,
+}
+
+/// One assertion's window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionRow {
+    /// Phase index.
+    pub phase: usize,
+    /// Index within the phase.
+    pub index: usize,
+    /// Type.
+    pub kind: String,
+    /// Expected word.
+    pub expect: String,
+    /// Deadline offset.
+    pub deadline_ms: u64,
+    /// Checks made so far that did not hold yet (`assertion_checked` events).
+    pub checks: u64,
+    /// What the latest of those checks saw.
+    pub last_check: Option<String>,
+    /// Decision, once made.
+    pub result: Option<AssertionResult>,
+}
+
+impl AssertionRow {
+    fn new(phase: usize, index: usize, kind: &str, expect: &str) -> Self {
+        Self {
+            phase,
+            index,
+            kind: kind.to_owned(),
+            expect: expect.to_owned(),
+            deadline_ms: 0,
+            checks: 0,
+            last_check: None,
+            result: None,
+        }
+    }
+}
+
+/// An assertion's decision, as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionResult {
+    /// Held.
+    pub passed: bool,
+    /// Why.
+    pub message: String,
+    /// What the last check saw, as pretty JSON text.
+    pub evidence: String,
+    /// Checks made.
+    pub attempts: u64,
+    /// Scenario time until it held.
+    pub time_to_hold_ms: Option<u64>,
+}
+
+/// One line of the events log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Event number.
+    pub seq: u64,
+    /// Scenario offset.
+    pub offset_ms: Option<u64>,
+    /// Event kind.
+    pub kind: String,
+    /// What happened, for people ([`describe`]).
+    pub text: String,
+    /// Whether it reports a failure.
+    pub bad: bool,
+}
+
+impl LiveState {
+    /// A state starting from the execution's stored status, with `events` applied.
+    pub fn new(status: &str, events: &[Event]) -> Self {
+        let mut state = Self {
+            status: status.to_owned(),
+            ..Self::default()
+        };
+        for event in events {
+            state.apply(event);
+        }
+        state
+    }
+
+    /// Applies one event (ignored if its `seq` was applied already).
+    pub fn apply(&mut self, event: &Event) {
+        let seq = event.seq;
+        if self.last_seq.is_some_and(|last| seq <= last) {
+            return;
+        }
+        self.last_seq = Some(seq);
+        let offset = event.offset_ms;
+        if let Some(offset) = offset {
+            self.elapsed_ms = self.elapsed_ms.max(offset);
+        }
+        let phase = event.phase;
+        let bad = match &event.kind {
+            EventKind::WorkloadSlot { slot } => {
+                self.workload.push(ChartPoint {
+                    start_ms: slot.start_ms,
+                    end_ms: slot.end_ms,
+                    requests: slot.figures.requests,
+                    p50_ms: slot.figures.p50_ms,
+                    p95_ms: slot.figures.p95_ms,
+                    p99_ms: slot.figures.p99_ms,
+                    failure_rate: slot.figures.failure_rate,
+                });
+                // Charted, not logged: there can be thousands.
+                return;
+            }
+            EventKind::ExecutionQueued { .. }
+            | EventKind::IterationStarted { .. }
+            | EventKind::ControlReceived { .. } => false,
+            EventKind::ExecutionStarted { .. } | EventKind::Resumed => {
+                self.status = "running".to_owned();
+                false
+            }
+            EventKind::Paused => {
+                self.status = "paused".to_owned();
+                false
+            }
+            EventKind::PhaseStarted { .. } => {
+                self.current_phase = phase;
+                if let Some(p) = phase {
+                    self.phase_outcomes.remove(&p);
+                }
+                false
+            }
+            EventKind::ActionStarted {
+                service,
+                action,
+                parallel,
+                ..
+            } => {
+                self.actions.push(ActionRow {
+                    phase,
+                    service: service.clone(),
+                    action: action.clone(),
+                    parallel: *parallel,
+                    started_ms: offset,
+                    outcome: None,
+                });
+                false
+            }
+            EventKind::ActionFinished {
+                service,
+                action,
+                parallel,
+                outcome,
+            } => {
+                let open = self.actions.iter_mut().rev().find(|a| {
+                    a.outcome.is_none()
+                        && a.phase == phase
+                        && a.parallel == *parallel
+                        && &a.service == service
+                        && &a.action == action
+                });
+                match open {
+                    Some(row) => row.outcome = Some(outcome.clone()),
+                    None => self.actions.push(ActionRow {
+                        phase,
+                        service: service.clone(),
+                        action: action.clone(),
+                        parallel: *parallel,
+                        started_ms: offset,
+                        outcome: Some(outcome.clone()),
+                    }),
+                }
+                !outcome.ok
+            }
+            EventKind::AssertionStarted {
+                index,
+                kind,
+                expect,
+                deadline_ms,
+            } => {
+                let row = self.assertion(phase, *index, kind, expect);
+                row.deadline_ms = *deadline_ms;
+                row.checks = 0;
+                row.last_check = None;
+                row.result = None;
+                false
+            }
+            EventKind::AssertionChecked {
+                index,
+                kind,
+                attempts,
+                message,
+            } => {
+                let row = self.assertion(phase, *index, kind, "");
+                row.checks = u64::from(*attempts);
+                row.last_check = Some(message.clone());
+                false
+            }
+            EventKind::AssertionFinished {
+                index,
+                kind,
+                expect,
+                result,
+            } => {
+                let row = self.assertion(phase, *index, kind, expect);
+                row.result = Some(AssertionResult {
+                    passed: result.passed,
+                    message: result.message.clone(),
+                    evidence: serde_json::to_string_pretty(&result.evidence).unwrap_or_default(),
+                    attempts: u64::from(result.attempts),
+                    time_to_hold_ms: result.time_to_hold_ms,
+                });
+                !result.passed
+            }
+            EventKind::PhaseFinished { outcome, .. } => {
+                if let Some(p) = phase {
+                    self.phase_outcomes.insert(p, outcome.as_str().to_owned());
+                }
+                *outcome == PhaseOutcome::Failed
+            }
+            EventKind::RecoveryStarted { .. } => {
+                // Its process is gone; another coordinator rolls it back and
+                // ends it `interrupted`. Shown as such until it ends.
+                self.status = "recovering".to_owned();
+                false
+            }
+            EventKind::RollbackStarted { .. } => {
+                self.rollback = Some("running".to_owned());
+                false
+            }
+            EventKind::RollbackFinished { ok } => {
+                self.rollback = Some(if *ok { "ok" } else { "failed" }.to_owned());
+                !ok
+            }
+            EventKind::ExecutionFinished { status, verdict } => {
+                self.status = status.as_str().to_owned();
+                self.finished = true;
+                self.verdict = Some(verdict.clone());
+                !verdict.passed
+            }
+            EventKind::WorkloadSummary { summary } => {
+                let end = WorkloadEnd::of(summary);
+                let bad = end.measured && end.recovery_time_ms.is_none();
+                self.workload_end = Some(end);
+                bad
+            }
+        };
+        self.log.push(LogLine {
+            seq,
+            offset_ms: offset,
+            kind: event.kind.name().to_owned(),
+            text: describe(&event.kind),
+            bad,
+        });
+    }
+
+    /// The row of assertion `index` of `phase`, made on its first event.
+    fn assertion(
+        &mut self,
+        phase: Option<usize>,
+        index: usize,
+        kind: &str,
+        expect: &str,
+    ) -> &mut AssertionRow {
+        let key = (phase.unwrap_or(0), index);
+        self.assertions
+            .entry(key)
+            .or_insert_with(|| AssertionRow::new(key.0, index, kind, expect))
+    }
+
+    /// `ok`, `failed` or `running` for the `ordinal`-th call of `service.action`
+    /// in `phase` (sequential or parallel); `None` if not reached.
+    pub fn action_result(
+        &self,
+        phase: usize,
+        parallel: bool,
+        service: &str,
+        action: &str,
+        ordinal: usize,
+    ) -> Option<&'static str> {
+        let row = self
+            .actions
+            .iter()
+            .filter(|a| {
+                a.phase == Some(phase)
+                    && a.parallel == parallel
+                    && a.service == service
+                    && a.action == action
+            })
+            .nth(ordinal)?;
+        Some(match &row.outcome {
+            None => "running",
+            Some(o) if o.ok => "ok",
+            Some(_) => "failed",
+        })
+    }
+
+    /// The state of assertion `index` of `phase`.
+    pub fn assertion_state(&self, phase: usize, index: usize) -> AssertionView {
+        AssertionView::of(self.assertions.get(&(phase, index)))
+    }
+}
