@@ -113,6 +113,7 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     };
     let prepared = match prepare(
         &context.config,
+        &context.library,
         &context.client,
         source,
         PrepareOptions::default(),

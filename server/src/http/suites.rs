@@ -16,10 +16,7 @@ use axum::{
 use serde_json::{json, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    api::ErrorBody,
-    error::{AppJson, HttpError, Result},
-};
+use super::error::{AppJson, ErrorBody, HttpError, Result};
 use crate::{engine::StartedBy, service::Coordinator, state::AppState};
 
 /// The suite routes, each registered with its OpenAPI description.

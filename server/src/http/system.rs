@@ -1,4 +1,5 @@
-//! Operational endpoints: `/health` (seed 003's shape) and `/metrics`.
+//! Operational endpoints: `/health` (seed 003's shape), `/metrics`, this
+//! OpenAPI document, and the per-scenario performance figures.
 
 use axum::{
     extract::State,
@@ -10,13 +11,18 @@ use serde::Serialize;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::state::AppState;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::{service::Coordinator, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(metrics))
         .routes(routes!(openapi))
+        .routes(routes!(scenario_performance))
 }
 
 /// This document. It is generated from the routes as they are registered, so it
@@ -100,4 +106,11 @@ async fn metrics(State(state): State<AppState>, headers: header::HeaderMap) -> i
             state.metrics.encode_classic(),
         )
     }
+}
+
+#[utoipa::path(get, path = "/api/v1/metrics/scenario-performance", tag = "system", responses((status = 200, description = "per scenario: runs, completed, success_rate, duration percentiles", body = Object)))]
+async fn scenario_performance(
+    State(c): State<Arc<Coordinator>>,
+) -> super::error::Result<Json<Value>> {
+    Ok(Json(c.scenario_performance().await?))
 }

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(get, path = "/ws/scenario-execution", tag = "executions",
     params(("execution_id" = Option<String>, Query, description = "replay and follow one execution; without it, every execution live"), ("since" = Option<u64>, Query, description = "replay events after this seq")),
-    responses((status = 101, description = "WebSocket: each message is one event as JSON"), (status = 400, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody)))]
+    responses((status = 101, description = "WebSocket: each message is one event as JSON"), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 async fn upgrade(
     State(c): State<Arc<Coordinator>>,
     Query(q): Query<BTreeMap<String, String>>,
