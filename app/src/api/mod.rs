@@ -2,6 +2,7 @@
 //! both receive (DESIGN.md §8).
 
 mod error;
+pub mod rest;
 mod status;
 pub mod suite;
 pub mod ui;
@@ -223,9 +224,9 @@ pub struct ExecutionDetail {
     /// The success-criteria verdict, once ended.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub verdict: Option<serde_json::Value>,
-    /// The plan it runs.
+    /// The plan it runs (as `POST /api/v1/scenarios/validate` answers it).
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
-    pub plan: serde_json::Value,
+    pub plan: crate::scenario::plan::Plan,
     /// Progress so far, from its events.
     pub progress: Progress,
     /// The suite it ran in, if any.

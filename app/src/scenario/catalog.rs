@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 /// The type of a parameter's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
     /// Text.
@@ -66,6 +67,7 @@ impl ParamType {
 
 /// The schema of one parameter of an action, an assertion or a template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ParamSpec {
     /// The parameter's name.
     pub name: String,
@@ -92,6 +94,7 @@ pub struct ParamSpec {
     pub items: Option<ParamType>,
     /// The fields of an object, or of a list's object items, when they are fixed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub fields: Vec<ParamSpec>,
     /// What it means, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -340,6 +343,7 @@ fn check_range(spec: &ParamSpec, number: f64) -> Result<(), String> {
 
 /// How a service is driven; decides the actions it has without declaring them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
     /// Speaks the chaos API of DESIGN.md §3; also has `clear_chaos` and
@@ -353,6 +357,7 @@ pub enum ServiceKind {
 
 /// One action a service supports: `GET /chaos/capabilities` returns a list of these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionSpec {
     /// The action's name as scenarios write it (`inject_latency`).
     pub name: String,
@@ -377,6 +382,7 @@ impl ActionSpec {
 
 /// A service of the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceSpec {
     /// How it is driven.
     pub kind: ServiceKind,
@@ -387,6 +393,7 @@ pub struct ServiceSpec {
 
 /// Whether an assertion type needs the assertion's `service` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceUse {
     /// `service` may be given (and must then name a known service).
@@ -398,6 +405,7 @@ pub enum ServiceUse {
 
 /// An assertion type: the `expect` words and parameters it accepts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssertionSpec {
     /// The accepted `expect` words.
     pub expect: Vec<String>,
@@ -432,6 +440,7 @@ impl AssertionSpec {
 
 /// Everything the validator checks against.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Catalog {
     /// Services by name.
     #[serde(default)]

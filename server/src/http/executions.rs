@@ -2,30 +2,36 @@
 //! follow its events, the history, and the debug timeline. Handlers only
 //! translate HTTP to a [`Coordinator`] call and back.
 
-use std::{collections::BTreeMap, convert::Infallible, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
-use app::api::{ApiError, ErrorKind, ExecuteRequest, ExecutionStatus};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use tokio::sync::mpsc;
-
-use super::live;
-use crate::{
-    engine::{event::ControlCommand, ExecutionId, StartedBy},
-    store::HistoryFilter,
+use app::api::{
+    rest::{ActiveExecutions, ExecutionEvents, ExecutionPage, ExecutionTimeline},
+    ExecuteRequest, ExecutionStatus,
 };
-use std::sync::Arc;
-
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Response},
+    response::{
+        sse::{Event as SseEvent, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
     Json,
 };
-use serde_json::{json, Value};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{bad_request, AppJson, ErrorBody, HttpError, Result};
-use crate::{service::Coordinator, state::AppState};
+use super::{
+    error::{bad_request, AppJson, ErrorBody, Result},
+    live, query,
+};
+use crate::{
+    engine::{event::ControlCommand, ExecutionId, StartedBy},
+    service::{no_execution, Coordinator},
+    state::AppState,
+    store::HistoryFilter,
+};
 
 /// The routes of this resource, each registered with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -54,9 +60,11 @@ async fn start_execution(
     Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/scenarios/active", tag = "executions", responses((status = 200, description = "`{executions: [ExecutionSummary]}` queued, running or paused", body = Object)))]
-async fn active_executions(State(c): Coord) -> Result<Json<Value>> {
-    Ok(Json(json!({ "executions": c.active_executions().await? })))
+#[utoipa::path(get, path = "/api/v1/scenarios/active", tag = "executions", responses((status = 200, description = "executions queued, running or paused", body = ActiveExecutions)))]
+async fn active_executions(State(c): Coord) -> Result<Json<ActiveExecutions>> {
+    Ok(Json(ActiveExecutions {
+        executions: c.active_executions().await?,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/status", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -112,42 +120,41 @@ async fn skip_phase(
     control(&c, &id, ControlCommand::SkipPhase).await
 }
 
-/// `?since=SEQ&limit=N`, or `?follow=true` for Server-Sent Events until the execution ends.
+/// Which events of `GET /api/v1/scenarios/{id}/logs`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LogsQuery {
+    /// Only events after this seq.
+    since: Option<u64>,
+    /// At most this many (default 10,000; 1 to 100,000).
+    limit: Option<u32>,
+    /// `true` (or `1`): Server-Sent Events until the execution ends.
+    #[serde(default, deserialize_with = "query::flag")]
+    #[param(value_type = Option<bool>)]
+    follow: Option<bool>,
+}
+
+/// The stored events, or with `follow=true` Server-Sent Events until the execution ends.
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/logs", tag = "executions",
-    params(("id" = String, Path, description = "execution id"), ("since" = Option<u64>, Query, description = "only events after this seq"), ("limit" = Option<u32>, Query), ("follow" = Option<bool>, Query, description = "Server-Sent Events until the execution ends")),
-    responses((status = 200, description = "`{execution_id, events: [Event]}`, or `text/event-stream` with follow=true", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "execution id"), LogsQuery),
+    responses((status = 200, description = "the events after `since`; with follow=true, `text/event-stream` of the same events",
+        content((ExecutionEvents = "application/json"), (String = "text/event-stream"))),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_logs(
     State(c): Coord,
     Path(id): Path<String>,
-    Query(q): Query<BTreeMap<String, String>>,
+    Query(q): Query<LogsQuery>,
 ) -> Result<Response> {
-    let since = match q.get("since") {
-        Some(v) => Some(
-            v.parse::<u64>()
-                .map_err(|_| bad_request(format!("since must be a sequence number, not {v:?}")))?,
-        ),
-        None => None,
-    };
-    let follow = q.get("follow").is_some_and(|v| v == "true" || v == "1");
-    if !follow {
-        let limit = match q.get("limit") {
-            Some(v) => v
-                .parse()
-                .map_err(|_| bad_request(format!("limit must be a whole number, not {v:?}")))?,
-            None => 10_000,
-        };
-        let events = c.execution_events(&id, since, limit).await?;
-        return Ok(Json(json!({ "execution_id": id, "events": events })).into_response());
+    if q.follow != Some(true) {
+        let log = c
+            .execution_log(&id, q.since, q.limit.unwrap_or(10_000))
+            .await?;
+        return Ok(Json(log).into_response());
     }
-    let execution: ExecutionId = id.parse().map_err(|_| {
-        HttpError(ApiError::new(
-            ErrorKind::NotFound,
-            format!("no execution {id}"),
-        ))
-    })?;
+    let execution: ExecutionId = id.parse().map_err(|_| no_execution(&id))?;
     c.execution_status(&id).await?;
     let (tx, rx) = mpsc::channel(256);
-    tokio::spawn(live::follow(c.clone(), execution, since, tx));
+    tokio::spawn(live::follow(c.clone(), execution, q.since, tx));
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         let event = rx.recv().await?;
         let sse = SseEvent::default()
@@ -162,75 +169,70 @@ async fn execution_logs(
         .into_response())
 }
 
-/// `?scenario=&scenario_contains=&status=a,b&since=&until=&limit=&offset=`
-#[utoipa::path(get, path = "/api/v1/executions", tag = "executions",
-    params(("scenario" = Option<String>, Query), ("scenario_contains" = Option<String>, Query, description = "part of the scenario's name, any case"), ("status" = Option<String>, Query, description = "comma-separated states"), ("since" = Option<String>, Query, description = "RFC 3339, or a day (YYYY-MM-DD) meaning its start"), ("until" = Option<String>, Query, description = "exclusive; RFC 3339 or a day"), ("limit" = Option<u32>, Query), ("offset" = Option<u32>, Query)),
-    responses((status = 200, description = "`{executions, total, limit, offset}`", body = Object), (status = 400, body = ErrorBody)))]
-async fn list_executions(
-    State(c): Coord,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Value>> {
-    let number = |key: &str, default: u32| -> Result<u32> {
-        match q.get(key) {
-            Some(v) => v
-                .parse()
-                .map_err(|_| bad_request(format!("{key} must be a whole number, not {v:?}"))),
-            None => Ok(default),
-        }
-    };
-    let statuses = match q.get("status") {
-        Some(list) => list
-            .split(',')
-            .map(|s| {
-                ExecutionStatus::parse(s.trim())
-                    .ok_or_else(|| bad_request(format!("unknown status {s:?}")))
-            })
-            .collect::<Result<Vec<_>>>()?,
-        None => Vec::new(),
-    };
-    let filter = HistoryFilter {
-        scenario: q.get("scenario").cloned(),
-        scenario_contains: q.get("scenario_contains").cloned(),
-        statuses,
-        since: q.get("since").cloned(),
-        until: q.get("until").cloned(),
-        limit: number("limit", 50)?,
-        offset: number("offset", 0)?,
-    };
-    let (executions, total) = c.history(filter.clone()).await?;
-    Ok(Json(
-        json!({ "executions": executions, "total": total, "limit": filter.limit.clamp(1, 500), "offset": filter.offset }),
-    ))
+/// The history's filters (`GET /api/v1/executions`); all optional, all must hold.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct HistoryQuery {
+    /// Exactly this scenario name.
+    scenario: Option<String>,
+    /// Part of the scenario's name, any case.
+    scenario_contains: Option<String>,
+    /// Comma-separated states (`running,paused`).
+    status: Option<String>,
+    /// RFC 3339, or a day (YYYY-MM-DD) meaning its start.
+    since: Option<String>,
+    /// Exclusive; RFC 3339 or a day.
+    until: Option<String>,
+    /// Page size (default 50; 1 to 500).
+    limit: Option<u32>,
+    /// Rows to skip (default 0).
+    offset: Option<u32>,
 }
 
-/// `?execution_id=ID`: the execution's events as planned vs actual offsets.
-#[utoipa::path(get, path = "/debug/execution-timeline", tag = "system", params(("execution_id" = Option<String>, Query, description = "default: the newest active execution")),
-    responses((status = 200, description = "`{execution_id, timeline: [{seq, at, kind, phase, offset_ms, planned_ms, skew_ms}]}`", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/executions", tag = "executions", params(HistoryQuery),
+    responses((status = 200, description = "one page of the history, newest first", body = ExecutionPage), (status = 400, body = ErrorBody)))]
+async fn list_executions(
+    State(c): Coord,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<ExecutionPage>> {
+    let statuses = query::list(q.status.as_deref())
+        .iter()
+        .map(|s| {
+            ExecutionStatus::parse(s).ok_or_else(|| bad_request(format!("unknown status {s:?}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let filter = HistoryFilter {
+        scenario: q.scenario,
+        scenario_contains: q.scenario_contains,
+        statuses,
+        since: q.since,
+        until: q.until,
+        limit: q.limit.unwrap_or(50),
+        offset: q.offset.unwrap_or(0),
+    };
+    let (executions, total) = c.history(filter.clone()).await?;
+    Ok(Json(ExecutionPage {
+        executions,
+        total,
+        limit: filter.limit.clamp(1, 500),
+        offset: filter.offset,
+    }))
+}
+
+/// Which execution `GET /debug/execution-timeline` shows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TimelineQuery {
+    /// Default: the newest active execution.
+    execution_id: Option<String>,
+}
+
+/// The execution's events as planned vs actual offsets.
+#[utoipa::path(get, path = "/debug/execution-timeline", tag = "system", params(TimelineQuery),
+    responses((status = 200, description = "one row per event", body = ExecutionTimeline), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_timeline(
     State(c): Coord,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Value>> {
-    let id = match q.get("execution_id") {
-        Some(id) => id.clone(),
-        None => match c.active_executions().await?.first() {
-            Some(e) => e.id.clone(),
-            None => return Err(bad_request("give ?execution_id= (no execution is running)")),
-        },
-    };
-    let events = c.execution_events(&id, None, 100_000).await?;
-    let rows: Vec<Value> = events
-        .iter()
-        .map(|e| {
-            json!({
-                "seq": e.seq,
-                "at": e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                "kind": e.kind.name(),
-                "phase": e.phase,
-                "offset_ms": e.offset_ms,
-                "planned_ms": e.planned_ms,
-                "skew_ms": e.offset_ms.zip(e.planned_ms).map(|(a, p)| a as i64 - p as i64),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "execution_id": id, "timeline": rows })))
+    Query(q): Query<TimelineQuery>,
+) -> Result<Json<ExecutionTimeline>> {
+    Ok(Json(c.execution_timeline(q.execution_id).await?))
 }

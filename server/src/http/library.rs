@@ -1,17 +1,19 @@
 //! The library over REST: the scenarios and templates one can run, filtered.
 //! Handlers only translate HTTP to a [`Coordinator`] call and back.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use app::api::rest::{AvailableScenarios, Templates};
 use axum::{
     extract::{Query, State},
     Json,
 };
-use serde_json::{json, Value};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::Result;
-use crate::state::AppState;
+use super::error::{ErrorBody, Result};
+use crate::{service::Coordinator, state::AppState};
 
 /// The routes of this resource, each registered with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -20,53 +22,33 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_templates))
 }
 
-/// `?category=&tag=&q=`
-#[utoipa::path(get, path = "/api/v1/scenarios/available", tag = "scenarios",
-    params(("category" = Option<String>, Query), ("tag" = Option<String>, Query), ("q" = Option<String>, Query, description = "text in name or description")),
-    responses((status = 200, description = "`{scenarios: [...]}`", body = Object)))]
-async fn available_scenarios(
-    State(s): State<AppState>,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Value>> {
-    let text = q.get("q").map(|t| t.to_lowercase());
-    let matches = |name: &str, description: Option<&str>| {
-        text.as_ref().is_none_or(|t| {
-            name.to_lowercase().contains(t) || description.unwrap_or("").to_lowercase().contains(t)
-        })
-    };
-    let uploaded: Vec<Value> = s
-        .coordinator
-        .uploaded_scenarios()
-        .await?
-        .into_iter()
-        .filter(|u| q.get("category").is_none_or(|c| u.category.as_deref() == Some(c.as_str())))
-        .filter(|_| !q.contains_key("tag"))
-        .filter(|u| matches(&u.id, u.description.as_deref()))
-        .map(|u| json!({ "name": u.id, "kind": if u.kind == "template" { "Template" } else { "Scenario" }, "category": u.category, "description": u.description, "tags": [], "source": "custom", "version": u.version }))
-        .collect();
-    let mut list: Vec<Value> = s
-        .coordinator
-        .library
-        .files()
-        .iter()
-        .filter(|f| q.get("category").is_none_or(|c| f.category.as_deref() == Some(c.as_str())))
-        .filter(|f| q.get("tag").is_none_or(|t| f.tags.iter().any(|x| x == t)))
-        .filter(|f| matches(&f.name, f.description.as_deref()))
-        .map(|f| json!({ "name": f.name, "kind": f.kind, "category": f.category, "description": f.description, "tags": f.tags, "source": "library" }))
-        .collect();
-    list.extend(uploaded);
-    Ok(Json(json!({ "scenarios": list })))
+type Coord = State<Arc<Coordinator>>;
+
+/// Filters of `GET /api/v1/scenarios/available`; all optional, all must hold.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AvailableQuery {
+    /// Only this `metadata.category`.
+    category: Option<String>,
+    /// Only library files with this tag.
+    tag: Option<String>,
+    /// Text in the name or description, any case.
+    q: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/templates", tag = "scenarios", responses((status = 200, description = "`{templates: [...]}`", body = Object)))]
-async fn list_templates(State(s): State<AppState>) -> Json<Value> {
-    let list: Vec<Value> = s
-        .coordinator
-        .library
-        .files()
-        .iter()
-        .filter(|f| f.kind == "Template")
-        .map(|f| json!({ "name": f.name, "category": f.category, "description": f.description, "tags": f.tags }))
-        .collect();
-    Json(json!({ "templates": list }))
+#[utoipa::path(get, path = "/api/v1/scenarios/available", tag = "scenarios", params(AvailableQuery),
+    responses((status = 200, description = "library files, then uploaded scenarios", body = AvailableScenarios), (status = 400, body = ErrorBody)))]
+async fn available_scenarios(
+    State(c): Coord,
+    Query(q): Query<AvailableQuery>,
+) -> Result<Json<AvailableScenarios>> {
+    Ok(Json(
+        c.available_scenarios(q.category.as_deref(), q.tag.as_deref(), q.q.as_deref())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates", tag = "scenarios", responses((status = 200, description = "the library's templates", body = Templates)))]
+async fn list_templates(State(c): Coord) -> Json<Templates> {
+    Json(c.templates())
 }

@@ -12,6 +12,7 @@ mod headers;
 mod library;
 mod live;
 mod openapi;
+mod query;
 mod reports;
 mod scenarios;
 mod services;

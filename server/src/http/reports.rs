@@ -1,7 +1,6 @@
 //! Reports over REST: one execution's report in a format, and the summary of
 //! several. Handlers only translate HTTP to a [`Coordinator`] call and back.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::{
@@ -9,11 +8,15 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::Value;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{bad_request, ErrorBody, Result};
-use crate::{service::Coordinator, state::AppState};
+use super::{
+    error::{ErrorBody, Result},
+    query,
+};
+use crate::{report::Summary, service::Coordinator, state::AppState};
 
 /// The routes of this resource, each registered with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,20 +27,35 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 type Coord = State<Arc<Coordinator>>;
 
-/// `?format=json|html|csv|junit` (`&table=events|assertions` for CSV).
+/// Which report of `GET /api/v1/scenarios/{id}/report`, and how.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ReportQuery {
+    /// `json` (default), `html`, `csv` or `junit`.
+    format: Option<String>,
+    /// For csv: `events` (default) or `assertions`.
+    table: Option<String>,
+    /// `true` (or `1`): answer as an attachment.
+    #[serde(default, deserialize_with = "query::flag")]
+    #[param(value_type = Option<bool>)]
+    download: Option<bool>,
+}
+
+/// One execution's report in the format asked. The JSON report's sections are
+/// described in docs/api.md (its schema gets a typed OpenAPI description with
+/// the report pipeline's own types).
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/report", tag = "reports",
-    params(("id" = String, Path, description = "execution id"), ("format" = Option<String>, Query, description = "json (default), html, csv or junit"), ("table" = Option<String>, Query, description = "for csv: events (default) or assertions"), ("download" = Option<bool>, Query, description = "answer as an attachment")),
-    responses((status = 200, description = "the report in the format asked", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "execution id"), ReportQuery),
+    responses((status = 200, description = "the report in the format asked",
+        content((Object = "application/json"), (String = "text/html"), (String = "text/csv"), (String = "application/xml"))),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_report(
     State(c): Coord,
     Path(id): Path<String>,
-    Query(q): Query<BTreeMap<String, String>>,
+    Query(q): Query<ReportQuery>,
 ) -> Result<Response> {
     use crate::report::fetch::{render, Format};
-    let format = Format::parse(
-        q.get("format").map(String::as_str),
-        q.get("table").map(String::as_str),
-    )?;
+    let format = Format::parse(q.format.as_deref(), q.table.as_deref())?;
     let report = c.execution_report(&id).await?;
     let body = render(&report, format)?;
     let mut response = (
@@ -57,7 +75,7 @@ async fn execution_report(
             axum::http::HeaderValue::from_static("SAMEORIGIN"),
         );
     }
-    if q.get("download").is_some_and(|v| v == "true" || v == "1") {
+    if q.download == Some(true) {
         let disposition = format!(
             "attachment; filename=\"report-{id}.{}\"",
             format.extension()
@@ -71,31 +89,25 @@ async fn execution_report(
     Ok(response)
 }
 
+/// Which executions `GET /api/v1/reports/summary` sums up.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SummaryQuery {
+    /// Comma-separated execution ids; default: the last `limit` finished.
+    execution_ids: Option<String>,
+    /// Only executions of this scenario (without `execution_ids`).
+    scenario: Option<String>,
+    /// How many of the latest finished executions (default 20).
+    limit: Option<u32>,
+}
+
 /// Pass rate and average recovery time across executions (N1V1's `chaos_summary.json`).
-#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports",
-    params(("execution_ids" = Option<String>, Query, description = "comma-separated; default: the last `limit` finished"), ("scenario" = Option<String>, Query), ("limit" = Option<u32>, Query)),
-    responses((status = 200, description = "`{test_run, results}`", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn reports_summary(
-    State(c): Coord,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Value>> {
-    let ids: Vec<String> = q
-        .get("execution_ids")
-        .map(|l| {
-            l.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    let limit = match q.get("limit") {
-        Some(v) => v
-            .parse()
-            .map_err(|_| bad_request(format!("limit must be a whole number, not {v:?}")))?,
-        None => 20,
-    };
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(SummaryQuery),
+    responses((status = 200, description = "what ran and how it went", body = Summary), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reports_summary(State(c): Coord, Query(q): Query<SummaryQuery>) -> Result<Json<Summary>> {
+    let ids = query::list(q.execution_ids.as_deref());
     let summary = c
-        .reports_summary(&ids, q.get("scenario").cloned(), limit)
+        .reports_summary(&ids, q.scenario, q.limit.unwrap_or(20))
         .await?;
-    Ok(Json(serde_json::to_value(summary).unwrap_or(Value::Null)))
+    Ok(Json(summary))
 }

@@ -2,21 +2,25 @@
 //! its versions, archive, render a template, and the validator's catalog.
 //! Handlers only translate HTTP to a [`Coordinator`] call and back.
 
-use std::collections::BTreeMap;
-
-use app::api::ValidateRequest;
 use std::sync::Arc;
 
+use app::api::{
+    rest::{
+        RenderRequest, RenderedTemplate, ScenarioDefinition, ScenarioVersions, UploadedScenario,
+    },
+    ValidateRequest,
+};
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::Value;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{bad_request, AppJson, ErrorBody, Result};
+use super::error::{AppJson, ErrorBody, Result};
 use crate::{service::Coordinator, state::AppState};
 
 /// The routes of this resource, each registered with its OpenAPI description.
@@ -42,21 +46,22 @@ async fn validate_scenario(
 }
 
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/definition", tag = "scenarios",
-    params(("id" = String, Path, description = "uploaded scenario id, or library scenario or template name"), ("version" = Option<i64>, Query, description = "an uploaded scenario's version (default: latest)")),
-    responses((status = 200, description = "`{name, kind, category, description, source, version?, definition}`", body = Object), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "uploaded scenario id, or library scenario or template name"), DefinitionQuery),
+    responses((status = 200, description = "the text and its metadata", body = ScenarioDefinition), (status = 404, body = ErrorBody)))]
 async fn scenario_definition(
     State(c): Coord,
     Path(id): Path<String>,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Value>> {
-    let version = match q.get("version") {
-        Some(v) => Some(
-            v.parse()
-                .map_err(|_| bad_request(format!("version must be a whole number, not {v:?}")))?,
-        ),
-        None => None,
-    };
-    Ok(Json(c.scenario_definition_version(&id, version).await?))
+    Query(q): Query<DefinitionQuery>,
+) -> Result<Json<ScenarioDefinition>> {
+    Ok(Json(c.scenario_definition_version(&id, q.version).await?))
+}
+
+/// Which version of `GET /api/v1/scenarios/{id}/definition`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DefinitionQuery {
+    /// An uploaded scenario's version (default: latest).
+    version: Option<i64>,
 }
 
 /// Archives an uploaded scenario: hidden from the library, versions and history kept.
@@ -67,7 +72,7 @@ async fn archive_scenario(State(c): Coord, Path(id): Path<String>) -> Result<Sta
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"yaml": "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: api-example}\nspec:\n  phases:\n    - {name: wait, duration: 1m}\n"}))]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
@@ -82,7 +87,7 @@ struct UploadRequest {
 
 /// Creates an uploaded scenario, or a new version of one (earlier versions are kept).
 #[utoipa::path(post, path = "/api/v1/scenarios/upload", tag = "scenarios", request_body = UploadRequest,
-    responses((status = 201, description = "`{scenario_id, version, kind, warnings}`", body = Object), (status = 400, body = ErrorBody), (status = 409, description = "a case variant of an uploaded id, or a library name without override_library", body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate, or metadata.name is not an id", body = ErrorBody)))]
+    responses((status = 201, description = "saved as a new version", body = UploadedScenario), (status = 400, body = ErrorBody), (status = 409, description = "a case variant of an uploaded id, or a library name without override_library", body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate, or metadata.name is not an id", body = ErrorBody)))]
 async fn upload_scenario(
     State(c): Coord,
     AppJson(request): AppJson<UploadRequest>,
@@ -94,28 +99,27 @@ async fn upload_scenario(
 }
 
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/versions", tag = "scenarios", params(("id" = String, Path, description = "uploaded scenario id")),
-    responses((status = 200, description = "`{scenario_id, versions: [{version, definition, created_at}]}`", body = Object), (status = 404, body = ErrorBody)))]
-async fn scenario_versions(State(c): Coord, Path(id): Path<String>) -> Result<Json<Value>> {
+    responses((status = 200, description = "every version, oldest first", body = ScenarioVersions), (status = 404, body = ErrorBody)))]
+async fn scenario_versions(
+    State(c): Coord,
+    Path(id): Path<String>,
+) -> Result<Json<ScenarioVersions>> {
     Ok(Json(c.scenario_versions(&id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/templates/{id}/render", tag = "scenarios", params(("id" = String, Path, description = "template name")),
-    request_body(content = Object, description = "`{parameters: {name: value}}`"),
-    responses((status = 200, description = "`{template, valid, rendered, diagnostics, plan}`", body = Object), (status = 404, body = ErrorBody)))]
+    request_body = RenderRequest,
+    responses((status = 200, description = "the rendered scenario, or why it does not render", body = RenderedTemplate), (status = 404, body = ErrorBody)))]
 async fn render_template(
     State(c): Coord,
     Path(id): Path<String>,
-    AppJson(body): AppJson<Value>,
-) -> Result<Json<Value>> {
-    let parameters = match body.get("parameters") {
-        None | Some(Value::Null) => serde_json::Map::new(),
-        Some(Value::Object(map)) => map.clone(),
-        Some(_) => return Err(bad_request("parameters must be an object")),
-    };
+    AppJson(body): AppJson<RenderRequest>,
+) -> Result<Json<RenderedTemplate>> {
+    let parameters = body.parameters.unwrap_or_default();
     Ok(Json(c.render_template(&id, parameters).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/catalog", tag = "scenarios", responses((status = 200, description = "services with their actions and parameter schemas; assertion types with their expect words", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "scenarios", responses((status = 200, description = "services with their actions and parameter schemas; assertion types with their expect words", body = app::scenario::catalog::Catalog)))]
 async fn catalog(State(c): Coord) -> Json<app::scenario::catalog::Catalog> {
     Json(c.catalog())
 }

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use app::api::rest::{ClearChaosRequest, ClearChaosResults, Services, SystemState};
 use axum::{extract::State, Json};
-use serde_json::{json, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::{bad_request, AppJson, ErrorBody, Result};
@@ -21,31 +21,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 type Coord = State<Arc<Coordinator>>;
 
-#[utoipa::path(get, path = "/api/v1/system/state", tag = "system", responses((status = 200, description = "`{services: [{name, url, healthy, status, active_chaos}], executions}`", body = Object)))]
-async fn system_state(State(c): Coord) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/system/state", tag = "system", responses((status = 200, description = "every service probed now, and the executions running", body = SystemState)))]
+async fn system_state(State(c): Coord) -> Result<Json<SystemState>> {
     Ok(Json(c.system_state().await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/services", tag = "system", responses((status = 200, description = "`{services: [ServiceInfo]}`", body = Object)))]
-async fn list_services(State(s): State<AppState>) -> Json<Value> {
-    let services: Vec<app::api::ServiceInfo> =
-        s.config.services.values().map(|s| s.info()).collect();
-    Json(json!({ "services": services }))
+#[utoipa::path(get, path = "/api/v1/services", tag = "system", responses((status = 200, description = "the configured services", body = Services)))]
+async fn list_services(State(c): Coord) -> Json<Services> {
+    Json(Services {
+        services: c.services(),
+    })
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct ClearRequest {
-    service: Option<String>,
-    all: bool,
-}
-
-#[utoipa::path(post, path = "/api/v1/services/clear-chaos", tag = "system", request_body(content = Object, description = "`{service: name}` or `{all: true}`"),
-    responses((status = 200, description = "`{results: [{service, cleared, response}]}`", body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/services/clear-chaos", tag = "system", request_body = ClearChaosRequest,
+    responses((status = 200, description = "what each service's chaos API answered", body = ClearChaosResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn clear_chaos(
     State(c): Coord,
-    AppJson(request): AppJson<ClearRequest>,
-) -> Result<Json<Value>> {
+    AppJson(request): AppJson<ClearChaosRequest>,
+) -> Result<Json<ClearChaosResults>> {
     if request.service.is_none() && !request.all {
         return Err(bad_request("give `service` or `all: true`"));
     }

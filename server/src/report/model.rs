@@ -765,7 +765,7 @@ pub struct Recommendation {
 }
 
 /// The summary over several executions (N1V1's `chaos_summary.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
     /// What ran.
     pub test_run: SummaryRun,
@@ -776,7 +776,7 @@ pub struct Summary {
 }
 
 /// What ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryRun {
     /// Executions summarised.
     pub total_executions: usize,
@@ -791,7 +791,7 @@ pub struct SummaryRun {
 }
 
 /// How it went.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryResults {
     /// Executions that passed.
     pub passed_executions: usize,
@@ -812,7 +812,7 @@ pub struct SummaryResults {
 }
 
 /// One execution in a summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryEntry {
     /// Execution id.
     pub execution_id: String,

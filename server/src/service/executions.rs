@@ -4,6 +4,10 @@
 use std::sync::Arc;
 
 use app::api::{
+    rest::{
+        DurationFigures, ExecutionEvents, ExecutionTimeline, ScenarioFigures, ScenarioPerformance,
+        TimelineRow,
+    },
     ui::{ActiveExecution, HistoryPage, HistoryQuery, LiveExecution},
     ApiError, ErrorKind, ExecuteOptions, ExecuteRequest, ExecuteResponse, ExecutionDetail,
     ExecutionStatus, ExecutionSummary, Overview, Progress,
@@ -13,13 +17,71 @@ use serde_json::{json, Value};
 
 use super::{invalid, no_execution, Coordinator, MAX_QUEUED, MAX_SCENARIO_BYTES};
 use crate::{
+    config::Config,
     engine::{
         event::{ControlCommand, Event, EventKind},
         EngineError, ExecutionId, NewExecution, RunOptions, StartedBy,
     },
+    library::Library,
     prepare::{prepare, PrepareOptions, Prepared, Source},
-    store::HistoryFilter,
+    store::{HistoryFilter, StoreError},
 };
+
+/// Whether run options are within bounds: the one check of speed and repeat
+/// that REST, the UI, suites and the CLI share (400, naming the option).
+pub fn check_options(options: &ExecuteOptions) -> Result<(), ApiError> {
+    options
+        .check()
+        .map_err(|message| invalid(format!("options.{message}")))
+}
+
+/// Finds, renders and validates `source` with the configured strictness:
+/// the first step of every run. The CLI calls it with a local file's text
+/// (before it opens a store); REST, the UI and suites through
+/// [`Coordinator::prepare_execution`].
+pub async fn prepare_source(
+    config: &Config,
+    library: &Library,
+    client: &reqwest::Client,
+    source: Source,
+) -> Result<Prepared, ApiError> {
+    Ok(prepare(
+        config,
+        library,
+        client,
+        source,
+        PrepareOptions {
+            strict: config.validation.strict_mode,
+        },
+    )
+    .await?)
+}
+
+/// The plan of `prepared` when it may run with `options`: the options within
+/// bounds (400), the scenario valid (422 with `details.diagnostics`), and the
+/// run not too large (400). Every way of starting a run passes here.
+pub fn admit(prepared: &Prepared, options: &ExecuteOptions) -> Result<Plan, ApiError> {
+    check_options(options)?;
+    let Some(plan) = prepared.plan.clone() else {
+        let mut diagnostics = prepared.diagnostics.clone();
+        if !prepared.has_errors() {
+            // Only a template checked as written ends with no plan and no error.
+            diagnostics.push(app::scenario::diagnostic::Diagnostic::error(
+                app::scenario::diagnostic::DiagnosticKind::Template,
+                "kind",
+                "this is a template: it runs once rendered with its parameters (give `template` and `parameters`, or render it first)",
+            ));
+        }
+        let mut error = ApiError::new(
+            ErrorKind::Validation,
+            format!("{} does not validate", prepared.origin),
+        );
+        error.details = json!({ "diagnostics": diagnostics });
+        return Err(error);
+    };
+    app::api::check_run_size(&plan, options.repeat).map_err(invalid)?;
+    Ok(plan)
+}
 
 impl Coordinator {
     /// Validates and queues an execution.
@@ -30,17 +92,8 @@ impl Coordinator {
     ) -> Result<ExecuteResponse, ApiError> {
         let options = request.options.clone();
         let (prepared, plan) = self.prepare_execution(request).await?;
-        self.check_capacity(1)?;
-        let id = ExecutionId::new();
-        let scenario = plan.metadata.name.clone();
-        self.submit_prepared(id, &prepared, plan, &options, started_by)
-            .await?;
-        Ok(ExecuteResponse {
-            execution_id: id.to_string(),
-            status: ExecutionStatus::Queued,
-            scenario,
-            warnings: prepared.diagnostics,
-        })
+        self.start_prepared(&prepared, plan, &options, started_by)
+            .await
     }
 
     /// Checks a request's source and options and validates its scenario: what
@@ -49,77 +102,103 @@ impl Coordinator {
         &self,
         request: ExecuteRequest,
     ) -> Result<(Prepared, Plan), ApiError> {
-        let sources = [
-            request.scenario.is_some(),
-            request.scenario_id.is_some(),
-            request.yaml.is_some(),
-            request.template.is_some(),
-        ];
-        if sources.iter().filter(|s| **s).count() != 1 {
-            return Err(ApiError::new(
-                ErrorKind::InvalidRequest,
-                "give exactly one of `scenario` (library name), `scenario_id`, `yaml` or `template`",
-            ));
-        }
+        // Options first: a bad option is refused before any lookup.
+        check_options(&request.options)?;
         let options = request.options.clone();
-        options.check().map_err(|message| {
-            ApiError::new(ErrorKind::InvalidRequest, format!("options.{message}"))
-        })?;
-        let source = if let Some(name) = request.scenario {
-            Source::Library(name)
-        } else if let Some(id) = request.scenario_id {
-            let stored = self.store.fetch_scenario(&id, None).await?.ok_or_else(|| {
-                ApiError::new(ErrorKind::NotFound, format!("no uploaded scenario {id:?}"))
-            })?;
-            Source::Text(stored.definition)
-        } else if let Some(yaml) = request.yaml {
-            if yaml.len() > MAX_SCENARIO_BYTES {
-                return Err(ApiError::new(
-                    ErrorKind::TooLarge,
-                    "the scenario is larger than 1 MiB",
-                ));
-            }
-            Source::Text(yaml)
-        } else {
-            let mut values = app::scenario::template::ParameterValues::new();
-            for (name, value) in request.parameters.unwrap_or_default() {
-                values = values.with(name, value);
-            }
-            Source::Template {
-                template: request.template.unwrap_or_default(),
-                parameters: values,
-            }
-        };
-        let prepared = prepare(
-            &self.config,
-            &self.library,
-            &self.client,
-            source,
-            PrepareOptions {
-                strict: self.config.validation.strict_mode,
-            },
-        )
-        .await?;
-        let Some(plan) = prepared.plan.clone() else {
-            let mut diagnostics = prepared.diagnostics.clone();
-            if !prepared.has_errors() {
-                // Only a template checked as written ends with no plan and no error.
-                diagnostics.push(app::scenario::diagnostic::Diagnostic::error(
-                    app::scenario::diagnostic::DiagnosticKind::Template,
-                    "kind",
-                    "this is a template: it runs once rendered with its parameters (give `template` and `parameters`, or render it first)",
-                ));
-            }
-            let mut error = ApiError::new(
-                ErrorKind::Validation,
-                format!("{} does not validate", prepared.origin),
-            );
-            error.details = json!({ "diagnostics": diagnostics });
-            return Err(error);
-        };
-        app::api::check_run_size(&plan, options.repeat)
-            .map_err(|message| ApiError::new(ErrorKind::InvalidRequest, message))?;
+        let source = self.request_source(request).await?;
+        let prepared = self.prepare_source(source).await?;
+        let plan = self.admit(&prepared, &options)?;
         Ok((prepared, plan))
+    }
+
+    /// The one source a request names: exactly one of a library name, an
+    /// uploaded id, inline text or a template with its parameters.
+    async fn request_source(&self, request: ExecuteRequest) -> Result<Source, ApiError> {
+        match request {
+            ExecuteRequest {
+                scenario: Some(name),
+                scenario_id: None,
+                yaml: None,
+                template: None,
+                ..
+            } => Ok(Source::Library(name)),
+            ExecuteRequest {
+                scenario: None,
+                scenario_id: Some(id),
+                yaml: None,
+                template: None,
+                ..
+            } => {
+                let stored = self.store.fetch_scenario(&id, None).await?.ok_or_else(|| {
+                    ApiError::new(ErrorKind::NotFound, format!("no uploaded scenario {id:?}"))
+                })?;
+                Ok(Source::Text(stored.definition))
+            }
+            ExecuteRequest {
+                scenario: None,
+                scenario_id: None,
+                yaml: Some(yaml),
+                template: None,
+                ..
+            } => {
+                if yaml.len() > MAX_SCENARIO_BYTES {
+                    return Err(ApiError::new(
+                        ErrorKind::TooLarge,
+                        "the scenario is larger than 1 MiB",
+                    ));
+                }
+                Ok(Source::Text(yaml))
+            }
+            ExecuteRequest {
+                scenario: None,
+                scenario_id: None,
+                yaml: None,
+                template: Some(template),
+                parameters,
+                ..
+            } => Ok(Source::Template {
+                template,
+                // No parameters: the template's defaults.
+                parameters: parameters.into_iter().flatten().fold(
+                    app::scenario::template::ParameterValues::new(),
+                    |values, (name, value)| values.with(name, value),
+                ),
+            }),
+            _ => Err(invalid(
+                "give exactly one of `scenario` (library name), `scenario_id`, `yaml` or `template`",
+            )),
+        }
+    }
+
+    /// [`prepare_source`] with this coordinator's config, library and client.
+    pub async fn prepare_source(&self, source: Source) -> Result<Prepared, ApiError> {
+        prepare_source(&self.config, &self.library, &self.client, source).await
+    }
+
+    /// [`admit`]: the plan of `prepared` when it may run with `options`.
+    pub fn admit(&self, prepared: &Prepared, options: &ExecuteOptions) -> Result<Plan, ApiError> {
+        admit(prepared, options)
+    }
+
+    /// Queues an admitted run (503 when the queue is full).
+    pub async fn start_prepared(
+        &self,
+        prepared: &Prepared,
+        plan: Plan,
+        options: &ExecuteOptions,
+        started_by: StartedBy,
+    ) -> Result<ExecuteResponse, ApiError> {
+        self.check_capacity(1)?;
+        let id = ExecutionId::new();
+        let scenario = plan.metadata.name.clone();
+        self.submit_prepared(id, prepared, plan, options, started_by)
+            .await?;
+        Ok(ExecuteResponse {
+            execution_id: id.to_string(),
+            status: ExecutionStatus::Queued,
+            scenario,
+            warnings: prepared.diagnostics.clone(),
+        })
     }
 
     /// A bounded queue: when `needed` more executions would not fit, say so
@@ -179,12 +258,16 @@ impl Coordinator {
             .await?;
         let status =
             ExecutionStatus::parse(&record.summary.status).unwrap_or(ExecutionStatus::Interrupted);
+        let corrupt = |what: &str, error: serde_json::Error| {
+            ApiError::from(StoreError::Corrupt(format!(
+                "execution {id}: stored {what}: {error}"
+            )))
+        };
+        let plan: Plan = serde_json::from_value(record.plan).map_err(|e| corrupt("plan", e))?;
+        let options: ExecuteOptions =
+            serde_json::from_value(record.options).map_err(|e| corrupt("options", e))?;
         let mut progress = fold_progress(&events);
-        progress.total_ms = record
-            .plan
-            .get("total_ms")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        progress.total_ms = plan.total_ms.as_millis() as u64;
         Ok(ExecutionDetail {
             id: record.summary.id,
             scenario_name: record.summary.scenario_name,
@@ -193,9 +276,9 @@ impl Coordinator {
             created_at: record.summary.created_at,
             started_at: record.started_at,
             finished_at: record.summary.finished_at,
-            options: serde_json::from_value(record.options).unwrap_or_default(),
+            options,
             verdict: record.verdict,
-            plan: record.plan,
+            plan,
             progress,
             suite_id: self.store.fetch_suite_of_execution(id).await?,
         })
@@ -332,6 +415,63 @@ impl Coordinator {
             .ok_or_else(|| no_execution(id))
     }
 
+    /// [`Coordinator::execution_events`] as the logs endpoint answers them.
+    pub async fn execution_log(
+        &self,
+        id: &str,
+        since: Option<u64>,
+        limit: u32,
+    ) -> Result<ExecutionEvents, ApiError> {
+        let events = self.execution_events(id, since, limit).await?;
+        Ok(ExecutionEvents {
+            execution_id: id.to_owned(),
+            events: events_json(events)?,
+        })
+    }
+
+    /// Planned against actual time of each event of execution `id`, or of the
+    /// newest active execution when no id is given (400 when none runs).
+    pub async fn execution_timeline(
+        &self,
+        id: Option<String>,
+    ) -> Result<ExecutionTimeline, ApiError> {
+        let id = match id {
+            Some(id) => id,
+            None => match self.active_executions().await?.into_iter().next() {
+                Some(e) => e.id,
+                None => return Err(invalid("give ?execution_id= (no execution is running)")),
+            },
+        };
+        let events = self.execution_events(&id, None, 100_000).await?;
+        let timeline = events
+            .iter()
+            .map(|e| {
+                Ok(TimelineRow {
+                    seq: e.seq,
+                    at: e
+                        .at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .map_err(|error| {
+                            tracing::error!(%error, "an event's time has no RFC 3339 form");
+                            ApiError::internal()
+                        })?,
+                    kind: e.kind.name().to_owned(),
+                    phase: e.phase,
+                    offset_ms: e.offset_ms,
+                    planned_ms: e.planned_ms,
+                    skew_ms: e
+                        .offset_ms
+                        .zip(e.planned_ms)
+                        .map(|(a, p)| a as i64 - p as i64),
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(ExecutionTimeline {
+            execution_id: id,
+            timeline,
+        })
+    }
+
     /// The live event stream (subscribe before replaying, then drop duplicates by `seq`).
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
         self.engine.subscribe()
@@ -340,17 +480,12 @@ impl Coordinator {
     /// An execution with every event recorded so far.
     pub async fn live_execution(&self, id: &str) -> Result<LiveExecution, ApiError> {
         let detail = self.execution_detail(id).await?;
-        let events = self
-            .execution_events(id, None, 100_000)
-            .await?
-            .into_iter()
-            .filter_map(|event| serde_json::to_value(event).ok())
-            .collect();
+        let events = events_json(self.execution_events(id, None, 100_000).await?)?;
         Ok(LiveExecution { detail, events })
     }
 
     /// Per scenario: runs, success rate, duration percentiles, mean recovery time.
-    pub async fn scenario_performance(&self) -> Result<Value, ApiError> {
+    pub async fn scenario_performance(&self) -> Result<ScenarioPerformance, ApiError> {
         let rows = self.store.scenario_performance().await?;
         let recovery: std::collections::HashMap<String, (f64, u64)> = self
             .store
@@ -359,23 +494,35 @@ impl Coordinator {
             .into_iter()
             .map(|(name, mean, n)| (name, (mean, n)))
             .collect();
-        let list: Vec<Value> = rows
+        let scenarios = rows
             .into_iter()
             .map(|(name, runs, completed, mut durations)| {
                 durations.sort_by(f64::total_cmp);
-                let pct = |p: f64| durations.get(((durations.len().saturating_sub(1)) as f64 * p).round() as usize).copied();
-                json!({
-                    "scenario": name,
-                    "runs": runs,
-                    "completed": completed,
-                    "success_rate": if runs == 0 { 0.0 } else { completed as f64 / runs as f64 },
-                    "duration_seconds": { "p50": pct(0.5), "p95": pct(0.95), "max": durations.last() },
-                    "mean_recovery_seconds": recovery.get(&name).map(|(mean, _)| mean / 1000.0),
-                    "recovery_samples": recovery.get(&name).map_or(0, |(_, n)| *n),
-                })
+                let pct = |p: f64| {
+                    durations
+                        .get(((durations.len().saturating_sub(1)) as f64 * p).round() as usize)
+                        .copied()
+                };
+                ScenarioFigures {
+                    runs,
+                    completed,
+                    success_rate: if runs == 0 {
+                        0.0
+                    } else {
+                        completed as f64 / runs as f64
+                    },
+                    duration_seconds: DurationFigures {
+                        p50: pct(0.5),
+                        p95: pct(0.95),
+                        max: durations.last().copied(),
+                    },
+                    mean_recovery_seconds: recovery.get(&name).map(|(mean, _)| mean / 1000.0),
+                    recovery_samples: recovery.get(&name).map_or(0, |(_, n)| *n),
+                    scenario: name,
+                }
             })
             .collect();
-        Ok(json!({ "scenarios": list }))
+        Ok(ScenarioPerformance { scenarios })
     }
 }
 
@@ -463,12 +610,7 @@ impl Coordinator {
             let Ok(mut detail) = self.execution_detail(&summary.id).await else {
                 continue;
             };
-            let phases = detail
-                .plan
-                .get("phases")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let phase_count = detail.plan.phases.len();
             if detail.status == ExecutionStatus::Running && detail.progress.events > 0 {
                 let since = detail.progress.events.checked_sub(2);
                 let last = self
@@ -479,9 +621,8 @@ impl Coordinator {
                 let phase_end = detail
                     .progress
                     .phase
-                    .and_then(|i| phases.get(i))
-                    .and_then(|p| p.get("end_ms"))
-                    .and_then(Value::as_u64);
+                    .and_then(|i| detail.plan.phases.get(i))
+                    .map(|p| p.end_ms.as_millis() as u64);
                 if let Some(last) = last {
                     detail.progress.elapsed_ms = projected_elapsed(
                         &detail.progress,
@@ -497,11 +638,23 @@ impl Coordinator {
                     ..summary
                 },
                 progress: detail.progress,
-                phase_count: phases.len(),
+                phase_count,
             });
         }
         Ok(out)
     }
+}
+
+/// Events as the JSON the API sends (an event that cannot be written is a bug: 500).
+fn events_json(events: Vec<Event>) -> Result<Vec<Value>, ApiError> {
+    events
+        .into_iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()
+        .map_err(|error| {
+            tracing::error!(%error, "cannot write an event as JSON");
+            ApiError::internal()
+        })
 }
 
 /// Where a running execution's schedule is now: its latest event's offset plus the

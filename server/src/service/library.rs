@@ -1,7 +1,11 @@
 //! The library's listings: its files as the API lists them, and the cards of
 //! the UI's scenario list (library and uploaded scenarios together).
 
-use app::api::{ui::LibraryCard, ApiError, LibraryEntry};
+use app::api::{
+    rest::{AvailableScenario, AvailableScenarios, ScenarioSource, TemplateEntry, Templates},
+    ui::LibraryCard,
+    ApiError, LibraryEntry,
+};
 
 use super::Coordinator;
 use crate::store::HistoryFilter;
@@ -21,6 +25,85 @@ impl Coordinator {
                 category: file.category.clone(),
             })
             .collect()
+    }
+
+    /// The scenarios and templates one can run — library files, then uploaded
+    /// scenarios — of `category`, with `tag` (library files only have tags),
+    /// whose name or description contains `text` (any case).
+    pub async fn available_scenarios(
+        &self,
+        category: Option<&str>,
+        tag: Option<&str>,
+        text: Option<&str>,
+    ) -> Result<AvailableScenarios, ApiError> {
+        let text = text.map(str::to_lowercase);
+        let matches = |name: &str, description: Option<&str>| {
+            text.as_ref().is_none_or(|t| {
+                name.to_lowercase().contains(t)
+                    || description.is_some_and(|d| d.to_lowercase().contains(t))
+            })
+        };
+        let in_category =
+            |c: Option<&String>| category.is_none_or(|want| c.map(String::as_str) == Some(want));
+        let mut scenarios: Vec<AvailableScenario> = self
+            .library
+            .files()
+            .iter()
+            .filter(|f| in_category(f.category.as_ref()))
+            .filter(|f| tag.is_none_or(|t| f.tags.iter().any(|x| x == t)))
+            .filter(|f| matches(&f.name, f.description.as_deref()))
+            .map(|f| AvailableScenario {
+                name: f.name.clone(),
+                kind: f.kind.clone(),
+                category: f.category.clone(),
+                description: f.description.clone(),
+                tags: f.tags.clone(),
+                source: ScenarioSource::Library,
+                version: None,
+            })
+            .collect();
+        let uploaded = self
+            .uploaded_scenarios()
+            .await?
+            .into_iter()
+            .filter(|u| in_category(u.category.as_ref()))
+            // Uploaded scenarios have no tags: a tag filter leaves them out.
+            .filter(|_| tag.is_none())
+            .filter(|u| matches(&u.id, u.description.as_deref()))
+            .map(|u| AvailableScenario {
+                kind: if u.kind == "template" {
+                    "Template"
+                } else {
+                    "Scenario"
+                }
+                .to_owned(),
+                name: u.id,
+                category: u.category,
+                description: u.description,
+                tags: Vec::new(),
+                source: ScenarioSource::Custom,
+                version: Some(u.version),
+            });
+        scenarios.extend(uploaded);
+        Ok(AvailableScenarios { scenarios })
+    }
+
+    /// The library's templates.
+    pub fn templates(&self) -> Templates {
+        Templates {
+            templates: self
+                .library
+                .files()
+                .iter()
+                .filter(|f| f.kind == "Template")
+                .map(|f| TemplateEntry {
+                    name: f.name.clone(),
+                    category: f.category.clone(),
+                    description: f.description.clone(),
+                    tags: f.tags.clone(),
+                })
+                .collect(),
+        }
     }
 
     /// Library and uploaded scenarios and templates as cards: each scenario's plan

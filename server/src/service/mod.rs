@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use app::api::{ApiError, ErrorKind};
 
-pub use executions::fold_progress;
+pub use executions::{admit, check_options, fold_progress, prepare_source};
 pub use suites::{shuffled_order, SuiteDrivers, MAX_MEMBERS};
 
 use crate::{
@@ -100,7 +100,7 @@ impl From<EngineError> for ApiError {
 }
 
 /// The answer for an unknown or malformed execution id.
-pub(crate) fn no_execution(id: &str) -> ApiError {
+pub fn no_execution(id: &str) -> ApiError {
     ApiError::new(ErrorKind::NotFound, format!("no execution {id}"))
 }
 

@@ -2,10 +2,13 @@
 //! them, and the scenario page's view.
 
 use app::api::{
+    rest::{
+        RenderedTemplate, ScenarioDefinition, ScenarioSource, ScenarioVersions, UploadedScenario,
+    },
     ui::{SavedScenario, ScenarioVersionText, ScenarioView},
     ApiError, ErrorKind, ValidateRequest, ValidateResponse,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{Coordinator, MAX_SCENARIO_BYTES};
 use crate::{
@@ -68,7 +71,7 @@ impl Coordinator {
         &self,
         yaml: &str,
         override_library: bool,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<UploadedScenario, ApiError> {
         if yaml.len() > MAX_SCENARIO_BYTES {
             return Err(ApiError::new(
                 ErrorKind::TooLarge,
@@ -114,21 +117,27 @@ impl Coordinator {
                 definition: yaml,
             })
             .await?;
-        Ok(
-            json!({ "scenario_id": id, "version": version, "kind": kind, "warnings": validation.diagnostics }),
-        )
+        Ok(UploadedScenario {
+            scenario_id: id,
+            version,
+            kind: kind.to_owned(),
+            warnings: validation.diagnostics,
+        })
     }
 
     /// Every version of an uploaded scenario.
-    pub async fn scenario_versions(&self, id: &str) -> Result<Value, ApiError> {
-        let versions = self.store.list_scenario_versions(id).await?;
+    pub async fn scenario_versions(&self, id: &str) -> Result<ScenarioVersions, ApiError> {
+        let versions = self.scenario_version_texts(id).await?;
         if versions.is_empty() {
             return Err(ApiError::new(
                 ErrorKind::NotFound,
                 format!("no uploaded scenario {id:?}"),
             ));
         }
-        Ok(json!({ "scenario_id": id, "versions": versions }))
+        Ok(ScenarioVersions {
+            scenario_id: id.to_owned(),
+            versions,
+        })
     }
 
     /// Archives an uploaded scenario (its versions and executions are kept).
@@ -152,8 +161,8 @@ impl Coordinator {
     pub async fn render_template(
         &self,
         name: &str,
-        parameters: serde_json::Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+        parameters: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<RenderedTemplate, ApiError> {
         let mut values = app::scenario::template::ParameterValues::new();
         for (key, value) in parameters {
             values = values.with(key, value);
@@ -169,10 +178,13 @@ impl Coordinator {
             PrepareOptions::default(),
         )
         .await?;
-        let valid = !prepared.has_errors();
-        Ok(
-            json!({ "template": name, "valid": valid, "rendered": prepared.rendered, "diagnostics": prepared.diagnostics, "plan": prepared.plan }),
-        )
+        Ok(RenderedTemplate {
+            template: name.to_owned(),
+            valid: !prepared.has_errors(),
+            rendered: prepared.rendered,
+            diagnostics: prepared.diagnostics,
+            plan: prepared.plan,
+        })
     }
 
     /// A scenario's text by id: an uploaded scenario's latest (or given) version,
@@ -181,11 +193,19 @@ impl Coordinator {
         &self,
         name: &str,
         version: Option<i64>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<ScenarioDefinition, ApiError> {
         if let Some(stored) = self.store.fetch_scenario(name, version).await? {
-            return Ok(
-                json!({ "name": stored.id, "kind": stored.kind, "category": stored.category, "description": stored.description, "source": "custom", "version": stored.version, "updated_at": stored.updated_at, "definition": stored.definition }),
-            );
+            return Ok(ScenarioDefinition {
+                name: stored.id,
+                kind: stored.kind,
+                category: stored.category,
+                description: stored.description,
+                tags: None,
+                source: ScenarioSource::Custom,
+                version: Some(stored.version),
+                updated_at: Some(stored.updated_at),
+                definition: stored.definition,
+            });
         }
         if version.is_some() {
             return Err(ApiError::new(
@@ -197,7 +217,7 @@ impl Coordinator {
     }
 
     /// A library scenario's text by name.
-    pub async fn scenario_definition(&self, name: &str) -> Result<Value, ApiError> {
+    pub async fn scenario_definition(&self, name: &str) -> Result<ScenarioDefinition, ApiError> {
         let file = self.library.find_any(name).ok_or_else(|| {
             ApiError::new(
                 ErrorKind::NotFound,
@@ -208,24 +228,25 @@ impl Coordinator {
             tracing::error!(%error, file = %file.location(), "cannot read a library file");
             ApiError::internal()
         })?;
-        Ok(
-            json!({ "name": file.name, "kind": file.kind, "category": file.category, "description": file.description, "tags": file.tags, "source": "library", "definition": text }),
-        )
+        Ok(ScenarioDefinition {
+            name: file.name.clone(),
+            kind: file.kind.clone(),
+            category: file.category.clone(),
+            description: file.description.clone(),
+            tags: Some(file.tags.clone()),
+            source: ScenarioSource::Library,
+            version: None,
+            updated_at: None,
+            definition: text,
+        })
     }
 
     /// A scenario's text, validation, plan and recent executions.
     pub async fn scenario_view(&self, name: &str) -> Result<ScenarioView, ApiError> {
         let definition = self.scenario_definition_version(name, None).await?;
-        let text = |key: &str| {
-            definition
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let yaml = text("definition").unwrap_or_default();
         let validation = self
             .validate_scenario(ValidateRequest {
-                yaml: yaml.clone(),
+                yaml: definition.definition.clone(),
                 strict: false,
                 parameters: None,
             })
@@ -239,17 +260,15 @@ impl Coordinator {
             .await?
             .0;
         Ok(ScenarioView {
-            name: text("name").unwrap_or_else(|| name.to_owned()),
-            kind: text("kind").unwrap_or_default(),
-            source: text("source").unwrap_or_default(),
-            category: text("category"),
-            description: text("description"),
-            tags: definition
-                .get("tags")
-                .and_then(|t| serde_json::from_value(t.clone()).ok())
-                .unwrap_or_default(),
-            version: definition.get("version").and_then(Value::as_i64),
-            definition: yaml,
+            name: definition.name,
+            kind: definition.kind,
+            source: definition.source.as_str().to_owned(),
+            category: definition.category,
+            description: definition.description,
+            // Uploaded scenarios have no tags listed.
+            tags: definition.tags.unwrap_or_default(),
+            version: definition.version,
+            definition: definition.definition,
             plan: validation.plan,
             diagnostics: validation.diagnostics,
             recent,
@@ -274,8 +293,7 @@ impl Coordinator {
             ));
         }
         let source = self.scenario_definition_version(name, None).await?;
-        let text = source["definition"].as_str().unwrap_or_default();
-        let copy = rename_scenario(text, new_name).ok_or_else(|| {
+        let copy = rename_scenario(&source.definition, new_name).ok_or_else(|| {
             ApiError::new(
                 ErrorKind::Validation,
                 format!("{name:?} has no metadata.name to rewrite, so it cannot be copied"),
@@ -283,8 +301,8 @@ impl Coordinator {
         })?;
         let saved = self.upload_scenario(&copy, false).await?;
         Ok(SavedScenario {
-            scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
-            version: saved["version"].as_i64().unwrap_or_default(),
+            scenario_id: saved.scenario_id,
+            version: saved.version,
         })
     }
     /// Saves the editor's text. Saving the editor of a library scenario under
@@ -302,8 +320,8 @@ impl Coordinator {
         let override_library = opened_from.is_some() && name == opened_from;
         let saved = self.upload_scenario(yaml, override_library).await?;
         Ok(SavedScenario {
-            scenario_id: saved["scenario_id"].as_str().unwrap_or_default().to_owned(),
-            version: saved["version"].as_i64().unwrap_or_default(),
+            scenario_id: saved.scenario_id,
+            version: saved.version,
         })
     }
 

@@ -2,6 +2,7 @@
 //! clearing chaos on them.
 
 use app::api::{
+    rest::{ClearChaosResult, ClearChaosResults, ServiceHealth, SystemState},
     ui::{ClearedChaos, ServiceState},
     ApiError, ErrorKind, ServiceInfo,
 };
@@ -16,7 +17,7 @@ impl Coordinator {
     }
 
     /// Health and active chaos of every service, and the executions running.
-    pub async fn system_state(&self) -> Result<Value, ApiError> {
+    pub async fn system_state(&self) -> Result<SystemState, ApiError> {
         // Every service at once: one slow service costs its own timeout, not
         // the sum of everyone's (up to 36 s when they were probed in turn).
         let probes = self.config.services.values().map(|service| async move {
@@ -43,54 +44,45 @@ impl Coordinator {
                 Ok(r) => (r.status().is_success(), Some(r.status().as_u16())),
                 Err(_) => (false, None),
             };
-            json!({ "name": service.name, "url": base, "healthy": healthy, "status": status, "active_chaos": chaos.unwrap_or(Value::Null) })
+            ServiceHealth {
+                name: service.name.clone(),
+                url: base,
+                healthy,
+                status,
+                active_chaos: chaos.unwrap_or(Value::Null),
+            }
         });
         let services = futures::future::join_all(probes).await;
-        let active = self.active_executions().await?;
-        Ok(json!({ "services": services, "executions": active }))
+        let executions = self.active_executions().await?;
+        Ok(SystemState {
+            services,
+            executions,
+        })
     }
 
-    /// Health and active chaos of every service, typed for the UI.
+    /// Health and active chaos of every service, for the UI.
     pub async fn service_states(&self) -> Result<Vec<ServiceState>, ApiError> {
         let state = self.system_state().await?;
-        let services = state
-            .get("services")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        Ok(services
+        Ok(state
+            .services
             .into_iter()
-            .map(|s| {
-                let name = s
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                ServiceState {
-                    has_chaos_api: self
-                        .config
-                        .services
-                        .get(&name)
-                        .is_some_and(|c| c.chaos_api_path.is_some()),
-                    url: s
-                        .get("url")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    healthy: s.get("healthy").and_then(Value::as_bool).unwrap_or(false),
-                    status: s
-                        .get("status")
-                        .and_then(Value::as_u64)
-                        .and_then(|n| u16::try_from(n).ok()),
-                    active_chaos: s.get("active_chaos").cloned().unwrap_or(Value::Null),
-                    name,
-                }
+            .map(|s| ServiceState {
+                has_chaos_api: self
+                    .config
+                    .services
+                    .get(&s.name)
+                    .is_some_and(|c| c.chaos_api_path.is_some()),
+                url: s.url,
+                healthy: s.healthy,
+                status: s.status,
+                active_chaos: s.active_chaos,
+                name: s.name,
             })
             .collect())
     }
 
     /// Clears chaos on one service or all chaos-API services.
-    pub async fn clear_chaos(&self, service: Option<&str>) -> Result<Value, ApiError> {
+    pub async fn clear_chaos(&self, service: Option<&str>) -> Result<ClearChaosResults, ApiError> {
         let targets: Vec<&crate::config::ServiceConfig> = match service {
             Some(name) => vec![self.config.services.get(name).ok_or_else(|| {
                 ApiError::new(ErrorKind::NotFound, format!("no service named {name:?}"))
@@ -125,23 +117,27 @@ impl Coordinator {
                 ),
                 Err(e) => (false, json!({ "error": e.to_string() })),
             };
-            results.push(json!({ "service": target.name, "cleared": ok, "response": detail }));
+            results.push(ClearChaosResult {
+                service: target.name.clone(),
+                cleared: ok,
+                response: detail,
+            });
         }
-        Ok(json!({ "results": results }))
+        Ok(ClearChaosResults { results })
     }
+
     /// [`Coordinator::clear_chaos`] as the UI shows it: cleared or not, per service.
     pub async fn clear_chaos_outcomes(
         &self,
         service: Option<&str>,
     ) -> Result<Vec<ClearedChaos>, ApiError> {
         let outcome = self.clear_chaos(service).await?;
-        Ok(outcome["results"]
-            .as_array()
+        Ok(outcome
+            .results
             .into_iter()
-            .flatten()
             .map(|r| ClearedChaos {
-                service: r["service"].as_str().unwrap_or_default().to_owned(),
-                cleared: r["cleared"].as_bool().unwrap_or(false),
+                service: r.service,
+                cleared: r.cleared,
             })
             .collect())
     }
