@@ -256,8 +256,7 @@ pub struct ServiceHealth {
     /// The health endpoint's status code, when it answered.
     pub status: Option<u16>,
     /// The chaos API's `active` field, when it has a chaos API that answered
-    /// (`null` otherwise).
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    /// (`null` otherwise): whatever that API reports.
     pub active_chaos: serde_json::Value,
 }
 
@@ -288,8 +287,8 @@ pub struct ClearChaosResult {
     pub service: String,
     /// Its chaos API answered 2xx.
     pub cleared: bool,
-    /// Its chaos API's answer (`{error}` when it could not be reached).
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    /// Its chaos API's answer (`{error}` when it could not be reached,
+    /// `null` when it was not JSON).
     pub response: serde_json::Value,
 }
 

@@ -134,11 +134,24 @@ struct LogsQuery {
     follow: Option<bool>,
 }
 
+/// One Server-Sent Event of `GET /api/v1/scenarios/{id}/logs?follow=true`
+/// (for the document only: axum writes the stream).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct LogStreamEvent {
+    /// The event as JSON, as the non-streaming answer lists it.
+    data: String,
+    /// Its kind (`phase_started`, …).
+    event: String,
+    /// Its seq.
+    id: String,
+}
+
 /// The stored events, or with `follow=true` Server-Sent Events until the execution ends.
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/logs", tag = "executions",
     params(("id" = String, Path, description = "execution id"), LogsQuery),
     responses((status = 200, description = "the events after `since`; with follow=true, `text/event-stream` of the same events",
-        content((ExecutionEvents = "application/json"), (String = "text/event-stream"))),
+        content((ExecutionEvents = "application/json"), (LogStreamEvent = "text/event-stream"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_logs(
     State(c): Coord,
