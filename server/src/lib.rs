@@ -7,10 +7,11 @@
 //! - [`telemetry`]: structured JSON logs.
 //! - [`startup`]: [`startup::Application`] — bind, wire, serve, shut down.
 //! - [`state`]: the router state handed to handlers and server functions.
-//! - [`service`]: the use cases shared by the UI, the API and the CLI.
-//! - [`suite`]: several scenarios run as one, and the tasks that drive them.
-//! - `http`: routes and layers.
-//! - [`library`]: the built-in library (embedded) plus configured folders.
+//! - [`service`]: the use cases shared by the UI, the API and the CLI, one
+//!   file per resource (executions, scenarios, library, services, suites), and
+//!   the server functions' `Backend` adapter.
+//! - `http`: routes and layers, one file and one `router()` per resource.
+//! - [`library`]: the built-in library (embedded) plus configured folders, read once.
 //! - [`scenario_id`]: what may name an uploaded scenario.
 //! - [`store`]: SQLite through sqlx; the only module with SQL.
 //! - [`metrics`]: the Prometheus registry.
@@ -34,5 +35,4 @@ pub mod startup;
 pub mod state;
 pub mod stats;
 pub mod store;
-pub mod suite;
 pub mod telemetry;

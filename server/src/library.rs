@@ -4,6 +4,10 @@
 //! `metadata.name` (or file name). A configured file whose kind and name equal a
 //! built-in one replaces it; the others are added. So a server started anywhere
 //! has the whole built-in library, and an operator can still add or override.
+//!
+//! The library is read once, when the coordinator (or a CLI command) starts,
+//! into a [`Library`] that requests share: a listing or a lookup never scans
+//! the folders again. A changed folder takes a restart.
 
 use std::{
     path::{Path, PathBuf},
@@ -45,15 +49,22 @@ pub struct LibraryFile {
     pub category: Option<String>,
     /// `metadata.tags`.
     pub tags: Vec<String>,
+    /// The text, read when the library was loaded (`None`: it could not be read).
+    text: Option<String>,
 }
 
 impl LibraryFile {
-    /// The file's text (read from disk for a configured file).
+    /// The file's text, as read when the library was loaded.
     pub fn text(&self) -> std::io::Result<String> {
-        match &self.origin {
-            Origin::Embedded(text) => Ok((*text).to_owned()),
-            Origin::Disk(path) => std::fs::read_to_string(path),
-        }
+        self.text.clone().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "{} could not be read when the library was loaded",
+                    self.location()
+                ),
+            )
+        })
     }
 
     /// What to call the file in messages: its path, or `built-in:<file>`.
@@ -157,19 +168,44 @@ fn describe(file: String, origin: Origin, text: Option<&str>) -> LibraryFile {
         description: field("metadata.description"),
         category: field("metadata.category"),
         tags,
+        text: text.map(str::to_owned),
     };
     described.name = field("metadata.name").unwrap_or_else(|| described.stem().to_owned());
     described
 }
 
-/// The library file named `name` (its `metadata.name` or file stem) of `kind`.
-pub fn find(config: &Config, name: &str, kind: &str) -> Option<LibraryFile> {
-    let files = scan(config);
-    let of_kind = || files.iter().filter(|f| f.kind == kind);
-    of_kind()
-        .find(|f| f.name == name)
-        .or_else(|| of_kind().find(|f| f.stem() == name))
-        .cloned()
+/// The library as loaded once: shared by every request (cheap to clone).
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    files: std::sync::Arc<Vec<LibraryFile>>,
+}
+
+impl Library {
+    /// Reads the built-in files and the configured folders ([`scan`]).
+    pub fn load(config: &Config) -> Self {
+        Self {
+            files: std::sync::Arc::new(scan(config)),
+        }
+    }
+
+    /// Every file, sorted by kind then name.
+    pub fn files(&self) -> &[LibraryFile] {
+        &self.files
+    }
+
+    /// The file named `name` (its `metadata.name` or file stem) of `kind`.
+    pub fn find(&self, name: &str, kind: &str) -> Option<&LibraryFile> {
+        let of_kind = || self.files.iter().filter(|f| f.kind == kind);
+        of_kind()
+            .find(|f| f.name == name)
+            .or_else(|| of_kind().find(|f| f.stem() == name))
+    }
+
+    /// The scenario or, failing that, the template named `name`.
+    pub fn find_any(&self, name: &str) -> Option<&LibraryFile> {
+        self.find(name, "Scenario")
+            .or_else(|| self.find(name, "Template"))
+    }
 }
 
 #[cfg(test)]
@@ -187,14 +223,16 @@ mod tests {
     fn the_built_in_library_is_there_without_any_folder() {
         let config = config_with(Path::new("/nonexistent/test-coordinator-library"));
         let files = scan(&config);
-        let scenario = find(&config, "stablecoin-depeg-scenario", "Scenario")
+        let library = Library::load(&config);
+        let scenario = library
+            .find("stablecoin-depeg-scenario", "Scenario")
             .expect("the built-in stablecoin scenario");
         assert_eq!(scenario.location(), "built-in:stablecoin-depeg.yaml");
         assert!(scenario
             .text()
             .unwrap()
             .contains("stablecoin-depeg-scenario"));
-        assert!(find(&config, "exchange-disruption", "Template").is_some());
+        assert!(library.find("exchange-disruption", "Template").is_some());
         let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"))
             .unwrap()
             .count()
@@ -222,13 +260,16 @@ mod tests {
         let built_in_count = scan(&config_with(Path::new("/nonexistent"))).len();
         let files = scan(&config);
         assert_eq!(files.len(), built_in_count + 1);
-        let overridden = find(&config, "stablecoin-depeg-scenario", "Scenario").unwrap();
+        let library = Library::load(&config);
+        let overridden = library
+            .find("stablecoin-depeg-scenario", "Scenario")
+            .unwrap();
         assert_eq!(overridden.description.as_deref(), Some("overridden"));
         assert_eq!(
             overridden.origin,
             Origin::Disk(dir.path().join("mine.yaml"))
         );
         assert_eq!(overridden.file, "mine.yaml");
-        assert!(find(&config, "my-extra", "Scenario").is_some());
+        assert!(library.find("my-extra", "Scenario").is_some());
     }
 }

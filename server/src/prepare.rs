@@ -18,7 +18,11 @@ use app::scenario::{
 };
 use serde_json::Value;
 
-use crate::{catalog, config::Config, library};
+use crate::{
+    catalog,
+    config::Config,
+    library::{self, Library},
+};
 
 /// Where a scenario comes from.
 #[derive(Debug, Clone)]
@@ -96,30 +100,34 @@ pub struct PrepareOptions {
 /// Finds, parses, renders and validates `source`.
 pub async fn prepare(
     config: &Config,
+    library: &Library,
     client: &reqwest::Client,
     source: Source,
     options: PrepareOptions,
 ) -> Result<Prepared, PrepareError> {
     let (origin, text, scenario_id, parameters) = match source {
         Source::Library(name) => {
-            let file = library::find(config, &name, "Scenario").ok_or(PrepareError::NotFound {
-                kind: "scenario",
-                name: name.clone(),
-            })?;
-            let text = library_text(&file, &name)?;
-            (file.location(), text, Some(file.name), None)
+            let file = library
+                .find(&name, "Scenario")
+                .ok_or(PrepareError::NotFound {
+                    kind: "scenario",
+                    name: name.clone(),
+                })?;
+            let text = library_text(file, &name)?;
+            (file.location(), text, Some(file.name.clone()), None)
         }
         Source::Text(text) => ("<inline>".to_owned(), text, None, None),
         Source::Template {
             template,
             parameters,
         } => {
-            let file =
-                library::find(config, &template, "Template").ok_or(PrepareError::NotFound {
+            let file = library
+                .find(&template, "Template")
+                .ok_or(PrepareError::NotFound {
                     kind: "template",
                     name: template.clone(),
                 })?;
-            let text = library_text(&file, &template)?;
+            let text = library_text(file, &template)?;
             (file.location(), text, None, Some(parameters))
         }
         Source::Local {

@@ -5,10 +5,7 @@
 
 use app::api::{ApiError, ErrorKind};
 
-use crate::{
-    config::Config,
-    store::{Store, StoreError},
-};
+use crate::{library::Library, store::Store};
 
 /// Longest id, in characters.
 pub const MAX_ID_CHARS: usize = 64;
@@ -54,28 +51,21 @@ pub fn id_problem(name: &str) -> Option<String> {
 /// of an upload that already replaces one need no flag: the choice was made.
 pub async fn check_upload_name(
     store: &Store,
-    config: &Config,
+    library: &Library,
     id: &str,
     override_library: bool,
 ) -> Result<(), ApiError> {
     if let Some(problem) = id_problem(id) {
         return Err(ApiError::new(ErrorKind::Validation, problem));
     }
-    if let Some(other) = store.fetch_case_variant(id).await.map_err(store_error)? {
+    if let Some(other) = store.fetch_case_variant(id).await? {
         return Err(ApiError::new(
             ErrorKind::Conflict,
             format!("{id:?} differs only in case from the uploaded scenario {other:?}; use that name or another"),
         ));
     }
-    let in_library = crate::library::find(config, id, "Scenario").is_some()
-        || crate::library::find(config, id, "Template").is_some();
-    if !in_library
-        || store
-            .fetch_scenario(id, None)
-            .await
-            .map_err(store_error)?
-            .is_some()
-    {
+    let in_library = library.find_any(id).is_some();
+    if !in_library || store.fetch_scenario(id, None).await?.is_some() {
         return Ok(());
     }
     if !override_library {
@@ -86,11 +76,6 @@ pub async fn check_upload_name(
     }
     tracing::warn!(scenario = %id, "an upload replaces the library scenario of that name in listings (override_library)");
     Ok(())
-}
-
-fn store_error(error: StoreError) -> ApiError {
-    tracing::error!(error.cause_chain = ?error, "store failed");
-    ApiError::internal()
 }
 
 #[cfg(test)]

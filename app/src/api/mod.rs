@@ -10,6 +10,7 @@ pub mod describe;
 mod error;
 pub mod event;
 pub mod figures;
+pub mod rest;
 mod status;
 pub mod suite;
 pub mod ui;
@@ -234,9 +235,9 @@ pub struct ExecutionDetail {
     pub options: ExecuteOptions,
     /// The success-criteria verdict, once ended.
     pub verdict: Option<Verdict>,
-    /// The plan it runs.
+    /// The plan it runs (as `POST /api/v1/scenarios/validate` answers it).
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
-    pub plan: serde_json::Value,
+    pub plan: crate::scenario::plan::Plan,
     /// Progress so far, from its events.
     pub progress: Progress,
     /// The suite it ran in, if any.

@@ -115,6 +115,7 @@ pub struct ClearedChaos {
 /// One saved version of an uploaded scenario, with its text (the editor lists
 /// them, shows one and diffs two).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScenarioVersionText {
     /// Version number, from 1.
     pub version: i64,

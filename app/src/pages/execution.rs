@@ -47,7 +47,7 @@ pub fn ExecutionPage() -> impl IntoView {
 fn LiveView(live: LiveExecution) -> impl IntoView {
     let LiveExecution { detail, events } = live;
     let id = detail.id.clone();
-    let plan: Option<Plan> = serde_json::from_value(detail.plan.clone()).ok();
+    let plan: Option<Plan> = Some(detail.plan.clone());
     let state = RwSignal::new(LiveState::new(detail.status.as_str(), &events));
     // Scenario time since the last event, advanced by a timer while running, so the
     // cursor moves between events (events can be minutes of scenario time apart).

@@ -8,7 +8,7 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc, time::Dur
 
 use anyhow::Context as _;
 use app::{
-    api::ExecutionStatus,
+    api::{ErrorKind, ExecuteOptions, ExecuteRequest, ExecuteResponse, ExecutionStatus},
     scenario::duration::{format_duration, parse_duration},
 };
 use clap::Args;
@@ -19,9 +19,10 @@ use super::{parameters, Context};
 use crate::{
     engine::{
         event::{Event, EventKind},
-        ExecutionId, NewExecution, RunOptions, StartedBy,
+        ExecutionId, StartedBy,
     },
-    prepare::{format_diagnostic, prepare, PrepareOptions, Source},
+    prepare::{format_diagnostic, Source},
+    service::{admit, prepare_source, Coordinator},
     startup::{build_engine, shutdown_signal},
 };
 
@@ -111,40 +112,42 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
             }
         }
     };
-    let prepared = match prepare(
-        &context.config,
-        &context.client,
-        source,
-        PrepareOptions::default(),
-    )
-    .await
-    {
-        Ok(prepared) => prepared,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Ok(ExitCode::from(2));
-        }
-    };
+    // The same steps as REST (`service::executions`): prepare, admit, start.
+    let prepared =
+        match prepare_source(&context.config, &context.library, &context.client, source).await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                eprintln!("error: {}", error.message);
+                return Ok(ExitCode::from(2));
+            }
+        };
     for diagnostic in &prepared.diagnostics {
         eprintln!("{}", format_diagnostic(&prepared.origin, diagnostic));
     }
-    let Some(plan) = prepared.plan.clone() else {
-        eprintln!("{}: invalid; nothing was run", prepared.origin);
-        return Ok(ExitCode::from(2));
-    };
     let mut speed = args.speed;
-    if let Some(text) = &args.duration {
+    if let (Some(text), Some(plan)) = (&args.duration, &prepared.plan) {
         let wall = parse_duration(text).map_err(|e| anyhow::anyhow!("--duration: {e}"))?;
         anyhow::ensure!(!wall.is_zero(), "--duration must be longer than 0s");
         speed = plan.total_ms.as_secs_f64() / wall.as_secs_f64();
     }
-    if let Some(refused) = refuse_options(speed, args.repeat) {
-        return Ok(refused);
-    }
-    if let Err(message) = app::api::check_run_size(&plan, args.repeat) {
-        eprintln!("error: {message}");
-        return Ok(ExitCode::from(2));
-    }
+    let options = ExecuteOptions {
+        speed,
+        dry_run: args.dry_run,
+        continue_on_failure: args.continue_on_failure,
+        repeat: args.repeat,
+    };
+    let plan = match admit(&prepared, &options) {
+        Ok(plan) => plan,
+        Err(error) if error.kind == ErrorKind::Validation => {
+            eprintln!("{}: invalid; nothing was run", prepared.origin);
+            return Ok(ExitCode::from(2));
+        }
+        Err(error) => {
+            // `options.speed …` names the flag the CLI took it from.
+            eprintln!("error: {}", error.message.replacen("options.", "--", 1));
+            return Ok(ExitCode::from(2));
+        }
+    };
     if args.dry_run && !args.json {
         println!(
             "Plan of {} (dry run: nothing is called)",
@@ -160,26 +163,23 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     // A run some other process left behind (killed with its chaos in place)
     // is rolled back alongside this one.
     engine.watch_orphans();
+    let coordinator = Coordinator::new(
+        Arc::new(context.config.clone()),
+        store.clone(),
+        engine.clone(),
+    );
+    // Subscribed before the run starts: none of its events is missed.
     let mut events = engine.subscribe();
-    let id = ExecutionId::new();
     let total = plan.total_ms;
     let name = plan.metadata.name.clone();
-    engine
-        .submit(NewExecution {
-            id,
-            plan: Arc::new(plan),
-            definition: prepared.rendered.clone().unwrap_or(prepared.text.clone()),
-            parameters: prepared.parameters.clone(),
-            scenario_id: prepared.scenario_id.clone(),
-            options: RunOptions {
-                speed,
-                dry_run: args.dry_run,
-                continue_on_failure: args.continue_on_failure,
-                repeat: args.repeat,
-            },
-            started_by: StartedBy::Cli,
-        })
-        .await?;
+    let accepted = coordinator
+        .start_prepared(&prepared, plan, &options, StartedBy::Cli)
+        .await
+        .map_err(|error| anyhow::anyhow!("{}", error.message))?;
+    let id: ExecutionId = accepted
+        .execution_id
+        .parse()
+        .map_err(|_| anyhow::anyhow!("the engine gave an invalid execution id"))?;
     if !args.json {
         println!(
             "execution {id}: {name} ({} at speed {speed})",
@@ -263,13 +263,13 @@ pub async fn run_remote(
         let common = args.suite_common();
         return super::suite::run(context, Some(remote), &args.suite, common).await;
     }
-    let mut request = serde_json::Map::new();
+    let mut request = ExecuteRequest::default();
     if let Some(name) = &args.scenario {
-        request.insert("scenario".into(), json!(name));
+        request.scenario = Some(name.clone());
     } else if let Some(file) = &args.file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        request.insert("yaml".into(), json!(text));
+        request.yaml = Some(text);
     } else if let Some(template) = &args.template {
         let Some(values) = parameters(args.params.as_deref())? else {
             return Ok(ExitCode::from(2));
@@ -280,7 +280,7 @@ pub async fn run_remote(
             let text = std::fs::read_to_string(template)
                 .with_context(|| format!("cannot read {template}"))?;
             match crate::prepare::render_text(&text, values) {
-                Ok(yaml) => request.insert("yaml".into(), json!(yaml)),
+                Ok(yaml) => request.yaml = Some(yaml),
                 Err(diagnostics) => {
                     for diagnostic in &diagnostics {
                         eprintln!("{}", format_diagnostic(template, diagnostic));
@@ -289,25 +289,25 @@ pub async fn run_remote(
                 }
             };
         } else {
-            request.insert("template".into(), json!(template));
-            request.insert("parameters".into(), serde_json::to_value(values)?);
+            request.template = Some(template.clone());
+            request.parameters = match serde_json::to_value(values)? {
+                serde_json::Value::Object(map) => Some(map),
+                _ => None,
+            };
         }
     }
     if args.duration.is_some() {
         anyhow::bail!("--duration is not supported with --server; give --speed");
     }
-    if let Some(refused) = refuse_options(args.speed, args.repeat) {
-        return Ok(refused);
-    }
-    request.insert(
-        "options".into(),
-        json!({"speed": args.speed, "dry_run": args.dry_run, "continue_on_failure": args.continue_on_failure, "repeat": args.repeat}),
-    );
+    // The server checks the options (the same check as a local run).
+    request.options = ExecuteOptions {
+        speed: args.speed,
+        dry_run: args.dry_run,
+        continue_on_failure: args.continue_on_failure,
+        repeat: args.repeat,
+    };
     let accepted = match remote
-        .post(
-            "/api/v1/scenarios/execute",
-            serde_json::Value::Object(request),
-        )
+        .post("/api/v1/scenarios/execute", serde_json::to_value(&request)?)
         .await
     {
         Ok(accepted) => accepted,
@@ -316,14 +316,13 @@ pub async fn run_remote(
             return Ok(ExitCode::from(2));
         }
     };
-    let id = accepted["execution_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let accepted: ExecuteResponse = serde_json::from_value(accepted)
+        .context("the server's answer is not an accepted execution")?;
+    let id = accepted.execution_id;
     if !args.json {
         println!(
             "execution {id}: {} (queued on the server)",
-            accepted["scenario"].as_str().unwrap_or("")
+            accepted.scenario
         );
     }
     let quiet = args.json;
@@ -352,20 +351,6 @@ pub async fn run_remote(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
-}
-
-/// The run options' one check (`ExecuteOptions::check`, shared with the REST
-/// API and the UI): `Some(exit code 2)` with the reason printed when refused.
-fn refuse_options(speed: f64, repeat: u32) -> Option<ExitCode> {
-    let options = app::api::ExecuteOptions {
-        speed,
-        repeat,
-        ..app::api::ExecuteOptions::default()
-    };
-    options.check().err().map(|message| {
-        eprintln!("error: --{message}");
-        ExitCode::from(2)
     })
 }
 

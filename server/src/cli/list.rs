@@ -6,7 +6,6 @@ use clap::Args;
 use serde_json::json;
 
 use super::Context;
-use crate::library;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -19,8 +18,10 @@ pub struct ListArgs {
 }
 
 pub fn run(context: &Context, args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let files: Vec<_> = library::scan(&context.config)
-        .into_iter()
+    let files: Vec<_> = context
+        .library
+        .files()
+        .iter()
         .filter(|f| {
             args.category
                 .as_deref()

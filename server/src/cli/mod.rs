@@ -76,6 +76,8 @@ pub struct Context {
     pub config: crate::config::Config,
     /// One HTTP client for everything the command calls.
     pub client: reqwest::Client,
+    /// The library, read once.
+    pub library: crate::library::Library,
 }
 
 impl Context {
@@ -90,6 +92,7 @@ impl Context {
             .unwrap_or_else(|| "warn".to_owned());
         crate::telemetry::init(&level, std::io::stderr);
         Ok(Self {
+            library: crate::library::Library::load(&config),
             config,
             client: reqwest::Client::new(),
         })

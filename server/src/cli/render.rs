@@ -28,6 +28,7 @@ pub async fn run(context: Context, args: RenderArgs) -> anyhow::Result<ExitCode>
     let source = super::template_source(args.template, values)?;
     let prepared = prepare(
         &context.config,
+        &context.library,
         &context.client,
         source,
         PrepareOptions::default(),

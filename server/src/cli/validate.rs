@@ -29,6 +29,7 @@ pub async fn run(context: Context, args: ValidateArgs) -> anyhow::Result<ExitCod
     let strict = args.strict || context.config.validation.strict_mode;
     let prepared = prepare(
         &context.config,
+        &context.library,
         &context.client,
         super::file_source(&args.file, None)?,
         PrepareOptions { strict },

@@ -28,6 +28,19 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// The error body every 4xx/5xx answer carries (for the OpenAPI document).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// What went wrong.
+    error: ApiError,
+}
+
+/// A 400 saying `message`.
+pub fn bad_request(message: impl Into<String>) -> HttpError {
+    HttpError(ApiError::new(ErrorKind::InvalidRequest, message))
+}
+
 /// The result type of handlers.
 pub type Result<T, E = HttpError> = std::result::Result<T, E>;
 

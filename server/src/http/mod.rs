@@ -1,14 +1,21 @@
-//! The HTTP surface: operational endpoints, the Leptos pages and server
-//! functions, static files, and the layers around them (metrics, tracing,
-//! security headers, a caught panic as a 500, the cross-site request guard,
+//! The HTTP surface: the REST API, one file and one `router()` per resource
+//! (`executions`, `scenarios`, `library`, `services`, `suites`, `reports`,
+//! `system`, `ws`), composed here with the Leptos pages and server functions,
+//! static files, and the layers around them (metrics, tracing, security
+//! headers, a caught panic as a 500, the cross-site request guard,
 //! compression, limits).
 
-pub mod api;
 mod error;
+mod executions;
 pub mod guard;
 mod headers;
+mod library;
 mod live;
 mod openapi;
+mod query;
+mod reports;
+mod scenarios;
+mod services;
 mod suites;
 mod system;
 mod ws;
@@ -93,8 +100,12 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(base_document())
         .merge(system::router())
-        .merge(api::router())
+        .merge(executions::router())
+        .merge(scenarios::router())
+        .merge(library::router())
+        .merge(services::router())
         .merge(suites::router())
+        .merge(reports::router())
         .merge(ws::router())
 }
 

@@ -154,4 +154,127 @@ mod tests {
             "details is left out when empty: {error}"
         );
     }
+
+    use utoipa::openapi::{
+        content::ContentBuilder,
+        path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder},
+        response::{ResponseBuilder, ResponsesBuilder},
+        schema::{ObjectBuilder, Schema, SchemaType, Type},
+        OpenApi, OpenApiBuilder, RefOr,
+    };
+
+    /// The JSON answers whose schema is still a bare object, with why. Empty
+    /// this list as they get types; the test fails when an entry is stale.
+    const NOT_TYPED_YET: [&str; 1] = [
+        // The report's types are being restructured (issue 14, point 4: report/schema.rs);
+        // they derive `ToSchema` there, and this entry goes.
+        "get /api/v1/scenarios/{id}/report 200 application/json",
+    ];
+
+    /// `schema`, followed through a `$ref` into the document's components.
+    fn resolve<'a>(document: &'a OpenApi, schema: &'a RefOr<Schema>) -> Option<&'a Schema> {
+        match schema {
+            RefOr::T(schema) => Some(schema),
+            RefOr::Ref(reference) => {
+                let name = reference.ref_location.rsplit('/').next()?;
+                let found = document.components.as_ref()?.schemas.get(name)?;
+                resolve(document, found)
+            }
+        }
+    }
+
+    /// Every 2xx answer (but a 204) of `document` that does not describe its
+    /// body: no content, a content with no schema, or a JSON body whose schema
+    /// is an object without properties (`type: object` and nothing else).
+    fn undescribed_responses(document: &OpenApi) -> Vec<String> {
+        let mut found = Vec::new();
+        for (path, item) in &document.paths.paths {
+            let operations = [
+                ("get", &item.get),
+                ("put", &item.put),
+                ("post", &item.post),
+                ("delete", &item.delete),
+                ("patch", &item.patch),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                for (status, response) in &operation.responses.responses {
+                    if !status.starts_with('2') || status == "204" {
+                        continue;
+                    }
+                    let place = format!("{method} {path} {status}");
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if response.content.is_empty() {
+                        found.push(format!("{place} (no content)"));
+                    }
+                    for (media, content) in &response.content {
+                        let RefOr::T(content) = content else { continue };
+                        let schema = content.schema.as_ref().and_then(|s| resolve(document, s));
+                        let bare = match schema {
+                            None => true,
+                            Some(Schema::Object(object)) if media.contains("json") => {
+                                object.properties.is_empty()
+                                    && matches!(
+                                        object.schema_type,
+                                        SchemaType::Type(Type::Object) | SchemaType::AnyValue
+                                    )
+                            }
+                            Some(_) => false,
+                        };
+                        if bare {
+                            found.push(format!("{place} {media}"));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_success_answer_has_a_schema_and_no_json_one_is_a_bare_object() {
+        let found = undescribed_responses(&super::super::openapi());
+        assert_eq!(
+            found, NOT_TYPED_YET,
+            "2xx answers without a described body (give the handler a DTO deriving ToSchema)"
+        );
+    }
+
+    #[test]
+    fn the_check_finds_a_bare_object_and_a_missing_schema() {
+        let answer = |content: Option<ContentBuilder>| {
+            let mut response = ResponseBuilder::new().description("x");
+            if let Some(content) = content {
+                response = response.content("application/json", content.build());
+            }
+            let operation = OperationBuilder::new()
+                .responses(ResponsesBuilder::new().response("200", response.build()))
+                .build();
+            PathItem::new(HttpMethod::Get, operation)
+        };
+        let bare =
+            ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::Object)));
+        let typed = ContentBuilder::new().schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("id", ObjectBuilder::new().schema_type(Type::String)),
+        ));
+        let document = OpenApiBuilder::new()
+            .paths(
+                PathsBuilder::new()
+                    .path("/bare", answer(Some(bare)))
+                    .path("/none", answer(None))
+                    .path("/typed", answer(Some(typed))),
+            )
+            .build();
+        assert_eq!(
+            undescribed_responses(&document),
+            [
+                "get /bare 200 application/json",
+                "get /none 200 (no content)"
+            ]
+        );
+    }
 }

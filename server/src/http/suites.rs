@@ -1,11 +1,11 @@
 //! Suites over REST: create one, read one (with its chaos summary), list them.
 //! Handlers only translate HTTP to a [`Coordinator`] call and back.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use app::api::{
+    rest::SuiteList,
     suite::{SuiteAccepted, SuiteDetail, SuiteRequest},
-    ApiError, ErrorKind,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -13,13 +13,11 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    api::ErrorBody,
-    error::{AppJson, HttpError, Result},
-};
+use super::error::{AppJson, ErrorBody, Result};
 use crate::{engine::StartedBy, service::Coordinator, state::AppState};
 
 /// The suite routes, each registered with its OpenAPI description.
@@ -44,23 +42,20 @@ async fn start_suite(State(c): Coord, AppJson(request): AppJson<SuiteRequest>) -
     Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
 
-/// `?limit=N` (default 50), newest first.
-#[utoipa::path(get, path = "/api/v1/suites", tag = "suites", params(("limit" = Option<u32>, Query)),
-    responses((status = 200, description = "`{suites: [SuiteSummary]}`", body = Object), (status = 400, body = ErrorBody)))]
-async fn list_suites(
-    State(c): Coord,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Value>> {
-    let limit = match q.get("limit") {
-        Some(v) => v.parse().map_err(|_| {
-            HttpError(ApiError::new(
-                ErrorKind::InvalidRequest,
-                format!("limit must be a whole number, not {v:?}"),
-            ))
-        })?,
-        None => 50,
-    };
-    Ok(Json(json!({ "suites": c.list_suites(limit).await? })))
+/// How many suites `GET /api/v1/suites` lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// At most this many (default 50; 1 to 500), newest first.
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/suites", tag = "suites", params(ListQuery),
+    responses((status = 200, description = "the most recent suites, newest first", body = SuiteList), (status = 400, body = ErrorBody)))]
+async fn list_suites(State(c): Coord, Query(q): Query<ListQuery>) -> Result<Json<SuiteList>> {
+    Ok(Json(SuiteList {
+        suites: c.list_suites(q.limit.unwrap_or(50)).await?,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/suites/{id}", tag = "suites", params(("id" = String, Path, description = "suite id")),

@@ -4,7 +4,7 @@
 //! the events as JSON. A slow client never blocks the engine: it is re-fed from
 //! the store.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use app::api::{ApiError, ErrorKind};
 use axum::{
@@ -14,11 +14,13 @@ use axum::{
     },
     response::Response,
 };
+use serde::Deserialize;
 use tokio::sync::mpsc;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    error::{HttpError, Result},
+    error::{ErrorBody, HttpError, Result},
     live,
 };
 use crate::{engine::ExecutionId, service::Coordinator, state::AppState};
@@ -27,32 +29,36 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upgrade))
 }
 
-#[utoipa::path(get, path = "/ws/scenario-execution", tag = "executions",
-    params(("execution_id" = Option<String>, Query, description = "replay and follow one execution; without it, every execution live"), ("since" = Option<u64>, Query, description = "replay events after this seq")),
-    responses((status = 101, description = "WebSocket: each message is one event as JSON"), (status = 400, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody)))]
+/// Which events the WebSocket sends.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct WsQuery {
+    /// Replay and follow one execution; without it, every execution live.
+    execution_id: Option<String>,
+    /// Replay events after this seq.
+    since: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/ws/scenario-execution", tag = "executions", params(WsQuery),
+    responses((status = 101, description = "WebSocket: each message is one event as JSON"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn upgrade(
     State(c): State<Arc<Coordinator>>,
-    Query(q): Query<BTreeMap<String, String>>,
+    Query(q): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response> {
-    let invalid = |m: String| HttpError(ApiError::new(ErrorKind::InvalidRequest, m));
-    let execution = match q.get("execution_id") {
+    let execution = match &q.execution_id {
         Some(id) => {
             c.execution_status(id).await?;
-            Some(
-                id.parse::<ExecutionId>()
-                    .map_err(|_| invalid(format!("{id:?} is not an execution id")))?,
-            )
+            Some(id.parse::<ExecutionId>().map_err(|_| {
+                HttpError(ApiError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("{id:?} is not an execution id"),
+                ))
+            })?)
         }
         None => None,
     };
-    let since = match q.get("since") {
-        Some(v) => Some(
-            v.parse::<u64>()
-                .map_err(|_| invalid(format!("since must be a sequence number, not {v:?}")))?,
-        ),
-        None => None,
-    };
+    let since = q.since;
     Ok(ws.on_upgrade(move |socket| serve(socket, c, execution, since)))
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{build::mean, schema::ExecutionReport};
 
 /// The summary over several executions (N1V1's `chaos_summary.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
     /// What ran.
     pub test_run: SummaryRun,
@@ -17,7 +17,7 @@ pub struct Summary {
 }
 
 /// What ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryRun {
     /// Executions summarised.
     pub total_executions: usize,
@@ -32,7 +32,7 @@ pub struct SummaryRun {
 }
 
 /// How it went.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryResults {
     /// Executions that passed.
     pub passed_executions: usize,
@@ -53,7 +53,7 @@ pub struct SummaryResults {
 }
 
 /// One execution in a summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryEntry {
     /// Execution id.
     pub execution_id: String,

@@ -6,7 +6,7 @@ use app::api::{ApiError, ErrorKind};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{store_error, Coordinator};
+use super::Coordinator;
 use crate::{
     engine::ExecutionId,
     report::{generate, summarize, ExecutionReport, ReportInput, Summary},
@@ -22,8 +22,7 @@ impl Coordinator {
         let record = self
             .store
             .fetch_recorded_execution(execution_id)
-            .await
-            .map_err(store_error)?
+            .await?
             .ok_or_else(not_found)?;
         let mut input = ReportInput::from(record);
         if input.record.plan.reporting.correlate_with_audit_logs {
@@ -79,8 +78,7 @@ impl Coordinator {
             };
             self.store
                 .search_executions(&filter)
-                .await
-                .map_err(store_error)?
+                .await?
                 .0
                 .into_iter()
                 .map(|e| e.id)

@@ -150,6 +150,7 @@ impl TestApp {
         use server::engine::{event::EventKind, ExecutionId, NewExecution, RunOptions, StartedBy};
         let prepared = server::prepare::prepare(
             &self.config,
+            &server::library::Library::load(&self.config),
             &self.client,
             source,
             server::prepare::PrepareOptions::default(),

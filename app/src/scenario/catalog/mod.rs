@@ -34,6 +34,7 @@ use std::collections::BTreeMap;
 
 /// How a service is driven; decides the actions it has without declaring them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
     /// Speaks the chaos API of DESIGN.md §3; also has `clear_chaos` and
@@ -47,6 +48,7 @@ pub enum ServiceKind {
 
 /// One action a service supports: `GET /chaos/capabilities` returns a list of these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionSpec {
     /// The action's name as scenarios write it (`inject_latency`).
     pub name: String,
@@ -71,6 +73,7 @@ impl ActionSpec {
 
 /// A service of the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceSpec {
     /// How it is driven.
     pub kind: ServiceKind,
@@ -81,6 +84,7 @@ pub struct ServiceSpec {
 
 /// Whether an assertion type needs the assertion's `service` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceUse {
     /// `service` may be given (and must then name a known service).
@@ -92,6 +96,7 @@ pub enum ServiceUse {
 
 /// An assertion type: the `expect` words and parameters it accepts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssertionSpec {
     /// The accepted `expect` words.
     pub expect: Vec<String>,
@@ -114,6 +119,7 @@ pub struct AssertionSpec {
 /// the report's recovery times and `/metrics`' recovery histogram all read it
 /// through [`assertion_role`], so they cannot disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssertionRole {
     /// Risk controls noticed the chaos (`risk_alert`, `position_limits`…).
@@ -146,6 +152,7 @@ impl AssertionSpec {
 
 /// Everything the validator checks against.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Catalog {
     /// Services by name.
     #[serde(default)]

@@ -8,6 +8,7 @@ use crate::scenario::duration::parse_duration;
 
 /// The type of a parameter's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
     /// Text.
@@ -53,6 +54,7 @@ impl ParamType {
 
 /// The schema of one parameter of an action, an assertion or a template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ParamSpec {
     /// The parameter's name.
     pub name: String,
@@ -79,6 +81,7 @@ pub struct ParamSpec {
     pub items: Option<ParamType>,
     /// The fields of an object, or of a list's object items, when they are fixed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub fields: Vec<ParamSpec>,
     /// What it means, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -29,10 +29,10 @@ use tokio::{
     task::JoinSet,
 };
 
+use super::Coordinator;
 use crate::{
     engine::{event::EventKind, ExecutionId, StartedBy},
     prepare::Prepared,
-    service::Coordinator,
     store::{NewSuite, StoreError},
 };
 
@@ -130,11 +130,6 @@ struct Run {
     parallel: bool,
     options: ExecuteOptions,
     started_by: StartedBy,
-}
-
-fn store_error(error: StoreError) -> ApiError {
-    tracing::error!(error.cause_chain = ?error, "store failed");
-    ApiError::internal()
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -272,10 +267,7 @@ impl Coordinator {
         let owner_id = self.engine.owner().id.to_string();
         // The owner's row must exist before the suite names it: a `serve`
         // starting now must see a live owner, not an unknown one.
-        self.store
-            .renew_lease(self.engine.owner())
-            .await
-            .map_err(store_error)?;
+        self.store.renew_lease(self.engine.owner()).await?;
         let rows: Vec<(String, String)> = admitted
             .iter()
             .map(|m| (m.id.to_string(), m.plan.metadata.name.clone()))
@@ -291,8 +283,7 @@ impl Coordinator {
                 members: &rows,
                 owner_id: &owner_id,
             })
-            .await
-            .map_err(store_error)?;
+            .await?;
         tracing::info!(
             suite_id,
             members = rows.len(),
@@ -449,8 +440,7 @@ impl Coordinator {
         let record = self
             .store
             .fetch_suite(id)
-            .await
-            .map_err(store_error)?
+            .await?
             .ok_or_else(|| not_found(id))?;
         let now = time::OffsetDateTime::now_utc();
         let mut reports = Vec::with_capacity(record.members.len());
@@ -458,7 +448,7 @@ impl Coordinator {
             let report = match member.execution_status {
                 Some(status) if status.is_finished() => {
                     let execution_id: ExecutionId = member.execution_id.parse().map_err(|_| {
-                        store_error(StoreError::Corrupt(format!(
+                        ApiError::from(StoreError::Corrupt(format!(
                             "suite {id}: member id {:?}",
                             member.execution_id
                         )))
@@ -468,7 +458,7 @@ impl Coordinator {
                     self.store
                         .fetch_recorded_execution(execution_id)
                         .await
-                        .map_err(store_error)?
+                        ?
                         .map(|record| {
                             crate::report::generate(&record.into(), now, &self.config.instance)
                         })
@@ -494,8 +484,7 @@ impl Coordinator {
         Ok(self
             .store
             .list_suites(limit.clamp(1, 500))
-            .await
-            .map_err(store_error)?
+            .await?
             .into_iter()
             .map(|suite| SuiteSummary {
                 scenarios: suite.members.iter().map(|m| m.scenario.clone()).collect(),

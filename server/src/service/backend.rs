@@ -1,0 +1,101 @@
+//! The server functions' [`Backend`]: each method is one line that calls the
+//! use case of the same name (the hexagonal example's thin server functions),
+//! so the UI, the REST API and the CLI share every rule.
+
+use app::{
+    api::{
+        ui::{
+            ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
+            SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
+        },
+        ExecuteRequest, ExecuteResponse, ExecutionDetail, ExecutionSummary, LibraryEntry, Overview,
+        ServiceInfo,
+    },
+    scenario::catalog::Catalog,
+    ssr::{Backend, BackendFuture},
+};
+
+use super::Coordinator;
+use crate::engine::StartedBy;
+
+impl Backend for Coordinator {
+    fn overview(&self) -> BackendFuture<'_, Overview> {
+        Box::pin(Coordinator::overview(self))
+    }
+
+    fn list_services(&self) -> BackendFuture<'_, Vec<ServiceInfo>> {
+        Box::pin(async move { Ok(self.services()) })
+    }
+
+    fn list_executions(&self, limit: u32) -> BackendFuture<'_, Vec<ExecutionSummary>> {
+        Box::pin(self.recent_executions(limit))
+    }
+
+    fn list_library(&self) -> BackendFuture<'_, Vec<LibraryEntry>> {
+        Box::pin(async move { Ok(self.library()) })
+    }
+
+    fn list_scenario_cards(&self) -> BackendFuture<'_, Vec<LibraryCard>> {
+        Box::pin(self.scenario_cards())
+    }
+
+    fn scenario_view(&self, name: String) -> BackendFuture<'_, ScenarioView> {
+        Box::pin(async move { Coordinator::scenario_view(self, &name).await })
+    }
+
+    fn start_execution(&self, request: ExecuteRequest) -> BackendFuture<'_, ExecuteResponse> {
+        Box::pin(Coordinator::start_execution(self, request, StartedBy::Ui))
+    }
+
+    fn live_execution(&self, id: String) -> BackendFuture<'_, LiveExecution> {
+        Box::pin(async move { Coordinator::live_execution(self, &id).await })
+    }
+
+    fn control_execution(&self, id: String, command: String) -> BackendFuture<'_, ExecutionDetail> {
+        Box::pin(async move { self.control_execution_named(&id, &command).await })
+    }
+
+    fn catalog(&self) -> BackendFuture<'_, Catalog> {
+        Box::pin(async move { Ok(Coordinator::catalog(self)) })
+    }
+
+    fn save_scenario(
+        &self,
+        yaml: String,
+        opened_from: Option<String>,
+    ) -> BackendFuture<'_, SavedScenario> {
+        Box::pin(async move { Coordinator::save_scenario(self, &yaml, opened_from).await })
+    }
+
+    fn history_page(&self, query: HistoryQuery) -> BackendFuture<'_, HistoryPage> {
+        Box::pin(Coordinator::history_page(self, query))
+    }
+
+    fn active_executions(&self) -> BackendFuture<'_, Vec<ExecutionSummary>> {
+        Box::pin(Coordinator::active_executions(self))
+    }
+
+    fn service_states(&self) -> BackendFuture<'_, Vec<ServiceState>> {
+        Box::pin(Coordinator::service_states(self))
+    }
+
+    fn clear_chaos(&self, service: Option<String>) -> BackendFuture<'_, Vec<ClearedChaos>> {
+        Box::pin(async move { self.clear_chaos_outcomes(service.as_deref()).await })
+    }
+
+    fn scenario_versions(&self, name: String) -> BackendFuture<'_, Vec<ScenarioVersionText>> {
+        Box::pin(async move { self.scenario_version_texts(&name).await })
+    }
+
+    fn duplicate_scenario(
+        &self,
+        name: String,
+        new_name: String,
+    ) -> BackendFuture<'_, SavedScenario> {
+        Box::pin(async move { Coordinator::duplicate_scenario(self, &name, new_name.trim()).await })
+    }
+
+    fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>> {
+        Box::pin(Coordinator::active_progress(self))
+    }
+}

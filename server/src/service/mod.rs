@@ -1,0 +1,113 @@
+//! The use cases the UI (through server functions), the REST API and the CLI all
+//! call. Handlers stay thin: they translate HTTP, a server function or a
+//! command line to a call here and back.
+//!
+//! One file per resource:
+//! - `executions`: start (prepare, admit, submit), read, control and follow runs;
+//! - `scenarios`: validate, upload, version, archive, render, read and copy scenarios;
+//! - `library`: the library's listings and the UI's scenario cards;
+//! - `services`: the configured services, their state, clearing chaos;
+//! - `suites`: several scenarios run as one, and the tasks that drive them;
+//! - `reports`: an execution's report and the summary over many (the I/O the
+//!   pure `report` pipeline leaves to its caller);
+//! - `backend`: the server functions' [`app::ssr::Backend`], one line per use case.
+//!
+//! Errors from the layers below become [`ApiError`]s through the `From`
+//! conversions here, so a use case says `?` and never maps by hand.
+
+mod backend;
+mod executions;
+mod library;
+mod reports;
+mod scenarios;
+mod services;
+mod suites;
+
+use std::sync::Arc;
+
+use app::api::{ApiError, ErrorKind};
+
+pub use executions::{admit, check_options, fold_progress, prepare_source};
+pub use suites::{shuffled_order, SuiteDrivers, MAX_MEMBERS};
+
+use crate::{
+    config::Config,
+    engine::{Engine, EngineError},
+    library::Library,
+    prepare::PrepareError,
+    store::{Store, StoreError},
+};
+
+/// The coordinator's use cases over its config, library, store and engine.
+#[derive(Clone)]
+pub struct Coordinator {
+    pub(crate) config: Arc<Config>,
+    /// The library, read once at start-up.
+    pub(crate) library: Library,
+    pub(crate) store: Store,
+    pub(crate) engine: Engine,
+    pub(crate) client: reqwest::Client,
+    /// The tasks that run suites member by member.
+    pub(crate) suites: SuiteDrivers,
+}
+
+/// Largest scenario text accepted.
+pub const MAX_SCENARIO_BYTES: usize = 1024 * 1024;
+/// Executions that may wait for a slot; beyond that, new ones are refused (503).
+pub const MAX_QUEUED: usize = 100;
+
+impl Coordinator {
+    /// Use cases over `config`, `store` and `engine`; reads the library once.
+    pub fn new(config: Arc<Config>, store: Store, engine: Engine) -> Self {
+        Self {
+            library: Library::load(&config),
+            config,
+            store,
+            engine,
+            client: reqwest::Client::new(),
+            suites: SuiteDrivers::default(),
+        }
+    }
+}
+
+/// A store failure is the coordinator's problem: logged, answered as a 500.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(error.cause_chain = ?error, "store failed");
+        ApiError::internal()
+    }
+}
+
+/// Nothing in the library by that name: a 404.
+impl From<PrepareError> for ApiError {
+    fn from(error: PrepareError) -> Self {
+        match error {
+            PrepareError::NotFound { .. } => ApiError::new(ErrorKind::NotFound, error.to_string()),
+        }
+    }
+}
+
+/// A coordinator that is stopping answers 503; anything else is a bug (500).
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::ShuttingDown => {
+                ApiError::new(ErrorKind::Unavailable, "the coordinator is shutting down")
+            }
+            other => {
+                tracing::error!(error.cause_chain = ?other, "engine failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// The answer for an unknown or malformed execution id.
+pub fn no_execution(id: &str) -> ApiError {
+    ApiError::new(ErrorKind::NotFound, format!("no execution {id}"))
+}
+
+/// A refused request, with `message` saying why.
+pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorKind::InvalidRequest, message)
+}
