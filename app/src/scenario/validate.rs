@@ -25,7 +25,7 @@ use super::document::{child_path, item_path, ScenarioDocument};
 use super::duration::format_duration;
 use super::model::{Assertion, Parameters, Phase, ScenarioKind};
 use super::parse::parse_scenario;
-use super::plan::{plan, Plan};
+use super::plan::{plan, Plan, SuccessCriterion};
 use super::structure::{read, Reading};
 use super::template::{contains_expression, render, ParameterValues};
 use super::workload::{Metric, MetricCheck, Rate, Workload, MAX_RATE};
@@ -36,16 +36,6 @@ use std::time::Duration;
 
 /// The assertion type that judges the execution's own workload figures.
 pub const METRIC: &str = "metric";
-
-/// The success criteria the engine knows how to judge.
-pub const SUCCESS_CRITERIA: [&str; 6] = [
-    "all_phases_completed",
-    "no_critical_system_failures",
-    "risk_system_correctly_identified_all_breaches",
-    "system_recovered_within_sla",
-    "all_assertions_passed",
-    "rollback_succeeded",
-];
 
 /// How to validate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,10 +216,10 @@ impl Checker<'_> {
             }
         }
         for (index, criterion) in scenario.spec.success_criteria.iter().enumerate() {
-            if settled(criterion) && !SUCCESS_CRITERIA.contains(&criterion.as_str()) {
-                let hint = did_you_mean(criterion, SUCCESS_CRITERIA).unwrap_or_else(|| {
-                    format!("the known criteria are {}", quoted_list(&SUCCESS_CRITERIA))
-                });
+            if settled(criterion) && criterion.parse::<SuccessCriterion>().is_err() {
+                let known = SuccessCriterion::names();
+                let hint = did_you_mean(criterion, known)
+                    .unwrap_or_else(|| format!("the known criteria are {}", quoted_list(&known)));
                 self.error(
                     DiagnosticKind::Structure,
                     &item_path("success_criteria", index),
@@ -1016,6 +1006,39 @@ spec:
         assert_eq!(
             validation.diagnostics[1].hint.as_deref(),
             Some("did you mean `all_phases_completed`?")
+        );
+    }
+
+    #[test]
+    fn success_criteria_are_parsed_into_the_plan_and_an_unknown_one_is_reported_at_its_line() {
+        let text = BASE.to_owned()
+            + "  success_criteria:\n    - rollback_succeeded\n    - all_phases_completed\n";
+        let plan = check(&text, false).plan.expect("a plan");
+        assert_eq!(
+            plan.success_criteria,
+            [
+                SuccessCriterion::RollbackSucceeded,
+                SuccessCriterion::AllPhasesCompleted
+            ]
+        );
+        let json = serde_json::to_value(&plan).expect("plan as JSON");
+        assert_eq!(
+            json["success_criteria"],
+            serde_json::json!(["rollback_succeeded", "all_phases_completed"])
+        );
+        let unknown = text.replace("    - all_phases_completed", "    - phases_all_done");
+        let line = unknown
+            .lines()
+            .position(|l| l.contains("phases_all_done"))
+            .map(|i| i as u32 + 1);
+        let validation = check(&unknown, false);
+        assert!(validation.plan.is_none());
+        let diagnostic = &validation.diagnostics[0];
+        assert_eq!(diagnostic.path, "success_criteria[1]");
+        assert_eq!(diagnostic.line, line);
+        assert_eq!(
+            diagnostic.message,
+            "unknown success criterion `phases_all_done`"
         );
     }
 
