@@ -214,7 +214,9 @@ pub struct PlannedRollback {
 }
 
 /// Computes the plan of a scenario that validated without errors.
-pub(crate) fn plan(scenario: Scenario) -> Plan {
+/// `default_within` is the window of an assertion without `within`
+/// (`execution.assertion_timeout`); `None`: its phase.
+pub(crate) fn plan(scenario: Scenario, default_within: Option<Duration>) -> Plan {
     let spec = scenario.spec;
     let mut start = Duration::ZERO;
     let mut phases = Vec::with_capacity(spec.phases.len());
@@ -251,7 +253,10 @@ pub(crate) fn plan(scenario: Scenario) -> Plan {
             .into_iter()
             .enumerate()
             .map(|(i, assertion)| {
-                let window = assertion.within.unwrap_or(phase.duration);
+                let window = assertion
+                    .within
+                    .or(default_within)
+                    .unwrap_or(phase.duration);
                 PlannedAssertion {
                     path: format!("phases[{index}].assertions[{i}]"),
                     assertion_type: assertion.assertion_type,
@@ -261,7 +266,9 @@ pub(crate) fn plan(scenario: Scenario) -> Plan {
                     start_ms: start,
                     deadline_ms: start.saturating_add(window.min(phase.duration)),
                     within_ms: assertion.within,
-                    clamped: window > phase.duration,
+                    clamped: assertion
+                        .within
+                        .is_some_and(|within| within > phase.duration),
                 }
             })
             .collect();
@@ -517,7 +524,7 @@ mod tests {
 
     #[test]
     fn offsets_are_absolute_from_the_execution_start() {
-        let plan = plan(scenario());
+        let plan = plan(scenario(), None);
         assert_eq!(
             plan.total_ms,
             hours(30),
@@ -532,7 +539,7 @@ mod tests {
 
     #[test]
     fn an_assertion_deadline_is_clamped_to_its_phase_end() {
-        let plan = plan(scenario());
+        let plan = plan(scenario(), None);
         let clamped = &plan.phases[1].assertions[0];
         assert_eq!(clamped.deadline_ms, hours(25));
         assert!(clamped.clamped);
@@ -547,7 +554,7 @@ mod tests {
 
     #[test]
     fn a_plan_serialises_offsets_as_milliseconds_and_reads_back() {
-        let plan = plan(scenario());
+        let plan = plan(scenario(), None);
         let json = serde_json::to_value(&plan).expect("serialises");
         assert_eq!(json["phases"][1]["start_ms"], 3_600_000);
         assert_eq!(
@@ -565,7 +572,7 @@ mod tests {
 
     #[test]
     fn the_timeline_lists_every_step_in_time_order() {
-        let text = plan(scenario()).timeline_text();
+        let text = plan(scenario(), None).timeline_text();
         let expected = [
             "s: 3 phases, 1d6h, timeout 1d13h",
             "+1h       phase gradual_depeg (1d)",
@@ -582,6 +589,6 @@ mod tests {
                 "missing {line:?} in\n{text}"
             );
         }
-        assert_eq!(plan(scenario()).to_string(), text);
+        assert_eq!(plan(scenario(), None).to_string(), text);
     }
 }

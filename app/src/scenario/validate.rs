@@ -43,6 +43,14 @@ pub struct ValidateOptions {
     /// The seed's strict mode: parameters an action or assertion does not declare
     /// are errors rather than warnings.
     pub strict: bool,
+    /// The window of an assertion without `within` (the server passes
+    /// `execution.assertion_timeout`); `None`: until its phase ends.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::duration::serde_millis_option"
+    )]
+    pub default_within: Option<Duration>,
 }
 
 /// What validation found.
@@ -96,7 +104,7 @@ pub fn validate(
     sort_diagnostics(&mut diagnostics);
     let plannable = !has_errors(&diagnostics) && !reading.has_expressions;
     Validation {
-        plan: plannable.then(|| plan(reading.scenario)),
+        plan: plannable.then(|| plan(reading.scenario, options.default_within)),
         diagnostics,
     }
 }

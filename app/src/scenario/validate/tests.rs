@@ -45,7 +45,14 @@ spec:
 ";
 
 fn check(text: &str, strict: bool) -> Validation {
-    validate_text(text, &catalog(), &ValidateOptions { strict })
+    validate_text(
+        text,
+        &catalog(),
+        &ValidateOptions {
+            strict,
+            ..ValidateOptions::default()
+        },
+    )
 }
 
 fn summary(validation: &Validation) -> Vec<(DiagnosticKind, String, Option<u32>)> {
@@ -398,4 +405,34 @@ fn metric_assertions_need_a_workload_and_recovery_needs_a_steady_state() {
     let found = summary(&validation);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1, "phases[0].assertions[1].expect");
+}
+
+#[test]
+fn an_assertion_without_within_gets_the_default_window_within_its_phase() {
+    let text = BASE.replace("          within: 2m\n", "");
+    let deadline = |default_within: Option<Duration>| {
+        let options = ValidateOptions {
+            default_within,
+            ..ValidateOptions::default()
+        };
+        let plan = validate_text(&text, &catalog(), &options)
+            .plan
+            .expect("a plan");
+        let assertion = &plan.phases[0].assertions[0];
+        assert_eq!(assertion.within_ms, None);
+        assert!(!assertion.clamped);
+        assertion.deadline_ms
+    };
+    // No default: until the phase ends (10m).
+    assert_eq!(deadline(None), Duration::from_secs(600));
+    // `ASSERTION_TIMEOUT: 5m`.
+    assert_eq!(
+        deadline(Some(Duration::from_secs(300))),
+        Duration::from_secs(300)
+    );
+    // Longer than the phase: still the phase's end.
+    assert_eq!(
+        deadline(Some(Duration::from_secs(3600))),
+        Duration::from_secs(600)
+    );
 }
