@@ -137,7 +137,7 @@ pub async fn prepare(
         .as_ref()
         .map(|p| serde_json::to_value(p).unwrap_or(Value::Null));
     // `ASSERTION_TIMEOUT`: the window of every assertion without `within`.
-    let default_within = Some(config.execution.assertion_timeout);
+    let default_within = config.execution.assertion_timeout;
     let (plan, rendered, mut found) =
         check_with(&text, parameters, &catalog, options, default_within);
     diagnostics.append(&mut found);

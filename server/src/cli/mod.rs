@@ -89,6 +89,7 @@ impl Context {
             .clone()
             .unwrap_or_else(|| "warn".to_owned());
         crate::telemetry::init(&level, std::io::stderr);
+        config.warn_retired();
         Ok(Self {
             config,
             client: reqwest::Client::new(),
