@@ -251,7 +251,7 @@ impl Default for ScenarioSettings {
 }
 
 /// The `validation:` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSettings {
     /// Strict mode: ask services for their live capabilities, refuse undeclared parameters.
@@ -265,17 +265,6 @@ pub struct ValidationSettings {
     /// Retired (docs/config.md): accepted and ignored, with a warning.
     #[serde(default)]
     pub verify_assertion_logic: Option<IgnoredAny>,
-}
-
-impl Default for ValidationSettings {
-    fn default() -> Self {
-        Self {
-            strict_mode: false,
-            validate_service_availability: None,
-            check_parameter_types: None,
-            verify_assertion_logic: None,
-        }
-    }
 }
 
 /// The `reporting:` section.
