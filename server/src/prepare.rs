@@ -144,7 +144,10 @@ pub async fn prepare(
     let parameters_json = parameters
         .as_ref()
         .map(|p| serde_json::to_value(p).unwrap_or(Value::Null));
-    let (plan, rendered, mut found) = check(&text, parameters, &catalog, options);
+    // `ASSERTION_TIMEOUT`: the window of every assertion without `within`.
+    let default_within = config.execution.assertion_timeout;
+    let (plan, rendered, mut found) =
+        check_with(&text, parameters, &catalog, options, default_within);
     diagnostics.append(&mut found);
     let plan = if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         None
@@ -183,44 +186,42 @@ pub fn check(
     catalog: &Catalog,
     options: PrepareOptions,
 ) -> (Option<Plan>, Option<String>, Vec<Diagnostic>) {
+    check_with(text, values, catalog, options, None)
+}
+
+/// [`check`], with `default_within` the window of an assertion without
+/// `within` (`execution.assertion_timeout`; `None`: its phase).
+fn check_with(
+    text: &str,
+    values: Option<ParameterValues>,
+    catalog: &Catalog,
+    options: PrepareOptions,
+    default_within: Option<std::time::Duration>,
+) -> (Option<Plan>, Option<String>, Vec<Diagnostic>) {
+    let validate_options = ValidateOptions {
+        strict: options.strict,
+        default_within,
+    };
     let document = match parse_scenario(text) {
         Ok(document) => document,
         Err(diagnostics) => return (None, None, diagnostics),
     };
     if document.is_template() && values.is_none() {
         // A template on its own is checked as written; it has no plan until rendered.
-        let validation = validate(
-            &document,
-            catalog,
-            &ValidateOptions {
-                strict: options.strict,
-            },
-        );
+        let validation = validate(&document, catalog, &validate_options);
         return (None, None, validation.diagnostics);
     }
     let rendered: ScenarioDocument = match render(&document, &values.unwrap_or_default()) {
         Ok(rendered) => rendered,
         Err(mut diagnostics) => {
             // Still report what is wrong with the rest of the document.
-            let validation = validate(
-                &document,
-                catalog,
-                &ValidateOptions {
-                    strict: options.strict,
-                },
-            );
+            let validation = validate(&document, catalog, &validate_options);
             diagnostics.extend(validation.diagnostics);
             return (None, None, diagnostics);
         }
     };
     let yaml = serde_yaml::to_string(&rendered.root.to_json()).ok();
-    let validation = validate(
-        &rendered,
-        catalog,
-        &ValidateOptions {
-            strict: options.strict,
-        },
-    );
+    let validation = validate(&rendered, catalog, &validate_options);
     (validation.plan, yaml, validation.diagnostics)
 }
 

@@ -122,6 +122,7 @@ impl Application {
             .build();
         let metrics = Metrics::new();
         spawn_metrics_feed(&engine, metrics.clone());
+        spawn_retention(store.clone(), config.reporting.retention_days);
         let config = Arc::new(config);
         let coordinator = Arc::new(Coordinator::new(
             config.clone(),
@@ -199,6 +200,34 @@ fn host_name() -> String {
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// How often `serve` deletes what `reporting.retention_days` no longer keeps.
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// `reporting.retention_days` (`REPORT_RETENTION_DAYS`): at start and then every
+/// hour, deletes executions (with their events, and so their reports) that
+/// finished more than that many days ago. `0` keeps everything.
+fn spawn_retention(store: Store, days: u32) {
+    if days == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(RETENTION_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match store.delete_finished_before(days).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(
+                    deleted,
+                    days,
+                    "old executions deleted (reporting.retention_days)"
+                ),
+                Err(error) => tracing::warn!(%error, "cannot delete old executions"),
+            }
+        }
+    });
 }
 
 /// Feeds every recorded event into the engine metrics; ends with the engine.

@@ -164,7 +164,7 @@ fn PlanSection(plan: Plan) -> impl IntoView {
             })}
             {(!criteria.is_empty()).then(|| view! {
                 <h3>"Success criteria"</h3>
-                <ul class="step-list">{criteria.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ul>
+                <ul class="step-list">{criteria.into_iter().map(|c| view! { <li><code>{c.as_str()}</code></li> }).collect_view()}</ul>
             })}
         </section>
     }

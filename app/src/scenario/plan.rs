@@ -32,13 +32,104 @@ pub struct Plan {
     pub phases: Vec<PlannedPhase>,
     /// What undoes the chaos.
     pub rollback: PlannedRollback,
-    /// Conditions the whole execution must meet.
-    pub success_criteria: Vec<String>,
+    /// Conditions the whole execution must meet, as the scenario lists them
+    /// (none: [`Plan::criteria`] judges `all_phases_completed`).
+    pub success_criteria: Vec<SuccessCriterion>,
     /// What the report includes.
     pub reporting: Reporting,
     /// Traffic driven for the whole execution, when the scenario has a workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<Workload>,
+}
+
+/// A condition the whole execution must meet (`spec.success_criteria`); the
+/// engine's verdict judges each (docs/engine.md). Serialised by its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuccessCriterion {
+    /// Every phase ran to its end and passed (skipped ones are named).
+    AllPhasesCompleted,
+    /// Every action succeeded.
+    NoCriticalSystemFailures,
+    /// Every detection assertion held.
+    RiskSystemCorrectlyIdentifiedAllBreaches,
+    /// Every recovery assertion held and the run completed.
+    SystemRecoveredWithinSla,
+    /// Every assertion held.
+    AllAssertionsPassed,
+    /// The rollback, if one ran, succeeded.
+    RollbackSucceeded,
+}
+
+impl SuccessCriterion {
+    /// Every criterion, in the order the docs list them.
+    pub const ALL: [Self; 6] = [
+        Self::AllPhasesCompleted,
+        Self::NoCriticalSystemFailures,
+        Self::RiskSystemCorrectlyIdentifiedAllBreaches,
+        Self::SystemRecoveredWithinSla,
+        Self::AllAssertionsPassed,
+        Self::RollbackSucceeded,
+    ];
+
+    /// Its name in a scenario.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AllPhasesCompleted => "all_phases_completed",
+            Self::NoCriticalSystemFailures => "no_critical_system_failures",
+            Self::RiskSystemCorrectlyIdentifiedAllBreaches => {
+                "risk_system_correctly_identified_all_breaches"
+            }
+            Self::SystemRecoveredWithinSla => "system_recovered_within_sla",
+            Self::AllAssertionsPassed => "all_assertions_passed",
+            Self::RollbackSucceeded => "rollback_succeeded",
+        }
+    }
+
+    /// Every criterion's name.
+    pub fn names() -> [&'static str; 6] {
+        Self::ALL.map(Self::as_str)
+    }
+}
+
+impl fmt::Display for SuccessCriterion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not a success criterion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCriterion(pub String);
+
+impl std::str::FromStr for SuccessCriterion {
+    type Err = UnknownCriterion;
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == name)
+            .ok_or_else(|| UnknownCriterion(name.to_owned()))
+    }
+}
+
+impl Plan {
+    /// The criteria the verdict judges: the listed ones, or
+    /// `all_phases_completed` when the scenario lists none.
+    pub fn criteria(&self) -> Vec<SuccessCriterion> {
+        if self.success_criteria.is_empty() {
+            vec![SuccessCriterion::AllPhasesCompleted]
+        } else {
+            self.success_criteria.clone()
+        }
+    }
+
+    /// The listed criteria's names (none when the scenario lists none).
+    pub fn criteria_names(&self) -> Vec<String> {
+        self.success_criteria
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect()
+    }
 }
 
 /// One phase with its place in time.
@@ -123,7 +214,9 @@ pub struct PlannedRollback {
 }
 
 /// Computes the plan of a scenario that validated without errors.
-pub(crate) fn plan(scenario: Scenario) -> Plan {
+/// `default_within` is the window of an assertion without `within`
+/// (`execution.assertion_timeout`); `None`: its phase.
+pub(crate) fn plan(scenario: Scenario, default_within: Option<Duration>) -> Plan {
     let spec = scenario.spec;
     let mut start = Duration::ZERO;
     let mut phases = Vec::with_capacity(spec.phases.len());
@@ -160,7 +253,10 @@ pub(crate) fn plan(scenario: Scenario) -> Plan {
             .into_iter()
             .enumerate()
             .map(|(i, assertion)| {
-                let window = assertion.within.unwrap_or(phase.duration);
+                let window = assertion
+                    .within
+                    .or(default_within)
+                    .unwrap_or(phase.duration);
                 PlannedAssertion {
                     path: format!("phases[{index}].assertions[{i}]"),
                     assertion_type: assertion.assertion_type,
@@ -170,7 +266,9 @@ pub(crate) fn plan(scenario: Scenario) -> Plan {
                     start_ms: start,
                     deadline_ms: start.saturating_add(window.min(phase.duration)),
                     within_ms: assertion.within,
-                    clamped: window > phase.duration,
+                    clamped: assertion
+                        .within
+                        .is_some_and(|within| within > phase.duration),
                 }
             })
             .collect();
@@ -200,7 +298,12 @@ pub(crate) fn plan(scenario: Scenario) -> Plan {
         timeout_ms: spec.timeout,
         phases,
         rollback,
-        success_criteria: spec.success_criteria,
+        // The validator reported every unknown name; a plan is made without errors.
+        success_criteria: spec
+            .success_criteria
+            .iter()
+            .filter_map(|name| name.parse().ok())
+            .collect(),
         reporting: spec.reporting.unwrap_or_default(),
         workload: spec.workload,
     }
@@ -335,7 +438,7 @@ impl Plan {
         if !self.success_criteria.is_empty() {
             out.push_str(&format!(
                 "success criteria: {}\n",
-                self.success_criteria.join(", ")
+                self.criteria_names().join(", ")
             ));
         }
         out
@@ -421,7 +524,7 @@ mod tests {
 
     #[test]
     fn offsets_are_absolute_from_the_execution_start() {
-        let plan = plan(scenario());
+        let plan = plan(scenario(), None);
         assert_eq!(
             plan.total_ms,
             hours(30),
@@ -436,7 +539,7 @@ mod tests {
 
     #[test]
     fn an_assertion_deadline_is_clamped_to_its_phase_end() {
-        let plan = plan(scenario());
+        let plan = plan(scenario(), None);
         let clamped = &plan.phases[1].assertions[0];
         assert_eq!(clamped.deadline_ms, hours(25));
         assert!(clamped.clamped);
@@ -451,7 +554,7 @@ mod tests {
 
     #[test]
     fn a_plan_serialises_offsets_as_milliseconds_and_reads_back() {
-        let plan = plan(scenario());
+        let plan = plan(scenario(), None);
         let json = serde_json::to_value(&plan).expect("serialises");
         assert_eq!(json["phases"][1]["start_ms"], 3_600_000);
         assert_eq!(
@@ -469,7 +572,7 @@ mod tests {
 
     #[test]
     fn the_timeline_lists_every_step_in_time_order() {
-        let text = plan(scenario()).timeline_text();
+        let text = plan(scenario(), None).timeline_text();
         let expected = [
             "s: 3 phases, 1d6h, timeout 1d13h",
             "+1h       phase gradual_depeg (1d)",
@@ -486,6 +589,6 @@ mod tests {
                 "missing {line:?} in\n{text}"
             );
         }
-        assert_eq!(plan(scenario()).to_string(), text);
+        assert_eq!(plan(scenario(), None).to_string(), text);
     }
 }

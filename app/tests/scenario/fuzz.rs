@@ -197,7 +197,10 @@ fn check_validation(text: &str, validation: &Validation) {
 
 /// The whole pipeline on one input.
 fn exercise(text: &str, catalog: &Catalog, params: &ParameterValues, strict: bool) {
-    let options = ValidateOptions { strict };
+    let options = ValidateOptions {
+        strict,
+        ..ValidateOptions::default()
+    };
     check_validation(text, &validate_text(text, catalog, &options));
     if let Ok(document) = parse_scenario(text) {
         check_validation(text, &validate(&document, catalog, &options));

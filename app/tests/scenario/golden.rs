@@ -17,7 +17,14 @@ fn minutes(n: u64) -> Duration {
 fn run(relative: &str, params: &ParameterValues, strict: bool) -> Validation {
     let document = parse_scenario(&read(relative)).expect("the seed parses");
     let rendered = render(&document, params).expect("the seed renders");
-    validate(&rendered, &sandbox_catalog(), &ValidateOptions { strict })
+    validate(
+        &rendered,
+        &sandbox_catalog(),
+        &ValidateOptions {
+            strict,
+            ..ValidateOptions::default()
+        },
+    )
 }
 
 #[test]
@@ -191,7 +198,10 @@ fn an_unrendered_template_validates_as_written_without_a_plan() {
     let validation = app::scenario::validate::validate_text(
         &text,
         &sandbox_catalog(),
-        &ValidateOptions { strict: true },
+        &ValidateOptions {
+            strict: true,
+            ..ValidateOptions::default()
+        },
     );
     assert!(
         validation.diagnostics.is_empty(),

@@ -91,6 +91,7 @@ impl Context {
             .clone()
             .unwrap_or_else(|| "warn".to_owned());
         crate::telemetry::init(&level, std::io::stderr);
+        config.warn_retired();
         Ok(Self {
             library: crate::library::Library::load(&config),
             config,

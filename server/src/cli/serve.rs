@@ -33,6 +33,7 @@ pub struct ServeArgs {
 pub fn run(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<ExitCode> {
     let config = config::load(config_file, overrides).context("invalid configuration")?;
     telemetry::init(&config.log_level, std::io::stdout);
+    config.warn_retired();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let app = Application::build(config).await?;

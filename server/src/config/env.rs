@@ -1,6 +1,8 @@
 //! The seed's environment variables (`TEST_COORDINATOR_PORT`,
 //! `EXCHANGE_SIMULATOR_URL`, …) applied over the settings.
 
+use serde::de::IgnoredAny;
+
 use super::{invalid, ConfigError, Settings};
 
 impl Settings {
@@ -49,19 +51,20 @@ impl Settings {
             e.default_timeout = v;
         }
         if let Some(v) = var("ASSERTION_TIMEOUT") {
-            e.assertion_timeout = v;
+            e.assertion_timeout = Some(v);
         }
         if let Some(v) = var("ENABLE_ROLLBACK_ON_FAILURE") {
             e.enable_rollback_on_failure = parse_bool("ENABLE_ROLLBACK_ON_FAILURE", &v)?;
         }
-        if let Some(v) = var("ENABLE_REAL_TIME_MONITORING") {
-            e.enable_real_time_monitoring = parse_bool("ENABLE_REAL_TIME_MONITORING", &v)?;
+        // Retired (docs/config.md): noted for a warning, whatever its value.
+        if var("ENABLE_REAL_TIME_MONITORING").is_some() {
+            e.enable_real_time_monitoring = Some(IgnoredAny);
         }
         if let Some(v) = var("OWNER_LEASE") {
             e.owner_lease = v;
         }
-        if let Some(v) = var("GENERATE_DETAILED_REPORTS") {
-            self.reporting.detailed = parse_bool("GENERATE_DETAILED_REPORTS", &v)?;
+        if var("GENERATE_DETAILED_REPORTS").is_some() {
+            self.reporting.detailed = Some(IgnoredAny);
         }
         if let Some(v) = var("PROMETHEUS_URL") {
             self.prometheus.url = Some(v);

@@ -110,6 +110,21 @@ pub struct Config {
     pub custom_assertions: Vec<CustomAssertion>,
     /// The embedded sandbox.
     pub sandbox: SandboxSettings,
+    /// Retired keys the file or the environment set: nothing reads them
+    /// (docs/config.md); [`Config::warn_retired`] says so once logging is up.
+    pub retired: Vec<&'static str>,
+}
+
+impl Config {
+    /// Logs a warning for each retired key that was set.
+    pub fn warn_retired(&self) {
+        for key in &self.retired {
+            tracing::warn!(
+                key,
+                "this configuration key is retired and ignored (docs/config.md)"
+            );
+        }
+    }
 }
 
 /// Validated `execution:`.
@@ -119,16 +134,12 @@ pub struct ExecutionConfig {
     pub max_concurrent: usize,
     /// Timeout of a scenario without `spec.timeout`.
     pub default_timeout: Duration,
-    /// `within` of an assertion that gives none.
-    pub assertion_timeout: Duration,
+    /// `within` of an assertion that gives none (`None`: until its phase ends).
+    pub assertion_timeout: Option<Duration>,
     /// Interval between polls of an assertion.
     pub assertion_poll_interval: Duration,
-    /// Whether parallel actions run concurrently.
-    pub enable_parallel_actions: bool,
     /// Whether `rollback.on_failure` is honoured.
     pub enable_rollback_on_failure: bool,
-    /// Whether live monitoring is on.
-    pub enable_real_time_monitoring: bool,
     /// A process's claim on its executions without renewal.
     pub owner_lease: Duration,
 }
@@ -184,18 +195,8 @@ impl ServiceConfig {
 /// Validated `reporting:`.
 #[derive(Debug, Clone)]
 pub struct ReportingConfig {
-    /// Where report files go.
-    pub output_dir: PathBuf,
-    /// Formats written at the end of a run.
-    pub formats: Vec<String>,
-    /// Include the timeline.
-    pub include_timeline: bool,
-    /// Include metrics.
-    pub include_metrics: bool,
-    /// Days reports are kept.
+    /// Days executions and their reports are kept after they finish (`0`: forever).
     pub retention_days: u32,
-    /// Full detail.
-    pub detailed: bool,
 }
 
 /// Validated `rollback:`.
@@ -205,8 +206,6 @@ pub struct RollbackConfig {
     pub enabled: bool,
     /// How long a rollback may take.
     pub timeout: Duration,
-    /// Clear chaos on every service.
-    pub aggressive_cleanup: bool,
     /// Log a notice on each rollback.
     pub notify_on_rollback: bool,
 }
@@ -258,9 +257,33 @@ mod tests {
             config.services["risk-monitor"].url.as_str(),
             "http://risk-monitor:8080/"
         );
-        assert_eq!(config.execution.assertion_timeout, Duration::from_secs(300));
+        assert_eq!(
+            config.execution.assertion_timeout,
+            Some(Duration::from_secs(300))
+        );
         assert!(config.validation.strict_mode);
         assert_eq!(config.rollback.timeout, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn retired_keys_still_load_and_are_named_for_a_warning() {
+        let yaml = "execution:\n  enable_parallel_actions: false\nreporting:\n  formats: [pdf]\n  retention_days: 7\nrollback:\n  aggressive_cleanup: true\n";
+        let mut settings = Settings::from_yaml(yaml).unwrap();
+        settings
+            .apply_env(env(&[("GENERATE_DETAILED_REPORTS", "maybe")]))
+            .unwrap();
+        let config = settings.validate().unwrap();
+        assert_eq!(config.reporting.retention_days, 7);
+        assert_eq!(
+            config.retired,
+            [
+                "execution.enable_parallel_actions",
+                "reporting.formats",
+                "reporting.detailed",
+                "rollback.aggressive_cleanup"
+            ]
+        );
+        assert!(Settings::default().validate().unwrap().retired.is_empty());
     }
 
     #[test]
@@ -340,7 +363,6 @@ mod tests {
                 "services.x.timeout",
                 "0s",
             ),
-            ("reporting:\n  formats: [pdf]\n", "reporting.formats", "pdf"),
         ];
         for (yaml, key, value) in cases {
             let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();

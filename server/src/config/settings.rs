@@ -6,7 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::Deserialize;
+use serde::{de::IgnoredAny, Deserialize};
 use serde_json::Value;
 
 use super::ConfigError;
@@ -132,16 +132,19 @@ pub struct ExecutionSettings {
     pub max_concurrent_scenarios: u32,
     /// Timeout of a scenario without `spec.timeout` (`DEFAULT_SCENARIO_TIMEOUT`).
     pub default_timeout: String,
-    /// `within` of an assertion that gives none (`ASSERTION_TIMEOUT`).
-    pub assertion_timeout: String,
-    /// Whether `parallel_actions` run concurrently.
-    pub enable_parallel_actions: bool,
+    /// `within` of an assertion that gives none (`ASSERTION_TIMEOUT`); unset:
+    /// until its phase ends.
+    pub assertion_timeout: Option<String>,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub enable_parallel_actions: Option<IgnoredAny>,
     /// How often assertions are polled.
     pub assertion_poll_interval: String,
     /// Whether `rollback.on_failure` is honoured (`ENABLE_ROLLBACK_ON_FAILURE`).
     pub enable_rollback_on_failure: bool,
-    /// Whether live monitoring is on (`ENABLE_REAL_TIME_MONITORING`).
-    pub enable_real_time_monitoring: bool,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub enable_real_time_monitoring: Option<IgnoredAny>,
     /// How long a process's claim on its executions lasts without renewal
     /// (`OWNER_LEASE`); renewed every third of it (docs/engine.md, "Owners").
     pub owner_lease: String,
@@ -152,11 +155,11 @@ impl Default for ExecutionSettings {
         Self {
             max_concurrent_scenarios: 3,
             default_timeout: "2h".into(),
-            assertion_timeout: "5m".into(),
-            enable_parallel_actions: true,
+            assertion_timeout: None,
+            enable_parallel_actions: None,
             assertion_poll_interval: "1s".into(),
             enable_rollback_on_failure: true,
-            enable_real_time_monitoring: true,
+            enable_real_time_monitoring: None,
             owner_lease: "15s".into(),
         }
     }
@@ -232,8 +235,9 @@ pub struct ScenarioSettings {
     pub library_path: PathBuf,
     /// Templates (`*.template.yaml`).
     pub templates_path: PathBuf,
-    /// Where uploaded scenarios may also be read from.
-    pub custom_scenarios_path: PathBuf,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub custom_scenarios_path: Option<IgnoredAny>,
 }
 
 impl Default for ScenarioSettings {
@@ -241,63 +245,61 @@ impl Default for ScenarioSettings {
         Self {
             library_path: "scenarios".into(),
             templates_path: "scenarios/templates".into(),
-            custom_scenarios_path: "data/custom-scenarios".into(),
+            custom_scenarios_path: None,
         }
     }
 }
 
 /// The `validation:` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSettings {
     /// Strict mode: ask services for their live capabilities, refuse undeclared parameters.
     pub strict_mode: bool,
-    /// Check that services are reachable before a run.
-    pub validate_service_availability: bool,
-    /// Check parameter types against the catalog.
-    pub check_parameter_types: bool,
-    /// Check assertion types and `expect` words.
-    pub verify_assertion_logic: bool,
-}
-
-impl Default for ValidationSettings {
-    fn default() -> Self {
-        Self {
-            strict_mode: false,
-            validate_service_availability: true,
-            check_parameter_types: true,
-            verify_assertion_logic: true,
-        }
-    }
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub validate_service_availability: Option<IgnoredAny>,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub check_parameter_types: Option<IgnoredAny>,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub verify_assertion_logic: Option<IgnoredAny>,
 }
 
 /// The `reporting:` section.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportingSettings {
-    /// Where report files are written.
-    pub output_dir: PathBuf,
-    /// Formats written at the end of a run.
-    pub formats: Vec<String>,
-    /// Include the timeline.
-    pub include_timeline: bool,
-    /// Include metrics.
-    pub include_metrics: bool,
-    /// Days reports are kept (`REPORT_RETENTION_DAYS`).
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub output_dir: Option<IgnoredAny>,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub formats: Option<IgnoredAny>,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub include_timeline: Option<IgnoredAny>,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub include_metrics: Option<IgnoredAny>,
+    /// Days executions and their reports are kept after they finish
+    /// (`REPORT_RETENTION_DAYS`; `0`: forever).
     pub retention_days: u32,
-    /// Full detail in reports (`GENERATE_DETAILED_REPORTS`).
-    pub detailed: bool,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub detailed: Option<IgnoredAny>,
 }
 
 impl Default for ReportingSettings {
     fn default() -> Self {
         Self {
-            output_dir: "data/reports".into(),
-            formats: vec!["json".into(), "html".into()],
-            include_timeline: true,
-            include_metrics: true,
+            output_dir: None,
+            formats: None,
+            include_timeline: None,
+            include_metrics: None,
             retention_days: 30,
-            detailed: true,
+            detailed: None,
         }
     }
 }
@@ -310,8 +312,9 @@ pub struct RollbackSettings {
     pub enabled: bool,
     /// How long a rollback may take.
     pub timeout: String,
-    /// Clear all chaos on every service, not only the scenario's.
-    pub aggressive_cleanup: bool,
+    /// Retired (docs/config.md): accepted and ignored, with a warning.
+    #[serde(default)]
+    pub aggressive_cleanup: Option<IgnoredAny>,
     /// Log a notice on each rollback.
     pub notify_on_rollback: bool,
 }
@@ -321,9 +324,56 @@ impl Default for RollbackSettings {
         Self {
             enabled: true,
             timeout: "10m".into(),
-            aggressive_cleanup: false,
+            aggressive_cleanup: None,
             notify_on_rollback: true,
         }
+    }
+}
+
+impl Settings {
+    /// The retired keys this file sets (docs/config.md): nothing reads them.
+    pub fn retired_keys(&self) -> Vec<&'static str> {
+        let e = &self.execution;
+        let v = &self.validation;
+        let r = &self.reporting;
+        [
+            (
+                "execution.enable_parallel_actions",
+                e.enable_parallel_actions.is_some(),
+            ),
+            (
+                "execution.enable_real_time_monitoring",
+                e.enable_real_time_monitoring.is_some(),
+            ),
+            (
+                "scenarios.custom_scenarios_path",
+                self.scenarios.custom_scenarios_path.is_some(),
+            ),
+            (
+                "validation.validate_service_availability",
+                v.validate_service_availability.is_some(),
+            ),
+            (
+                "validation.check_parameter_types",
+                v.check_parameter_types.is_some(),
+            ),
+            (
+                "validation.verify_assertion_logic",
+                v.verify_assertion_logic.is_some(),
+            ),
+            ("reporting.output_dir", r.output_dir.is_some()),
+            ("reporting.formats", r.formats.is_some()),
+            ("reporting.include_timeline", r.include_timeline.is_some()),
+            ("reporting.include_metrics", r.include_metrics.is_some()),
+            ("reporting.detailed", r.detailed.is_some()),
+            (
+                "rollback.aggressive_cleanup",
+                self.rollback.aggressive_cleanup.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect()
     }
 }
 

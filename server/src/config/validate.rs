@@ -16,6 +16,7 @@ use super::*;
 impl Settings {
     /// Checks every value and builds the typed [`Config`].
     pub fn validate(self) -> Result<Config, ConfigError> {
+        let retired = self.retired_keys();
         let c = self.test_coordinator;
         let ip: IpAddr = c.host.parse().map_err(|_| {
             invalid(
@@ -52,14 +53,16 @@ impl Settings {
         let execution = ExecutionConfig {
             max_concurrent: e.max_concurrent_scenarios as usize,
             default_timeout: duration_key("execution.default_timeout", &e.default_timeout)?,
-            assertion_timeout: duration_key("execution.assertion_timeout", &e.assertion_timeout)?,
+            assertion_timeout: e
+                .assertion_timeout
+                .as_deref()
+                .map(|value| duration_key("execution.assertion_timeout", value))
+                .transpose()?,
             assertion_poll_interval: positive_duration_key(
                 "execution.assertion_poll_interval",
                 &e.assertion_poll_interval,
             )?,
-            enable_parallel_actions: e.enable_parallel_actions,
             enable_rollback_on_failure: e.enable_rollback_on_failure,
-            enable_real_time_monitoring: e.enable_real_time_monitoring,
             owner_lease: duration_key("execution.owner_lease", &e.owner_lease)?,
         };
         if execution.owner_lease < Duration::from_secs(1) {
@@ -150,15 +153,6 @@ impl Settings {
         }
 
         let r = self.reporting;
-        for format in &r.formats {
-            if !REPORT_FORMATS.contains(&format.as_str()) {
-                return Err(invalid(
-                    "reporting.formats",
-                    format,
-                    format!("known formats are {}", REPORT_FORMATS.join(", ")),
-                ));
-            }
-        }
         let rb = self.rollback;
         let prometheus = match &self.prometheus.url {
             Some(text) => Some(
@@ -216,22 +210,17 @@ impl Settings {
             scenarios: self.scenarios,
             validation: self.validation,
             reporting: ReportingConfig {
-                output_dir: r.output_dir,
-                formats: r.formats,
-                include_timeline: r.include_timeline,
-                include_metrics: r.include_metrics,
                 retention_days: r.retention_days,
-                detailed: r.detailed,
             },
             rollback: RollbackConfig {
                 enabled: rb.enabled,
                 timeout: positive_duration_key("rollback.timeout", &rb.timeout)?,
-                aggressive_cleanup: rb.aggressive_cleanup,
                 notify_on_rollback: rb.notify_on_rollback,
             },
             prometheus,
             custom_assertions,
             sandbox: self.sandbox,
+            retired,
         })
     }
 }

@@ -15,8 +15,12 @@
 //! - [`clock`]: scenario time (speed, pause, skip) over `tokio::time`.
 //! - `guard`: a panic in an execution's task ends it `failed`, rolled back.
 //! - `recorder`: the single writer: numbers events, stores them, then broadcasts.
-//! - `runner`: one task per execution: phases, actions, parallel actions,
-//!   assertion polling, verdict.
+//! - `runner`: one task per execution, its life cycle: admission, iterations,
+//!   rollback on an abnormal exit, verdict.
+//! - `scheduler`: when each step is due on the virtual clock; the control
+//!   signals that pause, skip or end the timeline; a dry run's timeline.
+//! - `phase`: one phase's steps (`StepEnv`): actions, parallel actions,
+//!   assertion polling, cancelled together when the phase ends early.
 //! - `rollback`: the actions that undo chaos, run on every abnormal exit.
 //! - `verdict`: the success criteria judged from how the run went.
 //! - [`workload`]: drives a scenario's workload streams (open model) and judges
@@ -34,10 +38,12 @@ mod guard;
 pub mod owner;
 #[cfg(test)]
 mod owner_tests;
+mod phase;
 mod recorder;
 mod recovery;
 mod rollback;
 mod runner;
+mod scheduler;
 pub mod state;
 mod verdict;
 pub mod workload;

@@ -15,8 +15,8 @@ use super::{
     cancel::Cancel,
     clock::{Precision, Schedule},
     event::{EventKind, RollbackReason},
+    phase::StepEnv,
     recorder::ExecutionRecorder,
-    runner::StepEnv,
     EngineParts, ExecutionId,
 };
 

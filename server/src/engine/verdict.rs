@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use app::scenario::{
     catalog::{assertion_role, AssertionRole},
-    plan::Plan,
+    plan::{Plan, SuccessCriterion},
 };
 
 use super::event::{CriterionResult, Verdict};
@@ -43,7 +43,7 @@ fn role(kind: &str) -> AssertionRole {
     }
 }
 
-/// Evaluates the success criteria (default: `all_phases_completed`).
+/// Evaluates [`Plan::criteria`], each criterion by its enum variant.
 pub(super) fn verdict(
     plan: &Plan,
     timeout: Duration,
@@ -51,12 +51,6 @@ pub(super) fn verdict(
     ending: &Ending,
     dry_run: bool,
 ) -> Verdict {
-    let default = ["all_phases_completed".to_owned()];
-    let criteria: &[String] = if plan.success_criteria.is_empty() {
-        &default
-    } else {
-        &plan.success_criteria
-    };
     let of_role = |wanted: AssertionRole| -> (usize, usize) {
         let relevant: Vec<bool> = tally
             .assertions
@@ -66,11 +60,12 @@ pub(super) fn verdict(
             .collect();
         (relevant.iter().filter(|p| **p).count(), relevant.len())
     };
-    let results: Vec<CriterionResult> = criteria
-        .iter()
-        .map(|name| {
-            let (passed, detail) = match name.as_str() {
-                "all_phases_completed" => {
+    let results: Vec<CriterionResult> = plan
+        .criteria()
+        .into_iter()
+        .map(|criterion| {
+            let (passed, detail) = match criterion {
+                SuccessCriterion::AllPhasesCompleted => {
                     let total = plan.phases.len();
                     let ok = *ending == Ending::Completed && tally.phases_not_passed.is_empty();
                     let skipped = if tally.phases_skipped.is_empty() {
@@ -86,7 +81,7 @@ pub(super) fn verdict(
                         ),
                     )
                 }
-                "no_critical_system_failures" => (
+                SuccessCriterion::NoCriticalSystemFailures => (
                     tally.failed_actions.is_empty(),
                     if tally.failed_actions.is_empty() {
                         "every action succeeded".to_owned()
@@ -94,28 +89,28 @@ pub(super) fn verdict(
                         format!("failed: {}", tally.failed_actions.join(", "))
                     },
                 ),
-                "risk_system_correctly_identified_all_breaches" => {
+                SuccessCriterion::RiskSystemCorrectlyIdentifiedAllBreaches => {
                     let (ok, total) = of_role(AssertionRole::Detection);
                     (
                         ok == total,
                         format!("{ok} of {total} detection assertions held"),
                     )
                 }
-                "system_recovered_within_sla" => {
+                SuccessCriterion::SystemRecoveredWithinSla => {
                     let (ok, total) = of_role(AssertionRole::Recovery);
                     (
                         ok == total && *ending == Ending::Completed,
                         format!("{ok} of {total} recovery assertions held"),
                     )
                 }
-                "all_assertions_passed" => {
+                SuccessCriterion::AllAssertionsPassed => {
                     let ok = tally.assertions.iter().filter(|(_, p)| *p).count();
                     (
                         ok == tally.assertions.len(),
                         format!("{ok} of {} assertions held", tally.assertions.len()),
                     )
                 }
-                "rollback_succeeded" => match tally.rollback_ok {
+                SuccessCriterion::RollbackSucceeded => match tally.rollback_ok {
                     None => (true, "no rollback was needed".to_owned()),
                     Some(ok) => (
                         ok,
@@ -127,10 +122,9 @@ pub(super) fn verdict(
                         .to_owned(),
                     ),
                 },
-                other => (false, format!("unknown criterion {other:?}")),
             };
             CriterionResult {
-                name: name.clone(),
+                name: criterion.as_str().to_owned(),
                 passed,
                 detail,
             }

@@ -107,7 +107,7 @@ pub fn build(input: &ReportInput, generated_at: OffsetDateTime, instance: &str) 
             tags: plan.metadata.tags.clone(),
             definition: record.definition.clone(),
             parameters: record.parameters.clone(),
-            success_criteria: plan.success_criteria.clone(),
+            success_criteria: plan.criteria_names(),
             reporting: plan.reporting,
             planned_duration_ms: millis(plan.total_ms),
             timeout_ms: plan.timeout_ms.map(millis),

@@ -217,7 +217,10 @@ pub(crate) fn plan() -> Plan {
             on_failure: true,
             actions: vec![clear("exchange-simulator"), clear("market-data-simulator")],
         },
-        success_criteria: vec!["all_phases_completed".into(), "rollback_succeeded".into()],
+        success_criteria: vec![
+            app::scenario::plan::SuccessCriterion::AllPhasesCompleted,
+            app::scenario::plan::SuccessCriterion::RollbackSucceeded,
+        ],
         reporting: Reporting {
             generate_timeline: true,
             include_performance_impact: true,

@@ -267,6 +267,24 @@ impl Store {
         counts.sort_by_key(|(status, _)| ExecutionStatus::ALL.iter().position(|s| s == status));
         Ok(counts)
     }
+
+    /// Deletes the executions that finished more than `days` days ago, with
+    /// their events (and so their reports, which are built from them):
+    /// `reporting.retention_days`. Unfinished ones are never deleted. Returns
+    /// how many were deleted.
+    pub async fn delete_finished_before(&self, days: u32) -> Result<u64, StoreError> {
+        let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
+        let cutoff = cutoff
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| StoreError::Corrupt(format!("retention cutoff: {e}")))?;
+        let deleted =
+            sqlx::query("delete from executions where finished_at is not null and finished_at < ?")
+                .bind(cutoff)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        Ok(deleted)
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +309,50 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
         (dir, store)
+    }
+
+    #[tokio::test]
+    async fn retention_deletes_only_executions_finished_before_it_with_their_events() {
+        let (_dir, store) = store().await;
+        let finished = |days_ago: i64| {
+            (time::OffsetDateTime::now_utc() - time::Duration::days(days_ago))
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        for (id, status, finished_at) in [
+            ("old", "completed", Some(finished(31))),
+            ("recent", "failed", Some(finished(29))),
+            ("running", "running", None),
+        ] {
+            insert_execution(&store, id, status).await;
+            sqlx::query("update executions set finished_at = ? where id = ?")
+                .bind(finished_at)
+                .bind(id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            sqlx::query("insert into events (execution_id, seq, at, kind, payload) values (?, 0, '2026-01-01T00:00:00Z', 'execution_queued', '{}')")
+                .bind(id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.delete_finished_before(30).await.unwrap(), 1);
+        let mut left: Vec<_> = store
+            .list_executions(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        left.sort();
+        assert_eq!(left, ["recent", "running"]);
+        let (events,): (i64,) = sqlx::query_as("select count(*) from events")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(events, 2, "the deleted execution's events go with it");
+        assert_eq!(store.delete_finished_before(30).await.unwrap(), 0);
     }
 
     #[tokio::test]
