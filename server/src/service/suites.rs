@@ -457,8 +457,7 @@ impl Coordinator {
                     // figures, and a slow audit service must not slow this down.
                     self.store
                         .fetch_recorded_execution(execution_id)
-                        .await
-                        ?
+                        .await?
                         .map(|record| {
                             crate::report::generate(&record.into(), now, &self.config.instance)
                         })
