@@ -202,6 +202,7 @@ pub struct Rollback {
 
 /// What the report includes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reporting {
     /// A timeline of every event.

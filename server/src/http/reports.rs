@@ -16,7 +16,11 @@ use super::{
     error::{ErrorBody, Result},
     query,
 };
-use crate::{report::Summary, service::Coordinator, state::AppState};
+use crate::{
+    report::{ExecutionReport, Summary},
+    service::Coordinator,
+    state::AppState,
+};
 
 /// The routes of this resource, each registered with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,13 +45,12 @@ struct ReportQuery {
     download: Option<bool>,
 }
 
-/// One execution's report in the format asked. The JSON report's sections are
-/// described in docs/api.md (its schema gets a typed OpenAPI description with
-/// the report pipeline's own types).
+/// One execution's report in the format asked: JSON ([`ExecutionReport`], the
+/// report pipeline's own types), HTML, CSV or JUnit XML.
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/report", tag = "reports",
     params(("id" = String, Path, description = "execution id"), ReportQuery),
     responses((status = 200, description = "the report in the format asked",
-        content((Object = "application/json"), (String = "text/html"), (String = "text/csv"), (String = "application/xml"))),
+        content((ExecutionReport = "application/json"), (String = "text/html"), (String = "text/csv"), (String = "application/xml"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn execution_report(
     State(c): Coord,

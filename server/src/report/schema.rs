@@ -54,7 +54,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 pub const SCHEMA_VERSION: &str = "1";
 
 /// The report of one execution. See the module docs for the schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExecutionReport {
     /// About the report itself.
     pub metadata: ReportMetadata,
@@ -80,7 +80,7 @@ pub struct ExecutionReport {
 }
 
 /// About the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportMetadata {
     /// [`SCHEMA_VERSION`].
     pub schema_version: String,
@@ -96,7 +96,7 @@ pub struct ReportMetadata {
 }
 
 /// The scenario that ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScenarioSection {
     /// `metadata.name`.
     pub name: String,
@@ -125,7 +125,7 @@ pub struct ScenarioSection {
 }
 
 /// How the execution ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExecutionSection {
     /// Execution id.
     pub id: String,
@@ -160,7 +160,7 @@ pub struct ExecutionSection {
 }
 
 /// The verdict over the success criteria.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VerdictSection {
     /// Whether every criterion held.
     pub passed: bool,
@@ -171,7 +171,7 @@ pub struct VerdictSection {
 }
 
 /// One success criterion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionSection {
     /// Its name.
     pub name: String,
@@ -182,7 +182,7 @@ pub struct CriterionSection {
 }
 
 /// What the chaos did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SystemImpact {
     /// Each service chaos was injected into.
     pub services_affected: Vec<ServiceImpact>,
@@ -195,7 +195,7 @@ pub struct SystemImpact {
 }
 
 /// One affected service and its recovery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceImpact {
     /// The service.
     pub service: String,
@@ -216,7 +216,7 @@ pub struct ServiceImpact {
 }
 
 /// One alert raised while the execution ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AlertSummary {
     /// The alert's id (`alert-000001`), or `type:subject` when it has none.
     pub id: String,
@@ -242,7 +242,7 @@ pub struct AlertSummary {
 }
 
 /// One measured figure against its baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PerformanceImpact {
     /// What was measured (`strategy arbitrage`, `service exchange-simulator`).
     pub subject: String,
@@ -269,7 +269,7 @@ pub struct PerformanceImpact {
 }
 
 /// Assertions and surprises.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ValidationResults {
     /// Assertions in the report (each run of each, plus those never run).
     pub total: usize,
@@ -288,7 +288,7 @@ pub struct ValidationResults {
 }
 
 /// How an assertion ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssertionOutcome {
     /// It held before its deadline.
@@ -314,7 +314,7 @@ impl AssertionOutcome {
 }
 
 /// One assertion's run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AssertionReport {
     /// Loop (1-based).
     pub iteration: u32,
@@ -366,7 +366,7 @@ pub struct AssertionReport {
 }
 
 /// Something that went wrong.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnexpectedBehavior {
     /// `action_failed`, `rollback_action_failed` or `assertion_failed`.
     pub kind: String,
@@ -381,7 +381,7 @@ pub struct UnexpectedBehavior {
 }
 
 /// One event, planned against actual.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimelineEvent {
     /// Position in the log.
     pub seq: u64,
@@ -408,7 +408,7 @@ pub struct TimelineEvent {
 }
 
 /// Figures over the run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Metrics {
     /// Events recorded.
     pub event_count: usize,
@@ -425,7 +425,7 @@ pub struct Metrics {
 }
 
 /// Summary statistics; all null without samples.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Distribution {
     /// Samples.
     pub count: usize,
@@ -442,7 +442,7 @@ pub struct Distribution {
 }
 
 /// One phase, planned against actual.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PhaseReport {
     /// Loop (1-based).
     pub iteration: u32,
@@ -469,7 +469,7 @@ pub struct PhaseReport {
 }
 
 /// One action call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionReport {
     /// Loop (1-based).
     pub iteration: u32,
@@ -506,7 +506,7 @@ pub struct ActionReport {
 }
 
 /// What the scenario's workload measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkloadSection {
     /// Each run's summary (one per iteration), with the recovery time.
     pub runs: Vec<WorkloadRun>,
@@ -517,7 +517,7 @@ pub struct WorkloadSection {
 }
 
 /// One iteration's workload summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkloadRun {
     /// Loop (1-based).
     pub iteration: u32,
@@ -527,7 +527,7 @@ pub struct WorkloadRun {
 }
 
 /// The N1V1 report's `metrics` and recovery fields, from the workload.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct N1v1Metrics {
     /// Requests due before the first chaos action.
     pub orders_before_chaos: u64,
@@ -594,7 +594,7 @@ impl ExecutionReport {
 }
 
 /// The audit trail of this execution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditSection {
     /// The correlation id asked for (the execution id).
     pub correlation_id: String,
@@ -611,7 +611,7 @@ pub struct AuditSection {
 }
 
 /// One audit event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Its id.
     pub id: String,
@@ -630,7 +630,7 @@ pub struct AuditEntry {
 }
 
 /// How much a recommendation matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth knowing.
@@ -653,7 +653,7 @@ impl Severity {
 }
 
 /// One recommendation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Recommendation {
     /// How much it matters.
     pub severity: Severity,
