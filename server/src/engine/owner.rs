@@ -4,7 +4,7 @@
 //! execution another process took over, and — when the engine watches for
 //! orphans — recovers unfinished executions whose owner's lease ran out.
 //!
-//! It sees the store only through [`Journal`]; the journal keeps the time of
+//! It sees the store only through [`Journal`](super::Journal); the journal keeps the time of
 //! leases, so engine tests run it on virtual time with a fake.
 
 use std::{

@@ -1,7 +1,7 @@
 //! Drives a scenario's workload (DESIGN.md §7) for one iteration of an execution.
 //!
 //! **Open model.** Each stream has a generator task that computes when request
-//! `n` is due from the rate's integral ([`Rate::due`]) and sends it then, whether
+//! `n` is due from the rate's integral ([`Rate::due`](app::scenario::workload::Rate::due)) and sends it then, whether
 //! or not earlier requests have answered; latency is measured from when a request
 //! was *due*, not from when it left, so a slow target (or a late generator) shows
 //! in the latencies instead of quietly lowering the request rate — no coordinated

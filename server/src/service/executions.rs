@@ -38,7 +38,7 @@ pub fn check_options(options: &ExecuteOptions) -> Result<(), ApiError> {
 /// Finds, renders and validates `source` with the configured strictness:
 /// the first step of every run. The CLI calls it with a local file's text
 /// (before it opens a store); REST, the UI and suites through
-/// [`Coordinator::prepare_execution`].
+/// `Coordinator::prepare_execution`.
 pub async fn prepare_source(
     config: &Config,
     library: &Library,

@@ -5,7 +5,7 @@
 //!   what the page shows; it runs on both sides (the server renders the history
 //!   it has, the browser applies the same events, then the live ones) and is
 //!   unit-tested without a browser.
-//! - [`socket`] (browser only): the WebSocket, with reconnection.
+//! - `socket` (browser only): the WebSocket, with reconnection.
 
 #[cfg(feature = "hydrate")]
 pub mod socket;

@@ -2,7 +2,7 @@
 //! them and the store replays them). A `match` over [`EventKind`] applies each,
 //! so a renamed field fails to compile instead of showing zeros. Events are
 //! applied once each, by `seq`, so a replay that overlaps what the page already
-//! has is harmless. The log's text is [`describe`], as in the report and `logs`.
+//! has is harmless. The log's text is [`describe()`], as in the report and `logs`.
 
 use std::collections::BTreeMap;
 
@@ -149,7 +149,7 @@ pub struct LogLine {
     pub offset_ms: Option<u64>,
     /// Event kind.
     pub kind: String,
-    /// What happened, for people ([`describe`]).
+    /// What happened, for people ([`describe()`]).
     pub text: String,
     /// Whether it reports a failure.
     pub bad: bool,

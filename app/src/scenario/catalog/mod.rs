@@ -15,8 +15,8 @@
 
 //!
 //! # Layout
-//! - [`params`]: parameter schemas and the value checker.
-//! - [`assertions`]: the built-in assertion types and their roles
+//! - `params`: parameter schemas and the value checker.
+//! - `assertions`: the built-in assertion types and their roles
 //!   ([`assertion_role`]).
 
 mod assertions;
