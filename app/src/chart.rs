@@ -28,6 +28,22 @@ pub struct ChartPoint {
     pub failure_rate: f64,
 }
 
+impl From<&crate::api::figures::SlotFigures> for ChartPoint {
+    /// A `workload_slot` event's figures as a point: the live view and the
+    /// report chart the same slots.
+    fn from(slot: &crate::api::figures::SlotFigures) -> Self {
+        Self {
+            start_ms: slot.start_ms,
+            end_ms: slot.end_ms,
+            requests: slot.figures.requests,
+            p50_ms: slot.figures.p50_ms,
+            p95_ms: slot.figures.p95_ms,
+            p99_ms: slot.figures.p99_ms,
+            failure_rate: slot.figures.failure_rate,
+        }
+    }
+}
+
 /// Everything the chart draws.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadChart {

@@ -182,15 +182,7 @@ impl LiveState {
         let phase = event.phase;
         let bad = match &event.kind {
             EventKind::WorkloadSlot { slot } => {
-                self.workload.push(ChartPoint {
-                    start_ms: slot.start_ms,
-                    end_ms: slot.end_ms,
-                    requests: slot.figures.requests,
-                    p50_ms: slot.figures.p50_ms,
-                    p95_ms: slot.figures.p95_ms,
-                    p99_ms: slot.figures.p99_ms,
-                    failure_rate: slot.figures.failure_rate,
-                });
+                self.workload.push(ChartPoint::from(slot));
                 // Charted, not logged: there can be thousands.
                 return;
             }

@@ -251,15 +251,7 @@ pub(super) fn workload(out: &mut String, report: &ExecutionReport) {
     let chart = app::chart::WorkloadChart {
         points: section.series[restart..]
             .iter()
-            .map(|slot| app::chart::ChartPoint {
-                start_ms: slot.start_ms,
-                end_ms: slot.end_ms,
-                requests: slot.figures.requests,
-                p50_ms: slot.figures.p50_ms,
-                p95_ms: slot.figures.p95_ms,
-                p99_ms: slot.figures.p99_ms,
-                failure_rate: slot.figures.failure_rate,
-            })
+            .map(app::chart::ChartPoint::from)
             .collect(),
         phases: report
             .metrics
