@@ -312,6 +312,33 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
+    async fn a_stored_verdict_reads_back_typed_and_one_that_no_longer_reads_is_corrupt() {
+        let (_dir, store) = store().await;
+        insert_execution(&store, "a", "completed").await;
+        let set = |verdict: &'static str| {
+            sqlx::query("update executions set verdict = ? where id = 'a'")
+                .bind(verdict)
+                .execute(store.pool())
+        };
+        set(r#"{"passed": true, "criteria": [], "summary": "all held"}"#)
+            .await
+            .unwrap();
+        let record = store.fetch_execution("a").await.unwrap().unwrap();
+        let verdict = record.verdict.expect("a verdict");
+        assert!(verdict.passed);
+        assert_eq!(verdict.summary, "all held");
+        // A field renamed since it was stored: an error, not a default verdict.
+        set(r#"{"ok": true, "criteria": [], "summary": "all held"}"#)
+            .await
+            .unwrap();
+        let error = store.fetch_execution("a").await.unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Corrupt(m) if m.contains("verdict")),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn retention_deletes_only_executions_finished_before_it_with_their_events() {
         let (_dir, store) = store().await;
         let finished = |days_ago: i64| {
