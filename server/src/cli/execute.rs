@@ -306,8 +306,8 @@ pub async fn run_remote(
         continue_on_failure: args.continue_on_failure,
         repeat: args.repeat,
     };
-    let accepted = match remote
-        .post("/api/v1/scenarios/execute", serde_json::to_value(&request)?)
+    let accepted: ExecuteResponse = match remote
+        .post_json("/api/v1/scenarios/execute", &request)
         .await
     {
         Ok(accepted) => accepted,
@@ -316,8 +316,6 @@ pub async fn run_remote(
             return Ok(ExitCode::from(2));
         }
     };
-    let accepted: ExecuteResponse = serde_json::from_value(accepted)
-        .context("the server's answer is not an accepted execution")?;
     let id = accepted.execution_id;
     if !args.json {
         println!(
@@ -342,8 +340,8 @@ pub async fn run_remote(
         write_junit(&context, Some(&remote), &id, path).await?;
     }
     if args.json {
-        let detail = remote
-            .get(&format!("/api/v1/scenarios/{id}/status"))
+        let detail: app::api::ExecutionDetail = remote
+            .get_json(&format!("/api/v1/scenarios/{id}/status"))
             .await?;
         println!("{}", serde_json::to_string_pretty(&detail)?);
     }

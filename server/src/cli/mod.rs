@@ -1,5 +1,6 @@
 //! The command line: global flags, subcommands, and their exit codes.
 
+mod client;
 mod execute;
 mod list;
 mod recover;

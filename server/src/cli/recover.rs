@@ -5,8 +5,9 @@
 
 use std::process::ExitCode;
 
+use app::api::ExecutionStatus;
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 
 use super::Context;
 use crate::{engine::owner::Orphan, startup::build_engine, store::Store};
@@ -75,6 +76,25 @@ fn gone(orphan: &Orphan) -> String {
     }
 }
 
+/// One execution `recover` rolled back (`recover --json` → `recovered`).
+#[derive(Serialize)]
+struct Recovered {
+    execution_id: String,
+    scenario: String,
+    /// Its state when its owner was found gone.
+    was: ExecutionStatus,
+    previous_owner: Option<String>,
+    /// Its state now (`interrupted`).
+    status: Option<ExecutionStatus>,
+}
+
+/// What `recover --json` prints.
+#[derive(Serialize)]
+struct RecoverOut<'a> {
+    recovered: &'a [Recovered],
+    suites_interrupted: u64,
+}
+
 /// `recover`: rolls back every execution whose owner is gone and marks it
 /// `interrupted`; prints what it recovered.
 pub async fn run(context: Context, args: RecoverArgs) -> anyhow::Result<ExitCode> {
@@ -83,13 +103,13 @@ pub async fn run(context: Context, args: RecoverArgs) -> anyhow::Result<ExitCode
     let mut rows = Vec::new();
     for orphan in recovered.iter().flatten() {
         let status = store.execution_status(orphan.id).await?;
-        rows.push(json!({
-            "execution_id": orphan.id.to_string(),
-            "scenario": orphan.scenario,
-            "was": orphan.status,
-            "previous_owner": orphan.owner_label,
-            "status": status,
-        }));
+        rows.push(Recovered {
+            execution_id: orphan.id.to_string(),
+            scenario: orphan.scenario.clone(),
+            was: orphan.status,
+            previous_owner: orphan.owner_label.clone(),
+            status,
+        });
     }
     // Suites whose driving process is gone can submit no more members.
     let suites = store.mark_unfinished_suites_interrupted().await;
@@ -99,9 +119,10 @@ pub async fn run(context: Context, args: RecoverArgs) -> anyhow::Result<ExitCode
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &json!({ "recovered": rows, "suites_interrupted": suites })
-            )?
+            serde_json::to_string_pretty(&RecoverOut {
+                recovered: &rows,
+                suites_interrupted: suites
+            })?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -114,10 +135,10 @@ pub async fn run(context: Context, args: RecoverArgs) -> anyhow::Result<ExitCode
         for row in &rows {
             println!(
                 "recovered {} ({}): was {}, now {}",
-                row["execution_id"].as_str().unwrap_or_default(),
-                row["scenario"].as_str().unwrap_or_default(),
-                row["was"].as_str().unwrap_or_default(),
-                row["status"].as_str().unwrap_or("unknown")
+                row.execution_id,
+                row.scenario,
+                row.was.as_str(),
+                row.status.map_or("unknown", ExecutionStatus::as_str)
             );
         }
     }

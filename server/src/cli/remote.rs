@@ -2,98 +2,32 @@
 //! `TEST_COORDINATOR_URL`), or — where that makes sense — read the local
 //! SQLite file and configuration instead: status, stop, logs, timeline,
 //! metrics, services, health-check, clear-chaos.
+//!
+//! [`Remote`] reads every answer as the `app::api` type the server serialises
+//! (`get_json`, `post_json`), and a refusal as [`app::api::ApiError`]: a renamed field
+//! is a compile error or a named decoding error, never a blank or a zero.
+//! Where a command also works without a server, its local branch builds the
+//! same type, so both print through one path.
 
 use std::{process::ExitCode, time::Duration};
 
 use anyhow::{bail, Context as _};
+use app::api::{
+    rest::{
+        ActiveExecutions, ClearChaosRequest, ClearChaosResult, ClearChaosResults,
+        ExecutionTimeline, ServiceHealth, Services, SystemState, TimelineRow,
+    },
+    ExecutionDetail, ServiceInfo,
+};
 use clap::Args;
-use serde_json::{json, Value};
+use serde::Serialize;
 
+pub use super::client::{Refusal, Remote};
 use super::Context;
 use crate::{
     engine::event::{Event, EventKind},
     store::HistoryFilter,
 };
-
-/// A thin client of the REST API.
-pub struct Remote {
-    pub(crate) base: String,
-    pub(crate) client: reqwest::Client,
-}
-
-impl Remote {
-    /// A client of the server at `base`.
-    pub fn new(base: &str) -> Self {
-        Self {
-            base: base.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::new(),
-        }
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the server at {}", self.base))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(body);
-        }
-        let message = body["error"]["message"].as_str().unwrap_or("no message");
-        let mut text = format!("{} ({status})", message);
-        if let Some(diagnostics) = body["error"]["details"]["diagnostics"].as_array() {
-            for d in diagnostics {
-                text.push_str(&format!(
-                    "\n  {}:{}: {}: {}",
-                    d["line"].as_u64().map_or("-".into(), |l| l.to_string()),
-                    d["column"].as_u64().map_or("-".into(), |c| c.to_string()),
-                    d["kind"].as_str().unwrap_or(""),
-                    d["message"].as_str().unwrap_or("")
-                ));
-            }
-        }
-        bail!("{text}")
-    }
-
-    /// GET `path` as JSON.
-    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    /// POST `body` to `path`.
-    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.send(self.client.post(format!("{}{path}", self.base)).json(&body))
-            .await
-    }
-
-    /// Prints `id`'s events after `since` as they come, until it ends; returns its final state.
-    pub async fn follow(&self, id: &str, print: impl Fn(&Event)) -> anyhow::Result<String> {
-        let mut since: Option<u64> = None;
-        loop {
-            let query = since.map(|s| format!("?since={s}")).unwrap_or_default();
-            for event in self
-                .events(&format!("/api/v1/scenarios/{id}/logs{query}"))
-                .await?
-            {
-                since = Some(event.seq);
-                print(&event);
-                if let EventKind::ExecutionFinished { status, .. } = event.kind {
-                    return Ok(status.as_str().to_owned());
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// The events of a page of `…/logs`, typed.
-    pub async fn events(&self, path: &str) -> anyhow::Result<Vec<Event>> {
-        let mut page = self.get(path).await?;
-        serde_json::from_value(page["events"].take())
-            .with_context(|| format!("the server sent events this CLI cannot read ({path})"))
-    }
-}
 
 /// One line for an event, as `logs` prints it: number, offset, kind, and
 /// [`app::api::describe`] (the words the report and the live view use).
@@ -163,27 +97,37 @@ fn execution_id(text: &str) -> anyhow::Result<crate::engine::ExecutionId> {
         .map_err(|_| anyhow::anyhow!("{text:?} is not an execution id"))
 }
 
+/// What `status` prints: one execution, or the active ones.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum StatusView {
+    One(Box<ExecutionDetail>),
+    Active(ActiveExecutions),
+}
+
 pub async fn status(
     context: Context,
     server: Option<Remote>,
     args: StatusArgs,
 ) -> anyhow::Result<ExitCode> {
-    let value = match (&server, &args.execution_id) {
-        (Some(remote), Some(id)) => {
+    let view = match (&server, &args.execution_id) {
+        (Some(remote), Some(id)) => StatusView::One(Box::new(
             remote
-                .get(&format!("/api/v1/scenarios/{id}/status"))
-                .await?
+                .get_json(&format!("/api/v1/scenarios/{id}/status"))
+                .await?,
+        )),
+        (Some(remote), None) => {
+            StatusView::Active(remote.get_json("/api/v1/scenarios/active").await?)
         }
-        (Some(remote), None) => remote.get("/api/v1/scenarios/active").await?,
         (None, Some(id)) => {
             let store = context
                 .open_store_with(super::recover::Orphans::Recover)
                 .await?;
-            let record = store
-                .fetch_execution(id)
-                .await?
-                .with_context(|| format!("no execution {id}"))?;
-            json!({ "id": record.summary.id, "scenario_name": record.summary.scenario_name, "status": record.summary.status, "created_at": record.summary.created_at, "finished_at": record.summary.finished_at, "verdict": record.verdict })
+            let detail = crate::service::execution_detail(&store, id).await;
+            store.close().await;
+            StatusView::One(Box::new(
+                detail.map_err(|e| anyhow::anyhow!("{}", e.message))?,
+            ))
         }
         (None, None) => {
             let store = context
@@ -198,42 +142,45 @@ pub async fn status(
                 limit: 100,
                 ..HistoryFilter::default()
             };
-            json!({ "executions": store.search_executions(&filter).await?.0 })
+            StatusView::Active(ActiveExecutions {
+                executions: store.search_executions(&filter).await?.0,
+            })
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
-    } else if let Some(list) = value["executions"].as_array() {
-        if list.is_empty() {
-            println!("no active executions");
+        println!("{}", serde_json::to_string_pretty(&view)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match view {
+        StatusView::Active(active) => {
+            if active.executions.is_empty() {
+                println!("no active executions");
+            }
+            for e in &active.executions {
+                println!(
+                    "{}  {:<10} {}  (since {})",
+                    e.id, e.status, e.scenario_name, e.created_at
+                );
+            }
         }
-        for e in list {
+        StatusView::One(detail) => {
             println!(
-                "{}  {:<10} {}  (since {})",
-                e["id"].as_str().unwrap_or(""),
-                e["status"].as_str().unwrap_or(""),
-                e["scenario_name"].as_str().unwrap_or(""),
-                e["created_at"].as_str().unwrap_or("")
+                "{}  {}  {}",
+                detail.id,
+                detail.status.as_str(),
+                detail.scenario_name
             );
-        }
-    } else {
-        println!(
-            "{}  {}  {}",
-            value["id"].as_str().unwrap_or(""),
-            value["status"].as_str().unwrap_or(""),
-            value["scenario_name"].as_str().unwrap_or("")
-        );
-        if let Some(p) = value.get("progress") {
+            let p = &detail.progress;
             println!(
                 "  phase {} ({} done), assertions {} passed / {} failed",
-                p["phase_name"].as_str().unwrap_or("-"),
-                p["phases_done"],
-                p["assertions_passed"],
-                p["assertions_failed"]
+                p.phase_name.as_deref().unwrap_or("-"),
+                p.phases_done,
+                p.assertions_passed,
+                p.assertions_failed
             );
-        }
-        if let Some(summary) = value["verdict"]["summary"].as_str() {
-            println!("  {summary}");
+            if let Some(verdict) = &detail.verdict {
+                println!("  {}", verdict.summary);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -243,17 +190,13 @@ pub async fn stop(server: Option<Remote>, args: IdArgs) -> anyhow::Result<ExitCo
     let Some(remote) = server else {
         bail!("stop needs --server URL (or TEST_COORDINATOR_URL): the execution runs in the server; a local `execute` stops with Ctrl-C");
     };
-    let detail = remote
-        .post(
+    let detail: ExecutionDetail = remote
+        .post_json(
             &format!("/api/v1/scenarios/{}/stop", args.execution_id),
-            json!({}),
+            &serde_json::Map::new(),
         )
         .await?;
-    println!(
-        "{}: {}",
-        args.execution_id,
-        detail["status"].as_str().unwrap_or("?")
-    );
+    println!("{}: {}", args.execution_id, detail.status.as_str());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -310,44 +253,83 @@ pub async fn timeline(
     server: Option<Remote>,
     args: IdArgs,
 ) -> anyhow::Result<ExitCode> {
-    let rows = match server {
-        Some(remote) => remote
-            .get(&format!(
-                "/debug/execution-timeline?execution_id={}",
-                args.execution_id
-            ))
-            .await?["timeline"]
-            .clone(),
+    let rows: Vec<TimelineRow> = match server {
+        Some(remote) => {
+            remote
+                .get_json::<ExecutionTimeline>(&format!(
+                    "/debug/execution-timeline?execution_id={}",
+                    args.execution_id
+                ))
+                .await?
+                .timeline
+        }
         None => {
             let store = context.open_store().await?;
             let id = execution_id(&args.execution_id)?;
             let events = store.list_events(id, None, 100_000).await?;
-            json!(events.iter().map(|e| json!({"seq": e.seq, "kind": e.kind.name(), "phase": e.phase, "offset_ms": e.offset_ms, "planned_ms": e.planned_ms, "skew_ms": crate::stats::skew_ms(e)})).collect::<Vec<_>>())
+            events
+                .iter()
+                .map(crate::service::timeline_row)
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?
         }
     };
     println!(
         "{:>5}  {:>12}  {:>12}  {:>9}  EVENT",
         "SEQ", "PLANNED", "ACTUAL", "SKEW ms"
     );
-    for row in rows.as_array().into_iter().flatten() {
-        let fmt = |v: &Value| {
-            v.as_u64()
-                .map(|ms| app::scenario::duration::format_duration(Duration::from_millis(ms)))
-                .unwrap_or_else(|| "-".into())
-        };
-        let skew = row["skew_ms"]
-            .as_i64()
+    let fmt = |ms: Option<u64>| {
+        ms.map(|ms| app::scenario::duration::format_duration(Duration::from_millis(ms)))
+            .unwrap_or_else(|| "-".into())
+    };
+    for row in &rows {
+        let skew = row
+            .skew_ms
             .map(|skew| skew.to_string())
             .unwrap_or_else(|| "-".into());
         println!(
             "{:>5}  {:>12}  {:>12}  {skew:>9}  {}",
-            row["seq"],
-            fmt(&row["planned_ms"]),
-            fmt(&row["offset_ms"]),
-            row["kind"].as_str().unwrap_or("")
+            row.seq,
+            fmt(row.planned_ms),
+            fmt(row.offset_ms),
+            row.kind
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `metrics` prints (JSON): figures folded from an execution's events.
+#[derive(Serialize)]
+struct MetricsOut {
+    execution_id: String,
+    events: u64,
+    phases_done: usize,
+    assertions: Tally,
+    actions_failed: usize,
+    action_latency_ms: LatencyFigures,
+    schedule_skew_ms: SkewFigures,
+}
+
+/// Assertions that held and failed.
+#[derive(Serialize)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+/// Percentiles of action latency, ms.
+#[derive(Serialize)]
+struct LatencyFigures {
+    p50: Option<f64>,
+    p95: Option<f64>,
+    max: Option<f64>,
+}
+
+/// Percentiles of schedule skew, ms.
+#[derive(Serialize)]
+struct SkewFigures {
+    p50: Option<i64>,
+    max: Option<i64>,
 }
 
 pub async fn metrics(
@@ -381,15 +363,25 @@ pub async fn metrics(
     let mut skews: Vec<i64> = events.iter().filter_map(crate::stats::skew_ms).collect();
     skews.sort_unstable();
     let pick = crate::stats::percentile::<f64>;
-    let out = json!({
-        "execution_id": args.execution_id,
-        "events": progress.events,
-        "phases_done": progress.phases_done,
-        "assertions": {"passed": progress.assertions_passed, "failed": progress.assertions_failed},
-        "actions_failed": progress.actions_failed,
-        "action_latency_ms": {"p50": pick(&latencies, 50.0), "p95": pick(&latencies, 95.0), "max": latencies.last()},
-        "schedule_skew_ms": {"p50": crate::stats::percentile(&skews, 50.0), "max": skews.last()},
-    });
+    let out = MetricsOut {
+        execution_id: args.execution_id,
+        events: progress.events,
+        phases_done: progress.phases_done,
+        assertions: Tally {
+            passed: progress.assertions_passed,
+            failed: progress.assertions_failed,
+        },
+        actions_failed: progress.actions_failed,
+        action_latency_ms: LatencyFigures {
+            p50: pick(&latencies, 50.0),
+            p95: pick(&latencies, 95.0),
+            max: latencies.last().copied(),
+        },
+        schedule_skew_ms: SkewFigures {
+            p50: crate::stats::percentile(&skews, 50.0),
+            max: skews.last().copied(),
+        },
+    };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(ExitCode::SUCCESS)
 }
@@ -399,28 +391,36 @@ pub async fn services(
     server: Option<Remote>,
     args: JsonArgs,
 ) -> anyhow::Result<ExitCode> {
-    let list = match server {
-        Some(remote) => remote.get("/api/v1/services").await?["services"].clone(),
-        None => json!(context
-            .config
-            .services
-            .values()
-            .map(|s| s.info())
-            .collect::<Vec<_>>()),
+    let list: Vec<ServiceInfo> = match server {
+        Some(remote) => {
+            remote
+                .get_json::<Services>("/api/v1/services")
+                .await?
+                .services
+        }
+        None => context.config.services.values().map(|s| s.info()).collect(),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for s in list.as_array().into_iter().flatten() {
+    for s in &list {
         println!(
             "{:<24} {:<32} chaos {}",
-            s["name"].as_str().unwrap_or(""),
-            s["url"].as_str().unwrap_or(""),
-            s["chaos_api_path"].as_str().unwrap_or("-")
+            s.name,
+            s.url,
+            s.chaos_api_path.as_deref().unwrap_or("-")
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `health-check --json` prints.
+#[derive(Serialize)]
+struct HealthOut<'a> {
+    /// Every service answered 2xx.
+    healthy: bool,
+    services: &'a [ServiceHealth],
 }
 
 pub async fn health_check(
@@ -428,47 +428,51 @@ pub async fn health_check(
     server: Option<Remote>,
     args: JsonArgs,
 ) -> anyhow::Result<ExitCode> {
-    let services = match server {
-        Some(remote) => remote.get("/api/v1/system/state").await?["services"].clone(),
+    let services: Vec<ServiceHealth> = match server {
+        Some(remote) => {
+            remote
+                .get_json::<SystemState>("/api/v1/system/state")
+                .await?
+                .services
+        }
         None => {
             let mut list = Vec::new();
             for s in context.config.services.values() {
-                let url = format!(
-                    "{}{}",
-                    s.url.as_str().trim_end_matches('/'),
-                    s.health_endpoint
-                );
+                let base = s.url.as_str().trim_end_matches('/').to_owned();
                 let answer = context
                     .client
-                    .get(&url)
+                    .get(format!("{base}{}", s.health_endpoint))
                     .timeout(s.timeout.min(Duration::from_secs(5)))
                     .send()
                     .await;
                 let status = answer.as_ref().ok().map(|r| r.status().as_u16());
-                list.push(json!({"name": s.name, "url": url, "healthy": status.is_some_and(|c| (200..300).contains(&c)), "status": status}));
+                list.push(ServiceHealth {
+                    name: s.name.clone(),
+                    url: base,
+                    healthy: status.is_some_and(|c| (200..300).contains(&c)),
+                    status,
+                    // Only the server reads chaos APIs' state.
+                    active_chaos: serde_json::Value::Null,
+                });
             }
-            json!(list)
+            list
         }
     };
-    let all = services
-        .as_array()
-        .map(|l| l.iter().all(|s| s["healthy"] == true))
-        .unwrap_or(false);
+    let all = services.iter().all(|s| s.healthy);
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"healthy": all, "services": services}))?
+            serde_json::to_string_pretty(&HealthOut {
+                healthy: all,
+                services: &services
+            })?
         );
     } else {
-        for s in services.as_array().into_iter().flatten() {
+        for s in &services {
             println!(
                 "{:<8} {}",
-                if s["healthy"] == true {
-                    "healthy"
-                } else {
-                    "DOWN"
-                },
-                s["name"].as_str().unwrap_or("")
+                if s.healthy { "healthy" } else { "DOWN" },
+                s.name
             );
         }
     }
@@ -487,14 +491,17 @@ pub async fn clear_chaos(
     if args.service.is_none() && !args.all {
         bail!("give --service NAME or --all");
     }
-    let results = match server {
-        Some(remote) => remote
-            .post(
-                "/api/v1/services/clear-chaos",
-                json!({"service": args.service, "all": args.all}),
-            )
-            .await?["results"]
-            .clone(),
+    let results: Vec<ClearChaosResult> = match server {
+        Some(remote) => {
+            let request = ClearChaosRequest {
+                service: args.service.clone(),
+                all: args.all,
+            };
+            remote
+                .post_json::<_, ClearChaosResults>("/api/v1/services/clear-chaos", &request)
+                .await?
+                .results
+        }
         None => {
             // Executions whose process is gone are rolled back and ended first;
             // clearing chaos must work even when the database cannot be opened.
@@ -519,27 +526,31 @@ pub async fn clear_chaos(
                 let ok = context
                     .client
                     .post(&url)
-                    .json(&json!({}))
+                    .json(&serde_json::Map::new())
                     .timeout(s.timeout)
                     .send()
                     .await
                     .is_ok_and(|r| r.status().is_success());
-                out.push(json!({"service": s.name, "cleared": ok}));
+                out.push(ClearChaosResult {
+                    service: s.name.clone(),
+                    cleared: ok,
+                    // Only printed as cleared or FAILED.
+                    response: serde_json::Value::Null,
+                });
             }
             if out.is_empty() {
                 bail!("no chaos-API service matches");
             }
-            json!(out)
+            out
         }
     };
     let mut all_ok = true;
-    for r in results.as_array().into_iter().flatten() {
-        let ok = r["cleared"] == true;
-        all_ok &= ok;
+    for r in &results {
+        all_ok &= r.cleared;
         println!(
             "{:<8} {}",
-            if ok { "cleared" } else { "FAILED" },
-            r["service"].as_str().unwrap_or("")
+            if r.cleared { "cleared" } else { "FAILED" },
+            r.service
         );
     }
     Ok(if all_ok {
@@ -600,12 +611,9 @@ pub async fn report_text(
             .await
             .with_context(|| format!("cannot reach the server at {}", remote.base))?;
         if !response.status().is_success() {
-            let body: Value = response.json().await.unwrap_or(Value::Null);
             bail!(
                 "{}",
-                body["error"]["message"]
-                    .as_str()
-                    .unwrap_or("the server refused")
+                Refusal::read(response).await.message("the server refused")
             );
         }
         return Ok(response.text().await?);
@@ -637,14 +645,13 @@ pub async fn report(
                     .as_ref()
                     .map(|s| format!("&scenario={s}"))
                     .unwrap_or_default();
-                serde_json::to_string_pretty(
-                    &remote
-                        .get(&format!(
-                            "/api/v1/reports/summary?limit={}{scenario}",
-                            args.last
-                        ))
-                        .await?,
-                )?
+                let summary: crate::report::Summary = remote
+                    .get_json(&format!(
+                        "/api/v1/reports/summary?limit={}{scenario}",
+                        args.last
+                    ))
+                    .await?;
+                crate::report::json::render_summary(&summary)?
             }
             None => {
                 let store = context.open_store().await?;

@@ -19,9 +19,13 @@ use app::api::{
     ApiError,
 };
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::json;
 
-use super::{remote::Remote, Context};
+use super::{
+    remote::{Refusal, Remote},
+    Context,
+};
 use crate::{
     engine::{Engine, StartedBy},
     prepare::format_diagnostic,
@@ -109,22 +113,20 @@ impl Runner {
                 Ok(coordinator.start_suite(request, StartedBy::Cli).await)
             }
             Self::Server(remote) => {
-                let response = remote
+                let path = "/api/v1/suites";
+                let post = remote
                     .client
-                    .post(format!("{}/api/v1/suites", remote.base))
-                    .json(&request)
-                    .send()
-                    .await
-                    .with_context(|| format!("cannot reach the server at {}", remote.base))?;
-                let status = response.status();
-                let body: Value = response.json().await.unwrap_or(Value::Null);
-                if status.is_success() {
-                    return Ok(Ok(serde_json::from_value(body)
-                        .context("the server's answer is not a suite")?));
+                    .post(format!("{}{path}", remote.base))
+                    .json(&request);
+                match remote.call(path, post).await? {
+                    Ok(accepted) => Ok(Ok(accepted)),
+                    Err(Refusal {
+                        error: Some(error), ..
+                    }) => Ok(Err(error)),
+                    Err(Refusal { status, .. }) => {
+                        anyhow::bail!("the server refused the suite ({status})")
+                    }
                 }
-                serde_json::from_value(body["error"].clone())
-                    .map(Err)
-                    .with_context(|| format!("the server refused the suite ({status})"))
             }
         }
     }
@@ -135,10 +137,7 @@ impl Runner {
                 .suite_detail(id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message)),
-            Self::Server(remote) => Ok(serde_json::from_value(
-                remote.get(&format!("/api/v1/suites/{id}")).await?,
-            )
-            .context("the server's answer is not a suite")?),
+            Self::Server(remote) => remote.get_json(&format!("/api/v1/suites/{id}")).await,
         }
     }
 }
@@ -365,15 +364,39 @@ async fn close(runner: &Runner) {
     }
 }
 
+/// The `details` of a refused suite: what was wrong with which members.
+#[derive(Deserialize)]
+struct MemberProblems {
+    members: Vec<MemberProblem>,
+}
+
+/// One refused member.
+#[derive(Deserialize)]
+struct MemberProblem {
+    /// Its position in `--scenarios`.
+    index: usize,
+    /// Its error's details (`null` when none); only a validation error's
+    /// have diagnostics.
+    #[serde(default)]
+    details: Option<MemberDiagnostics>,
+}
+
+/// A member's diagnostics (none when its error was not a validation error).
+#[derive(Deserialize)]
+struct MemberDiagnostics {
+    #[serde(default)]
+    diagnostics: Vec<app::scenario::diagnostic::Diagnostic>,
+}
+
 fn print_refusal(names: &[String], error: &ApiError) {
     eprintln!("error: {}", error.message);
-    for member in error.details["members"].as_array().into_iter().flatten() {
-        let index = member["index"].as_u64().unwrap_or(0) as usize;
-        let origin = names.get(index).map_or("<member>", String::as_str);
-        let diagnostics = member["details"]["diagnostics"].clone();
-        let diagnostics: Vec<app::scenario::diagnostic::Diagnostic> =
-            serde_json::from_value(diagnostics).unwrap_or_default();
-        for diagnostic in &diagnostics {
+    let members = serde_json::from_value::<MemberProblems>(error.details.clone())
+        .map(|p| p.members)
+        .unwrap_or_default();
+    for member in &members {
+        let origin = names.get(member.index).map_or("<member>", String::as_str);
+        let diagnostics = member.details.iter().flat_map(|d| &d.diagnostics);
+        for diagnostic in diagnostics {
             eprintln!("{}", format_diagnostic(origin, diagnostic));
         }
     }

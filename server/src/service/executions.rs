@@ -24,7 +24,7 @@ use crate::{
     },
     library::Library,
     prepare::{prepare, PrepareOptions, Prepared, Source},
-    store::{HistoryFilter, StoreError},
+    store::{HistoryFilter, Store, StoreError},
 };
 
 /// Whether run options are within bounds: the one check of speed and repeat
@@ -81,6 +81,63 @@ pub fn admit(prepared: &Prepared, options: &ExecuteOptions) -> Result<Plan, ApiE
     };
     app::api::check_run_size(&plan, options.repeat).map_err(invalid)?;
     Ok(plan)
+}
+
+/// One row of the debug timeline: planned against actual time of `event`
+/// (`/debug/execution-timeline` and the CLI's `timeline` both print these).
+pub fn timeline_row(event: &Event) -> Result<TimelineRow, ApiError> {
+    Ok(TimelineRow {
+        seq: event.seq,
+        at: event
+            .at
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|error| {
+                tracing::error!(%error, "an event's time has no RFC 3339 form");
+                ApiError::internal()
+            })?,
+        kind: event.kind.name().to_owned(),
+        phase: event.phase,
+        offset_ms: event.offset_ms,
+        planned_ms: event.planned_ms,
+        skew_ms: crate::stats::skew_ms(event),
+    })
+}
+
+/// One execution with its progress, read from `store`: what REST answers and
+/// what the CLI's `status` prints, with or without a server.
+pub async fn execution_detail(store: &Store, id: &str) -> Result<ExecutionDetail, ApiError> {
+    let record = store
+        .fetch_execution(id)
+        .await?
+        .ok_or_else(|| no_execution(id))?;
+    let execution_id: ExecutionId = id.parse().map_err(|_| no_execution(id))?;
+    let events = store.list_events(execution_id, None, 1_000_000).await?;
+    let status =
+        ExecutionStatus::parse(&record.summary.status).unwrap_or(ExecutionStatus::Interrupted);
+    let corrupt = |what: &str, error: serde_json::Error| {
+        ApiError::from(StoreError::Corrupt(format!(
+            "execution {id}: stored {what}: {error}"
+        )))
+    };
+    let plan: Plan = serde_json::from_value(record.plan).map_err(|e| corrupt("plan", e))?;
+    let options: ExecuteOptions =
+        serde_json::from_value(record.options).map_err(|e| corrupt("options", e))?;
+    let mut progress = fold_progress(&events);
+    progress.total_ms = plan.total_ms.as_millis() as u64;
+    Ok(ExecutionDetail {
+        id: record.summary.id,
+        scenario_name: record.summary.scenario_name,
+        status,
+        started_by: record.summary.started_by,
+        created_at: record.summary.created_at,
+        started_at: record.started_at,
+        finished_at: record.summary.finished_at,
+        options,
+        verdict: record.verdict,
+        plan,
+        progress,
+        suite_id: store.fetch_suite_of_execution(id).await?,
+    })
 }
 
 impl Coordinator {
@@ -246,46 +303,7 @@ impl Coordinator {
 
     /// One execution with its progress.
     pub async fn execution_detail(&self, id: &str) -> Result<ExecutionDetail, ApiError> {
-        let record = self
-            .store
-            .fetch_execution(id)
-            .await?
-            .ok_or_else(|| no_execution(id))?;
-        let execution_id: ExecutionId = id.parse().map_err(|_| no_execution(id))?;
-        let events = self
-            .store
-            .list_events(execution_id, None, 1_000_000)
-            .await?;
-        let status =
-            ExecutionStatus::parse(&record.summary.status).unwrap_or(ExecutionStatus::Interrupted);
-        let corrupt = |what: &str, error: serde_json::Error| {
-            ApiError::from(StoreError::Corrupt(format!(
-                "execution {id}: stored {what}: {error}"
-            )))
-        };
-        let plan: Plan = serde_json::from_value(record.plan).map_err(|e| corrupt("plan", e))?;
-        let options: ExecuteOptions =
-            serde_json::from_value(record.options).map_err(|e| corrupt("options", e))?;
-        let mut progress = fold_progress(&events);
-        progress.total_ms = plan.total_ms.as_millis() as u64;
-        Ok(ExecutionDetail {
-            id: record.summary.id,
-            scenario_name: record.summary.scenario_name,
-            status,
-            started_by: record.summary.started_by,
-            created_at: record.summary.created_at,
-            started_at: record.started_at,
-            finished_at: record.summary.finished_at,
-            options,
-            verdict: record
-                .verdict
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(format!("verdict: {e}")))?,
-            plan,
-            progress,
-            suite_id: self.store.fetch_suite_of_execution(id).await?,
-        })
+        execution_detail(&self.store, id).await
     }
 
     /// Executions queued, running or paused.
@@ -449,23 +467,7 @@ impl Coordinator {
         let events = self.execution_events(&id, None, 100_000).await?;
         let timeline = events
             .iter()
-            .map(|e| {
-                Ok(TimelineRow {
-                    seq: e.seq,
-                    at: e
-                        .at
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .map_err(|error| {
-                            tracing::error!(%error, "an event's time has no RFC 3339 form");
-                            ApiError::internal()
-                        })?,
-                    kind: e.kind.name().to_owned(),
-                    phase: e.phase,
-                    offset_ms: e.offset_ms,
-                    planned_ms: e.planned_ms,
-                    skew_ms: crate::stats::skew_ms(e),
-                })
-            })
+            .map(timeline_row)
             .collect::<Result<_, ApiError>>()?;
         Ok(ExecutionTimeline {
             execution_id: id,

@@ -27,7 +27,9 @@ use std::sync::Arc;
 
 use app::api::{ApiError, ErrorKind};
 
-pub use executions::{admit, check_options, fold_progress, prepare_source};
+pub use executions::{
+    admit, check_options, execution_detail, fold_progress, prepare_source, timeline_row,
+};
 pub use suites::{shuffled_order, SuiteDrivers, MAX_MEMBERS};
 
 use crate::{

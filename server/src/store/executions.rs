@@ -1,6 +1,6 @@
 //! Executions: their rows and the queries the history and dashboard need.
 
-use app::api::{ExecutionStatus, ExecutionSummary};
+use app::api::{ExecutionStatus, ExecutionSummary, Verdict};
 
 use super::{Store, StoreError};
 
@@ -41,8 +41,8 @@ pub struct ExecutionRecord {
     pub started_at: Option<String>,
     /// Options JSON.
     pub options: serde_json::Value,
-    /// Verdict JSON, once ended.
-    pub verdict: Option<serde_json::Value>,
+    /// The verdict, once ended.
+    pub verdict: Option<Verdict>,
     /// The plan JSON.
     pub plan: serde_json::Value,
     /// The scenario text that ran.
@@ -93,17 +93,17 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let json = |text: &str, what: &str| {
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Corrupt(format!("execution {}: {what}: {e}", row.id)))
+        let corrupt = |what: &str, e: serde_json::Error| {
+            StoreError::Corrupt(format!("execution {}: {what}: {e}", row.id))
         };
-        let options = json(&row.options, "options")?;
-        let plan = json(&row.plan, "plan")?;
+        let options = serde_json::from_str(&row.options).map_err(|e| corrupt("options", e))?;
+        let plan = serde_json::from_str(&row.plan).map_err(|e| corrupt("plan", e))?;
         let verdict = row
             .verdict
             .as_deref()
-            .map(|v| json(v, "verdict"))
-            .transpose()?;
+            .map(serde_json::from_str::<Verdict>)
+            .transpose()
+            .map_err(|e| corrupt("verdict", e))?;
         let summary = ExecutionSummary::try_from(ExecutionRow {
             id: row.id.clone(),
             scenario_name: row.scenario_name,
@@ -309,6 +309,33 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
         (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_stored_verdict_reads_back_typed_and_one_that_no_longer_reads_is_corrupt() {
+        let (_dir, store) = store().await;
+        insert_execution(&store, "a", "completed").await;
+        let set = |verdict: &'static str| {
+            sqlx::query("update executions set verdict = ? where id = 'a'")
+                .bind(verdict)
+                .execute(store.pool())
+        };
+        set(r#"{"passed": true, "criteria": [], "summary": "all held"}"#)
+            .await
+            .unwrap();
+        let record = store.fetch_execution("a").await.unwrap().unwrap();
+        let verdict = record.verdict.expect("a verdict");
+        assert!(verdict.passed);
+        assert_eq!(verdict.summary, "all held");
+        // A field renamed since it was stored: an error, not a default verdict.
+        set(r#"{"ok": true, "criteria": [], "summary": "all held"}"#)
+            .await
+            .unwrap();
+        let error = store.fetch_execution("a").await.unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Corrupt(m) if m.contains("verdict")),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]
