@@ -36,8 +36,10 @@ pub fn run(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<
     config.warn_retired();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // Listening for signals before the port opens (see `shutdown_signal`).
+        let stop = shutdown_signal();
         let app = Application::build(config).await?;
-        app.run_until_stopped(shutdown_signal()).await
+        app.run_until_stopped(stop).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
