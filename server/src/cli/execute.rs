@@ -414,7 +414,7 @@ impl Progress {
     }
 }
 
-/// The line a notable event prints while it runs: [`app::api::describe`], the
+/// The line a notable event prints while it runs: [`app::api::describe()`], the
 /// words `logs`, the report and the live view use.
 fn describe(event: &Event) -> Option<String> {
     let notable = matches!(

@@ -30,7 +30,7 @@ use crate::{
 };
 
 /// One line for an event, as `logs` prints it: number, offset, kind, and
-/// [`app::api::describe`] (the words the report and the live view use).
+/// [`app::api::describe()`] (the words the report and the live view use).
 pub fn describe(event: &Event) -> String {
     let offset = event
         .offset_ms
