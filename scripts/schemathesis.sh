@@ -63,7 +63,17 @@ curl -fsS "$base/health" >/dev/null || { cat "$work/server.log" >&2; echo "the s
 
 echo "schemathesis $SCHEMATHESIS_VERSION against $base (seed $seed, $examples examples per operation, ${budget}s budget)"
 status=0
-# From the temporary folder: schemathesis keeps its example database in the working directory.
+# The two operations that queue work answer a documented 503 when the queue is
+# full (the fuzzer's basic-market-disruption runs take minutes at speed 1, so it
+# fills the 3 + 100 places within the budget): a refusal by design, not a crash.
+# Every other 5xx, and a 500 anywhere, still fails the run.
+cat >"$work/schemathesis.toml" <<'TOML'
+[[operations]]
+include-path-regex = "^/api/v1/(scenarios/execute|suites)$"
+checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
+TOML
+# From the temporary folder: schemathesis keeps its example database in the
+# working directory, and reads schemathesis.toml from there.
 (cd "$work" && "$venv/bin/schemathesis" run "$base/api/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$examples" --max-time "$budget" --seed "$seed" \

@@ -51,7 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 type Coord = State<Arc<Coordinator>>;
 
 #[utoipa::path(post, path = "/api/v1/scenarios/execute", tag = "executions", request_body = ExecuteRequest,
-    responses((status = 202, description = "queued", body = app::api::ExecuteResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate; details.diagnostics", body = ErrorBody)))]
+    responses((status = 202, description = "queued", body = app::api::ExecuteResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate; details.diagnostics", body = ErrorBody), (status = 503, description = "the queue is full (running and queued executions at their bound), or the coordinator is shutting down", body = ErrorBody)))]
 async fn start_execution(
     State(c): Coord,
     AppJson(request): AppJson<ExecuteRequest>,
