@@ -317,7 +317,9 @@ pub fn ticks(total: u64, at_most: u64) -> impl Iterator<Item = u64> {
     (0..=total / step).map(move |i| i * step)
 }
 
-fn truncate(text: &str, max: usize) -> String {
+/// `text` cut to at most `max` characters, `…` marking a cut: one rule for the
+/// labels of this chart and of the report's timeline.
+pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {

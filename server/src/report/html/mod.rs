@@ -17,6 +17,7 @@ mod tests;
 
 use std::fmt::{self, Write as _};
 
+use app::chart::truncate;
 use chart::chart;
 use sections::{assertions, audit, definition, events, impact, metrics, workload};
 
@@ -128,16 +129,6 @@ pub fn render(report: &ExecutionReport) -> String {
         Esc(&m.instance)
     );
     out
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 /// The outcome badge: words and a symbol, styled but not colour-dependent.
