@@ -20,6 +20,8 @@ mod hostile;
 mod library;
 /// The generated OpenAPI document against the router.
 mod openapi;
+/// The UI's paths: overlapping names, downloads, run again, archive.
+mod paths;
 /// Owners of executions: a live CLI run next to `serve`, `kill -9`, Ctrl-C, `recover`.
 mod owners;
 /// Reports of a real execution in every format, checked by real validators.
