@@ -115,7 +115,11 @@ pub fn ScenarioPicker() -> impl IntoView {
         })
     };
     let list = move || {
-        let all = cards.get().and_then(Result::ok).unwrap_or_default();
+        let all = match cards.get() {
+            None => return view! { <p class="muted">"Loading the library…"</p> }.into_any(),
+            Some(Err(error)) => return view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+            Some(Ok(all)) => all,
+        };
         let shown: Vec<LibraryCard> = all.into_iter().filter(|c| matches(c, &text.get())).collect();
         if shown.is_empty() {
             return view! { <p class="muted" id="picker-empty">"No scenario matches."</p> }.into_any();
@@ -156,9 +160,7 @@ pub fn ScenarioPicker() -> impl IntoView {
                     <input id="picker-search" type="search" autocomplete="off" node_ref=search
                         placeholder="name or description"
                         prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value()) />
-                    <Transition fallback=|| view! { <p class="muted">"Loading the library…"</p> }>
-                        {list}
-                    </Transition>
+                    {list}
                     <p class="hint">"Templates need their parameters: open one from "<a href="/scenarios">"the library"</a>"."</p>
                     <label for="picker-speed">"Speed (scenario time per real second)"</label>
                     <input id="picker-speed" type="number" min="0.001" max="1000000" step="any"
