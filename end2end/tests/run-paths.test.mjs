@@ -90,6 +90,7 @@ test('the dashboard\'s Run a scenario opens a picker: search, keyboard, Escape, 
   await page.focus('#run-a-scenario');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#picker-dialog');
+  assert.equal(await page.inputValue('#picker-search'), '', 'a new search each time');
   await page.waitForSelector('#picker-list .picker-option');
   await page.keyboard.type('crash');
   await page.waitForFunction(() => [...document.querySelectorAll('#picker-list .picker-option')].every((e) => /crash/i.test(e.textContent)));

@@ -147,7 +147,13 @@ pub fn ScenarioPicker() -> impl IntoView {
     };
     view! {
         <button type="button" class="button button-primary" id="run-a-scenario" aria-haspopup="dialog"
-            node_ref=opener on:click=move |_| open.set(true)>
+            node_ref=opener on:click=move |_| {
+                // Each opening starts a new search.
+                text.set(String::new());
+                chosen.set(None);
+                invalid.set(None);
+                open.set(true);
+            }>
             "Run a scenario"
         </button>
         <Show when=move || open.get()>

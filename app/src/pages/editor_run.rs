@@ -36,6 +36,11 @@ pub fn EditorRun(
     });
     let is_saved = move || saved_text.with(|s| s.as_ref().is_some_and(|s| text.with(|t| t == s)));
     let source = Signal::derive(move || match saved_text.get() {
+        Some(yaml)
+            if crate::scenario::parse::parse_scenario(&yaml).is_ok_and(|d| d.is_template()) =>
+        {
+            Err("A template runs with its parameters: use Run… on its page, below the form.".to_owned())
+        }
         Some(yaml) => Ok(ExecuteRequest {
             yaml: Some(yaml),
             ..ExecuteRequest::default()
