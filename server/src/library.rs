@@ -206,11 +206,7 @@ impl Library {
     /// its name, not shadowed by the scenario file `stablecoin-depeg.yaml` (whose
     /// name is `stablecoin-depeg-scenario`). Between two exact names, the scenario.
     pub fn find_any(&self, name: &str) -> Option<&LibraryFile> {
-        let named = |kind: &str| {
-            self.files
-                .iter()
-                .find(|f| f.kind == kind && f.name == name)
-        };
+        let named = |kind: &str| self.files.iter().find(|f| f.kind == kind && f.name == name);
         let by_stem = |kind: &str| {
             self.files
                 .iter()

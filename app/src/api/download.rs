@@ -56,7 +56,11 @@ pub fn attachment(file_name: &str) -> String {
 }
 
 /// Characters kept as they are in a path segment; the rest are percent-encoded.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// A name as one URL path segment (`a b/c` → `a%20b%2Fc`).
 pub fn path_segment(name: &str) -> String {
@@ -105,10 +109,7 @@ mod tests {
             scenario_file_name(&"x".repeat(500), "Scenario", None).len(),
             MAX_STEM_CHARS + ".yaml".len()
         );
-        assert_eq!(
-            attachment("a.yaml"),
-            "attachment; filename=\"a.yaml\""
-        );
+        assert_eq!(attachment("a.yaml"), "attachment; filename=\"a.yaml\"");
     }
 
     #[test]

@@ -116,10 +116,13 @@ pub fn RunDialog(
     // What the source says is missing shows as soon as the dialog opens.
     let blocked = move || source.and_then(|s| s.get().err());
     let error = move || {
-        invalid.get().or_else(blocked).or_else(|| match start.value().get() {
-            Some(Err(e)) => Some(e.message),
-            _ => None,
-        })
+        invalid
+            .get()
+            .or_else(blocked)
+            .or_else(|| match start.value().get() {
+                Some(Err(e)) => Some(e.message),
+                _ => None,
+            })
     };
 
     view! {

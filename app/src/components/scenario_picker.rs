@@ -53,13 +53,16 @@ pub fn ScenarioPicker() -> impl IntoView {
     on_cleanup(move || escape.remove());
 
     // Loaded when first opened, not with the dashboard.
-    let cards = Resource::new(move || open.get(), |open| async move {
-        if open {
-            list_scenario_cards().await
-        } else {
-            Ok(Vec::new())
-        }
-    });
+    let cards = Resource::new(
+        move || open.get(),
+        |open| async move {
+            if open {
+                list_scenario_cards().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     let text = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<(String, bool)>);
     let speed = RwSignal::new("600".to_owned());
@@ -117,12 +120,18 @@ pub fn ScenarioPicker() -> impl IntoView {
     let list = move || {
         let all = match cards.get() {
             None => return view! { <p class="muted">"Loading the library…"</p> }.into_any(),
-            Some(Err(error)) => return view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+            Some(Err(error)) => {
+                return view! { <p class="form-error" role="alert">{error.message}</p> }.into_any()
+            }
             Some(Ok(all)) => all,
         };
-        let shown: Vec<LibraryCard> = all.into_iter().filter(|c| matches(c, &text.get())).collect();
+        let shown: Vec<LibraryCard> = all
+            .into_iter()
+            .filter(|c| matches(c, &text.get()))
+            .collect();
         if shown.is_empty() {
-            return view! { <p class="muted" id="picker-empty">"No scenario matches."</p> }.into_any();
+            return view! { <p class="muted" id="picker-empty">"No scenario matches."</p> }
+                .into_any();
         }
         view! {
             <fieldset class="picker-list" id="picker-list">

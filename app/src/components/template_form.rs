@@ -119,10 +119,22 @@ pub fn TemplateForm(
             });
             let result = match (unchosen, preview.get()) {
                 (Some(name), _) => Err(format!("Choose a value for {name} first.")),
-                (None, Some(Preview { root: Some(root), plan: Some(_), .. })) => {
-                    Ok(RenderedScenario { root })
-                }
-                (None, Some(Preview { root: Some(_), diagnostics, .. })) => Err(format!(
+                (
+                    None,
+                    Some(Preview {
+                        root: Some(root),
+                        plan: Some(_),
+                        ..
+                    }),
+                ) => Ok(RenderedScenario { root }),
+                (
+                    None,
+                    Some(Preview {
+                        root: Some(_),
+                        diagnostics,
+                        ..
+                    }),
+                ) => Err(format!(
                     "The rendered scenario does not validate: {}",
                     first_error(&diagnostics)
                 )),
@@ -343,7 +355,10 @@ fn with_name(root: &Node, name: &str) -> Node {
                 Some(field) => field.value = name_node,
                 None => fields.insert(0, entry("name", name_node)),
             },
-            _ => metadata.value = Node::new(NodeValue::Mapping(vec![entry("name", name_node)]), position),
+            _ => {
+                metadata.value =
+                    Node::new(NodeValue::Mapping(vec![entry("name", name_node)]), position)
+            }
         },
         None => entries.push(entry(
             "metadata",
@@ -525,10 +540,17 @@ mod tests {
         };
         let named = parse_scenario(&rendered.yaml_named("mine")).unwrap();
         assert_eq!(named.node("metadata.name").unwrap().as_str(), Some("mine"));
-        assert_eq!(named.node("metadata.description").unwrap().as_str(), Some("d"));
+        assert_eq!(
+            named.node("metadata.description").unwrap().as_str(),
+            Some("d")
+        );
         assert_eq!(named.node("spec.duration").unwrap().as_str(), Some("5m"));
         assert_eq!(
-            parse_scenario(&rendered.yaml()).unwrap().node("metadata.name").unwrap().as_str(),
+            parse_scenario(&rendered.yaml())
+                .unwrap()
+                .node("metadata.name")
+                .unwrap()
+                .as_str(),
             Some("from-template")
         );
         let bare = RenderedScenario {

@@ -39,7 +39,10 @@ pub fn EditorRun(
         Some(yaml)
             if crate::scenario::parse::parse_scenario(&yaml).is_ok_and(|d| d.is_template()) =>
         {
-            Err("A template runs with its parameters: use Run… on its page, below the form.".to_owned())
+            Err(
+                "A template runs with its parameters: use Run… on its page, below the form."
+                    .to_owned(),
+            )
         }
         Some(yaml) => Ok(ExecuteRequest {
             yaml: Some(yaml),

@@ -8,8 +8,8 @@ mod executions;
 mod not_found;
 mod report;
 mod scenario;
-mod scenarios;
 mod scenario_export;
+mod scenarios;
 mod services;
 mod template_actions;
 

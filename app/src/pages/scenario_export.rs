@@ -11,7 +11,12 @@ use crate::server_fns::archive_scenario;
 
 /// The download link, and the archive button of an uploaded (`custom`) scenario.
 #[component]
-pub fn ExportActions(name: String, kind: String, custom: bool, version: Option<i64>) -> impl IntoView {
+pub fn ExportActions(
+    name: String,
+    kind: String,
+    custom: bool,
+    version: Option<i64>,
+) -> impl IntoView {
     let version = version.filter(|_| custom);
     let href = scenario_download_path(&name, version);
     let file = scenario_file_name(&name, &kind, version);

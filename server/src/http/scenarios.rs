@@ -78,11 +78,8 @@ async fn scenario_file(
     Query(q): Query<ScenarioFileQuery>,
 ) -> Result<Response> {
     let definition = c.scenario_definition_version(&id, q.version).await?;
-    let file_name = download::scenario_file_name(
-        &definition.name,
-        &definition.kind,
-        definition.version,
-    );
+    let file_name =
+        download::scenario_file_name(&definition.name, &definition.kind, definition.version);
     let mut response = (
         [(header::CONTENT_TYPE, "application/yaml; charset=utf-8")],
         definition.definition,

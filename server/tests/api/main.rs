@@ -20,10 +20,10 @@ mod hostile;
 mod library;
 /// The generated OpenAPI document against the router.
 mod openapi;
-/// The UI's paths: overlapping names, downloads, run again, archive.
-mod paths;
 /// Owners of executions: a live CLI run next to `serve`, `kill -9`, Ctrl-C, `recover`.
 mod owners;
+/// The UI's paths: overlapping names, downloads, run again, archive.
+mod paths;
 /// Reports of a real execution in every format, checked by real validators.
 mod report;
 /// The REST API, WebSocket and SSE.

@@ -20,7 +20,12 @@ async fn a_template_and_a_scenario_with_overlapping_names_each_open_their_own() 
     assert_eq!(scenario["kind"], "Scenario");
     assert_eq!(scenario["name"], "stablecoin-depeg-scenario");
     // The page too: the template's form, not the scenario's plan.
-    let page = app.get("/scenarios/stablecoin-depeg").await.text().await.unwrap();
+    let page = app
+        .get("/scenarios/stablecoin-depeg")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(">stablecoin-depeg</h1>"), "{page}");
     assert!(page.contains("A template has no plan until it is rendered"));
     app.stop().await;
@@ -94,7 +99,8 @@ async fn a_scenario_downloads_as_its_yaml_with_a_safe_file_name() {
 #[tokio::test]
 async fn run_again_starts_the_same_text_with_the_same_options() {
     let app = spawn_app().await;
-    let options = json!({"speed": 3600.0, "dry_run": true, "continue_on_failure": true, "repeat": 2});
+    let options =
+        json!({"speed": 3600.0, "dry_run": true, "continue_on_failure": true, "repeat": 2});
     let accepted: Value = app
         .post(
             "/api/v1/scenarios/execute",
