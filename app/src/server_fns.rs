@@ -142,3 +142,16 @@ pub async fn duplicate_scenario(name: String, new_name: String) -> Result<SavedS
 pub async fn list_active_progress() -> Result<Vec<ActiveExecution>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.active_progress().await)
 }
+
+/// Runs execution `id`'s scenario text again with the same options ("Run again").
+#[server(endpoint = "rerun-execution", input = Json)]
+pub async fn rerun_execution(id: String) -> Result<ExecuteResponse, ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.rerun_execution(id).await)
+}
+
+/// Archives the uploaded scenario `name`: hidden from the library; its versions
+/// and executions are kept.
+#[server(endpoint = "archive-scenario", input = Json)]
+pub async fn archive_scenario(name: String) -> Result<(), ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.archive_scenario(name).await)
+}

@@ -68,6 +68,10 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BackendFuture<'_, SavedScenario>;
     /// Executions queued, running or paused, with their progress.
     fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>>;
+    /// Starts execution `id`'s scenario text again with its options.
+    fn rerun_execution(&self, id: String) -> BackendFuture<'_, ExecuteResponse>;
+    /// Archives an uploaded scenario (versions and history are kept).
+    fn archive_scenario(&self, name: String) -> BackendFuture<'_, ()>;
 }
 
 /// The backend the server provided, for use inside a server function.

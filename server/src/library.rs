@@ -201,10 +201,21 @@ impl Library {
             .or_else(|| of_kind().find(|f| f.stem() == name))
     }
 
-    /// The scenario or, failing that, the template named `name`.
+    /// The scenario or template named `name`. An exact `metadata.name` wins over
+    /// a file stem whatever the kind: the template `stablecoin-depeg` is found by
+    /// its name, not shadowed by the scenario file `stablecoin-depeg.yaml` (whose
+    /// name is `stablecoin-depeg-scenario`). Between two exact names, the scenario.
     pub fn find_any(&self, name: &str) -> Option<&LibraryFile> {
-        self.find(name, "Scenario")
-            .or_else(|| self.find(name, "Template"))
+        let named = |kind: &str| self.files.iter().find(|f| f.kind == kind && f.name == name);
+        let by_stem = |kind: &str| {
+            self.files
+                .iter()
+                .find(|f| f.kind == kind && f.stem() == name)
+        };
+        named("Scenario")
+            .or_else(|| named("Template"))
+            .or_else(|| by_stem("Scenario"))
+            .or_else(|| by_stem("Template"))
     }
 }
 
@@ -233,6 +244,13 @@ mod tests {
             .unwrap()
             .contains("stablecoin-depeg-scenario"));
         assert!(library.find("exchange-disruption", "Template").is_some());
+        // Overlapping names: each opens its own file; a stem only when no name matches.
+        let template = library.find_any("stablecoin-depeg").expect("the template");
+        assert_eq!(template.kind, "Template");
+        assert_eq!(template.file, "templates/stablecoin-depeg.template.yaml");
+        let scenario = library.find_any("stablecoin-depeg-scenario").unwrap();
+        assert_eq!(scenario.kind, "Scenario");
+        assert_eq!(library.find_any("market-crash").unwrap().kind, "Scenario");
         let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"))
             .unwrap()
             .count()

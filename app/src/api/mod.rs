@@ -7,6 +7,7 @@
 //! [`describe`](describe::describe) (one line for people about an event).
 
 pub mod describe;
+pub mod download;
 mod error;
 pub mod event;
 pub mod figures;

@@ -10,9 +10,16 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ExecuteOptions, ExecuteRequest, MAX_SPEED, MIN_SPEED};
 use crate::server_fns::start_execution;
 
-/// A "Run…" button and the dialog it opens for the library scenario `scenario`.
+/// A "Run…" button and the dialog it opens for the library scenario `scenario`
+/// (an uploaded one when `custom`). With `source`, the dialog runs what it holds
+/// instead (a template's rendering, an editor's saved scenario); an `Err` says
+/// why it cannot run yet, and the dialog shows it and starts nothing.
 #[component]
-pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoView {
+pub fn RunDialog(
+    #[prop(optional, into)] scenario: String,
+    #[prop(optional)] custom: bool,
+    #[prop(optional, into)] source: Option<Signal<Result<ExecuteRequest, String>>>,
+) -> impl IntoView {
     let (open, set_open) = signal(false);
     let opener = NodeRef::<html::Button>::new();
     let first = NodeRef::<html::Input>::new();
@@ -85,24 +92,37 @@ pub fn RunDialog(scenario: String, #[prop(optional)] custom: bool) -> impl IntoV
             invalid.set(Some(format!("{message}.")));
             return;
         }
-        invalid.set(None);
-        let mut request = ExecuteRequest {
-            options,
-            ..ExecuteRequest::default()
+        let mut request = match source.map(|s| s.get_untracked()) {
+            Some(Ok(request)) => request,
+            // `blocked` below already says why.
+            Some(Err(_)) => {
+                invalid.set(None);
+                return;
+            }
+            None if custom => ExecuteRequest {
+                scenario_id: Some(scenario.clone()),
+                ..ExecuteRequest::default()
+            },
+            None => ExecuteRequest {
+                scenario: Some(scenario.clone()),
+                ..ExecuteRequest::default()
+            },
         };
-        if custom {
-            request.scenario_id = Some(scenario.clone());
-        } else {
-            request.scenario = Some(scenario.clone());
-        }
+        invalid.set(None);
+        request.options = options;
         start.dispatch(request);
     };
 
+    // What the source says is missing shows as soon as the dialog opens.
+    let blocked = move || source.and_then(|s| s.get().err());
     let error = move || {
-        invalid.get().or_else(|| match start.value().get() {
-            Some(Err(e)) => Some(e.message),
-            _ => None,
-        })
+        invalid
+            .get()
+            .or_else(blocked)
+            .or_else(|| match start.value().get() {
+                Some(Err(e)) => Some(e.message),
+                _ => None,
+            })
     };
 
     view! {

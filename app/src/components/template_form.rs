@@ -23,6 +23,8 @@ use crate::scenario::{
 /// What the form's values render to.
 #[derive(Debug, Clone, PartialEq)]
 struct Preview {
+    /// The rendered document, when it rendered.
+    root: Option<Node>,
     /// The rendered scenario as YAML, when it rendered.
     yaml: Option<String>,
     /// Its plan, when it also validates.
@@ -31,14 +33,38 @@ struct Preview {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// A scenario the form's values rendered to and that validates: what "Run…" and
+/// "Save as scenario…" take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedScenario {
+    root: Node,
+}
+
+impl RenderedScenario {
+    /// The scenario as YAML.
+    pub fn yaml(&self) -> String {
+        to_yaml(&self.root)
+    }
+
+    /// The scenario as YAML with `metadata.name` set to `name`.
+    pub fn yaml_named(&self, name: &str) -> String {
+        to_yaml(&with_name(&self.root, name))
+    }
+}
+
+/// The rendered scenario, or why the form's values do not give one yet.
+pub type FormOutcome = Result<RenderedScenario, String>;
+
 /// The parameter form of the template in `text` and its rendered preview; renders
 /// nothing when `text` is not a template. `on_select` receives the line of a
-/// clicked diagnostic (they point into the template).
+/// clicked diagnostic (they point into the template); `outcome`, when given,
+/// follows what the current values give.
 #[component]
 pub fn TemplateForm(
     #[prop(into)] text: Signal<String>,
     catalog: Catalog,
     #[prop(optional)] on_select: Option<Callback<u32>>,
+    #[prop(optional)] outcome: Option<RwSignal<FormOutcome>>,
 ) -> impl IntoView {
     let declarations = Memo::new(move |_| {
         text.with(|t| {
@@ -66,17 +92,61 @@ pub fn TemplateForm(
                 let validation = validate(&rendered, &catalog, &ValidateOptions::default());
                 Preview {
                     yaml: Some(to_yaml(&rendered.root)),
+                    root: Some(rendered.root),
                     plan: validation.plan,
                     diagnostics: validation.diagnostics,
                 }
             }
             Err(diagnostics) => Preview {
+                root: None,
                 yaml: None,
                 plan: None,
                 diagnostics,
             },
         })
     });
+    if let Some(outcome) = outcome {
+        Effect::new(move |_| {
+            let unchosen = declarations.with(|d| {
+                d.iter()
+                    .flatten()
+                    .find(|spec| {
+                        spec.kind == ParamType::Enum
+                            && spec.default.is_none()
+                            && values.with(|v| !v.contains_key(&spec.name))
+                    })
+                    .map(|spec| spec.name.clone())
+            });
+            let result = match (unchosen, preview.get()) {
+                (Some(name), _) => Err(format!("Choose a value for {name} first.")),
+                (
+                    None,
+                    Some(Preview {
+                        root: Some(root),
+                        plan: Some(_),
+                        ..
+                    }),
+                ) => Ok(RenderedScenario { root }),
+                (
+                    None,
+                    Some(Preview {
+                        root: Some(_),
+                        diagnostics,
+                        ..
+                    }),
+                ) => Err(format!(
+                    "The rendered scenario does not validate: {}",
+                    first_error(&diagnostics)
+                )),
+                (None, Some(Preview { diagnostics, .. })) => Err(format!(
+                    "The template does not render with these values: {}",
+                    first_error(&diagnostics)
+                )),
+                (None, None) => Err("This is not a template.".to_owned()),
+            };
+            outcome.set(result);
+        });
+    }
     let diagnostics = Signal::derive(move || {
         preview.with(|p| {
             p.as_ref()
@@ -170,8 +240,18 @@ fn ParamField(spec: ParamSpec, values: RwSignal<BTreeMap<String, Value>>) -> imp
             let set = set.clone();
             let options = spec.values.clone();
             let current = current.clone();
+            // Without a default nothing is chosen at first, and the field says so
+            // rather than showing its first value as if it held it.
+            let choose = spec.default.is_none().then(|| {
+                let current = current.clone();
+                view! { <option value="" selected=move || current().is_none()>"choose…"</option> }
+            });
             view! {
-                <select id=id.clone() name=name.clone() on:change:target=move |ev| set(Some(Value::String(ev.target().value())))>
+                <select id=id.clone() name=name.clone() on:change:target=move |ev| {
+                    let value = ev.target().value();
+                    set((!value.is_empty()).then_some(Value::String(value)))
+                }>
+                    {choose}
                     {options.into_iter().map(|word| {
                         let current = current.clone();
                         let (value, selected_word) = (word.clone(), word.clone());
@@ -249,6 +329,50 @@ fn ParamField(spec: ParamSpec, values: RwSignal<BTreeMap<String, Value>>) -> imp
             {input}
             <span class="hint">{about}{spec.description.clone().map(|d| format!(" — {d}"))}</span>
         </div>
+    }
+}
+
+/// The first error's message (or the first diagnostic's), for one line.
+fn first_error(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .or(diagnostics.first())
+        .map_or_else(|| "no reason given".to_owned(), |d| d.message.clone())
+}
+
+/// `root` with `metadata.name` set to `name` (added when missing).
+fn with_name(root: &Node, name: &str) -> Node {
+    let mut root = root.clone();
+    let position = root.position;
+    let NodeValue::Mapping(entries) = &mut root.value else {
+        return root;
+    };
+    let name_node = Node::new(NodeValue::String(name.to_owned()), position);
+    match entries.iter_mut().find(|e| e.key == "metadata") {
+        Some(metadata) => match &mut metadata.value.value {
+            NodeValue::Mapping(fields) => match fields.iter_mut().find(|f| f.key == "name") {
+                Some(field) => field.value = name_node,
+                None => fields.insert(0, entry("name", name_node)),
+            },
+            _ => {
+                metadata.value =
+                    Node::new(NodeValue::Mapping(vec![entry("name", name_node)]), position)
+            }
+        },
+        None => entries.push(entry(
+            "metadata",
+            Node::new(NodeValue::Mapping(vec![entry("name", name_node)]), position),
+        )),
+    }
+    root
+}
+
+fn entry(key: &str, value: Node) -> crate::scenario::document::Entry {
+    crate::scenario::document::Entry {
+        key: key.to_owned(),
+        key_position: value.position,
+        value,
     }
 }
 
@@ -406,6 +530,34 @@ mod tests {
             yaml.contains("  phases:\n    - name: \"one\"\n      duration: \"5m\"\n"),
             "{yaml}"
         );
+    }
+
+    #[test]
+    fn saving_as_a_scenario_sets_the_metadata_name() {
+        let text = "kind: Scenario\nmetadata:\n  name: \"from-template\"\n  description: d\nspec:\n  duration: 5m\n";
+        let rendered = RenderedScenario {
+            root: parse_scenario(text).unwrap().root,
+        };
+        let named = parse_scenario(&rendered.yaml_named("mine")).unwrap();
+        assert_eq!(named.node("metadata.name").unwrap().as_str(), Some("mine"));
+        assert_eq!(
+            named.node("metadata.description").unwrap().as_str(),
+            Some("d")
+        );
+        assert_eq!(named.node("spec.duration").unwrap().as_str(), Some("5m"));
+        assert_eq!(
+            parse_scenario(&rendered.yaml())
+                .unwrap()
+                .node("metadata.name")
+                .unwrap()
+                .as_str(),
+            Some("from-template")
+        );
+        let bare = RenderedScenario {
+            root: parse_scenario("kind: Scenario\nspec: {}\n").unwrap().root,
+        };
+        let named = parse_scenario(&bare.yaml_named("x")).unwrap();
+        assert_eq!(named.node("metadata.name").unwrap().as_str(), Some("x"));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn Dashboard() -> impl IntoView {
         <Title text="Dashboard" />
         <div class="page-head">
             <h1>"Dashboard"</h1>
-            <div class="page-actions"><a class="button button-primary" href="/scenarios" id="run-a-scenario">"Run a scenario"</a></div>
+            <div class="page-actions"><crate::components::ScenarioPicker /></div>
         </div>
         <div class="dashboard-grid">
             <section aria-labelledby="active-title">

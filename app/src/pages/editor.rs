@@ -204,6 +204,7 @@ fn Editor(
         let _ = (input, set_text, upload_note);
     };
 
+    let (run_opened, run_initial) = (name.clone(), initial.clone());
     let opened_from = name.clone();
     let save = Action::new(move |yaml: &String| {
         let yaml = yaml.clone();
@@ -237,6 +238,7 @@ fn Editor(
                     >
                         {move || if save.pending().get() { "Saving…" } else { "Save new version" }}
                     </button>
+                    <super::editor_run::EditorRun text opened=run_opened.clone() initial=run_initial.clone() save />
                     <label class="button" for="editor-upload">"Open a file…"</label>
                     <input type="file" id="editor-upload" class="visually-hidden" accept=".yaml,.yml,.json,text/yaml,application/json,text/plain"
                         on:change:target=move |ev| on_file(ev.target()) />

@@ -171,6 +171,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                 </p>
             </div>
             <Controls id=id.clone() state />
+            <crate::components::RunAgain id=id.clone() />
         </div>
         <p id="progress" class="progress-line">{progress}</p>
         <Verdict id=id.clone() state />

@@ -2,13 +2,16 @@
 
 mod dashboard;
 mod editor;
+mod editor_run;
 mod execution;
 mod executions;
 mod not_found;
 mod report;
 mod scenario;
+mod scenario_export;
 mod scenarios;
 mod services;
+mod template_actions;
 
 pub use dashboard::Dashboard;
 pub use editor::{EditScenario, NewScenario};

@@ -59,6 +59,9 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
     let is_template = kind.eq_ignore_ascii_case("template");
     let custom = source == "custom";
     let runnable = plan.is_some() && !is_template;
+    // What the template form's values render to (its Run… and Save as scenario… take it).
+    let outcome = RwSignal::new(Err("Fill in the template's parameters first.".to_owned()));
+    let export = view! { <super::scenario_export::ExportActions name=name.clone() kind=kind.clone() custom version /> };
     let length = plan
         .as_ref()
         .map(|p| format_ms(p.total_ms.as_millis() as u64));
@@ -79,8 +82,10 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
             </div>
             <div class="page-actions">
                 {runnable.then(|| view! { <RunDialog scenario=name.clone() custom /> })}
+                {is_template.then(|| view! { <super::template_actions::TemplateActions template=name.clone() outcome /> })}
                 <a class="button" id="edit-link" href=format!("/scenarios/{name}/edit")>"Edit"</a>
-                <Duplicate name=name.clone() />
+                <Duplicate name=name.clone() template=is_template />
+                {export}
             </div>
         </div>
         {(!diagnostics.is_empty()).then(|| view! {
@@ -93,7 +98,7 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
             Some(plan) => view! { <PlanSection plan /> }.into_any(),
             None if is_template => view! {
                 <p class="panel">"A template has no plan until it is rendered with its parameters: fill them in below to see the scenario it gives."</p>
-                <TemplatePreview definition=definition.clone() />
+                <TemplatePreview definition=definition.clone() outcome />
             }.into_any(),
             None => view! { <p class="panel panel-error" role="alert">"This scenario does not validate, so it has no plan. See the diagnostics above."</p> }.into_any(),
         }}
@@ -188,9 +193,10 @@ fn ActionList(title: &'static str, actions: Vec<PlannedAction>) -> impl IntoView
     })
 }
 
-/// "Duplicate…": asks for a new name, saves a copy under it, opens its editor.
+/// "Duplicate…": asks for a new name, saves a copy under it, opens its editor. On
+/// a template it copies the template itself ("Save as scenario…" keeps the values).
 #[component]
-fn Duplicate(name: String) -> impl IntoView {
+fn Duplicate(name: String, template: bool) -> impl IntoView {
     let open = RwSignal::new(false);
     let new_name = RwSignal::new(format!("{name}-copy"));
     let duplicate = Action::new(move |(source, target): &(String, String)| {
@@ -213,7 +219,7 @@ fn Duplicate(name: String) -> impl IntoView {
     view! {
         <button type="button" class="button" id="duplicate-button" aria-expanded=move || open.get().to_string()
             aria-controls="duplicate-form" on:click=move |_| open.update(|o| *o = !*o)>
-            "Duplicate…"
+            {if template { "Duplicate template…" } else { "Duplicate…" }}
         </button>
         <Show when=move || open.get()>
             <form class="inline-form" id="duplicate-form" on:submit=submit.clone()>
@@ -236,14 +242,17 @@ fn Duplicate(name: String) -> impl IntoView {
 /// A template's parameter form and rendered preview (the catalog comes from the
 /// server; rendering and validation run in the browser).
 #[component]
-fn TemplatePreview(definition: String) -> impl IntoView {
+fn TemplatePreview(
+    definition: String,
+    outcome: RwSignal<crate::components::template_form::FormOutcome>,
+) -> impl IntoView {
     let catalog = Resource::new(|| (), |_| get_catalog());
     let text = Signal::stored(definition);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match catalog.await {
-                    Ok(catalog) => view! { <TemplateForm text catalog /> }.into_any(),
+                    Ok(catalog) => view! { <TemplateForm text catalog outcome /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use app::api::{
+    download::{self, ScenarioFileQuery},
     rest::{
         RenderRequest, RenderedTemplate, ScenarioDefinition, ScenarioVersions, UploadedScenario,
     },
@@ -12,7 +13,7 @@ use app::api::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(scenario_definition, archive_scenario))
         .routes(routes!(upload_scenario))
         .routes(routes!(scenario_versions))
+        .routes(routes!(scenario_file))
         .routes(routes!(render_template))
         .routes(routes!(catalog))
 }
@@ -62,6 +64,33 @@ async fn scenario_definition(
 struct DefinitionQuery {
     /// An uploaded scenario's version (default: latest).
     version: Option<i64>,
+}
+
+/// A scenario's text as a file to save: the YAML as written (an uploaded
+/// scenario's latest or given version), with a safe file name.
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}/yaml", tag = "scenarios",
+    params(("id" = String, Path, description = "uploaded scenario id, or library scenario or template name"), ScenarioFileQuery),
+    responses((status = 200, description = "the text as an attachment (`Content-Disposition`)", content_type = "application/yaml", body = String),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn scenario_file(
+    State(c): Coord,
+    Path(id): Path<String>,
+    Query(q): Query<ScenarioFileQuery>,
+) -> Result<Response> {
+    let definition = c.scenario_definition_version(&id, q.version).await?;
+    let file_name =
+        download::scenario_file_name(&definition.name, &definition.kind, definition.version);
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8")],
+        definition.definition,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&download::attachment(&file_name)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }
 
 /// Archives an uploaded scenario: hidden from the library, versions and history kept.

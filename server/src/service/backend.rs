@@ -98,4 +98,12 @@ impl Backend for Coordinator {
     fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>> {
         Box::pin(Coordinator::active_progress(self))
     }
+
+    fn rerun_execution(&self, id: String) -> BackendFuture<'_, ExecuteResponse> {
+        Box::pin(async move { Coordinator::rerun_execution(self, &id, StartedBy::Ui).await })
+    }
+
+    fn archive_scenario(&self, name: String) -> BackendFuture<'_, ()> {
+        Box::pin(async move { Coordinator::archive_scenario(self, &name).await })
+    }
 }

@@ -7,6 +7,7 @@
 //! - `scenarios`: validate, upload, version, archive, render, read and copy scenarios;
 //! - `library`: the library's listings and the UI's scenario cards;
 //! - `services`: the configured services, their state, clearing chaos;
+//! - `rerun`: "Run again", an execution's text and options started anew;
 //! - `suites`: several scenarios run as one, and the tasks that drive them;
 //! - `reports`: an execution's report and the summary over many (the I/O the
 //!   pure `report` pipeline leaves to its caller);
@@ -19,6 +20,7 @@ mod backend;
 mod executions;
 mod library;
 mod reports;
+mod rerun;
 mod scenarios;
 mod services;
 mod suites;

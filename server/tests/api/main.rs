@@ -22,6 +22,8 @@ mod library;
 mod openapi;
 /// Owners of executions: a live CLI run next to `serve`, `kill -9`, Ctrl-C, `recover`.
 mod owners;
+/// The UI's paths: overlapping names, downloads, run again, archive.
+mod paths;
 /// Reports of a real execution in every format, checked by real validators.
 mod report;
 /// The REST API, WebSocket and SSE.
