@@ -39,6 +39,8 @@ const AXIS_Y: f64 = 14.0;
 const CALLOUT_Y: f64 = 32.0;
 const BAND_Y: f64 = 52.0;
 const BAND_H: f64 = 40.0;
+/// Rows of markers; `.tl-row-actions` and `.tl-row-parallel` in the stylesheet
+/// sit at these heights (as a share of [`WIDTH`]), so change them together.
 const ACTIONS_Y: f64 = 108.0;
 const PARALLEL_Y: f64 = 130.0;
 const ASSERT_Y: f64 = 152.0;
@@ -340,8 +342,9 @@ fn draw(
         assertion_count,
         if has_rollback { ", then rollback" } else { "" }
     );
-    // Row labels are HTML beside the drawing, kept in view when it scrolls.
-    let at = |y: f64| format!("top: {:.2}%", y / height * 100.0);
+    // Row labels are HTML beside the drawing, kept in view when it scrolls; the
+    // stylesheet places them at ACTIONS_Y and PARALLEL_Y (in `cqw`: the drawing's
+    // height scales with its width).
     view! {
         <figure class="timeline">
             <div class="timeline-scroll" tabindex="0" role="group" aria-label=format!("{summary} (scrolls sideways when narrow)")>
@@ -361,8 +364,8 @@ fn draw(
                         {cursor}
                     </svg>
                     <div class="tl-sticky" aria-hidden="true">
-                        <span class="tl-row-label" style=at(ACTIONS_Y)>"actions"</span>
-                        <span class="tl-row-label" style=at(PARALLEL_Y)>"parallel"</span>
+                        <span class="tl-row-label tl-row-actions">"actions"</span>
+                        <span class="tl-row-label tl-row-parallel">"parallel"</span>
                     </div>
                 </div>
             </div>

@@ -238,7 +238,7 @@ fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoVie
         })
     });
     let chart = move || {
-        drawn.track();
+        let _ = drawn.get();
         state.with_untracked(|s| {
             // While it runs: chaos from the first injecting action to the clear after it.
             let chaos = s.workload_end.as_ref().and_then(|e| e.chaos).or_else(|| {

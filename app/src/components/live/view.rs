@@ -159,12 +159,12 @@ pub fn EventsLog(id: String, state: RwSignal<LiveState>) -> impl IntoView {
     let shown = RwSignal::new(LOG_PAGE);
     let total = Memo::new(move |_| state.with(|s| s.log_total));
     let lines = Memo::new(move |_| {
-        total.track();
+        let _ = total.get();
         let shown = shown.get();
         state.with_untracked(|s| s.log_window(shown))
     });
     let hidden = Memo::new(move |_| {
-        total.track();
+        let _ = total.get();
         let shown = shown.get();
         state.with_untracked(|s| (s.log_hidden(shown), s.log_dropped()))
     });
