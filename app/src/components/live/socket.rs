@@ -238,8 +238,13 @@ fn flush(follower: &Rc<Follower>) {
         leptos::task::spawn_local(async move { catch_up(f).await });
         return;
     }
-    if follower.link.get_untracked() != Link::Live {
-        follower.link.set(Link::Live);
+    let link = if follower.state.with_untracked(|s| s.finished) {
+        Link::Done
+    } else {
+        Link::Live
+    };
+    if follower.link.get_untracked() != link {
+        follower.link.set(link);
     }
     (follower.on_event)();
     if follower.inbox.borrow_mut().frame_done() {
