@@ -1,8 +1,9 @@
 //! The queue between the WebSocket and the page: messages wait here (unparsed)
 //! until the next animation frame applies them in one state update. When too
 //! many wait — a hidden tab, a long replay after a reconnect, a slow machine —
-//! replaying them one by one would only show the past slowly, so the queue is
-//! dropped and the page re-reads the execution's current state instead.
+//! or the events being applied are seconds older than the newest the page has
+//! seen arrive, replaying them one by one would only show the past slowly, so
+//! the queue is dropped and the page re-reads the execution's current state.
 //!
 //! Pure bookkeeping, so it is unit-tested without a browser; `socket` does the
 //! frames, the parsing and the re-reading.
@@ -13,6 +14,10 @@ use std::collections::VecDeque;
 /// execution: about two seconds of the fastest run the engine makes (its
 /// assertions poll at most every 5 ms of real time each).
 pub const CATCH_UP_AT: usize = 2_000;
+
+/// How far behind the server (beyond the smallest delay seen, which absorbs any
+/// clock difference) the events being applied may be before the page re-reads.
+pub const CATCH_UP_LAG_MS: f64 = 2_000.0;
 
 /// At most this many messages are applied in one go before the frame's time
 /// budget is checked again.
@@ -37,6 +42,9 @@ pub struct Inbox {
     scheduled: bool,
     /// The queue overflowed: drop everything until the state is re-read.
     behind: bool,
+    /// The smallest (page clock − event time) seen: the clock difference plus
+    /// the quickest delivery.
+    skew_ms: Option<f64>,
 }
 
 impl Inbox {
@@ -52,6 +60,21 @@ impl Inbox {
             self.behind = true;
         }
         !std::mem::replace(&mut self.scheduled, true)
+    }
+
+    /// Notes that an event stamped `at_ms` (server clock) is applied at `now_ms`
+    /// (page clock); if it is more than [`CATCH_UP_LAG_MS`] later than the
+    /// quickest delivery seen, the page is behind: the queue is dropped and
+    /// `true` returned (re-read the state).
+    pub fn lagging(&mut self, now_ms: f64, at_ms: f64) -> bool {
+        let seen = now_ms - at_ms;
+        let skew = self.skew_ms.map_or(seen, |s| s.min(seen));
+        self.skew_ms = Some(skew);
+        if seen - skew > CATCH_UP_LAG_MS {
+            self.queue.clear();
+            self.behind = true;
+        }
+        self.behind
     }
 
     /// Whether the queue overflowed and the state must be re-read.

@@ -67,3 +67,16 @@ fn up_to_the_limit_everything_is_applied_in_order() {
     }
     assert_eq!(seen, (0..CATCH_UP_AT).map(message).collect::<Vec<_>>());
 }
+
+#[test]
+fn events_seconds_older_than_the_quickest_delivery_mean_the_page_is_behind() {
+    let mut inbox = Inbox::default();
+    // The page's clock runs 60 s ahead of the server's: only the delay counts.
+    assert!(!inbox.lagging(60_000.0 + 1_000.0, 1_000.0));
+    assert!(!inbox.lagging(60_000.0 + 2_050.0, 2_000.0), "50 ms late is live");
+    inbox.push(message(1));
+    assert!(!inbox.lagging(60_000.0 + 4_000.0, 2_100.0), "1.9 s late still replays");
+    assert!(inbox.lagging(60_000.0 + 9_000.0, 2_200.0), "6.8 s late: re-read");
+    assert!(inbox.is_empty() && inbox.is_behind());
+    assert_eq!(inbox.take(CHUNK), Step::CatchUp);
+}

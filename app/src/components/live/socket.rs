@@ -219,10 +219,19 @@ fn flush(follower: &Rc<Follower>) {
                     break;
                 }
                 Step::Apply(messages) => {
+                    let mut latest = None;
                     for text in messages {
                         if let Ok(event) = serde_json::from_str::<Event>(&text) {
                             state.apply(&event);
                             applied = true;
+                            latest = Some(event.at);
+                        }
+                    }
+                    let at_ms = latest.map(|at| (at.unix_timestamp_nanos() / 1_000_000) as f64);
+                    if let Some(at_ms) = at_ms {
+                        if follower.inbox.borrow_mut().lagging(now(), at_ms) {
+                            behind = true;
+                            break;
                         }
                     }
                     if now() - started > FRAME_BUDGET_MS {
