@@ -69,10 +69,15 @@ pub async fn start_execution(request: ExecuteRequest) -> Result<ExecuteResponse,
 /// thousands).
 #[server(endpoint = "execution", input = Json)]
 pub async fn get_live_execution(id: String) -> Result<LiveExecution, ApiError> {
-    crate::ssr::answer(crate::ssr::backend()?.live_execution(id).await.map(|mut live| {
-        live.events = crate::components::live::state::compact(live.events);
-        live
-    }))
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .live_execution(id)
+            .await
+            .map(|mut live| {
+                live.events = crate::components::live::state::compact(live.events);
+                live
+            }),
+    )
 }
 
 /// Pause, resume, skip the phase or stop.

@@ -258,7 +258,11 @@ fn draw(
                 .unwrap_or(AssertionView::Planned);
             let polling = matches!(state, AssertionView::Polling(_));
             // The count is its own text node (below), so that a check does not redraw.
-            let state = if polling { AssertionView::Polling(0) } else { state };
+            let state = if polling {
+                AssertionView::Polling(0)
+            } else {
+                state
+            };
             let (state_class, state_text) = state.describe();
             let class = format!(
                 "tl-assert tl-assert-{state_class}{}",

@@ -136,9 +136,9 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
     let counts = Memo::new(move |_| state.with(LiveState::polling_counts));
     let timeline_plan = plan.clone();
     let timeline = move || {
-        timeline_plan.as_ref().map(|plan| {
-            marks.with(|m| live_timeline_view(plan, m, elapsed.into(), counts.into()))
-        })
+        timeline_plan
+            .as_ref()
+            .map(|plan| marks.with(|m| live_timeline_view(plan, m, elapsed.into(), counts.into())))
     };
 
     let progress = move || {
@@ -229,13 +229,7 @@ fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoVie
         .and_then(|s| s.p95_latency_ms);
     // Redrawn when a slot, an action or the summary comes, not on every event.
     let drawn = Memo::new(move |_| {
-        state.with(|s| {
-            (
-                s.workload.len(),
-                s.actions.len(),
-                s.workload_end.is_some(),
-            )
-        })
+        state.with(|s| (s.workload.len(), s.actions.len(), s.workload_end.is_some()))
     });
     let chart = move || {
         let _ = drawn.get();

@@ -12,7 +12,10 @@ fn the_first_message_asks_for_a_frame_and_the_next_ones_wait_for_it() {
     assert!(inbox.push(message(1)), "a frame is asked for");
     assert!(!inbox.push(message(2)), "one frame at a time");
     assert!(!inbox.push(message(3)));
-    assert_eq!(inbox.take(CHUNK), Step::Apply(vec![message(1), message(2), message(3)]));
+    assert_eq!(
+        inbox.take(CHUNK),
+        Step::Apply(vec![message(1), message(2), message(3)])
+    );
     assert_eq!(inbox.take(CHUNK), Step::Idle);
     assert!(!inbox.frame_done(), "nothing left: no other frame");
     assert!(inbox.push(message(4)), "the next message asks again");
@@ -42,7 +45,10 @@ fn too_many_waiting_drops_them_and_asks_for_a_catch_up_until_reset() {
         inbox.push(message(n));
     }
     assert!(inbox.is_behind());
-    assert!(inbox.is_empty(), "the queue is dropped, memory stays bounded");
+    assert!(
+        inbox.is_empty(),
+        "the queue is dropped, memory stays bounded"
+    );
     assert!(!inbox.push(message(1)), "later messages are dropped too");
     assert!(inbox.is_empty());
     assert_eq!(inbox.take(CHUNK), Step::CatchUp);
@@ -73,10 +79,19 @@ fn events_seconds_older_than_the_quickest_delivery_mean_the_page_is_behind() {
     let mut inbox = Inbox::default();
     // The page's clock runs 60 s ahead of the server's: only the delay counts.
     assert!(!inbox.lagging(60_000.0 + 1_000.0, 1_000.0));
-    assert!(!inbox.lagging(60_000.0 + 2_050.0, 2_000.0), "50 ms late is live");
+    assert!(
+        !inbox.lagging(60_000.0 + 2_050.0, 2_000.0),
+        "50 ms late is live"
+    );
     inbox.push(message(1));
-    assert!(!inbox.lagging(60_000.0 + 4_000.0, 2_100.0), "1.9 s late still replays");
-    assert!(inbox.lagging(60_000.0 + 9_000.0, 2_200.0), "6.8 s late: re-read");
+    assert!(
+        !inbox.lagging(60_000.0 + 4_000.0, 2_100.0),
+        "1.9 s late still replays"
+    );
+    assert!(
+        inbox.lagging(60_000.0 + 9_000.0, 2_200.0),
+        "6.8 s late: re-read"
+    );
     assert!(inbox.is_empty() && inbox.is_behind());
     assert_eq!(inbox.take(CHUNK), Step::CatchUp);
 }

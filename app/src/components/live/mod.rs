@@ -12,11 +12,11 @@
 //!   each row updated on its own.
 
 pub mod inbox;
+#[cfg(test)]
+mod inbox_tests;
 #[cfg(feature = "hydrate")]
 pub mod socket;
 pub mod state;
-#[cfg(test)]
-mod inbox_tests;
 #[cfg(test)]
 mod tests;
 pub mod view;

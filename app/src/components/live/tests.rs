@@ -4,13 +4,13 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::*;
-use crate::components::live::state::compact;
 use crate::api::{
     event::{ActionOutcome, AssertionResult as Decision, Event, EventKind, ExecutionId},
     figures::{ChaosWindow, Figures, Recovery, SlotFigures, WorkloadSummary},
     verdict::{CriterionResult, Verdict},
     ExecutionStatus,
 };
+use crate::components::live::state::compact;
 use crate::components::AssertionView;
 
 fn event(seq: u64, phase: Option<usize>, offset_ms: Option<u64>, kind: EventKind) -> Event {
@@ -337,7 +337,11 @@ fn thousands_of_checks_add_no_log_line_and_keep_the_row_current() {
     let mut all = events();
     all.extend((6..5_006).map(|seq| checked(seq, (seq - 3) as u32)));
     let state = LiveState::new("running", &all);
-    assert_eq!(state.log.len(), 3, "only the three events before the checks");
+    assert_eq!(
+        state.log.len(),
+        3,
+        "only the three events before the checks"
+    );
     assert_eq!(state.log_total, 3);
     let row = &state.assertions[&(0, 0)];
     assert_eq!(row.checks, 5_002);
@@ -357,7 +361,10 @@ fn the_log_keeps_the_latest_lines_and_the_window_shows_a_page_of_them() {
     let window = state.log_window(LOG_PAGE);
     assert_eq!(window.len(), LOG_PAGE);
     assert_eq!(window[0].seq, LOG_KEEP as u64 + 250, "newest first");
-    assert_eq!(window[LOG_PAGE - 1].seq, LOG_KEEP as u64 + 251 - LOG_PAGE as u64);
+    assert_eq!(
+        window[LOG_PAGE - 1].seq,
+        LOG_KEEP as u64 + 251 - LOG_PAGE as u64
+    );
     assert_eq!(state.log_hidden(LOG_PAGE), LOG_KEEP - LOG_PAGE);
     // "Show earlier" pages on until every kept line is shown, never beyond.
     assert_eq!(state.log_window(2 * LOG_PAGE).len(), 2 * LOG_PAGE);
