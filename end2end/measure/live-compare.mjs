@@ -29,6 +29,7 @@ function run(label, bin, site) {
       for (const line of lines) {
         const at = line.indexOf('LIVE {');
         if (at >= 0) rows.push(JSON.parse(line.slice(at + 5)));
+        else if (/^\s*(not ok|error:)/.test(line)) console.error(`${label}: ${line.trim()}`);
       }
     });
     child.on('exit', () => ok(rows));
