@@ -64,10 +64,20 @@ pub async fn start_execution(request: ExecuteRequest) -> Result<ExecuteResponse,
     crate::ssr::answer(crate::ssr::backend()?.start_execution(request).await)
 }
 
-/// An execution and its events so far.
+/// An execution and its events so far, without the `assertion_checked` events a
+/// later check supersedes (they fold to the same live state; there can be
+/// thousands).
 #[server(endpoint = "execution", input = Json)]
 pub async fn get_live_execution(id: String) -> Result<LiveExecution, ApiError> {
-    crate::ssr::answer(crate::ssr::backend()?.live_execution(id).await)
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .live_execution(id)
+            .await
+            .map(|mut live| {
+                live.events = crate::components::live::state::compact(live.events);
+                live
+            }),
+    )
 }
 
 /// Pause, resume, skip the phase or stop.

@@ -18,7 +18,7 @@ pub use run_dialog::RunDialog;
 pub use scenario_picker::ScenarioPicker;
 pub use shell::AppShell;
 pub use template_form::TemplateForm;
-pub use timeline::{format_ms, timeline_view, AssertionView};
+pub use timeline::{format_ms, live_timeline_view, timeline_view, AssertionView, PollCounts};
 
 use leptos::prelude::*;
 

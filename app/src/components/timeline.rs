@@ -4,6 +4,16 @@
 //! shows the current phase, an elapsed cursor and each step's result.
 //!
 //! Every state is written as text as well as colour, so it reads in greyscale.
+//!
+//! Live, the drawing is rebuilt only when a step's result changes
+//! ([`LiveState::timeline_marks`]); the elapsed cursor and the check counts of
+//! assertions being polled are reactive parts of it and move on their own.
+//!
+//! Below a minimum width (`.timeline-canvas` in the stylesheet) the drawing does
+//! not shrink further: it scrolls sideways, with its row labels kept in view
+//! (HTML, sticky), so its text stays readable on a phone or in a side panel.
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
@@ -29,6 +39,8 @@ const AXIS_Y: f64 = 14.0;
 const CALLOUT_Y: f64 = 32.0;
 const BAND_Y: f64 = 52.0;
 const BAND_H: f64 = 40.0;
+/// Rows of markers; `.tl-row-actions` and `.tl-row-parallel` in the stylesheet
+/// sit at these heights (as a share of [`WIDTH`]), so change them together.
 const ACTIONS_Y: f64 = 108.0;
 const PARALLEL_Y: f64 = 130.0;
 const ASSERT_Y: f64 = 152.0;
@@ -36,8 +48,38 @@ const ASSERT_ROW: f64 = 16.0;
 /// Rough width of one character of the 11-unit font, for "does it fit" decisions.
 const CHAR_W: f64 = 6.4;
 
+/// Check counts of the assertions being polled, by (phase, index).
+pub type PollCounts = BTreeMap<(usize, usize), u64>;
+
 /// The plan as an SVG timeline; pass `live` for an execution's progress.
 pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> AnyView {
+    let counts = live.map(LiveState::polling_counts).unwrap_or_default();
+    draw(
+        plan,
+        live,
+        Signal::stored(elapsed_ms),
+        Signal::stored(counts),
+    )
+}
+
+/// An execution's timeline: `marks` (see [`LiveState::timeline_marks`]) decide
+/// the drawing; `elapsed` moves the cursor and `counts` the "polling n" labels
+/// without redrawing it.
+pub fn live_timeline_view(
+    plan: &Plan,
+    marks: &LiveState,
+    elapsed: Signal<u64>,
+    counts: Signal<PollCounts>,
+) -> AnyView {
+    draw(plan, Some(marks), elapsed, counts)
+}
+
+fn draw(
+    plan: &Plan,
+    live: Option<&LiveState>,
+    elapsed: Signal<u64>,
+    counts: Signal<PollCounts>,
+) -> AnyView {
     let total = plan
         .total_ms
         .as_millis()
@@ -214,6 +256,13 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
             let state = live
                 .map(|l| l.assertion_state(phase.index, index))
                 .unwrap_or(AssertionView::Planned);
+            let polling = matches!(state, AssertionView::Polling(_));
+            // The count is its own text node (below), so that a check does not redraw.
+            let state = if polling {
+                AssertionView::Polling(0)
+            } else {
+                state
+            };
             let (state_class, state_text) = state.describe();
             let class = format!(
                 "tl-assert tl-assert-{state_class}{}",
@@ -233,7 +282,9 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
             }
             // The label goes right of the range, else left of it, else over it on a
             // background of its own (assertion labels use a 10-unit font).
-            let label_w = label.chars().count() as f64 * CHAR_W * 10.0 / 11.0;
+            // Room for a count of up to five digits while polling.
+            let count_chars = if polling { 6 } else { 0 };
+            let label_w = (label.chars().count() + count_chars) as f64 * CHAR_W * 10.0 / 11.0;
             let (tx, anchor, over) = if x1 + 4.0 + label_w <= WIDTH - RIGHT {
                 (x1 + 4.0, "start", false)
             } else if x0 - 4.0 - label_w >= LEFT {
@@ -254,21 +305,35 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
                     </rect>
                     {clamp_mark}
                     {label_bg}
-                    <text x=tx y=y + 1.0 text-anchor=anchor>{label}</text>
+                    <text x=tx y=y + 1.0 text-anchor=anchor>
+                        {label}
+                        {polling.then(|| {
+                            let key = (phase.index, index);
+                            view! {
+                                <tspan class="tl-count">
+                                    {move || counts.with(|c| c.get(&key).filter(|n| **n > 0).map(|n| format!(" {n}")).unwrap_or_default())}
+                                </tspan>
+                            }
+                        })}
+                    </text>
                 </g>
             });
         }
     }
 
     let cursor = live.map(|l| {
-        let cx = x(elapsed_ms);
-        let label = format!("elapsed {}", format_ms(elapsed_ms));
-        let anchor = if cx > WIDTH * 0.8 { "end" } else { "start" };
-        let tx = if anchor == "end" { cx - 3.0 } else { cx + 3.0 };
+        let cx = move || x(elapsed.get());
+        let late = move || cx() > WIDTH * 0.8;
         view! {
             <g class="tl-cursor" class:tl-cursor-paused=l.status == "paused">
                 <line x1=cx x2=cx y1=BAND_Y - 4.0 y2=height - 14.0 />
-                <text x=tx y=height - 3.0 text-anchor=anchor>{label}</text>
+                <text
+                    x=move || if late() { cx() - 3.0 } else { cx() + 3.0 }
+                    y=height - 3.0
+                    text-anchor=move || if late() { "end" } else { "start" }
+                >
+                    {move || format!("elapsed {}", format_ms(elapsed.get()))}
+                </text>
             </g>
         }
     });
@@ -281,24 +346,33 @@ pub fn timeline_view(plan: &Plan, live: Option<&LiveState>, elapsed_ms: u64) -> 
         assertion_count,
         if has_rollback { ", then rollback" } else { "" }
     );
+    // Row labels are HTML beside the drawing, kept in view when it scrolls; the
+    // stylesheet places them at ACTIONS_Y and PARALLEL_Y (in `cqw`: the drawing's
+    // height scales with its width).
     view! {
         <figure class="timeline">
-            <svg
-                class="timeline-svg"
-                viewBox=format!("0 0 {WIDTH} {height}")
-                role="img"
-                aria-label=summary.clone()
-                preserveAspectRatio="xMinYMin meet"
-            >
-                <g class="tl-axis">{axis}</g>
-                <text class="tl-row-label" x=LEFT y=ACTIONS_Y + 4.0>"actions"</text>
-                <text class="tl-row-label" x=LEFT y=PARALLEL_Y + 4.0>"parallel"</text>
-                {bands}
-                {rollback}
-                {markers}
-                {ranges}
-                {cursor}
-            </svg>
+            <div class="timeline-scroll" tabindex="0" role="group" aria-label=format!("{summary} (scrolls sideways when narrow)")>
+                <div class="timeline-canvas">
+                    <svg
+                        class="timeline-svg"
+                        viewBox=format!("0 0 {WIDTH} {height}")
+                        role="img"
+                        aria-label=summary.clone()
+                        preserveAspectRatio="xMinYMin meet"
+                    >
+                        <g class="tl-axis">{axis}</g>
+                        {bands}
+                        {rollback}
+                        {markers}
+                        {ranges}
+                        {cursor}
+                    </svg>
+                    <div class="tl-sticky" aria-hidden="true">
+                        <span class="tl-row-label tl-row-actions">"actions"</span>
+                        <span class="tl-row-label tl-row-parallel">"parallel"</span>
+                    </div>
+                </div>
+            </div>
             <figcaption class="muted">{summary}</figcaption>
         </figure>
     }

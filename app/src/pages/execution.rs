@@ -3,16 +3,20 @@
 //! the current phase and an elapsed cursor on the plan's timeline, each action's
 //! result and latency, each assertion's state, the events log, the controls, and
 //! the verdict at the end.
+//!
+//! Events come in batches, at most one state update a frame (`live::socket`),
+//! and each part of the page reads a memo of what it shows, so a check that did
+//! not hold touches its assertion's row and nothing else (`live::view`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ui::LiveExecution;
+use crate::components::live::view::{ActionsTable, AssertionTable, EventsLog};
 use crate::components::live::{LiveState, WorkloadEnd};
 use crate::components::{
-    format_ms, raw_text, set_not_found_status, timeline_view, AssertionView, ErrorPanel, Loading,
-    StatusBadge,
+    format_ms, live_timeline_view, raw_text, set_not_found_status, ErrorPanel, Loading, StatusBadge,
 };
 use crate::scenario::plan::Plan;
 use crate::server_fns::{control_execution, get_live_execution};
@@ -85,6 +89,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
             Link::Reconnecting(attempt) => {
                 format!("connection lost — reconnecting (attempt {attempt})…")
             }
+            Link::CatchingUp => "catching up…".to_owned(),
         })
     };
     #[cfg(not(feature = "hydrate"))]
@@ -125,11 +130,15 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
     let phase_names_for_assert = phase_names.clone();
     let status = Memo::new(move |_| state.with(|s| s.status.clone()));
 
+    // The drawing changes only with a step's result; the cursor and the check
+    // counts move inside it.
+    let marks = Memo::new(move |_| state.with(LiveState::timeline_marks));
+    let counts = Memo::new(move |_| state.with(LiveState::polling_counts));
     let timeline_plan = plan.clone();
     let timeline = move || {
         timeline_plan
             .as_ref()
-            .map(|plan| state.with(|s| timeline_view(plan, Some(s), elapsed.get())))
+            .map(|plan| marks.with(|m| live_timeline_view(plan, m, elapsed.into(), counts.into())))
     };
 
     let progress = move || {
@@ -180,33 +189,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
         <div class="two-columns">
             <section aria-labelledby="actions-title">
                 <h2 id="actions-title">"Actions"</h2>
-                {move || state.with(|s| {
-                    if s.actions.is_empty() {
-                        return view! { <p class="muted">"No action has run yet."</p> }.into_any();
-                    }
-                    view! {
-                        <table class="table" id="actions-table">
-                            <thead><tr><th scope="col">"Phase"</th><th scope="col">"Action"</th><th scope="col">"Result"</th><th scope="col">"Latency"</th></tr></thead>
-                            <tbody>
-                                {s.actions.iter().map(|a| {
-                                    let (class, result) = match &a.outcome {
-                                        None => ("pending", "running…".to_owned()),
-                                        Some(o) if o.ok => ("ok", format!("✓ ok{}", o.status.map(|c| format!(" ({c})")).unwrap_or_default())),
-                                        Some(o) => ("fail", format!("✗ failed{}: {}", o.status.map(|c| format!(" ({c})")).unwrap_or_default(), o.message)),
-                                    };
-                                    view! {
-                                        <tr class=format!("row-{class}")>
-                                            <td>{a.phase.map(|p| (p + 1).to_string()).unwrap_or_default()}</td>
-                                            <td><code>{format!("{}.{}", a.service, a.action)}</code>{a.parallel.then_some(" (parallel)")}</td>
-                                            <td class=format!("result result-{class}")>{result}</td>
-                                            <td>{a.outcome.as_ref().map(|o| format!("{:.1} ms", o.latency_ms)).unwrap_or_default()}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                })}
+                <ActionsTable state />
             </section>
             <section aria-labelledby="assertions-title">
                 <h2 id="assertions-title">"Assertions"</h2>
@@ -215,15 +198,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
         </div>
         <section aria-labelledby="log-title">
             <h2 id="log-title">"Events"</h2>
-            <ol class="event-log" id="event-log">
-                {move || state.with(|s| s.log.iter().rev().map(|line| view! {
-                    <li class:log-bad=line.bad data-kind=line.kind.clone()>
-                        <span class="log-seq">{format!("#{}", line.seq)}</span>
-                        <span class="log-offset">{line.offset_ms.map(format_ms).unwrap_or_default()}</span>
-                        <span class="log-text">{line.text.clone()}</span>
-                    </li>
-                }).collect_view())}
-            </ol>
+            <EventsLog id=id.clone() state />
         </section>
     }
 }
@@ -253,8 +228,13 @@ fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoVie
         .and_then(|p| p.workload.as_ref())
         .and_then(|w| w.steady_state.as_ref())
         .and_then(|s| s.p95_latency_ms);
+    // Redrawn when a slot, an action or the summary comes, not on every event.
+    let drawn = Memo::new(move |_| {
+        state.with(|s| (s.workload.len(), s.actions.len(), s.workload_end.is_some()))
+    });
     let chart = move || {
-        state.with(|s| {
+        let _ = drawn.get();
+        state.with_untracked(|s| {
             // While it runs: chaos from the first injecting action to the clear after it.
             let chaos = s.workload_end.as_ref().and_then(|e| e.chaos).or_else(|| {
                 let injecting = |a: &&crate::components::live::ActionRow| {
@@ -420,76 +400,6 @@ fn Verdict(id: String, state: RwSignal<LiveState>) -> impl IntoView {
             })
         })
     }
-}
-
-#[component]
-fn AssertionTable(
-    plan: Option<Plan>,
-    state: RwSignal<LiveState>,
-    phase_names: Vec<String>,
-) -> impl IntoView {
-    let Some(plan) = plan else {
-        return view! { <p class="muted">"The plan of this execution is not available."</p> }
-            .into_any();
-    };
-    let rows: Vec<(usize, usize, String, Option<String>)> = plan
-        .phases
-        .iter()
-        .flat_map(|p| {
-            p.assertions.iter().enumerate().map(move |(i, a)| {
-                (
-                    p.index,
-                    i,
-                    format!("{} → {}", a.assertion_type, a.expect),
-                    a.service.clone(),
-                )
-            })
-        })
-        .collect();
-    if rows.is_empty() {
-        return view! { <p class="muted">"This scenario has no assertions."</p> }.into_any();
-    }
-    view! {
-        <table class="table" id="assertions-table">
-            <thead><tr><th scope="col">"Phase"</th><th scope="col">"Assertion"</th><th scope="col">"State"</th></tr></thead>
-            <tbody>
-                {rows.into_iter().map(|(phase, index, label, service)| {
-                    let phase_name = phase_names.get(phase).cloned().unwrap_or_default();
-                    view! {
-                        <tr data-assertion=format!("{phase}.{index}")>
-                            <td>{phase_name}</td>
-                            <td><code>{label}</code>{service.map(|s| view! { " on "<code>{s}</code> })}</td>
-                            {move || state.with(|s| {
-                                let row = s.assertions.get(&(phase, index)).cloned();
-                                let view_state = AssertionView::of(row.as_ref());
-                                let (class, _) = view_state.describe();
-                                let text = match &view_state {
-                                    AssertionView::Planned => "pending".to_owned(),
-                                    AssertionView::Polling(0) => format!("polling until {}", format_ms(row.as_ref().map_or(0, |r| r.deadline_ms))),
-                                    AssertionView::Polling(n) => format!(
-                                        "polling {n} — not yet{} (until {})",
-                                        row.as_ref().and_then(|r| r.last_check.clone()).filter(|m| !m.is_empty()).map(|m| format!(": {m}")).unwrap_or_default(),
-                                        format_ms(row.as_ref().map_or(0, |r| r.deadline_ms))
-                                    ),
-                                    AssertionView::Passed(Some(ms)) => format!("✓ passed, held after {}", format_ms(*ms)),
-                                    AssertionView::Passed(None) => "✓ passed".to_owned(),
-                                    AssertionView::Failed(message) => format!("✗ failed: {message}"),
-                                };
-                                let evidence = row.and_then(|r| r.result).filter(|r| !r.passed).map(|r| r.evidence);
-                                view! {
-                                    <td class=format!("result result-{class}")>
-                                        {text}
-                                        {evidence.map(|e| view! { <details><summary>"Evidence"</summary><pre class="code">{e}</pre></details> })}
-                                    </td>
-                                }
-                            })}
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

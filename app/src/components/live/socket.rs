@@ -1,6 +1,13 @@
 //! The WebSocket that follows an execution (browser only), reconnecting with
 //! backoff when it drops before the execution ends. Each message is one
 //! [`Event`], read typed; one the browser cannot read is skipped.
+//!
+//! Messages wait in an [`Inbox`] and are applied at the next animation frame,
+//! as many as fit in [`FRAME_BUDGET_MS`], in one state update: the page renders
+//! at most once a frame however fast events come. When the inbox overflows the
+//! page stops replaying: it closes the socket, re-reads the execution (the
+//! server sends its events with superseded checks left out) and follows on from
+//! there.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -10,8 +17,12 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use leptos::web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::LiveState;
+use super::inbox::{Inbox, Step, CHUNK};
+use super::{state::compact, LiveState};
 use crate::api::event::Event;
+
+/// Time a frame may spend applying messages; what is left waits for the next.
+const FRAME_BUDGET_MS: f64 = 12.0;
 
 /// How the live connection is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +35,8 @@ pub enum Link {
     Done,
     /// Dropped while the execution was still going; trying again (attempt n).
     Reconnecting(u32),
+    /// Fell behind: re-reading the current state.
+    CatchingUp,
 }
 
 /// The first retry waits this long; each next one twice as long, up to
@@ -59,10 +72,14 @@ struct Follower {
     stopped: Cell<bool>,
     connection: RefCell<Option<Connection>>,
     retry: RefCell<Option<TimeoutHandle>>,
+    /// Messages waiting for the next frame.
+    inbox: RefCell<Inbox>,
+    /// A re-read is under way.
+    catching_up: Cell<bool>,
 }
 
 /// Opens `/ws/scenario-execution` for `id` after the events `state` has, and
-/// applies each message to `state`; `on_event` runs after each one. When the
+/// applies its messages to `state` once a frame; `on_event` runs after each batch. When the
 /// socket drops before the execution has ended it reconnects, asking only for
 /// the events after the last one applied (and [`LiveState::apply`] ignores any
 /// it has already). Everything closes when the owner is cleaned up.
@@ -81,6 +98,8 @@ pub fn follow(
         stopped: Cell::new(false),
         connection: RefCell::new(None),
         retry: RefCell::new(None),
+        inbox: RefCell::new(Inbox::default()),
+        catching_up: Cell::new(false),
     });
     connect(&follower);
     let held = StoredValue::new_local(follower);
@@ -133,12 +152,19 @@ fn connect(follower: &Rc<Follower>) {
             let Some(text) = message.data().as_string() else {
                 return;
             };
-            let Ok(event) = serde_json::from_str::<Event>(&text) else {
-                return;
-            };
-            f.link.set(Link::Live);
-            f.state.update(|s| s.apply(&event));
-            (f.on_event)();
+            let schedule = f.inbox.borrow_mut().push(text);
+            if f.inbox.borrow().is_behind() {
+                // Not from inside this socket's own callback: it is closed there.
+                let f = f.clone();
+                leptos::task::spawn_local(async move { catch_up(f).await });
+            } else if schedule {
+                let weak = Rc::downgrade(&f);
+                request_animation_frame(move || {
+                    if let Some(f) = weak.upgrade() {
+                        flush(&f);
+                    }
+                });
+            }
         }
     });
     let on_open = Closure::<dyn Fn()>::new({
@@ -152,6 +178,11 @@ fn connect(follower: &Rc<Follower>) {
     });
     let on_close = Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| {
         let Some(f) = weak.upgrade() else { return };
+        // What came before the close (the end, often) counts first.
+        flush(&f);
+        if f.catching_up.get() || f.inbox.borrow().is_behind() {
+            return;
+        }
         if f.state.with_untracked(|s| s.finished) {
             f.link.set(Link::Done);
         } else {
@@ -167,6 +198,108 @@ fn connect(follower: &Rc<Follower>) {
         _on_open: on_open,
         _on_close: on_close,
     });
+}
+
+/// Applies what waits, for at most [`FRAME_BUDGET_MS`], in one state update;
+/// asks for another frame if messages are left.
+fn flush(follower: &Rc<Follower>) {
+    if follower.stopped.get() || follower.catching_up.get() {
+        return;
+    }
+    let started = now();
+    let mut behind = false;
+    follower.state.maybe_update(|state| {
+        let mut applied = false;
+        loop {
+            let step = follower.inbox.borrow_mut().take(CHUNK);
+            match step {
+                Step::Idle => break,
+                Step::CatchUp => {
+                    behind = true;
+                    break;
+                }
+                Step::Apply(messages) => {
+                    let mut latest = None;
+                    for text in messages {
+                        if let Ok(event) = serde_json::from_str::<Event>(&text) {
+                            state.apply(&event);
+                            applied = true;
+                            latest = Some(event.at);
+                        }
+                    }
+                    let at_ms = latest.map(|at| (at.unix_timestamp_nanos() / 1_000_000) as f64);
+                    if let Some(at_ms) = at_ms {
+                        if follower.inbox.borrow_mut().lagging(now(), at_ms) {
+                            behind = true;
+                            break;
+                        }
+                    }
+                    if now() - started > FRAME_BUDGET_MS {
+                        break;
+                    }
+                }
+            }
+        }
+        applied
+    });
+    if behind {
+        let f = follower.clone();
+        leptos::task::spawn_local(async move { catch_up(f).await });
+        return;
+    }
+    let link = if follower.state.with_untracked(|s| s.finished) {
+        Link::Done
+    } else {
+        Link::Live
+    };
+    if follower.link.get_untracked() != link {
+        follower.link.set(link);
+    }
+    (follower.on_event)();
+    if follower.inbox.borrow_mut().frame_done() {
+        let weak = Rc::downgrade(follower);
+        request_animation_frame(move || {
+            if let Some(f) = weak.upgrade() {
+                flush(&f);
+            }
+        });
+    }
+}
+
+/// Jumps to the current state: closes the socket, re-reads the execution and
+/// follows on from its latest event.
+async fn catch_up(follower: Rc<Follower>) {
+    if follower.stopped.get() || follower.catching_up.replace(true) {
+        return;
+    }
+    follower.link.set(Link::CatchingUp);
+    if let Some(connection) = follower.connection.borrow_mut().take() {
+        connection.close();
+    }
+    follower.inbox.borrow_mut().reset();
+    let read = crate::server_fns::get_live_execution(follower.id.clone()).await;
+    follower.catching_up.set(false);
+    if follower.stopped.get() {
+        return;
+    }
+    match read {
+        Ok(live) => {
+            let fresh = LiveState::new(live.detail.status.as_str(), &compact(live.events));
+            let finished = fresh.finished;
+            follower.state.set(fresh);
+            (follower.on_event)();
+            if finished {
+                follower.link.set(Link::Done);
+            } else {
+                connect(&follower);
+            }
+        }
+        Err(_) => retry_later(&follower),
+    }
+}
+
+fn now() -> f64 {
+    leptos::web_sys::js_sys::Date::now()
 }
 
 /// Schedules the next attempt, waiting longer after each failure in a row.

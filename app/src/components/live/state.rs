@@ -3,8 +3,13 @@
 //! so a renamed field fails to compile instead of showing zeros. Events are
 //! applied once each, by `seq`, so a replay that overlaps what the page already
 //! has is harmless. The log's text is [`describe()`], as in the report and `logs`.
+//!
+//! It stays small however many events a run has: an `assertion_checked` updates
+//! its assertion's row (counter and last message) and adds no log line, a
+//! `workload_slot` is a chart point, and the log keeps only the latest
+//! [`LOG_KEEP`] lines (the page shows [`LOG_PAGE`] at a time; the report has them all).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::api::{
     describe,
@@ -15,6 +20,11 @@ use crate::api::{
 use crate::chart::ChartPoint;
 
 use super::super::timeline::AssertionView;
+
+/// Log lines the page shows at first, and how many more each "show earlier" adds.
+pub const LOG_PAGE: usize = 100;
+/// Log lines kept in memory; older ones are counted in [`LiveState::log_dropped`].
+pub const LOG_KEEP: usize = 1_000;
 
 /// What the live view shows, from the events so far.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,8 +49,10 @@ pub struct LiveState {
     pub rollback: Option<String>,
     /// The verdict, once ended.
     pub verdict: Option<Verdict>,
-    /// The events log, one line each.
-    pub log: Vec<LogLine>,
+    /// The latest lines of the events log (at most [`LOG_KEEP`]), oldest first.
+    pub log: VecDeque<LogLine>,
+    /// Lines logged so far, kept or not (it changes whenever the log does).
+    pub log_total: u64,
     /// The workload's slots so far (`workload_slot` events; not in the log).
     pub workload: Vec<ChartPoint>,
     /// The workload's chaos window and recovery, once its summary arrived.
@@ -268,7 +280,8 @@ impl LiveState {
                 let row = self.assertion(phase, *index, kind, "");
                 row.checks = u64::from(*attempts);
                 row.last_check = Some(message.clone());
-                false
+                // Its row counts it: there can be thousands, so no log line.
+                return;
             }
             EventKind::AssertionFinished {
                 index,
@@ -319,13 +332,75 @@ impl LiveState {
                 bad
             }
         };
-        self.log.push(LogLine {
+        if self.log.len() >= LOG_KEEP {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogLine {
             seq,
             offset_ms: offset,
             kind: event.kind.name().to_owned(),
             text: describe(&event.kind),
             bad,
         });
+        self.log_total += 1;
+    }
+
+    /// Lines logged earlier than the ones kept (the report has them).
+    pub fn log_dropped(&self) -> u64 {
+        self.log_total.saturating_sub(self.log.len() as u64)
+    }
+
+    /// The latest `shown` log lines, newest first: the window the page renders.
+    pub fn log_window(&self, shown: usize) -> Vec<LogLine> {
+        self.log.iter().rev().take(shown).cloned().collect()
+    }
+
+    /// How many kept lines a window of `shown` leaves out ("show earlier" pages
+    /// through them, [`LOG_PAGE`] at a time).
+    pub fn log_hidden(&self, shown: usize) -> usize {
+        self.log.len().saturating_sub(shown)
+    }
+
+    /// What the timeline draws: this state without what changes on every event
+    /// (log, chart points, check counts, the latest offset), so that a memo of it
+    /// changes only when a step's result does. The counts are shown apart.
+    pub fn timeline_marks(&self) -> Self {
+        Self {
+            last_seq: None,
+            status: self.status.clone(),
+            finished: self.finished,
+            elapsed_ms: 0,
+            current_phase: self.current_phase,
+            phase_outcomes: self.phase_outcomes.clone(),
+            actions: self.actions.clone(),
+            assertions: self
+                .assertions
+                .iter()
+                .map(|(key, row)| {
+                    let row = AssertionRow {
+                        checks: 0,
+                        last_check: None,
+                        ..row.clone()
+                    };
+                    (*key, row)
+                })
+                .collect(),
+            rollback: self.rollback.clone(),
+            verdict: None,
+            log: VecDeque::new(),
+            log_total: 0,
+            workload: Vec::new(),
+            workload_end: None,
+        }
+    }
+
+    /// The check counts of the assertions still being polled, by (phase, index).
+    pub fn polling_counts(&self) -> BTreeMap<(usize, usize), u64> {
+        self.assertions
+            .iter()
+            .filter(|(_, row)| row.result.is_none())
+            .map(|(key, row)| (*key, row.checks))
+            .collect()
     }
 
     /// The row of assertion `index` of `phase`, made on its first event.
@@ -373,4 +448,26 @@ impl LiveState {
     pub fn assertion_state(&self, phase: usize, index: usize) -> AssertionView {
         AssertionView::of(self.assertions.get(&(phase, index)))
     }
+}
+
+/// `events` without the `assertion_checked` events a later one supersedes: only
+/// the latest check of each assertion is kept, which folds to the same
+/// [`LiveState`] (a check sets the counter and the message, it adds nothing), so
+/// the page of a run with thousands of checks loads and catches up with a few.
+pub fn compact(events: Vec<Event>) -> Vec<Event> {
+    let mut latest: BTreeMap<(Option<usize>, usize), u64> = BTreeMap::new();
+    for event in &events {
+        if let EventKind::AssertionChecked { index, .. } = &event.kind {
+            latest.insert((event.phase, *index), event.seq);
+        }
+    }
+    events
+        .into_iter()
+        .filter(|event| match &event.kind {
+            EventKind::AssertionChecked { index, .. } => {
+                latest.get(&(event.phase, *index)) == Some(&event.seq)
+            }
+            _ => true,
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ use crate::api::{
     verdict::{CriterionResult, Verdict},
     ExecutionStatus,
 };
+use crate::components::live::state::compact;
 use crate::components::AssertionView;
 
 fn event(seq: u64, phase: Option<usize>, offset_ms: Option<u64>, kind: EventKind) -> Event {
@@ -104,7 +105,10 @@ fn each_check_that_did_not_hold_counts_as_polling_n() {
     assert_eq!(row.last_check.as_deref(), Some("risk-monitor down"));
     assert_eq!(state.assertion_state(0, 0), AssertionView::Polling(2));
     assert_eq!(AssertionView::Polling(2).describe().1, "polling 2");
-    assert!(state.log.last().unwrap().text.contains("not yet (check 2)"));
+    // The checks update the row, not the log: its last line is still the start.
+    assert_eq!(state.log.back().unwrap().seq, 3);
+    assert!(state.log.iter().all(|l| l.kind != "assertion_checked"));
+    assert_eq!(state.log_total, 3);
 }
 
 #[test]
@@ -125,7 +129,7 @@ fn an_assertion_that_held_shows_green_and_one_that_failed_is_a_bad_line() {
         AssertionView::Passed(Some(11_000))
     );
     assert_eq!(state.assertion_state(0, 0).describe().0, "passed");
-    assert!(!state.log.last().unwrap().bad);
+    assert!(!state.log.back().unwrap().bad);
 
     let mut all = events();
     all.push(decided(6, false));
@@ -134,7 +138,7 @@ fn an_assertion_that_held_shows_green_and_one_that_failed_is_a_bad_line() {
         state.assertion_state(0, 0),
         AssertionView::Failed("all healthy".into())
     );
-    let line = state.log.last().unwrap();
+    let line = state.log.back().unwrap();
     assert!(
         line.bad && line.text.contains("failed after 3 checks"),
         "{line:?}"
@@ -219,7 +223,7 @@ fn an_execution_taken_over_after_a_crash_shows_as_recovering() {
     assert_eq!(state.status, "recovering");
     assert!(state
         .log
-        .last()
+        .back()
         .unwrap()
         .text
         .contains("execute (pid 7 on ci)"));
@@ -234,7 +238,7 @@ fn a_replay_after_a_reconnect_applies_each_event_once() {
         state.apply(event);
     }
     let seqs: Vec<u64> = state.log.iter().map(|l| l.seq).collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(seqs, [1, 2, 3], "checks (4, 5) are counted, not logged");
     assert_eq!(state.assertions[&(0, 0)].checks, 2);
 }
 
@@ -314,4 +318,104 @@ fn workload_slots_are_charted_not_logged_and_the_summary_gives_the_recovery() {
     let end = state.workload_end.expect("summary");
     assert_eq!(end.chaos, Some((1000, 2000)));
     assert_eq!(end.recovered_ms, Some(4500));
+}
+
+fn started(seq: u64) -> Event {
+    event(
+        seq,
+        Some(0),
+        Some(seq),
+        EventKind::PhaseStarted {
+            name: format!("p{seq}"),
+            duration_ms: 1,
+        },
+    )
+}
+
+#[test]
+fn thousands_of_checks_add_no_log_line_and_keep_the_row_current() {
+    let mut all = events();
+    all.extend((6..5_006).map(|seq| checked(seq, (seq - 3) as u32)));
+    let state = LiveState::new("running", &all);
+    assert_eq!(
+        state.log.len(),
+        3,
+        "only the three events before the checks"
+    );
+    assert_eq!(state.log_total, 3);
+    let row = &state.assertions[&(0, 0)];
+    assert_eq!(row.checks, 5_002);
+    assert_eq!(state.last_seq, Some(5_005));
+    assert_eq!(state.polling_counts()[&(0, 0)], 5_002);
+}
+
+#[test]
+fn the_log_keeps_the_latest_lines_and_the_window_shows_a_page_of_them() {
+    let all: Vec<Event> = (1..=(LOG_KEEP as u64 + 250)).map(started).collect();
+    let state = LiveState::new("running", &all);
+    assert_eq!(state.log.len(), LOG_KEEP, "memory stays bounded");
+    assert_eq!(state.log_total, LOG_KEEP as u64 + 250);
+    assert_eq!(state.log_dropped(), 250);
+    assert_eq!(state.log.front().unwrap().seq, 251, "the oldest kept");
+
+    let window = state.log_window(LOG_PAGE);
+    assert_eq!(window.len(), LOG_PAGE);
+    assert_eq!(window[0].seq, LOG_KEEP as u64 + 250, "newest first");
+    assert_eq!(
+        window[LOG_PAGE - 1].seq,
+        LOG_KEEP as u64 + 251 - LOG_PAGE as u64
+    );
+    assert_eq!(state.log_hidden(LOG_PAGE), LOG_KEEP - LOG_PAGE);
+    // "Show earlier" pages on until every kept line is shown, never beyond.
+    assert_eq!(state.log_window(2 * LOG_PAGE).len(), 2 * LOG_PAGE);
+    assert_eq!(state.log_window(LOG_KEEP + LOG_PAGE).len(), LOG_KEEP);
+    assert_eq!(state.log_hidden(LOG_KEEP + LOG_PAGE), 0);
+
+    let short = LiveState::new("running", &all[..10]);
+    assert_eq!(short.log_window(LOG_PAGE).len(), 10);
+    assert_eq!((short.log_hidden(LOG_PAGE), short.log_dropped()), (0, 0));
+}
+
+#[test]
+fn the_timeline_marks_change_with_results_not_with_checks() {
+    let all = events();
+    let before = LiveState::new("running", &all[..4]).timeline_marks();
+    let after = LiveState::new("running", &all).timeline_marks();
+    assert_eq!(before, after, "another check does not redraw the timeline");
+    assert_eq!(after.assertion_state(0, 0), AssertionView::Polling(0));
+    let mut decided_all = all.clone();
+    decided_all.push(decided(6, true));
+    let decided_marks = LiveState::new("running", &decided_all).timeline_marks();
+    assert_ne!(after, decided_marks, "a decision does");
+    assert!(decided_marks.log.is_empty() && decided_marks.workload.is_empty());
+}
+
+#[test]
+fn compacting_keeps_the_latest_check_of_each_assertion_and_folds_the_same() {
+    let mut all = events();
+    all.extend((6..50).map(|seq| checked(seq, (seq - 3) as u32)));
+    all.push(event(
+        50,
+        Some(0),
+        None,
+        EventKind::AssertionChecked {
+            index: 1,
+            kind: "risk_alert".into(),
+            attempts: 1,
+            message: "no alert".into(),
+        },
+    ));
+    all.push(checked(51, 48));
+    let compacted = compact(all.clone());
+    let checks: Vec<u64> = compacted
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::AssertionChecked { .. }))
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(checks, [50, 51], "one per assertion, the latest");
+    assert_eq!(compacted.len(), 3 + 2);
+    assert_eq!(
+        LiveState::new("running", &compacted),
+        LiveState::new("running", &all)
+    );
 }
