@@ -142,3 +142,19 @@ pub async fn duplicate_scenario(name: String, new_name: String) -> Result<SavedS
 pub async fn list_active_progress() -> Result<Vec<ActiveExecution>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.active_progress().await)
 }
+
+/// `b` compared with the baseline `a`: verdicts, criteria, assertions, actions,
+/// workload, recovery and both timelines.
+#[server(endpoint = "compare", input = Json)]
+pub async fn compare_executions(
+    a: String,
+    b: String,
+) -> Result<crate::api::compare::ExecutionComparison, ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.compare_executions(a, b).await)
+}
+
+/// The previous finished run of the same scenario, if any.
+#[server(endpoint = "previous-execution", input = Json)]
+pub async fn previous_execution(id: String) -> Result<Option<ExecutionSummary>, ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.previous_execution(id).await)
+}

@@ -68,6 +68,14 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BackendFuture<'_, SavedScenario>;
     /// Executions queued, running or paused, with their progress.
     fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>>;
+    /// `b` compared with the baseline `a` (both finished, not the same).
+    fn compare_executions(
+        &self,
+        a: String,
+        b: String,
+    ) -> BackendFuture<'_, crate::api::compare::ExecutionComparison>;
+    /// The latest finished execution of the same scenario submitted before `id`.
+    fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>>;
 }
 
 /// The backend the server provided, for use inside a server function.

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ui::LiveExecution;
+use crate::components::compare_link::CompareWithPrevious;
 use crate::components::live::{LiveState, WorkloadEnd};
 use crate::components::{
     format_ms, raw_text, set_not_found_status, timeline_view, AssertionView, ErrorPanel, Loading,
@@ -169,6 +170,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                     <span class="tag">"started by "{detail.started_by.clone()}</span>
                     <span class="muted" id="link-state">{move || link.get()}</span>
                 </p>
+                <CompareWithPrevious id=id.clone() finished=Signal::derive(move || state.with(|s| s.finished)) />
             </div>
             <Controls id=id.clone() state />
         </div>

@@ -1,5 +1,6 @@
 //! One module per route of the UI.
 
+mod compare;
 mod dashboard;
 mod editor;
 mod execution;
@@ -10,10 +11,11 @@ mod scenario;
 mod scenarios;
 mod services;
 
+pub use compare::ComparePage;
 pub use dashboard::Dashboard;
 pub use editor::{EditScenario, NewScenario};
 pub use execution::ExecutionPage;
-pub use executions::Executions;
+pub use executions::{ExecutionTable, Executions};
 pub use not_found::NotFound;
 pub use report::ReportPage;
 pub use scenario::ScenarioPage;

@@ -98,4 +98,16 @@ impl Backend for Coordinator {
     fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>> {
         Box::pin(Coordinator::active_progress(self))
     }
+
+    fn compare_executions(
+        &self,
+        a: String,
+        b: String,
+    ) -> BackendFuture<'_, app::api::compare::ExecutionComparison> {
+        Box::pin(async move { Coordinator::compare_executions(self, &a, &b).await })
+    }
+
+    fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>> {
+        Box::pin(async move { Coordinator::previous_execution(self, &id).await })
+    }
 }

@@ -8,6 +8,7 @@
 //! - `library`: the library's listings and the UI's scenario cards;
 //! - `services`: the configured services, their state, clearing chaos;
 //! - `suites`: several scenarios run as one, and the tasks that drive them;
+//! - `compare`: two executions compared, and an execution's previous run;
 //! - `reports`: an execution's report and the summary over many (the I/O the
 //!   pure `report` pipeline leaves to its caller);
 //! - `backend`: the server functions' [`app::ssr::Backend`], one line per use case.
@@ -16,6 +17,7 @@
 //! conversions here, so a use case says `?` and never maps by hand.
 
 mod backend;
+mod compare;
 mod executions;
 mod library;
 mod reports;
