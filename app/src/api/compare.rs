@@ -390,7 +390,7 @@ pub struct ActionDiff {
     pub b: Option<ActionSide>,
     /// Round-trip latency (real ms).
     pub latency: FigureDiff,
-    /// Accepted beats refused; then latency.
+    /// Accepted beats refused (called in one only: changed); then latency.
     pub change: Change,
 }
 

@@ -336,9 +336,11 @@ fn actions(a: &ExecutionReport, b: &ExecutionReport) -> Vec<ActionDiff> {
             Unit::Ms,
         );
         let change = match (a, b) {
-            (Some(a), Some(b)) => match (a.ok.unwrap_or(false), b.ok.unwrap_or(false)) {
-                (true, false) => Change::Worse,
-                (false, true) => Change::Better,
+            (Some(a), Some(b)) => match (a.ok, b.ok) {
+                (Some(true), Some(false)) => Change::Worse,
+                (Some(false), Some(true)) => Change::Better,
+                // Called in one, never answered (or a dry run) in the other.
+                (Some(_), None) | (None, Some(_)) => Change::Changed,
                 _ => latency.change,
             },
             (Some(_), None) => Change::OnlyA,
