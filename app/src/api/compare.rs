@@ -114,15 +114,28 @@ impl FigureDiff {
     /// the unit's own noise (1 ms, 0.5 percentage points, 0 requests, 0.5/s) is
     /// [`Change::Same`]; one side missing is [`Change::Changed`].
     pub fn new(a: Option<f64>, b: Option<f64>, direction: Direction, unit: Unit) -> Self {
+        let noise = match unit {
+            Unit::Ms => 1.0,
+            Unit::Percent | Unit::PerSecond => 0.5,
+            Unit::Count => 0.0,
+        };
+        Self::with_noise(a, b, direction, unit, noise)
+    }
+
+    /// [`FigureDiff::new`] with the absolute noise given: scenario times are
+    /// only as exact as the checks and the time scale (20 real ms are 72 s of
+    /// scenario time at ×3600).
+    pub fn with_noise(
+        a: Option<f64>,
+        b: Option<f64>,
+        direction: Direction,
+        unit: Unit,
+        noise: f64,
+    ) -> Self {
         let (delta, delta_percent, change) = match (a, b) {
             (Some(a), Some(b)) => {
                 let delta = b - a;
                 let percent = (a != 0.0).then(|| round2(delta / a.abs() * 100.0));
-                let noise: f64 = match unit {
-                    Unit::Ms => 1.0,
-                    Unit::Percent | Unit::PerSecond => 0.5,
-                    Unit::Count => 0.0,
-                };
                 let within = delta.abs() <= noise.max(a.abs() * NOISE_PERCENT / 100.0);
                 let change = match direction {
                     _ if within || delta == 0.0 => Change::Same,
@@ -436,18 +449,42 @@ mod tests {
         let count = FigureDiff::new(Some(10.0), Some(20.0), Direction::Neutral, Unit::Count);
         assert_eq!(count.change, Change::Changed);
         assert_eq!(count.delta_text(), "+10 (+100 %)");
-        let from_zero = FigureDiff::new(Some(0.0), Some(3.0), Direction::LowerIsBetter, Unit::Count);
+        let from_zero =
+            FigureDiff::new(Some(0.0), Some(3.0), Direction::LowerIsBetter, Unit::Count);
         assert_eq!(from_zero.change, Change::Worse);
         assert_eq!(from_zero.delta_percent, None);
         assert_eq!(from_zero.delta_text(), "+3");
-        let percent = FigureDiff::new(Some(2.0), Some(12.5), Direction::LowerIsBetter, Unit::Percent);
-        assert_eq!(percent.delta_text(), "+10.5 %", "percentage points, no percent of percent");
+        let percent = FigureDiff::new(
+            Some(2.0),
+            Some(12.5),
+            Direction::LowerIsBetter,
+            Unit::Percent,
+        );
+        assert_eq!(
+            percent.delta_text(),
+            "+10.5 %",
+            "percentage points, no percent of percent"
+        );
         let half = FigureDiff::new(None, Some(4000.0), Direction::LowerIsBetter, Unit::Ms);
         assert_eq!(half.change, Change::Changed);
         assert_eq!(half.delta_text(), "— → 4s");
+        let jitter = FigureDiff::with_noise(
+            Some(0.0),
+            Some(900.0),
+            Direction::LowerIsBetter,
+            Unit::Ms,
+            1000.0,
+        );
+        assert_eq!(jitter.change, Change::Same, "within the given noise");
         let none = FigureDiff::new(None, None, Direction::LowerIsBetter, Unit::Ms);
-        assert_eq!((none.change, none.delta_text().as_str()), (Change::Same, "—"));
+        assert_eq!(
+            (none.change, none.delta_text().as_str()),
+            (Change::Same, "—")
+        );
         let equal = FigureDiff::new(Some(5.0), Some(5.0), Direction::LowerIsBetter, Unit::Count);
-        assert_eq!((equal.change, equal.delta_text().as_str()), (Change::Same, "±0"));
+        assert_eq!(
+            (equal.change, equal.delta_text().as_str()),
+            (Change::Same, "±0")
+        );
     }
 }

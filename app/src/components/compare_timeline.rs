@@ -164,9 +164,7 @@ fn draw_run(out: &mut String, run: &ComparedRun, name: &str, top: f64, x: &dyn F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::compare::{
-        Change, Direction, FigureDiff, RunMark, RunPhase, Unit,
-    };
+    use crate::api::compare::{Change, Direction, FigureDiff, RunMark, RunPhase, Unit};
 
     fn run(id: &str, phase_end: u64, recovered: u64) -> ComparedRun {
         ComparedRun {

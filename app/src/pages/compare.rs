@@ -240,7 +240,11 @@ fn Comparison(c: ExecutionComparison) -> impl IntoView {
 /// One execution's header: which, its state and verdict, when and how fast.
 #[component]
 fn RunCard(run: ComparedRun, label: &'static str, role: &'static str) -> impl IntoView {
-    let verdict_text = if run.passed { "✓ PASSED" } else { "✗ NOT PASSED" };
+    let verdict_text = if run.passed {
+        "✓ PASSED"
+    } else {
+        "✗ NOT PASSED"
+    };
     view! {
         <div class=format!("panel cmp-head cmp-head-{role}") id=format!("compare-{role}")>
             <h2>{label}</h2>

@@ -151,7 +151,11 @@ pub fn ExecutionTable(
 fn pick_cell(picked: RwSignal<Vec<String>>, e: &ExecutionSummary) -> impl IntoView {
     let id = e.id.clone();
     let finished = ExecutionStatus::parse(&e.status).is_some_and(ExecutionStatus::is_finished);
-    let label = format!("Compare {} of {}", e.scenario_name, readable_time(&e.created_at));
+    let label = format!(
+        "Compare {} of {}",
+        e.scenario_name,
+        readable_time(&e.created_at)
+    );
     let on_change = {
         let id = id.clone();
         move |ev: leptos::ev::Event| {

@@ -27,11 +27,13 @@ pub fn compare(a: &ExecutionReport, b: &ExecutionReport) -> ExecutionComparison 
     let assertions = assertions(a, b);
     let actions = actions(a, b);
     let workload = workload(a, b);
-    let recovery_ms = FigureDiff::new(
+    let jitter = scenario_noise_ms(a, b, 0);
+    let recovery_ms = FigureDiff::with_noise(
         recovery_time_seconds(a).map(|s| (s * 1000.0).round()),
         recovery_time_seconds(b).map(|s| (s * 1000.0).round()),
         Direction::LowerIsBetter,
         Unit::Ms,
+        jitter,
     );
     let verdict = verdict_change(a.execution.passed, b.execution.passed);
     let changes = std::iter::once(verdict)
@@ -76,6 +78,15 @@ pub fn compare(a: &ExecutionReport, b: &ExecutionReport) -> ExecutionComparison 
         better,
         worse,
     }
+}
+
+/// How far apart two scenario times may be and still count as the same: a
+/// second, 1 % of the assertion's `window_ms`, or 20 real ms at the faster
+/// run's speed, whichever is largest (checks poll, and the time scale
+/// multiplies a real scheduling jitter).
+fn scenario_noise_ms(a: &ExecutionReport, b: &ExecutionReport, window_ms: u64) -> f64 {
+    let speed = a.execution.speed.max(b.execution.speed);
+    1000f64.max(window_ms as f64 / 100.0).max(20.0 * speed)
 }
 
 fn verdict_change(a: bool, b: bool) -> Change {
@@ -246,7 +257,8 @@ fn outcome_rank(outcome: AssertionOutcome) -> u8 {
     }
 }
 
-fn assertions(a: &ExecutionReport, b: &ExecutionReport) -> Vec<AssertionDiff> {
+fn assertions(a_report: &ExecutionReport, b_report: &ExecutionReport) -> Vec<AssertionDiff> {
+    let (a, b) = (a_report, b_report);
     let side = |r: &AssertionReport| AssertionSide {
         outcome: r.outcome.as_str().to_owned(),
         time_to_hold_ms: r.time_to_hold_ms,
@@ -268,21 +280,21 @@ fn assertions(a: &ExecutionReport, b: &ExecutionReport) -> Vec<AssertionDiff> {
     )
     .into_iter()
     .map(|((iteration, phase, index, assertion_type), a, b)| {
-        let time_to_hold = FigureDiff::new(
+        let window = a.or(b).map_or(0, |r| r.window_ms);
+        let time_to_hold = FigureDiff::with_noise(
             a.and_then(|r| r.time_to_hold_ms).map(|ms| ms as f64),
             b.and_then(|r| r.time_to_hold_ms).map(|ms| ms as f64),
             Direction::LowerIsBetter,
             Unit::Ms,
+            scenario_noise_ms(a_report, b_report, window),
         );
         let change = match (a, b) {
-            (Some(a), Some(b)) => {
-                match outcome_rank(b.outcome).cmp(&outcome_rank(a.outcome)) {
-                    std::cmp::Ordering::Greater => Change::Better,
-                    std::cmp::Ordering::Less => Change::Worse,
-                    std::cmp::Ordering::Equal if a.outcome == b.outcome => time_to_hold.change,
-                    std::cmp::Ordering::Equal => Change::Changed,
-                }
-            }
+            (Some(a), Some(b)) => match outcome_rank(b.outcome).cmp(&outcome_rank(a.outcome)) {
+                std::cmp::Ordering::Greater => Change::Better,
+                std::cmp::Ordering::Less => Change::Worse,
+                std::cmp::Ordering::Equal if a.outcome == b.outcome => time_to_hold.change,
+                std::cmp::Ordering::Equal => Change::Changed,
+            },
             (Some(_), None) => Change::OnlyA,
             _ => Change::OnlyB,
         };
@@ -375,11 +387,36 @@ fn workload(a: &ExecutionReport, b: &ExecutionReport) -> Vec<NamedDiff> {
     }
     type Pick = fn(&Figures) -> f64;
     let figures: [(&str, Pick, Direction, Unit); 5] = [
-        ("requests", |f| f.requests as f64, Direction::Neutral, Unit::Count),
-        ("failure rate", |f| f.failure_rate * 100.0, Direction::LowerIsBetter, Unit::Percent),
-        ("p95 latency", |f| f.p95_ms, Direction::LowerIsBetter, Unit::Ms),
-        ("p99 latency", |f| f.p99_ms, Direction::LowerIsBetter, Unit::Ms),
-        ("throughput", |f| f.throughput, Direction::HigherIsBetter, Unit::PerSecond),
+        (
+            "requests",
+            |f| f.requests as f64,
+            Direction::Neutral,
+            Unit::Count,
+        ),
+        (
+            "failure rate",
+            |f| f.failure_rate * 100.0,
+            Direction::LowerIsBetter,
+            Unit::Percent,
+        ),
+        (
+            "p95 latency",
+            |f| f.p95_ms,
+            Direction::LowerIsBetter,
+            Unit::Ms,
+        ),
+        (
+            "p99 latency",
+            |f| f.p99_ms,
+            Direction::LowerIsBetter,
+            Unit::Ms,
+        ),
+        (
+            "throughput",
+            |f| f.throughput,
+            Direction::HigherIsBetter,
+            Unit::PerSecond,
+        ),
     ];
     let mut out = Vec::new();
     for window in ["before", "during", "after"] {

@@ -67,7 +67,10 @@ async fn two_real_runs_compare_line_by_line_on_one_axis_and_mistakes_are_4xx() {
         .iter()
         .find(|l| l.action == "inject_latency")
         .expect("the injection");
-    assert_eq!((inject.phase.as_str(), inject.ordinal), ("chaos_injection", 1));
+    assert_eq!(
+        (inject.phase.as_str(), inject.ordinal),
+        ("chaos_injection", 1)
+    );
     assert!(inject.latency.a.is_some() && inject.latency.b.is_some());
     assert!(!inject.latency.delta_text().is_empty());
     for run in [&c.a, &c.b] {
@@ -97,18 +100,27 @@ async fn two_real_runs_compare_line_by_line_on_one_axis_and_mistakes_are_4xx() {
 
     // Client mistakes.
     let running = app
-        .start(
-            "basic-market-disruption",
-            json!({"speed": 1}),
-        )
+        .start("basic-market-disruption", json!({"speed": 1}))
         .await;
     let (_, previous) = app.previous(&running).await;
-    assert_eq!(previous["id"], b.as_str(), "the latest finished one before it");
+    assert_eq!(
+        previous["id"],
+        b.as_str(),
+        "the latest finished one before it"
+    );
     for (query, status, says) in [
         (format!("a={a}&b={a}"), 400, "same execution"),
-        (format!("a={a}&b={running}"), 400, "only finished executions"),
+        (
+            format!("a={a}&b={running}"),
+            400,
+            "only finished executions",
+        ),
         (format!("a=nope&b={b}"), 404, "no execution nope"),
-        (format!("a={a}&b=00000000-0000-0000-0000-000000000000"), 404, "no execution"),
+        (
+            format!("a={a}&b=00000000-0000-0000-0000-000000000000"),
+            404,
+            "no execution",
+        ),
         (format!("a={a}"), 400, ""),
         ("a=&b=".to_owned(), 400, "give two executions"),
     ] {

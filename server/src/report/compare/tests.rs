@@ -29,7 +29,11 @@ fn a_report_against_itself_is_the_same_everywhere() {
     for kind in [MarkKind::Action, MarkKind::Assertion, MarkKind::Recovery] {
         assert!(kinds.contains(&kind), "{kind:?} on the timeline: {kinds:?}");
     }
-    assert!(c.a.marks.windows(2).all(|w| w[0].offset_ms <= w[1].offset_ms));
+    assert!(c
+        .a
+        .marks
+        .windows(2)
+        .all(|w| w[0].offset_ms <= w[1].offset_ms));
     assert_eq!(c.a.phases.len(), a.metrics.phases.len());
 }
 
@@ -66,7 +70,11 @@ fn worse_and_better_lines_are_found_and_counted() {
         .find(|r| r.ok == Some(true) && r.latency_ms.is_some_and(|l| l > 10.0))
         .expect("an accepted action with a latency");
     action.latency_ms = action.latency_ms.map(|l| l / 4.0);
-    let fast = (action.phase.clone(), action.service.clone(), action.action.clone());
+    let fast = (
+        action.phase.clone(),
+        action.service.clone(),
+        action.action.clone(),
+    );
     let mut extra = action.clone();
     extra.started_ms = extra.started_ms.map(|s| s + 1);
     b.metrics.actions.push(extra);
@@ -74,7 +82,11 @@ fn worse_and_better_lines_are_found_and_counted() {
     b.system_impact.services_affected[0].recovery_ms = Some(90_000);
 
     let c = compare(&a, &b);
-    let expected_verdict = if b.execution.passed { Change::Better } else { Change::Worse };
+    let expected_verdict = if b.execution.passed {
+        Change::Better
+    } else {
+        Change::Worse
+    };
     assert_eq!(c.verdict, expected_verdict);
     assert_ne!(c.criteria[0].change, Change::Same);
     let line = |i: usize| {
@@ -90,7 +102,10 @@ fn worse_and_better_lines_are_found_and_counted() {
     assert!(slower.time_to_hold.delta_text().starts_with('+'));
     let failed = line(held[1]);
     assert_eq!(failed.change, Change::Worse, "passed → failed");
-    assert_eq!(failed.b.as_ref().map(|s| s.outcome.as_str()), Some("failed"));
+    assert_eq!(
+        failed.b.as_ref().map(|s| s.outcome.as_str()),
+        Some("failed")
+    );
     let calls: Vec<&ActionDiff> = c
         .actions
         .iter()
@@ -141,7 +156,10 @@ fn workloads_are_compared_window_by_window() {
         });
         r
     };
-    let c = compare(&with(figures(100, 10, 300.0)), &with(figures(100, 2, 150.0)));
+    let c = compare(
+        &with(figures(100, 10, 300.0)),
+        &with(figures(100, 2, 150.0)),
+    );
     let row = |window: &str, name: &str| {
         c.workload
             .iter()
@@ -158,4 +176,31 @@ fn workloads_are_compared_window_by_window() {
     let after = row("after", "p95 latency");
     assert_eq!((after.a, after.b), (None, None), "no request, no latency");
     assert_eq!(row("after", "requests").a, Some(0.0));
+}
+
+#[test]
+fn scenario_times_within_the_jitter_of_the_time_scale_are_the_same() {
+    let a = report();
+    let mut b = a.clone();
+    let speed = a.execution.speed.max(1.0);
+    let held = b
+        .validation_results
+        .assertions
+        .iter_mut()
+        .find(|r| r.time_to_hold_ms.is_some())
+        .expect("an assertion that held");
+    let jitter = (20.0 * speed).max(1000.0) as u64 - 1;
+    held.time_to_hold_ms = held.time_to_hold_ms.map(|t| t + jitter);
+    let c = compare(&a, &b);
+    assert!(c.assertions.iter().all(|l| l.change == Change::Same));
+    let line = c
+        .assertions
+        .iter()
+        .find(|l| l.time_to_hold.delta.is_some_and(|d| d > 0.0))
+        .expect("the shifted one");
+    assert_eq!(
+        line.time_to_hold.delta,
+        Some(jitter as f64),
+        "the delta is still shown"
+    );
 }
