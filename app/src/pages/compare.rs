@@ -149,6 +149,7 @@ fn Comparison(c: ExecutionComparison) -> impl IntoView {
         </section>
         <section aria-labelledby="cmp-recovery-title">
             <h2 id="cmp-recovery-title">"Recovery time"</h2>
+            <div class="table-wrap">
             <table class="table cmp-table" id="compare-recovery">
                 <thead><tr><th scope="col">""</th><th scope="col">"A"</th><th scope="col">"B"</th><th scope="col">"Difference"</th><th scope="col">"Change"</th></tr></thead>
                 <tbody>
@@ -159,6 +160,7 @@ fn Comparison(c: ExecutionComparison) -> impl IntoView {
                     </tr>
                 </tbody>
             </table>
+            </div>
         </section>
         <section aria-labelledby="cmp-assertions-title">
             <h2 id="cmp-assertions-title">"Assertions: outcome and time to hold"</h2>
