@@ -68,7 +68,7 @@ const RIGHT: f64 = 1040.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 240.0;
 
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/scenarios/:name") view=pages::ScenarioPage ssr=SsrMode::Async />
                     <Route path=path!("/scenarios/:name/edit") view=pages::EditScenario ssr=SsrMode::Async />
                     <Route path=path!("/executions") view=pages::Executions />
+                    <Route path=path!("/executions/compare") view=pages::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/executions/:id") view=pages::ExecutionPage ssr=SsrMode::Async />
                     <Route path=path!("/executions/:id/report") view=pages::ReportPage />
                     <Route path=path!("/services") view=pages::Services />

@@ -165,3 +165,19 @@ pub async fn rerun_execution(id: String) -> Result<ExecuteResponse, ApiError> {
 pub async fn archive_scenario(name: String) -> Result<(), ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.archive_scenario(name).await)
 }
+
+/// `b` compared with the baseline `a`: verdicts, criteria, assertions, actions,
+/// workload, recovery and both timelines.
+#[server(endpoint = "compare", input = Json)]
+pub async fn compare_executions(
+    a: String,
+    b: String,
+) -> Result<crate::api::compare::ExecutionComparison, ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.compare_executions(a, b).await)
+}
+
+/// The previous finished run of the same scenario, if any.
+#[server(endpoint = "previous-execution", input = Json)]
+pub async fn previous_execution(id: String) -> Result<Option<ExecutionSummary>, ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.previous_execution(id).await)
+}

@@ -72,6 +72,14 @@ pub trait Backend: Send + Sync + 'static {
     fn rerun_execution(&self, id: String) -> BackendFuture<'_, ExecuteResponse>;
     /// Archives an uploaded scenario (versions and history are kept).
     fn archive_scenario(&self, name: String) -> BackendFuture<'_, ()>;
+    /// `b` compared with the baseline `a` (both finished, not the same).
+    fn compare_executions(
+        &self,
+        a: String,
+        b: String,
+    ) -> BackendFuture<'_, crate::api::compare::ExecutionComparison>;
+    /// The latest finished execution of the same scenario submitted before `id`.
+    fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>>;
 }
 
 /// The backend the server provided, for use inside a server function.

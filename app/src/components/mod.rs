@@ -1,5 +1,8 @@
 //! Small widgets the pages share.
 
+pub mod compare_link;
+mod compare_pick;
+pub mod compare_timeline;
 mod diagnostics;
 pub mod diff;
 pub mod live;
@@ -11,6 +14,7 @@ mod shell;
 pub mod template_form;
 pub mod timeline;
 
+pub use compare_pick::ComparePicker;
 pub use diagnostics::DiagnosticList;
 pub use raw_text::raw_text;
 pub use run_again::RunAgain;

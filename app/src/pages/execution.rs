@@ -14,6 +14,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::ui::LiveExecution;
 use crate::components::live::view::{ActionsTable, AssertionTable, EventsLog};
+use crate::components::compare_link::CompareWithPrevious;
 use crate::components::live::{LiveState, WorkloadEnd};
 use crate::components::{
     format_ms, live_timeline_view, raw_text, set_not_found_status, ErrorPanel, Loading, StatusBadge,
@@ -178,6 +179,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                     <span class="tag">"started by "{detail.started_by.clone()}</span>
                     <span class="muted" id="link-state">{move || link.get()}</span>
                 </p>
+                <CompareWithPrevious id=id.clone() finished=Signal::derive(move || state.with(|s| s.finished)) />
             </div>
             <Controls id=id.clone() state />
             <crate::components::RunAgain id=id.clone() />

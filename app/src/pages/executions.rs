@@ -7,7 +7,9 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::api::{ui::HistoryQuery, ExecutionStatus, ExecutionSummary};
-use crate::components::{readable_time, submit_form_of, ErrorPanel, Loading, StatusBadge};
+use crate::components::{
+    readable_time, submit_form_of, ComparePicker, ErrorPanel, Loading, StatusBadge,
+};
 use crate::server_fns::get_history;
 
 /// How many executions one page of the history shows.
@@ -84,7 +86,7 @@ pub fn Executions() -> impl IntoView {
                         let page = filter.get_untracked().page;
                         let pages = found.total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
                         view! {
-                            <ExecutionTable rows=found.rows />
+                            <ComparePicker rows=found.rows />
                             <nav class="pager" aria-label="Pages">
                                 {(page > 1).then(|| view! { <a class="button" rel="prev" href=page_link(page - 1)>"← Newer"</a> })}
                                 <span id="history-page">{format!("Page {page} of {pages} · {} executions", found.total)}</span>
@@ -110,8 +112,13 @@ struct Filter {
 }
 
 /// A table of executions, each linking to its page, or a note that there are none.
+/// With `pick`, each finished execution gets a checkbox that keeps its id there
+/// (the history's compare picker).
 #[component]
-pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
+pub fn ExecutionTable(
+    rows: Vec<ExecutionSummary>,
+    #[prop(optional)] pick: Option<RwSignal<Vec<String>>>,
+) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="panel" id="no-executions">"No executions recorded yet."</p> }
             .into_any();
@@ -120,11 +127,12 @@ pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
         <div class="table-wrap">
         <table class="table" id="executions-table">
             <thead>
-                <tr><th scope="col">"Scenario"</th><th scope="col">"State"</th><th scope="col">"Started by"</th><th scope="col">"Submitted"</th><th scope="col">"Ended"</th></tr>
+                <tr>{pick.map(|_| view! { <th scope="col"><span class="visually-hidden">"Compare"</span></th> })}<th scope="col">"Scenario"</th><th scope="col">"State"</th><th scope="col">"Started by"</th><th scope="col">"Submitted"</th><th scope="col">"Ended"</th></tr>
             </thead>
             <tbody>
                 {rows.into_iter().map(|e| view! {
                     <tr data-id=e.id.clone()>
+                        {pick.map(|picked| pick_cell(picked, &e))}
                         <th scope="row"><a href=format!("/executions/{}", e.id)>{e.scenario_name}</a></th>
                         <td><StatusBadge status=e.status /></td>
                         <td>{e.started_by}</td>
@@ -137,4 +145,35 @@ pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A row's compare checkbox: only finished executions can be compared.
+fn pick_cell(picked: RwSignal<Vec<String>>, e: &ExecutionSummary) -> impl IntoView {
+    let id = e.id.clone();
+    let finished = ExecutionStatus::parse(&e.status).is_some_and(ExecutionStatus::is_finished);
+    let label = format!(
+        "Compare {} of {}",
+        e.scenario_name,
+        readable_time(&e.created_at)
+    );
+    let on_change = {
+        let id = id.clone();
+        move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            picked.update(|p| {
+                p.retain(|x| *x != id);
+                if on {
+                    p.push(id.clone());
+                }
+            });
+        }
+    };
+    view! {
+        <td class="pick">
+            <input type="checkbox" name="pick" value=id class="compare-pick" aria-label=label
+                disabled=!finished
+                title=if finished { "" } else { "only finished executions can be compared" }
+                on:change=on_change />
+        </td>
+    }
 }

@@ -1,5 +1,6 @@
 //! One module per route of the UI.
 
+mod compare;
 mod dashboard;
 mod editor;
 mod editor_run;
@@ -13,10 +14,11 @@ mod scenarios;
 mod services;
 mod template_actions;
 
+pub use compare::ComparePage;
 pub use dashboard::Dashboard;
 pub use editor::{EditScenario, NewScenario};
 pub use execution::ExecutionPage;
-pub use executions::Executions;
+pub use executions::{ExecutionTable, Executions};
 pub use not_found::NotFound;
 pub use report::ReportPage;
 pub use scenario::ScenarioPage;

@@ -1,10 +1,11 @@
 //! Executions over REST: start one, read it, pause/resume/skip/stop it, read or
-//! follow its events, the history, and the debug timeline. Handlers only
+//! follow its events, the history, two executions compared, and the debug timeline. Handlers only
 //! translate HTTP to a [`Coordinator`] call and back.
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use app::api::{
+    compare::ExecutionComparison,
     rest::{ActiveExecutions, ExecutionEvents, ExecutionPage, ExecutionTimeline},
     ExecuteRequest, ExecutionStatus,
 };
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(execution_logs))
         .routes(routes!(list_executions))
         .routes(routes!(execution_timeline))
+        .routes(routes!(compare_executions))
 }
 
 type Coord = State<Arc<Coordinator>>;
@@ -248,4 +250,29 @@ async fn execution_timeline(
     Query(q): Query<TimelineQuery>,
 ) -> Result<Json<ExecutionTimeline>> {
     Ok(Json(c.execution_timeline(q.execution_id).await?))
+}
+
+/// Which executions `GET /api/v1/executions/compare` compares.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CompareQuery {
+    /// The baseline execution's id.
+    a: String,
+    /// The id of the execution judged against it.
+    b: String,
+}
+
+/// Two finished executions side by side: verdicts and criteria, each
+/// assertion's time to hold, action latencies, workload figures before, during
+/// and after the chaos, recovery time, and both timelines on one axis; every
+/// difference as `b − a` with better, worse or the same.
+#[utoipa::path(get, path = "/api/v1/executions/compare", tag = "executions", params(CompareQuery),
+    responses((status = 200, description = "`b` compared with the baseline `a`", body = ExecutionComparison),
+        (status = 400, description = "the same execution twice, or one that has not finished", body = ErrorBody),
+        (status = 404, description = "no such execution", body = ErrorBody)))]
+async fn compare_executions(
+    State(c): Coord,
+    Query(q): Query<CompareQuery>,
+) -> Result<Json<ExecutionComparison>> {
+    Ok(Json(c.compare_executions(&q.a, &q.b).await?))
 }

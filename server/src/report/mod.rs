@@ -26,6 +26,7 @@
 //! - [`describe`]: the report's plain-language text (one line per event, durations).
 //! - `recommend`: the rules over a built report that give recommendations.
 //! - [`summary`]: the summary over several reports.
+//! - [`compare`]: two reports compared, line by line (the compare page).
 //! - [`recovery`]: an execution's recovery time (the one definition).
 //! - [`suite`]: a suite's summary from its members' reports.
 //! - [`mod@format`]: the formats and [`format::render`]; [`json`], [`html`] (one
@@ -38,6 +39,7 @@
 
 pub mod audit;
 pub mod build;
+pub mod compare;
 pub mod csv;
 pub mod describe;
 pub mod format;

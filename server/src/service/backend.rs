@@ -106,4 +106,16 @@ impl Backend for Coordinator {
     fn archive_scenario(&self, name: String) -> BackendFuture<'_, ()> {
         Box::pin(async move { Coordinator::archive_scenario(self, &name).await })
     }
+
+    fn compare_executions(
+        &self,
+        a: String,
+        b: String,
+    ) -> BackendFuture<'_, app::api::compare::ExecutionComparison> {
+        Box::pin(async move { Coordinator::compare_executions(self, &a, &b).await })
+    }
+
+    fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>> {
+        Box::pin(async move { Coordinator::previous_execution(self, &id).await })
+    }
 }

@@ -9,6 +9,7 @@
 //! - `services`: the configured services, their state, clearing chaos;
 //! - `rerun`: "Run again", an execution's text and options started anew;
 //! - `suites`: several scenarios run as one, and the tasks that drive them;
+//! - `compare`: two executions compared, and an execution's previous run;
 //! - `reports`: an execution's report and the summary over many (the I/O the
 //!   pure `report` pipeline leaves to its caller);
 //! - `backend`: the server functions' [`app::ssr::Backend`], one line per use case.
@@ -17,6 +18,7 @@
 //! conversions here, so a use case says `?` and never maps by hand.
 
 mod backend;
+mod compare;
 mod executions;
 mod library;
 mod reports;

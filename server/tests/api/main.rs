@@ -9,6 +9,8 @@ mod cancel;
 mod cli;
 /// Client mistakes answered with the right 4xx in the error shape; upload names.
 mod client_errors;
+/// Two real executions compared; the previous run of a scenario.
+mod compare;
 /// A coordinator killed mid-run: recovery at the next start.
 mod crash;
 /// Scenarios run by the real engine against a real sandbox.
