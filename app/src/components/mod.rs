@@ -44,8 +44,12 @@ pub fn set_not_found_status(error: &ApiError) {
 }
 
 /// An execution state as a badge; the text carries the meaning, colour only helps.
+/// A stopped one says who stopped it (`■ stopped by ui`) when `stopped_by` is known.
 #[component]
-pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
+pub fn StatusBadge(
+    #[prop(into)] status: String,
+    #[prop(default = None)] stopped_by: Option<String>,
+) -> impl IntoView {
     let class = format!("badge badge-{status}");
     let mark = match status.as_str() {
         "completed" => "✓ ",
@@ -56,7 +60,10 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
         "stopped" => "■ ",
         _ => "",
     };
-    view! { <span class=class><span aria-hidden="true">{mark}</span>{status}</span> }
+    let by = stopped_by
+        .filter(|_| status == "stopped")
+        .map(|by| format!(" by {by}"));
+    view! { <span class=class><span aria-hidden="true">{mark}</span>{status}{by}</span> }
 }
 
 /// Submits the filter form a `<select>` belongs to, when its choice changes.

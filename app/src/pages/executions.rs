@@ -126,7 +126,7 @@ pub fn ExecutionTable(rows: Vec<ExecutionSummary>) -> impl IntoView {
                 {rows.into_iter().map(|e| view! {
                     <tr data-id=e.id.clone()>
                         <th scope="row"><a href=format!("/executions/{}", e.id)>{e.scenario_name}</a></th>
-                        <td><StatusBadge status=e.status /></td>
+                        <td><StatusBadge status=e.status stopped_by=e.stopped_by /></td>
                         <td>{e.started_by}</td>
                         <td><time datetime=e.created_at.clone()>{readable_time(&e.created_at)}</time></td>
                         <td>{e.finished_at.as_deref().map(readable_time).unwrap_or_else(|| "—".to_owned())}</td>

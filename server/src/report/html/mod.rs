@@ -98,7 +98,12 @@ fn push_escaped(out: &mut String, text: &str) {
 pub fn render(report: &ExecutionReport) -> String {
     let mut out = String::with_capacity(64 * 1024 + report.timeline.len() * 200);
     let e = &report.execution;
-    let verdict = if e.passed { "PASSED" } else { "FAILED" };
+    let verdict_text = match &e.stopped_by {
+        Some(by) => format!("STOPPED by {by}"),
+        None if e.passed => "PASSED".to_owned(),
+        None => "FAILED".to_owned(),
+    };
+    let verdict = Esc(&verdict_text);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"test-coordinator {}\">\n<title>{verdict}: {} — chaos report</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
@@ -167,8 +172,16 @@ fn header(out: &mut String, report: &ExecutionReport) {
         out,
         "<header>\n<h1>Chaos execution report: {}</h1>\n<p class=\"verdict {}\">{} <span class=\"verdict-status\">{}</span></p>\n</header>\n",
         Esc(&report.scenario.name),
-        if e.passed { "verdict-pass" } else { "verdict-fail" },
-        if e.passed { "✓ PASSED" } else { "✗ FAILED" },
+        match (&e.stopped_by, e.passed) {
+            (Some(_), _) => "verdict-stopped",
+            (None, true) => "verdict-pass",
+            (None, false) => "verdict-fail",
+        },
+        match &e.stopped_by {
+            Some(by) => format!("■ STOPPED by {}", Esc(by)),
+            None if e.passed => "✓ PASSED".to_owned(),
+            None => "✗ FAILED".to_owned(),
+        },
         Esc(&e.status),
     );
 }

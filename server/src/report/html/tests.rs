@@ -56,7 +56,10 @@ fn the_summary_chart_and_tables_show_the_results() {
     assert!(html.contains("<title>FAILED: basic-market-disruption — chaos report</title>"));
     assert!(html.contains("✗ FAILED"));
     assert!(html.contains("5 of 6 (1 failed, 0 not decided)"));
-    assert!(html.contains("3s wall clock · 30m1s scenario time"));
+    assert!(
+        html.contains("3.0s wall clock · 30m1s scenario time"),
+        "one duration rule (format_ms)"
+    );
     // Phase bands, action markers, assertion windows with marks.
     assert_eq!(html.matches("<g class=\"phase\">").count(), 3);
     assert_eq!(html.matches("class=\"window\"").count(), 5);
