@@ -75,6 +75,37 @@ pub fn submit_form_of(select: &leptos::web_sys::HtmlSelectElement) {
     }
 }
 
+/// For a GET filter form's `on_form_data`: leaves out the fields left empty, so
+/// the address carries `?status=failed`, not `?scenario=&status=failed&from=&to=`.
+pub fn drop_empty_fields() -> std::sync::Arc<dyn Fn(&leptos::web_sys::FormData)> {
+    std::sync::Arc::new(|data: &leptos::web_sys::FormData| {
+        let mut empty: Vec<String> = Vec::new();
+        for key in data.keys().into_iter().flatten() {
+            if let Some(key) = key.as_string() {
+                if data.get(&key).as_string().is_some_and(|v| v.is_empty()) {
+                    empty.push(key);
+                }
+            }
+        }
+        for key in empty {
+            data.delete(&key);
+        }
+    })
+}
+
+/// `value` escaped for a URL's query (`&`, `=`, `#`, `%`, spaces and the like).
+pub fn query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// A loading line for `Suspense` fallbacks.
 #[component]
 pub fn Loading() -> impl IntoView {
