@@ -89,3 +89,21 @@ fn tick_steps_give_a_readable_axis() {
     assert_eq!(tick_step(30_000, 10), 5_000);
     assert_eq!(tick_step(133_200_000, 10), 21_600_000);
 }
+
+#[test]
+fn the_page_follows_the_readers_colour_scheme() {
+    let html = page();
+    assert!(html.contains("@media screen and (prefers-color-scheme:dark)"));
+    assert!(html.contains("color-scheme:dark"));
+}
+
+#[test]
+fn a_stopped_run_reads_as_stopped_by_whom_not_failed() {
+    let mut report = generate(&testdata::input(), testdata::generated_at(), "t");
+    report.execution.status = "stopped".into();
+    report.execution.stopped_by = Some("cli".into());
+    let html = render(&report);
+    assert!(html.contains("<title>STOPPED by cli: basic-market-disruption"));
+    assert!(html.contains("verdict-stopped\">■ STOPPED by cli"));
+    assert!(!html.contains("✗ FAILED"));
+}
