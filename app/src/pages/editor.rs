@@ -238,7 +238,7 @@ fn Editor(
                     >
                         {move || if save.pending().get() { "Saving…" } else { "Save new version" }}
                     </button>
-                    <span id="save-reason" class="muted">{move || errors().then(|| "Save is off until the errors below are fixed.")}</span>
+                    <span id="save-reason" class="muted">{move || errors().then_some("Save is off until the errors below are fixed.")}</span>
                     <label class="button" for="editor-upload">"Open a file…"</label>
                     <input type="file" id="editor-upload" class="visually-hidden" accept=".yaml,.yml,.json,text/yaml,application/json,text/plain"
                         on:change:target=move |ev| on_file(ev.target()) />
