@@ -122,8 +122,9 @@ test('pause and resume a running execution, then stop it', async () => {
   await page.waitForFunction(() => document.querySelector('#execution-status')?.textContent.includes('running'), null, { timeout: 15_000 });
   await page.waitForFunction((before) => document.querySelector('#progress')?.textContent !== before, pausedAt, { timeout: 15_000 });
   await page.click('#control-stop');
+  await page.click('#control-stop-confirm');
   await page.waitForSelector('#verdict', { timeout: 30_000 });
-  assert.match(await page.textContent('#execution-status'), /stopped/);
+  assert.match(await page.textContent('#execution-status'), /stopped by ui/);
   assert.ok(await page.$('#event-log li[data-kind="rollback_started"]'), 'the rollback is in the log');
   await screenshot(page, 'execution-stopped');
   assert.deepEqual(problems, []);

@@ -213,12 +213,14 @@ fn exchange() -> Vec<ActionSpec> {
             "latency",
             "Template disruption: intensity × 1000 ms added to every order operation.",
             vec![intensity("0..1; delay = intensity × 1000 ms."), duration()],
-        ),
+        )
+        .alias_of("inject_latency"),
         ActionSpec::new(
             "downtime",
             "Template disruption: a share (intensity) of requests fails with 503; at intensity ≥ 0.5 /health reports down.",
             vec![intensity("Share of requests refused."), duration()],
-        ),
+        )
+        .alias_of("simulate_downtime"),
         ActionSpec::new(
             "order_rejection",
             "Template disruption: a share (intensity) of orders is rejected.",
@@ -401,6 +403,29 @@ fn custodian() -> Vec<ActionSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_template_shorthands_say_what_they_are_an_alias_of() {
+        let latency = action(Service::ExchangeSimulator, "latency").map(ActionSpec::to_json);
+        assert_eq!(
+            latency.as_ref().and_then(|j| j["alias_of"].as_str()),
+            Some("inject_latency")
+        );
+        let downtime = action(Service::ExchangeSimulator, "downtime").map(ActionSpec::to_json);
+        assert_eq!(
+            downtime.as_ref().and_then(|j| j["alias_of"].as_str()),
+            Some("simulate_downtime")
+        );
+        let full = action(Service::ExchangeSimulator, "inject_latency").map(ActionSpec::to_json);
+        assert!(full.is_some_and(|j| j.get("alias_of").is_none()));
+        for service in Service::ALL {
+            for spec in actions(service) {
+                if let Some(target) = spec.alias_of {
+                    assert!(action(service, target).is_some(), "{service} {target}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_service_lists_inject_latency_and_network_partition() {

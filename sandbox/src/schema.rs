@@ -148,6 +148,9 @@ pub struct ActionSpec {
     pub description: &'static str,
     /// Its parameters.
     pub params: Vec<ParamSpec>,
+    /// The action it is a shorthand of (`latency` → `inject_latency`): the same
+    /// effect, with the templates' `intensity` parameter instead of the full one.
+    pub alias_of: Option<&'static str>,
 }
 
 impl ActionSpec {
@@ -157,16 +160,27 @@ impl ActionSpec {
             name,
             description,
             params,
+            alias_of: None,
         }
     }
 
-    /// The capabilities JSON of this action.
+    /// This action as a shorthand of `action` (listed as `alias_of`).
+    pub fn alias_of(mut self, action: &'static str) -> Self {
+        self.alias_of = Some(action);
+        self
+    }
+
+    /// The capabilities JSON of this action (`alias_of` only when it is one).
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut out = json!({
             "name": self.name,
             "description": self.description,
             "parameters": self.params.iter().map(ParamSpec::to_json).collect::<Vec<_>>(),
-        })
+        });
+        if let (Some(alias_of), Some(map)) = (self.alias_of, out.as_object_mut()) {
+            map.insert("alias_of".to_owned(), json!(alias_of));
+        }
+        out
     }
 
     /// Checks `body` against the schema, returning the typed parameters or

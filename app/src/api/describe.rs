@@ -114,7 +114,10 @@ pub fn describe(kind: &EventKind) -> String {
             outcome.as_str(),
             colon(reason.as_deref())
         ),
-        EventKind::ControlReceived { command } => format!("control: {}", command.as_str()),
+        EventKind::ControlReceived { command, by } => match by {
+            Some(by) => format!("control: {} (by {by})", command.as_str()),
+            None => format!("control: {}", command.as_str()),
+        },
         EventKind::Paused => "paused".to_owned(),
         EventKind::Resumed => "resumed".to_owned(),
         EventKind::RecoveryStarted { previous_owner } => format!(

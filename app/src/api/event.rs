@@ -304,6 +304,11 @@ pub enum EventKind {
     ControlReceived {
         /// Which.
         command: ControlCommand,
+        /// Where it came from (`ui`, `api`, `cli`), when known. Events stored
+        /// before it was recorded have none, and it is left out of the JSON
+        /// when absent, so their payloads read and write back byte for byte.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// The schedule froze.
     Paused,

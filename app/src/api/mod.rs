@@ -58,6 +58,10 @@ pub struct ExecutionSummary {
     pub created_at: String,
     /// When it ended (RFC 3339), if it has.
     pub finished_at: Option<String>,
+    /// Who stopped it (`ui`, `api`, `cli`; `a user` when a stop recorded no
+    /// source), when it ended `stopped` by a user's command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
 }
 
 /// A scenario or template file of the built-in library.
@@ -233,6 +237,9 @@ pub struct ExecutionDetail {
     pub started_at: Option<String>,
     /// Ended.
     pub finished_at: Option<String>,
+    /// Who stopped it (`ui`, `api`, `cli`, `a user`), when a user's stop ended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
     /// Options it runs with.
     pub options: ExecuteOptions,
     /// The success-criteria verdict, once ended.

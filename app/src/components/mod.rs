@@ -52,8 +52,12 @@ pub fn set_not_found_status(error: &ApiError) {
 }
 
 /// An execution state as a badge; the text carries the meaning, colour only helps.
+/// A stopped one says who stopped it (`■ stopped by ui`) when `stopped_by` is known.
 #[component]
-pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
+pub fn StatusBadge(
+    #[prop(into)] status: String,
+    #[prop(default = None)] stopped_by: Option<String>,
+) -> impl IntoView {
     let class = format!("badge badge-{status}");
     let mark = match status.as_str() {
         "completed" => "✓ ",
@@ -64,7 +68,10 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
         "stopped" => "■ ",
         _ => "",
     };
-    view! { <span class=class><span aria-hidden="true">{mark}</span>{status}</span> }
+    let by = stopped_by
+        .filter(|_| status == "stopped")
+        .map(|by| format!(" by {by}"));
+    view! { <span class=class><span aria-hidden="true">{mark}</span>{status}{by}</span> }
 }
 
 /// Submits the filter form a `<select>` belongs to, when its choice changes.
@@ -74,6 +81,37 @@ pub fn submit_form_of(select: &leptos::web_sys::HtmlSelectElement) {
     if let Some(form) = select.form() {
         let _ = form.request_submit();
     }
+}
+
+/// For a GET filter form's `on_form_data`: leaves out the fields left empty, so
+/// the address carries `?status=failed`, not `?scenario=&status=failed&from=&to=`.
+pub fn drop_empty_fields() -> std::sync::Arc<dyn Fn(&leptos::web_sys::FormData)> {
+    std::sync::Arc::new(|data: &leptos::web_sys::FormData| {
+        let mut empty: Vec<String> = Vec::new();
+        for key in data.keys().into_iter().flatten() {
+            if let Some(key) = key.as_string() {
+                if data.get(&key).as_string().is_some_and(|v| v.is_empty()) {
+                    empty.push(key);
+                }
+            }
+        }
+        for key in empty {
+            data.delete(&key);
+        }
+    })
+}
+
+/// `value` escaped for a URL's query (`&`, `=`, `#`, `%`, spaces and the like).
+pub fn query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// A loading line for `Suspense` fallbacks.

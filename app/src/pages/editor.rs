@@ -234,11 +234,13 @@ fn Editor(
                         id="save-button"
                         class="button button-primary"
                         disabled=move || errors() || save.pending().get()
+                        aria-describedby="save-reason"
                         on:click=move |_| { save.dispatch(text.get_untracked()); }
                     >
                         {move || if save.pending().get() { "Saving…" } else { "Save new version" }}
                     </button>
                     <super::editor_run::EditorRun text opened=run_opened.clone() initial=run_initial.clone() save />
+                    <span id="save-reason" class="muted">{move || errors().then_some("Save is off until the errors below are fixed.")}</span>
                     <label class="button" for="editor-upload">"Open a file…"</label>
                     <input type="file" id="editor-upload" class="visually-hidden" accept=".yaml,.yml,.json,text/yaml,application/json,text/plain"
                         on:change:target=move |ev| on_file(ev.target()) />

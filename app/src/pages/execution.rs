@@ -171,7 +171,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                     <a href=format!("/scenarios/{}", detail.scenario_name)>{detail.scenario_name.clone()}</a>
                 </h1>
                 <p class="card-meta">
-                    <span id="execution-status" aria-live="polite">{move || view! { <StatusBadge status=status.get() /> }}</span>
+                    <span id="execution-status" aria-live="polite">{move || view! { <StatusBadge status=status.get() stopped_by=state.with(|s| s.stopped_by.clone()) /> }}</span>
                     <span class="tag">{format!("speed ×{}", options.speed)}</span>
                     {options.dry_run.then(|| view! { <span class="tag tag-warn">"dry run"</span> })}
                     {options.continue_on_failure.then(|| view! { <span class="tag">"continues after failures"</span> })}
@@ -306,7 +306,9 @@ fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoVie
 }
 
 /// Pause, resume, skip phase and stop, each disabled when it does not fit the
-/// state, with the request's progress and answer shown next to them.
+/// state, with the request's progress and answer shown next to them. Stop asks
+/// first, in place, as "Clear chaos" does; once the execution has ended the
+/// controls are gone (only the answer to the last command stays).
 #[component]
 fn Controls(id: String, state: RwSignal<LiveState>) -> impl IntoView {
     let control = Action::new(move |(id, command): &(String, String)| {
@@ -314,29 +316,44 @@ fn Controls(id: String, state: RwSignal<LiveState>) -> impl IntoView {
         async move { (command.clone(), control_execution(id, command).await) }
     });
     let pending_command = RwSignal::new(None::<String>);
+    let confirming_stop = RwSignal::new(false);
     Effect::new(move |_| {
         if !control.pending().get() {
             pending_command.set(None);
         }
     });
-    let button = move |command: &'static str,
-                       label: &'static str,
-                       busy: &'static str,
-                       fits: fn(&str) -> bool| {
+    let finished = Memo::new(move |_| state.with(|s| s.finished));
+    let send = {
         let id = id.clone();
-        view! {
-            <button
-                type="button"
-                class=if command == "stop" { "button button-danger" } else { "button" }
-                id=format!("control-{command}")
-                disabled=move || control.pending().get() || state.with(|s| s.finished || !fits(&s.status))
-                on:click=move |_| {
-                    pending_command.set(Some(command.to_owned()));
-                    control.dispatch((id.clone(), command.to_owned()));
-                }
-            >
-                {move || if pending_command.get().as_deref() == Some(command) { busy } else { label }}
-            </button>
+        move |command: &'static str| {
+            pending_command.set(Some(command.to_owned()));
+            control.dispatch((id.clone(), command.to_owned()));
+        }
+    };
+    let button = {
+        let send = send.clone();
+        move |command: &'static str,
+              label: &'static str,
+              busy: &'static str,
+              fits: fn(&str) -> bool| {
+            let send = send.clone();
+            view! {
+                <button
+                    type="button"
+                    class=if command == "stop" { "button button-danger" } else { "button" }
+                    id=format!("control-{command}")
+                    disabled=move || control.pending().get() || state.with(|s| s.finished || !fits(&s.status))
+                    on:click=move |_| {
+                        if command == "stop" {
+                            confirming_stop.set(true);
+                        } else {
+                            send(command);
+                        }
+                    }
+                >
+                    {move || if pending_command.get().as_deref() == Some(command) { busy } else { label }}
+                </button>
+            }
         }
     };
     let feedback = move || match control.value().get() {
@@ -354,12 +371,42 @@ fn Controls(id: String, state: RwSignal<LiveState>) -> impl IntoView {
         )),
         None => None,
     };
+    let stop_or_confirm = {
+        let button = button.clone();
+        move || {
+            let send = send.clone();
+            if confirming_stop.get() && !finished.get() {
+                view! {
+                <span class="confirm" role="group" aria-label="Confirm stop">
+                    <span>"Stop this execution? Its rollback runs."</span>
+                    <button type="button" class="button button-danger" id="control-stop-confirm"
+                        on:click=move |_| { confirming_stop.set(false); send("stop"); }>"Yes, stop"</button>
+                    <button type="button" class="button" id="control-stop-cancel"
+                        on:click=move |_| confirming_stop.set(false)>"Cancel"</button>
+                </span>
+            }
+            .into_any()
+            } else {
+                button("stop", "Stop", "Stopping…", |s| s != "completed").into_any()
+            }
+        }
+    };
+    let buttons = {
+        let button = button.clone();
+        move || {
+            (!finished.get()).then(|| {
+                view! {
+                    {button("pause", "Pause", "Pausing…", |s| s == "running")}
+                    {button("resume", "Resume", "Resuming…", |s| s == "paused")}
+                    {button("skip_phase", "Skip phase", "Skipping…", |s| s == "running" || s == "paused")}
+                    {stop_or_confirm.clone()}
+                }
+            })
+        }
+    };
     view! {
         <div class="page-actions controls" role="group" aria-label="Execution controls">
-            {button("pause", "Pause", "Pausing…", |s| s == "running")}
-            {button("resume", "Resume", "Resuming…", |s| s == "paused")}
-            {button("skip_phase", "Skip phase", "Skipping…", |s| s == "running" || s == "paused")}
-            {button("stop", "Stop", "Stopping…", |s| s != "completed")}
+            {buttons}
             <p class="control-feedback" id="control-feedback" role="status">
                 {move || feedback().map(|(bad, text)| view! { <span class:form-error=bad>{text}</span> })}
             </p>
@@ -367,24 +414,40 @@ fn Controls(id: String, state: RwSignal<LiveState>) -> impl IntoView {
     }
 }
 
+/// The verdict once the execution ended. A run a user stopped is not a failure:
+/// it shows "■ STOPPED by <who>" (the stop's source), neutral, with the criteria
+/// as they stood.
 #[component]
 fn Verdict(id: String, state: RwSignal<LiveState>) -> impl IntoView {
     move || {
         let id = id.clone();
         state.with(|s| {
             s.verdict.clone().map(|v| {
-                let class = if v.passed { "verdict verdict-pass" } else { "verdict verdict-fail" };
+                let stopped = s.status == "stopped";
+                let (class, heading) = if stopped {
+                    (
+                        "verdict verdict-stopped",
+                        format!(
+                            "■ STOPPED by {}",
+                            s.stopped_by.as_deref().unwrap_or("a user")
+                        ),
+                    )
+                } else if v.passed {
+                    ("verdict verdict-pass", "✓ PASSED".to_owned())
+                } else {
+                    ("verdict verdict-fail", "✗ FAILED".to_owned())
+                };
                 view! {
                     <section class=class id="verdict" aria-labelledby="verdict-title">
                         <h2 id="verdict-title">
-                            {if v.passed { "✓ PASSED" } else { "✗ FAILED" }}
+                            {heading}
                             <span class="verdict-status">{format!(" — execution {}", s.status)}</span>
                         </h2>
                         <p>{v.summary.clone()}</p>
                         <ul class="criteria">
                             {v.criteria.into_iter().map(|c| view! {
                                 <li class:crit-fail=!c.passed>
-                                    <strong>{if c.passed { "✓ held" } else { "✗ missed" }}</strong>" "<code>{c.name}</code>" "{c.detail}
+                                    <strong>{if c.passed { "✓ held" } else if stopped { "– not reached" } else { "✗ missed" }}</strong>" "<code>{c.name}</code>" "{c.detail}
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -51,15 +51,24 @@ pub fn Executions() -> impl IntoView {
     );
     let page_link = move |page: u32| {
         let f = filter.get();
-        format!(
-            "/executions?scenario={}&status={}&from={}&to={}&page={page}",
-            f.scenario, f.status, f.from, f.to
-        )
+        let params = [
+            ("scenario", f.scenario),
+            ("status", f.status),
+            ("from", f.from),
+            ("to", f.to),
+        ];
+        let mut link = "/executions?".to_owned();
+        for (key, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
+            link.push_str(&format!("{key}={}&", crate::components::query_value(value)));
+        }
+        link.push_str(&format!("page={page}"));
+        link
     };
+    let date_problem = RwSignal::new(None::<String>);
     view! {
         <Title text="Executions" />
         <h1>"Executions"</h1>
-        <Form method="GET" action="/executions" attr:class="filters" attr:role="search">
+        <Form method="GET" action="/executions" attr:class="filters" attr:role="search" on_form_data=crate::components::drop_empty_fields()>
             <label>"Scenario"
                 <input type="search" name="scenario" id="history-scenario" placeholder="part of its name" prop:value=move || filter.get().scenario />
             </label>
@@ -77,7 +86,8 @@ pub fn Executions() -> impl IntoView {
             <label>"To (UTC)"
                 <input type="date" name="to" id="history-to" prop:value=move || filter.get().to />
             </label>
-            <button type="submit" class="button">"Filter"</button>
+            <button type="submit" class="button" id="history-filter" on:click=move |ev| check_dates(ev, date_problem)>"Filter"</button>
+            <p class="form-error" id="history-date-error" role="alert">{move || date_problem.get()}</p>
         </Form>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -99,6 +109,38 @@ pub fn Executions() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// Stops a Filter click when a date field holds a half-typed or impossible date
+/// (the browser then reports it as empty, and the filter would silently ignore
+/// it), and says which one.
+fn check_dates(ev: leptos::ev::MouseEvent, problem: RwSignal<Option<String>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let document = leptos::prelude::document();
+        let bad: Vec<&str> = [("history-from", "From"), ("history-to", "To")]
+            .into_iter()
+            .filter(|(id, _)| {
+                document
+                    .get_element_by_id(id)
+                    .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                    .is_some_and(|input| !input.check_validity())
+            })
+            .map(|(_, label)| label)
+            .collect();
+        if bad.is_empty() {
+            problem.set(None);
+        } else {
+            ev.prevent_default();
+            problem.set(Some(format!(
+                "The {} date is incomplete or not a real date: finish it (year, month and day) or clear it.",
+                bad.join(" and ")
+            )));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, problem);
 }
 
 /// The history's filters as the address carries them (empty = any).
@@ -134,7 +176,7 @@ pub fn ExecutionTable(
                     <tr data-id=e.id.clone()>
                         {pick.map(|picked| pick_cell(picked, &e))}
                         <th scope="row"><a href=format!("/executions/{}", e.id)>{e.scenario_name}</a></th>
-                        <td><StatusBadge status=e.status /></td>
+                        <td><StatusBadge status=e.status stopped_by=e.stopped_by /></td>
                         <td>{e.started_by}</td>
                         <td><time datetime=e.created_at.clone()>{readable_time(&e.created_at)}</time></td>
                         <td>{e.finished_at.as_deref().map(readable_time).unwrap_or_else(|| "—".to_owned())}</td>

@@ -73,7 +73,7 @@ pub fn Scenarios() -> impl IntoView {
                         categories.dedup();
                         let all = StoredValue::new(all);
                         view! {
-                            <Form method="GET" action="/scenarios" attr:class="filters" attr:role="search">
+                            <Form method="GET" action="/scenarios" attr:class="filters" attr:role="search" on_form_data=crate::components::drop_empty_fields()>
                                 <label>"Search"
                                     <input type="search" name="q" id="library-search" placeholder="name, description, tag, service"
                                         prop:value=move || q.get()

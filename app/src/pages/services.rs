@@ -86,8 +86,8 @@ pub fn Services() -> impl IntoView {
 #[component]
 fn ServiceRow(
     service: ServiceState,
-    /// (action, what it does).
-    capabilities: Vec<(String, String)>,
+    /// (action, what it does, the action it is an alias of).
+    capabilities: Vec<(String, String, Option<String>)>,
     confirming: RwSignal<Option<String>>,
     on_clear: impl Fn(String) + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
@@ -105,7 +105,12 @@ fn ServiceRow(
             </td>
             <td class="capabilities-cell">
                 <span class="capabilities">
-                    {capabilities.into_iter().map(|(action, about)| view! { <code title=about>{action}</code> }).collect_view()}
+                    {capabilities.into_iter().map(|(action, about, alias_of)| match alias_of {
+                        Some(target) => view! {
+                            <span class="capability-alias" data-alias-of=target.clone()><code title=about>{action}</code>" (alias of "<code>{target.clone()}</code>")"</span>
+                        }.into_any(),
+                        None => view! { <code title=about>{action}</code> }.into_any(),
+                    }).collect_view()}
                 </span>
             </td>
             <td class="chaos-cell">{chaos}</td>
@@ -159,14 +164,15 @@ fn ConfirmButton(
 }
 
 /// The actions `service` offers, declared ones first, each with its description
-/// (or its parameters when it has none).
-fn capabilities(catalog: &Catalog, service: &str) -> Vec<(String, String)> {
+/// (or its parameters when it has none) and the action it is an alias of.
+fn capabilities(catalog: &Catalog, service: &str) -> Vec<(String, String, Option<String>)> {
     catalog
         .action_names(service)
         .into_iter()
         .map(|name| {
-            let about = catalog
-                .action(service, name)
+            let spec = catalog.action(service, name);
+            let alias_of = spec.as_ref().and_then(|s| s.alias_of.clone());
+            let about = spec
                 .map(|spec| {
                     if spec.description.is_empty() {
                         spec.parameters
@@ -179,7 +185,7 @@ fn capabilities(catalog: &Catalog, service: &str) -> Vec<(String, String)> {
                     }
                 })
                 .unwrap_or_default();
-            (name.to_owned(), about)
+            (name.to_owned(), about, alias_of)
         })
         .collect()
 }

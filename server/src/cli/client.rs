@@ -27,7 +27,11 @@ impl Remote {
     pub fn new(base: &str) -> Self {
         Self {
             base: base.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::new(),
+            // Announced so the server records a stop sent from here as the CLI's.
+            client: reqwest::Client::builder()
+                .user_agent(crate::http::CLI_USER_AGENT)
+                .build()
+                .unwrap_or_default(),
         }
     }
 

@@ -196,7 +196,10 @@ pub async fn stop(server: Option<Remote>, args: IdArgs) -> anyhow::Result<ExitCo
             &serde_json::Map::new(),
         )
         .await?;
-    println!("{}: {}", args.execution_id, detail.status.as_str());
+    match &detail.stopped_by {
+        Some(by) => println!("{}: {} by {by}", args.execution_id, detail.status.as_str()),
+        None => println!("{}: {}", args.execution_id, detail.status.as_str()),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -365,8 +365,8 @@ pub struct EngineParts {
 /// What reaches a runner from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Signal {
-    /// A user's command.
-    Command(ControlCommand),
+    /// A user's command, and where it came from (`ui`, `api`, `cli`) when known.
+    Command(ControlCommand, Option<&'static str>),
     /// The coordinator is shutting down: roll back and end `interrupted`.
     Shutdown,
 }
@@ -530,10 +530,21 @@ impl Engine {
 
     /// Sends a control command to a queued or running execution.
     pub fn control(&self, id: ExecutionId, command: ControlCommand) -> Result<(), EngineError> {
+        self.control_by(id, command, None)
+    }
+
+    /// [`Engine::control`], recording where the command came from (its
+    /// `control_received` event carries `by`, so a stop shows who stopped it).
+    pub fn control_by(
+        &self,
+        id: ExecutionId,
+        command: ControlCommand,
+        by: Option<StartedBy>,
+    ) -> Result<(), EngineError> {
         let controls = self.controls();
         let sender = controls.get(&id).ok_or(EngineError::NotRunning(id))?;
         sender
-            .send(Signal::Command(command))
+            .send(Signal::Command(command, by.map(StartedBy::as_str)))
             .map_err(|_| EngineError::NotRunning(id))
     }
 

@@ -54,8 +54,8 @@ pub(super) async fn run_when_admitted(
                 Err(_) => return,
             },
             signal = context.control.recv() => match signal {
-                Some(Signal::Command(command)) => {
-                    context.recorder.emit(queued(EventKind::ControlReceived { command }));
+                Some(Signal::Command(command, by)) => {
+                    context.recorder.emit(queued(EventKind::ControlReceived { command, by: by.map(str::to_owned) }));
                     if command == ControlCommand::Stop {
                         finish_unstarted(&context.recorder, ExecutionStatus::Stopped, "stopped while queued").await;
                         context.progress.finished();

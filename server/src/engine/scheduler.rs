@@ -100,9 +100,15 @@ impl Runner {
     pub(super) fn handle_signal(&mut self, signal: Option<Signal>) -> Option<Ending> {
         match signal {
             None | Some(Signal::Shutdown) => Some(Ending::Shutdown),
-            Some(Signal::Command(command)) => {
-                self.env
-                    .emit(None, None, EventKind::ControlReceived { command });
+            Some(Signal::Command(command, by)) => {
+                self.env.emit(
+                    None,
+                    None,
+                    EventKind::ControlReceived {
+                        command,
+                        by: by.map(str::to_owned),
+                    },
+                );
                 match command {
                     ControlCommand::Stop => Some(Ending::Stopped),
                     ControlCommand::Pause if !self.schedule.borrow().is_paused() => {
@@ -156,12 +162,13 @@ impl Runner {
         index: usize,
         signal: Option<Signal>,
     ) -> Option<PhaseEnd> {
-        if matches!(signal, Some(Signal::Command(ControlCommand::SkipPhase))) {
+        if let Some(Signal::Command(ControlCommand::SkipPhase, by)) = signal {
             self.env.emit(
                 Some(index),
                 None,
                 EventKind::ControlReceived {
                     command: ControlCommand::SkipPhase,
+                    by: by.map(str::to_owned),
                 },
             );
             return Some(PhaseEnd::Skipped);

@@ -110,7 +110,8 @@ mod tests {
             assert!(apply(
                 Some(end),
                 &EventKind::ControlReceived {
-                    command: ControlCommand::Stop
+                    command: ControlCommand::Stop,
+                    by: None
                 }
             )
             .is_err());
@@ -138,6 +139,7 @@ mod tests {
             Some(S::Queued),
             &EventKind::ControlReceived {
                 command: ControlCommand::Stop,
+                by: Some("ui".into()),
             },
         )
         .unwrap();

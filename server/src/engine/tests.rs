@@ -731,7 +731,8 @@ async fn pause_freezes_the_schedule_and_skip_ends_the_phase() {
             matches!(
                 e.kind,
                 EventKind::ControlReceived {
-                    command: ControlCommand::SkipPhase
+                    command: ControlCommand::SkipPhase,
+                    ..
                 }
             )
         })

@@ -11,7 +11,7 @@ use app::api::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{header, HeaderMap, StatusCode},
     response::{
         sse::{Event as SseEvent, KeepAlive, Sse},
         IntoResponse, Response,
@@ -78,12 +78,32 @@ async fn execution_status(
     Ok(Json(c.execution_detail(&id).await?))
 }
 
+/// The agent the CLI's client announces ([`crate::cli::client::Remote`]): a
+/// command from it is recorded as the CLI's, any other request as the API's.
+pub const CLI_USER_AGENT: &str = concat!("test-coordinator-cli/", env!("CARGO_PKG_VERSION"));
+
+/// Who sent a control request: the CLI (by its user agent) or the API.
+fn caller(headers: &HeaderMap) -> StartedBy {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if agent.starts_with("test-coordinator-cli/") {
+        StartedBy::Cli
+    } else {
+        StartedBy::Api
+    }
+}
+
 async fn control(
     c: &Coordinator,
     id: &str,
     command: ControlCommand,
+    headers: &HeaderMap,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    Ok(Json(c.control_execution(id, command).await?))
+    Ok(Json(
+        c.control_execution(id, command, caller(headers)).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/stop", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -91,8 +111,9 @@ async fn control(
 async fn stop_execution(
     State(c): Coord,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::Stop).await
+    control(&c, &id, ControlCommand::Stop, &headers).await
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/pause", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -100,8 +121,9 @@ async fn stop_execution(
 async fn pause_execution(
     State(c): Coord,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::Pause).await
+    control(&c, &id, ControlCommand::Pause, &headers).await
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/resume", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -109,8 +131,9 @@ async fn pause_execution(
 async fn resume_execution(
     State(c): Coord,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::Resume).await
+    control(&c, &id, ControlCommand::Resume, &headers).await
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/skip", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -118,8 +141,9 @@ async fn resume_execution(
 async fn skip_phase(
     State(c): Coord,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::SkipPhase).await
+    control(&c, &id, ControlCommand::SkipPhase, &headers).await
 }
 
 /// Which events of `GET /api/v1/scenarios/{id}/logs`.

@@ -20,6 +20,8 @@ mod suites;
 mod system;
 mod ws;
 
+pub use executions::CLI_USER_AGENT;
+
 use std::{
     net::SocketAddr,
     time::{Duration, Instant},

@@ -80,8 +80,8 @@ async fn execution_report(
     }
     if q.download == Some(true) {
         let disposition = format!(
-            "attachment; filename=\"report-{id}.{}\"",
-            format.extension()
+            "attachment; filename=\"{}\"",
+            format.file_name(&report.scenario.name, &report.execution.id)
         );
         if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
             response

@@ -170,6 +170,8 @@ pub(super) struct Fold {
     pub(super) workload_slots: Vec<crate::engine::workload::SlotFigures>,
     /// Each iteration's workload summary.
     pub(super) workload_summaries: Vec<(u32, crate::engine::workload::WorkloadSummary)>,
+    /// Who sent the first stop (`a user` when its event does not say).
+    pub(super) stopped_by: Option<String>,
 }
 
 impl Fold {
@@ -375,6 +377,14 @@ impl Fold {
                     fold.workload_summaries
                         .push((iteration, (**summary).clone()));
                 }
+                EventKind::ControlReceived {
+                    command: crate::engine::event::ControlCommand::Stop,
+                    by,
+                } => {
+                    if fold.stopped_by.is_none() {
+                        fold.stopped_by = Some(by.clone().unwrap_or_else(|| "a user".to_owned()));
+                    }
+                }
                 EventKind::ExecutionQueued { .. }
                 | EventKind::AssertionChecked { .. }
                 | EventKind::ControlReceived { .. }
@@ -525,6 +535,10 @@ fn execution_section(record: &StoredExecution, fold: &Fold) -> ExecutionSection 
         repeat: record.options.repeat,
         iterations: fold.iterations,
         started_by: record.started_by.clone(),
+        stopped_by: fold
+            .stopped_by
+            .clone()
+            .filter(|_| status == ExecutionStatus::Stopped),
     }
 }
 

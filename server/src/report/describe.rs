@@ -19,15 +19,11 @@ pub fn summarize_event(kind: &EventKind) -> String {
     app::api::describe(kind)
 }
 
-/// Milliseconds of scenario time for people: `350ms`, `1m50s`, `2h` (whole seconds
-/// from a second up).
+/// Milliseconds of scenario time for people, by the one rule the UI uses too
+/// ([`app::api::describe::format_ms`]): hours at most (`25h`, never `1d1h`),
+/// tenths below a minute (`4.6s`), `350ms` below a second.
 pub fn human_ms(ms: u64) -> String {
-    let duration = if ms < 1000 {
-        std::time::Duration::from_millis(ms)
-    } else {
-        std::time::Duration::from_secs(ms.saturating_add(500) / 1000)
-    };
-    app::scenario::duration::format_duration(duration)
+    app::api::describe::format_ms(ms)
 }
 
 /// Signed milliseconds for people: `-2s`, `+350ms`.
@@ -41,8 +37,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn human_durations_round_to_seconds_above_one_second() {
+    fn human_durations_follow_the_uis_rule() {
         assert_eq!(human_ms(110_347), "1m50s");
+        assert_eq!(
+            human_ms(90_000_000),
+            "25h",
+            "hours at most, as the UI shows it"
+        );
+        assert_eq!(human_ms(4_600), "4.6s");
         assert_eq!(human_ms(350), "350ms");
         assert_eq!(human_signed_ms(-2_000), "-2s");
     }

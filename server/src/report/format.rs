@@ -55,6 +55,43 @@ impl Format {
             Self::Junit => "xml",
         }
     }
+
+    /// What the file holds, the last part of its name (`events.csv`).
+    fn file_suffix(self) -> &'static str {
+        match self {
+            Self::Json => "report.json",
+            Self::Html => "report.html",
+            Self::CsvEvents => "events.csv",
+            Self::CsvAssertions => "assertions.csv",
+            Self::Junit => "junit.xml",
+        }
+    }
+
+    /// The download's file name: the scenario, the execution's short id and what
+    /// it holds (`stablecoin-depeg-f77b628a-events.csv`), so the two CSV tables,
+    /// and reports of different runs, never share a name. Only `[A-Za-z0-9._-]`.
+    pub fn file_name(self, scenario: &str, execution_id: &str) -> String {
+        let safe = |text: &str| -> String {
+            text.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect()
+        };
+        let scenario = safe(scenario);
+        let scenario = scenario.trim_matches(|c| c == '-' || c == '.');
+        let id: String = safe(execution_id).chars().take(8).collect();
+        let scenario = if scenario.is_empty() {
+            "execution"
+        } else {
+            scenario
+        };
+        format!("{scenario}-{id}-{}", self.file_suffix())
+    }
 }
 
 /// Renders `report` in `format`.
@@ -69,4 +106,42 @@ pub fn render(report: &ExecutionReport, format: Format) -> Result<String, ApiErr
         Format::CsvAssertions => super::csv::assertions(report),
         Format::Junit => super::junit::render(report),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_download_has_its_own_descriptive_name() {
+        let id = "f77b628a-7394-4d6b-ae1e-7a501d6c9835";
+        let names: Vec<String> = [
+            Format::Json,
+            Format::Html,
+            Format::CsvEvents,
+            Format::CsvAssertions,
+            Format::Junit,
+        ]
+        .into_iter()
+        .map(|f| f.file_name("stablecoin-depeg-scenario", id))
+        .collect();
+        assert_eq!(names[2], "stablecoin-depeg-scenario-f77b628a-events.csv");
+        assert_eq!(
+            names[3],
+            "stablecoin-depeg-scenario-f77b628a-assertions.csv"
+        );
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert_eq!(
+            Format::Junit.file_name("a \"b\"/c", id),
+            "a--b--c-f77b628a-junit.xml",
+            "nothing that could break the header or a path"
+        );
+        assert_eq!(
+            Format::Html.file_name("", id),
+            "execution-f77b628a-report.html"
+        );
+    }
 }

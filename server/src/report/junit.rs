@@ -4,9 +4,10 @@
 //! (text); one that never ran or was never decided is `<skipped>`. Failed actions
 //! and rollback actions go to their suite's `<system-err>`.
 //!
-//! Times are seconds of *scenario* time (a phase's actual length; an assertion's time
-//! to hold, or its checks' span), as the run's speed makes wall time meaningless for
-//! comparison. Every string is escaped, and characters XML 1.0 cannot carry are
+//! Times are *wall* seconds, as CI dashboards read them: the whole run's measured
+//! length, and for a phase or an assertion its scenario time divided by the speed
+//! (a 36 s run at ×3600 is 36 s, not 36 h). The scenario time stays, as the
+//! `scenario_time` property of each phase's suite and of the run (seconds). Every string is escaped, and characters XML 1.0 cannot carry are
 //! replaced by U+FFFD.
 
 use std::fmt::Write as _;
@@ -21,13 +22,23 @@ pub fn render(report: &ExecutionReport) -> String {
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let failures = report.validation_results.failed;
     let skipped = report.validation_results.not_decided;
+    let speed = report.execution.speed;
+    let wall_total = report
+        .execution
+        .duration_ms
+        .unwrap_or_else(|| wall_ms(report.execution.scenario_elapsed_ms, speed));
     let _ = writeln!(
         out,
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\" timestamp=\"{}\">",
         attr(&format!("chaos: {scenario}")),
         assertions.len(),
-        seconds(report.execution.scenario_elapsed_ms),
+        seconds(wall_total),
         attr(report.execution.started_at.as_deref().unwrap_or(&report.execution.created_at)),
+    );
+    let _ = writeln!(
+        out,
+        "  <properties>\n    <property name=\"scenario_time\" value=\"{}\"/>\n  </properties>",
+        seconds(report.execution.scenario_elapsed_ms)
     );
     for (id, phase) in report.metrics.phases.iter().enumerate() {
         let cases: Vec<&AssertionReport> = assertions
@@ -48,7 +59,7 @@ pub fn render(report: &ExecutionReport) -> String {
             cases.len(),
             count(AssertionOutcome::Failed),
             count(AssertionOutcome::NotDecided) + count(AssertionOutcome::NotRun),
-            seconds(phase.duration_ms.unwrap_or(0)),
+            seconds(wall_ms(phase.duration_ms.unwrap_or(0), speed)),
             attr(report.execution.started_at.as_deref().unwrap_or(&report.execution.created_at)),
         );
         out.push_str("    <properties>\n");
@@ -57,6 +68,7 @@ pub fn render(report: &ExecutionReport) -> String {
             ("status", report.execution.status.clone()),
             ("phase_outcome", phase.outcome.clone()),
             ("speed", report.execution.speed.to_string()),
+            ("scenario_time", seconds(phase.duration_ms.unwrap_or(0))),
             ("instance", report.metadata.instance.clone()),
         ] {
             let _ = writeln!(
@@ -68,7 +80,7 @@ pub fn render(report: &ExecutionReport) -> String {
         }
         out.push_str("    </properties>\n");
         for case in cases {
-            testcase(&mut out, &suite, case);
+            testcase(&mut out, &suite, case, speed);
         }
         let failed_actions: Vec<&ActionReport> = report
             .metrics
@@ -136,7 +148,7 @@ pub fn render(report: &ExecutionReport) -> String {
     out
 }
 
-fn testcase(out: &mut String, suite: &str, a: &AssertionReport) {
+fn testcase(out: &mut String, suite: &str, a: &AssertionReport, speed: f64) {
     let time = a
         .time_to_hold_ms
         .or_else(|| match (a.first_check_ms, a.last_check_ms) {
@@ -149,7 +161,7 @@ fn testcase(out: &mut String, suite: &str, a: &AssertionReport) {
         "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
         attr(&format!("{}={} [{}]", a.assertion_type, a.expect, a.path)),
         attr(suite),
-        seconds(time)
+        seconds(wall_ms(time, speed))
     );
     let evidence = serde_json::to_string_pretty(&a.evidence).unwrap_or_default();
     let details = format!(
@@ -183,6 +195,16 @@ fn testcase(out: &mut String, suite: &str, a: &AssertionReport) {
                 attr(&a.message)
             );
         }
+    }
+}
+
+/// Scenario milliseconds as wall milliseconds at `speed` (as they are at speed 1
+/// when the speed is not a positive number).
+fn wall_ms(scenario_ms: u64, speed: f64) -> u64 {
+    if speed.is_finite() && speed > 0.0 {
+        (scenario_ms as f64 / speed).round() as u64
+    } else {
+        scenario_ms
     }
 }
 
@@ -270,7 +292,25 @@ mod tests {
                 .count();
             assert_eq!(cases.to_string(), get(suite, "tests"));
         }
-        assert_eq!(get(&suites[1], "time"), "1199.998");
+        // Wall seconds (scenario time / speed 600); scenario time as a property.
+        assert_eq!(get(&suites[1], "time"), "2.000");
+        let property = |node: &roxmltree::Node, name: &str| {
+            node.children()
+                .filter(|n| n.has_tag_name("properties"))
+                .flat_map(|p| p.children())
+                .find(|p| get(p, "name") == name)
+                .map(|p| get(&p, "value").to_owned())
+        };
+        assert_eq!(
+            property(&suites[1], "scenario_time").as_deref(),
+            Some("1199.998")
+        );
+        let wall: f64 = get(&root, "time").parse().expect("seconds");
+        assert!(
+            wall > 0.0 && wall < 10.0,
+            "the run's wall time, not its 30 scenario minutes: {wall}"
+        );
+        assert!(property(&root, "scenario_time").is_some());
         let failures: Vec<_> = root
             .descendants()
             .filter(|n| n.has_tag_name("failure"))

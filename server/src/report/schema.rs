@@ -157,6 +157,9 @@ pub struct ExecutionSection {
     pub iterations: u32,
     /// Who started it.
     pub started_by: String,
+    /// Who stopped it (`ui`, `api`, `cli`, `a user`), when it ended `stopped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
 }
 
 /// The verdict over the success criteria.

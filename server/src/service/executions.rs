@@ -132,6 +132,7 @@ pub async fn execution_detail(store: &Store, id: &str) -> Result<ExecutionDetail
         created_at: record.summary.created_at,
         started_at: record.started_at,
         finished_at: record.summary.finished_at,
+        stopped_by: record.summary.stopped_by,
         options,
         verdict: record.verdict,
         plan,
@@ -332,11 +333,13 @@ impl Coordinator {
     }
 
     /// Sends pause/resume/skip/stop to an execution: 404 if unknown, 409 if it
-    /// has ended (or the command does not fit its state).
+    /// has ended (or the command does not fit its state). `by` (the UI, the API
+    /// or the CLI) is recorded in its `control_received` event.
     pub async fn control_execution(
         &self,
         id: &str,
         command: ControlCommand,
+        by: StartedBy,
     ) -> Result<ExecutionDetail, ApiError> {
         let execution_id: ExecutionId = id.parse().map_err(|_| no_execution(id))?;
         let status = self
@@ -370,7 +373,7 @@ impl Coordinator {
         // Answer with the state the command led to: wait (briefly) for its event.
         let mut events = self.engine.subscribe();
         self.engine
-            .control(execution_id, command)
+            .control_by(execution_id, command, Some(by))
             .map_err(|e| match e {
                 EngineError::NotRunning(_) => ApiError::new(
                     ErrorKind::Conflict,
@@ -384,7 +387,8 @@ impl Coordinator {
             ControlCommand::SkipPhase => matches!(
                 kind,
                 EventKind::ControlReceived {
-                    command: ControlCommand::SkipPhase
+                    command: ControlCommand::SkipPhase,
+                    ..
                 }
             ),
             ControlCommand::Stop => matches!(kind, EventKind::ExecutionFinished { .. }),
@@ -548,7 +552,7 @@ impl Coordinator {
     }
 
     /// [`Coordinator::control_execution`] with the command by name
-    /// (`pause`, `resume`, `skip_phase`, `stop`).
+    /// (`pause`, `resume`, `skip_phase`, `stop`), from the web UI.
     pub async fn control_execution_named(
         &self,
         id: &str,
@@ -560,7 +564,7 @@ impl Coordinator {
                     "unknown command {command:?}: use pause, resume, skip_phase or stop"
                 ))
             })?;
-        self.control_execution(id, parsed).await
+        self.control_execution(id, parsed, StartedBy::Ui).await
     }
 
     /// The history page: the UI's filter (a state, days) checked and applied.

@@ -12,7 +12,16 @@ struct ExecutionRow {
     started_by: String,
     created_at: String,
     finished_at: Option<String>,
+    stopped_by: Option<String>,
 }
+
+/// The `stopped_by` column of a query over `executions`: for a stopped one, where
+/// its first stop command came from (`a user` when the event does not say).
+const STOPPED_BY: &str = "case when status = 'stopped' then (
+    select coalesce(json_extract(ev.payload, '$.by'), 'a user') from events ev
+    where ev.execution_id = executions.id and ev.kind = 'control_received'
+      and json_extract(ev.payload, '$.command') = 'stop'
+    order by ev.seq limit 1) end as stopped_by";
 
 impl TryFrom<ExecutionRow> for ExecutionSummary {
     type Error = StoreError;
@@ -28,6 +37,7 @@ impl TryFrom<ExecutionRow> for ExecutionSummary {
             started_by: row.started_by,
             created_at: row.created_at,
             finished_at: row.finished_at,
+            stopped_by: row.stopped_by,
         })
     }
 }
@@ -80,15 +90,16 @@ impl Store {
             created_at: String,
             started_at: Option<String>,
             finished_at: Option<String>,
+            stopped_by: Option<String>,
             options: String,
             verdict: Option<String>,
             plan: String,
             definition: String,
         }
-        let row: Option<Row> = sqlx::query_as(
-            "select id, scenario_name, status, started_by, created_at, started_at, finished_at, options, verdict, plan, definition
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "select id, scenario_name, status, started_by, created_at, started_at, finished_at, {STOPPED_BY}, options, verdict, plan, definition
              from executions where id = ?",
-        )
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -111,6 +122,7 @@ impl Store {
             started_by: row.started_by,
             created_at: row.created_at,
             finished_at: row.finished_at,
+            stopped_by: row.stopped_by,
         })?;
         Ok(Some(ExecutionRecord {
             summary,
@@ -148,7 +160,7 @@ impl Store {
         }
         let clause = conditions.join(" and ");
         let select = format!(
-            "select id, scenario_name, status, started_by, created_at, finished_at from executions
+            "select id, scenario_name, status, started_by, created_at, finished_at, {STOPPED_BY} from executions
              where {clause} order by created_at desc, id limit ? offset ?"
         );
         let count = format!("select count(*) from executions where {clause}");
@@ -240,10 +252,10 @@ impl Store {
 
     /// The `limit` most recent executions, newest first.
     pub async fn list_executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>, StoreError> {
-        let rows: Vec<ExecutionRow> = sqlx::query_as(
-            "select id, scenario_name, status, started_by, created_at, finished_at
+        let rows: Vec<ExecutionRow> = sqlx::query_as(&format!(
+            "select id, scenario_name, status, started_by, created_at, finished_at, {STOPPED_BY}
              from executions order by created_at desc, id limit ?",
-        )
+        ))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;

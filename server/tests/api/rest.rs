@@ -186,6 +186,24 @@ async fn pause_resume_skip_and_stop_take_effect_and_clear_chaos_cleans_up() {
     assert_eq!(stopped.status(), 200);
     let detail = app.wait_finished(&id).await;
     assert_eq!(detail["status"], "stopped");
+    assert_eq!(detail["stopped_by"], "api", "a stop over REST is the API's");
+    let (_, history) = app.json("/api/v1/executions?status=stopped").await;
+    assert_eq!(history["executions"][0]["stopped_by"], "api", "{history}");
+    let (_, report) = app.json(&format!("/api/v1/scenarios/{id}/report")).await;
+    assert_eq!(report["execution"]["stopped_by"], "api");
+    let csv = app
+        .get(&format!(
+            "/api/v1/scenarios/{id}/report?format=csv&table=assertions&download=true"
+        ))
+        .await;
+    let disposition = csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains(&format!("-{}-assertions.csv", &id[..8])),
+        "{disposition}"
+    );
     let (_, logs) = app.json(&format!("/api/v1/scenarios/{id}/logs")).await;
     let kinds: Vec<&str> = logs["events"]
         .as_array()
@@ -196,6 +214,14 @@ async fn pause_resume_skip_and_stop_take_effect_and_clear_chaos_cleans_up() {
     for kind in ["paused", "resumed", "rollback_started", "rollback_finished"] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
+    assert!(
+        logs["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "control_received" && e["command"] == "stop" && e["by"] == "api"),
+        "the stop records who sent it"
+    );
 
     let (_, state) = app.json("/api/v1/system/state").await;
     let services = state["services"].as_array().unwrap();

@@ -51,6 +51,7 @@ const STORED: &[&str] = &[
     r#"{"kind":"rollback_finished","ok":true}"#,
     r#"{"kind":"execution_finished","status":"completed","verdict":{"criteria":[{"detail":"3 of 3 phases completed","name":"all_phases_completed","passed":true}],"passed":true,"summary":"every phase completed and every success criterion held"}}"#,
     r#"{"command":"skip_phase","kind":"control_received"}"#,
+    r#"{"by":"ui","command":"stop","kind":"control_received"}"#,
     r#"{"kind":"paused"}"#,
     r#"{"kind":"recovery_started","previous_owner":"execute (pid 4242 on build-1)"}"#,
     r#"{"iteration":2,"kind":"iteration_started"}"#,
@@ -149,4 +150,25 @@ fn word_names_are_the_serde_names() {
     ] {
         assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
     }
+}
+
+#[test]
+fn a_control_without_who_stays_without_it_and_who_reads_back() {
+    let old: EventKind =
+        serde_json::from_str(r#"{"command":"stop","kind":"control_received"}"#).unwrap();
+    assert_eq!(
+        old,
+        EventKind::ControlReceived {
+            command: ControlCommand::Stop,
+            by: None
+        }
+    );
+    assert!(!serde_json::to_string(&old).unwrap().contains("by"));
+    let new = EventKind::ControlReceived {
+        command: ControlCommand::Stop,
+        by: Some("cli".into()),
+    };
+    let json = serde_json::to_value(&new).unwrap();
+    assert_eq!(json["by"], "cli");
+    assert_eq!(serde_json::from_value::<EventKind>(json).unwrap(), new);
 }

@@ -57,6 +57,8 @@ pub struct LiveState {
     pub workload: Vec<ChartPoint>,
     /// The workload's chaos window and recovery, once its summary arrived.
     pub workload_end: Option<WorkloadEnd>,
+    /// Who sent the first stop (`ui`, `api`, `cli`, `a user` when unknown).
+    pub stopped_by: Option<String>,
 }
 
 /// What a run's `workload_summary` adds to the chart.
@@ -197,6 +199,15 @@ impl LiveState {
                 self.workload.push(ChartPoint::from(slot));
                 // Charted, not logged: there can be thousands.
                 return;
+            }
+            EventKind::ControlReceived {
+                command: crate::api::event::ControlCommand::Stop,
+                by,
+            } => {
+                if self.stopped_by.is_none() {
+                    self.stopped_by = Some(by.clone().unwrap_or_else(|| "a user".to_owned()));
+                }
+                false
             }
             EventKind::ExecutionQueued { .. }
             | EventKind::IterationStarted { .. }

@@ -419,3 +419,36 @@ fn compacting_keeps_the_latest_check_of_each_assertion_and_folds_the_same() {
         LiveState::new("running", &all)
     );
 }
+
+#[test]
+fn a_stop_records_who_sent_it_and_an_old_stop_is_a_users() {
+    use crate::api::event::ControlCommand;
+    let stop = |seq, by: Option<&str>| {
+        event(
+            seq,
+            None,
+            None,
+            EventKind::ControlReceived {
+                command: ControlCommand::Stop,
+                by: by.map(str::to_owned),
+            },
+        )
+    };
+    let state = LiveState::new("running", &[stop(1, Some("cli")), stop(2, Some("ui"))]);
+    assert_eq!(state.stopped_by.as_deref(), Some("cli"), "the first stop");
+    let old = LiveState::new("running", &[stop(1, None)]);
+    assert_eq!(old.stopped_by.as_deref(), Some("a user"));
+    let paused = LiveState::new(
+        "running",
+        &[event(
+            1,
+            None,
+            None,
+            EventKind::ControlReceived {
+                command: ControlCommand::Pause,
+                by: Some("ui".into()),
+            },
+        )],
+    );
+    assert_eq!(paused.stopped_by, None);
+}

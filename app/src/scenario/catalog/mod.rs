@@ -58,6 +58,10 @@ pub struct ActionSpec {
     /// Its parameters.
     #[serde(default)]
     pub parameters: Vec<ParamSpec>,
+    /// The action this one is a shorthand of, when the service says so
+    /// (`latency` → `inject_latency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_of: Option<String>,
 }
 
 impl ActionSpec {
@@ -67,6 +71,7 @@ impl ActionSpec {
             name: name.into(),
             description: String::new(),
             parameters,
+            alias_of: None,
         }
     }
 }

@@ -98,7 +98,12 @@ fn push_escaped(out: &mut String, text: &str) {
 pub fn render(report: &ExecutionReport) -> String {
     let mut out = String::with_capacity(64 * 1024 + report.timeline.len() * 200);
     let e = &report.execution;
-    let verdict = if e.passed { "PASSED" } else { "FAILED" };
+    let verdict_text = match &e.stopped_by {
+        Some(by) => format!("STOPPED by {by}"),
+        None if e.passed => "PASSED".to_owned(),
+        None => "FAILED".to_owned(),
+    };
+    let verdict = Esc(&verdict_text);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"test-coordinator {}\">\n<title>{verdict}: {} — chaos report</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
@@ -167,8 +172,16 @@ fn header(out: &mut String, report: &ExecutionReport) {
         out,
         "<header>\n<h1>Chaos execution report: {}</h1>\n<p class=\"verdict {}\">{} <span class=\"verdict-status\">{}</span></p>\n</header>\n",
         Esc(&report.scenario.name),
-        if e.passed { "verdict-pass" } else { "verdict-fail" },
-        if e.passed { "✓ PASSED" } else { "✗ FAILED" },
+        match (&e.stopped_by, e.passed) {
+            (Some(_), _) => "verdict-stopped",
+            (None, true) => "verdict-pass",
+            (None, false) => "verdict-fail",
+        },
+        match &e.stopped_by {
+            Some(by) => format!("■ STOPPED by {}", Esc(by)),
+            None if e.passed => "✓ PASSED".to_owned(),
+            None => "✗ FAILED".to_owned(),
+        },
         Esc(&e.status),
     );
 }
@@ -291,8 +304,10 @@ fn recommendations(out: &mut String, report: &ExecutionReport) {
     out.push_str("</section>\n");
 }
 
-/// The page's style sheet: system fonts, print-friendly, greyscale-safe.
-const CSS: &str = r#"*{box-sizing:border-box}
+/// The page's style sheet: system fonts, print-friendly, greyscale-safe; on
+/// screen it follows the reader's `prefers-color-scheme` (dark colours keep WCAG
+/// AA contrast; the charts' classes and attribute colours are overridden).
+const CSS: &str = r##"*{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;padding:0 24px 32px;max-width:1180px}
 header{border-bottom:3px solid #1a1a1a;margin-bottom:16px}
 h1{font-size:1.6em;margin:20px 0 4px}
@@ -350,4 +365,49 @@ figcaption{font-size:.85em;color:#444;margin-top:4px}
 .audit-tick{stroke:#111;stroke-width:1.5}
 footer{margin-top:32px;border-top:1px solid #bbb;color:#555;font-size:.85em}
 @media print{body{max-width:none}pre{max-height:none}}
-"#;
+.verdict-stopped{background:#fff;color:#7a4b00;border:3px solid #7a4b00}
+@media screen and (prefers-color-scheme:dark){
+:root{color-scheme:dark}
+body{color:#e7eaf0;background:#12161f}
+header{border-bottom-color:#e7eaf0}
+h2,th,td,footer{border-color:#3a4252}
+thead th{background:#1f2531}
+.row-fail td{background:#2a1d20}
+.verdict-pass,.badge-pass{background:#1f6b2a;color:#fff;border-color:#1f6b2a}
+.verdict-fail,.badge-fail{background:transparent;color:#ff958c;border-color:#ff958c}
+.verdict-stopped{background:transparent;color:#f5c75a;border-color:#f5c75a}
+.badge-open{background:transparent;color:#b9c0cc}
+.path,.rule,figcaption,footer{color:#a9b2c3}
+pre{background:#1a1f2a;border-color:#333b4b;color:#e7eaf0}
+details summary{color:#8fb0ff}
+a{color:#8fb0ff}
+.sev-critical strong{background:#e7eaf0;color:#12161f}
+.sev-warning strong,.sev-info strong{border-color:#e7eaf0}
+.band-a{fill:#1c222d}
+.band-b{fill:#232a36}
+.phase-label,.row-label,.mark-label{fill:#e7eaf0}
+.tick{stroke:#3a4252}
+.tick-label{fill:#a9b2c3}
+.chaos{fill:#9aa3b2}
+.recovery{stroke:#9aa3b2}
+.window{fill:#3a4252;stroke:#c5cbd6}
+.window-fail{stroke:#fff}
+.window-open{fill:#12161f}
+.mark-ok{fill:#e7eaf0;stroke:#e7eaf0}
+.mark-fail{fill:#12161f;stroke:#fff}
+.cross,.audit-tick{stroke:#fff}
+.alert{fill:#9aa3b2;stroke:#e7eaf0}
+#hatch rect{fill:#12161f}
+#hatch line{stroke:#c5cbd6}
+.workload-chart [fill="#f3f4f6"]{fill:#1c2230}
+.workload-chart [fill="#e5e7eb"]{fill:#222938}
+.workload-chart [fill="#374151"],.workload-chart [fill="#111827"]{fill:#e7eaf0}
+.workload-chart [stroke="#9ca3af"],.workload-chart [stroke="#6b7280"]{stroke:#7d879a}
+.workload-chart [stroke="#1d4ed8"]{stroke:#8fb0ff}
+.workload-chart [stroke="#047857"]{stroke:#6fd99a}
+.workload-chart [fill="#047857"]{fill:#6fd99a}
+.workload-chart [stroke="#dc2626"]{stroke:#ff958c}
+.workload-chart [fill="#dc2626"]{fill:#ff958c}
+.workload-chart [stroke="#b45309"]{stroke:#f5c75a}
+}
+"##;

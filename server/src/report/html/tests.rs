@@ -56,7 +56,10 @@ fn the_summary_chart_and_tables_show_the_results() {
     assert!(html.contains("<title>FAILED: basic-market-disruption — chaos report</title>"));
     assert!(html.contains("✗ FAILED"));
     assert!(html.contains("5 of 6 (1 failed, 0 not decided)"));
-    assert!(html.contains("3s wall clock · 30m1s scenario time"));
+    assert!(
+        html.contains("3.0s wall clock · 30m1s scenario time"),
+        "one duration rule (format_ms)"
+    );
     // Phase bands, action markers, assertion windows with marks.
     assert_eq!(html.matches("<g class=\"phase\">").count(), 3);
     assert_eq!(html.matches("class=\"window\"").count(), 5);
@@ -85,4 +88,22 @@ fn tick_steps_give_a_readable_axis() {
     assert_eq!(tick_step(1_800_000, 10), 300_000);
     assert_eq!(tick_step(30_000, 10), 5_000);
     assert_eq!(tick_step(133_200_000, 10), 21_600_000);
+}
+
+#[test]
+fn the_page_follows_the_readers_colour_scheme() {
+    let html = page();
+    assert!(html.contains("@media screen and (prefers-color-scheme:dark)"));
+    assert!(html.contains("color-scheme:dark"));
+}
+
+#[test]
+fn a_stopped_run_reads_as_stopped_by_whom_not_failed() {
+    let mut report = generate(&testdata::input(), testdata::generated_at(), "t");
+    report.execution.status = "stopped".into();
+    report.execution.stopped_by = Some("cli".into());
+    let html = render(&report);
+    assert!(html.contains("<title>STOPPED by cli: basic-market-disruption"));
+    assert!(html.contains("verdict-stopped\">■ STOPPED by cli"));
+    assert!(!html.contains("✗ FAILED"));
 }
