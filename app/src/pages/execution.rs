@@ -13,8 +13,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ui::LiveExecution;
-use crate::components::live::view::{ActionsTable, AssertionTable, EventsLog};
 use crate::components::compare_link::CompareWithPrevious;
+use crate::components::live::view::{ActionsTable, AssertionTable, EventsLog};
 use crate::components::live::{LiveState, WorkloadEnd};
 use crate::components::{
     format_ms, live_timeline_view, raw_text, set_not_found_status, ErrorPanel, Loading, StatusBadge,

@@ -157,8 +157,9 @@ fn pipeline(text: &str) -> Option<(Plan, String)> {
     let _ = plan.timeline_text();
     // Leptos renders a view to HTML only with `ssr`, which `make test` turns on
     // (it tests app together with server); `cargo test -p app` alone skips it.
+    // A page renders inside a reactive owner (the timeline's cursor is a signal).
     #[cfg(feature = "ssr")]
-    let html = timeline_view(&plan, None, 0).to_html();
+    let html = leptos::prelude::Owner::new().with(|| timeline_view(&plan, None, 0).to_html());
     #[cfg(not(feature = "ssr"))]
     let html = String::new();
     Some((plan, html))

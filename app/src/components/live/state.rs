@@ -398,6 +398,7 @@ impl LiveState {
                 .collect(),
             rollback: self.rollback.clone(),
             verdict: None,
+            stopped_by: None,
             log: VecDeque::new(),
             log_total: 0,
             workload: Vec::new(),
