@@ -22,7 +22,13 @@ export async function openBrowser({ width = 1280, height = 800 } = {}) {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
     page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    // A request the page abandons because it navigates away (a live link's
+    // last fetch as the test opens the next page) ends `net::ERR_ABORTED`:
+    // the browser's doing, not the server's. Every other failure counts.
+    page.on('requestfailed', (r) => {
+      const why = r.failure()?.errorText;
+      if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${why}`);
+    });
   };
   context.on('page', watch);
   const page = context.pages()[0] ?? (await context.newPage());
