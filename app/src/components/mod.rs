@@ -6,6 +6,7 @@ pub mod compare_timeline;
 mod diagnostics;
 pub mod diff;
 pub mod live;
+mod modal;
 mod raw_text;
 mod run_again;
 mod run_dialog;
@@ -16,6 +17,7 @@ pub mod timeline;
 
 pub use compare_pick::ComparePicker;
 pub use diagnostics::DiagnosticList;
+pub use modal::modal_focus;
 pub use raw_text::raw_text;
 pub use run_again::RunAgain;
 pub use run_dialog::RunDialog;

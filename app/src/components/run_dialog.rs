@@ -7,6 +7,8 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::modal_focus;
+
 use crate::api::{ExecuteOptions, ExecuteRequest, MAX_SPEED, MIN_SPEED};
 use crate::server_fns::start_execution;
 
@@ -20,31 +22,15 @@ pub fn RunDialog(
     #[prop(optional)] custom: bool,
     #[prop(optional, into)] source: Option<Signal<Result<ExecuteRequest, String>>>,
 ) -> impl IntoView {
-    let (open, set_open) = signal(false);
+    let open = RwSignal::new(false);
     let opener = NodeRef::<html::Button>::new();
     let first = NodeRef::<html::Input>::new();
     let last = NodeRef::<html::Button>::new();
-    // Focus the first field on opening; give the focus back on closing.
-    Effect::new(move |was_open: Option<bool>| {
-        let is_open = open.get();
-        if is_open {
-            if let Some(input) = first.get() {
-                let _ = input.focus();
-            }
-        } else if was_open == Some(true) {
-            if let Some(button) = opener.get_untracked() {
-                let _ = button.focus();
-            }
-        }
-        is_open
-    });
-    // Escape closes it wherever the focus is.
-    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && open.try_get_untracked() == Some(true) {
-            set_open.set(false);
+    modal_focus(open, opener, move || {
+        if let Some(element) = first.get() {
+            let _ = element.focus();
         }
     });
-    on_cleanup(move || escape.remove());
     let speed = RwSignal::new("600".to_owned());
     let dry_run = RwSignal::new(false);
     let continue_on_failure = RwSignal::new(false);
@@ -132,12 +118,12 @@ pub fn RunDialog(
             class="button button-primary"
             aria-haspopup="dialog"
             node_ref=opener
-            on:click=move |_| set_open.set(true)
+            on:click=move |_| open.set(true)
         >
             "Run…"
         </button>
         <Show when=move || open.get()>
-            <div class="dialog-backdrop" on:click=move |_| set_open.set(false)></div>
+            <div class="dialog-backdrop" on:click=move |_| open.set(false)></div>
             <div
                 class="dialog"
                 role="dialog"
@@ -168,7 +154,7 @@ pub fn RunDialog(
                     </label>
                     {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                     <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| set_open.set(false)>"Cancel"</button>
+                        <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
                         <button type="submit" id="run-start" class="button button-primary" node_ref=last disabled=move || start.pending().get()>
                             {move || if start.pending().get() { "Starting…" } else { "Start execution" }}
                         </button>

@@ -9,6 +9,8 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::modal_focus;
+
 use crate::api::{ui::LibraryCard, ExecuteOptions, ExecuteRequest};
 use crate::server_fns::{list_scenario_cards, start_execution};
 
@@ -32,25 +34,11 @@ pub fn ScenarioPicker() -> impl IntoView {
     let opener = NodeRef::<html::Button>::new();
     let search = NodeRef::<html::Input>::new();
     let last = NodeRef::<html::Button>::new();
-    Effect::new(move |was_open: Option<bool>| {
-        let is_open = open.get();
-        if is_open {
-            if let Some(input) = search.get() {
-                let _ = input.focus();
-            }
-        } else if was_open == Some(true) {
-            if let Some(button) = opener.get_untracked() {
-                let _ = button.focus();
-            }
-        }
-        is_open
-    });
-    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && open.try_get_untracked() == Some(true) {
-            open.set(false);
+    modal_focus(open, opener, move || {
+        if let Some(element) = search.get() {
+            let _ = element.focus();
         }
     });
-    on_cleanup(move || escape.remove());
 
     // Loaded when first opened, not with the dashboard.
     let cards = Resource::new(

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::download::{scenario_download_path, scenario_file_name};
+use crate::components::modal_focus;
 use crate::server_fns::archive_scenario;
 
 /// The download link, and the archive button of an uploaded (`custom`) scenario.
@@ -31,26 +32,12 @@ fn ArchiveButton(name: String) -> impl IntoView {
     let open = RwSignal::new(false);
     let opener = NodeRef::<html::Button>::new();
     let cancel = NodeRef::<html::Button>::new();
-    // Cancel takes the focus on opening (the safe choice); the opener gets it back.
-    Effect::new(move |was_open: Option<bool>| {
-        let is_open = open.get();
-        if is_open {
-            if let Some(button) = cancel.get() {
-                let _ = button.focus();
-            }
-        } else if was_open == Some(true) {
-            if let Some(button) = opener.get_untracked() {
-                let _ = button.focus();
-            }
-        }
-        is_open
-    });
-    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && open.try_get_untracked() == Some(true) {
-            open.set(false);
+    // Cancel takes the focus on opening: the safe choice.
+    modal_focus(open, opener, move || {
+        if let Some(element) = cancel.get() {
+            let _ = element.focus();
         }
     });
-    on_cleanup(move || escape.remove());
     let archive = Action::new(move |name: &String| {
         let name = name.clone();
         async move { archive_scenario(name).await }
