@@ -70,7 +70,9 @@ struct DefinitionQuery {
 /// scenario's latest or given version), with a safe file name.
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}/yaml", tag = "scenarios",
     params(("id" = String, Path, description = "uploaded scenario id, or library scenario or template name"), ScenarioFileQuery),
-    responses((status = 200, description = "the text as an attachment (`Content-Disposition`)", content_type = "application/yaml", body = String),
+    // The body is a YAML document, described as any value: a client that parses
+    // `application/yaml` (schemathesis does) gets a mapping, not a string.
+    responses((status = 200, description = "the scenario's YAML text as an attachment (`Content-Disposition`)", content_type = "application/yaml", body = serde_json::Value),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn scenario_file(
     State(c): Coord,
