@@ -16,6 +16,7 @@ use crate::api::{
     event::{ActionOutcome, Event, EventKind, PhaseOutcome},
     figures::WorkloadSummary,
     verdict::Verdict,
+    ExecutionStatus,
 };
 use crate::chart::ChartPoint;
 
@@ -334,7 +335,8 @@ impl LiveState {
                 self.status = status.as_str().to_owned();
                 self.finished = true;
                 self.verdict = Some(verdict.clone());
-                !verdict.passed
+                // A user's stop is not a failure: its line is not marked bad.
+                !verdict.passed && *status != ExecutionStatus::Stopped
             }
             EventKind::WorkloadSummary { summary } => {
                 let end = WorkloadEnd::of(summary);

@@ -451,4 +451,23 @@ fn a_stop_records_who_sent_it_and_an_old_stop_is_a_users() {
         )],
     );
     assert_eq!(paused.stopped_by, None);
+
+    let finished = event(
+        3,
+        None,
+        Some(10),
+        EventKind::ExecutionFinished {
+            status: ExecutionStatus::Stopped,
+            verdict: Verdict {
+                passed: false,
+                criteria: vec![],
+                summary: "stopped by a user".into(),
+            },
+        },
+    );
+    let ended = LiveState::new("running", &[stop(1, Some("ui")), finished]);
+    assert!(
+        ended.log.iter().all(|line| !line.bad),
+        "a stop and its end are not failure lines"
+    );
 }
