@@ -8,6 +8,8 @@
 //! (the server's request guard refuses form and `text/plain` bodies; docs/api.md,
 //! Security).
 
+pub mod team;
+
 use leptos::prelude::*;
 
 use leptos::server_fn::codec::Json;

@@ -6,6 +6,10 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use leptos::prelude::use_context;
 
+use crate::api::auth::{
+    AuditPage, AuditQuery, CreatedToken, Credentials, Me, NewToken, NewUser, Principal, TokenInfo,
+    UserInfo,
+};
 use crate::api::{
     ui::{
         ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
@@ -80,6 +84,62 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BackendFuture<'_, crate::api::compare::ExecutionComparison>;
     /// The latest finished execution of the same scenario submitted before `id`.
     fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>>;
+
+    // Teams (docs/auth.md). The request's principal is checked against the role
+    // table before any of these runs; `caller` is passed where the use case
+    // depends on who asks.
+
+    /// Checks a name and password and opens a session: the viewer signed in,
+    /// and the `Set-Cookie` values to send (`secure`: the request came over https).
+    fn sign_in(&self, request: Credentials, secure: bool) -> BackendFuture<'_, (Me, Vec<String>)>;
+    /// Ends the session whose cookie secret is `session` (if any): the
+    /// `Set-Cookie` values that clear it.
+    fn sign_out(&self, session: Option<String>, secure: bool) -> BackendFuture<'_, Vec<String>>;
+    /// Every account.
+    fn list_users(&self) -> BackendFuture<'_, Vec<UserInfo>>;
+    /// Creates an account.
+    fn add_user(&self, user: NewUser) -> BackendFuture<'_, UserInfo>;
+    /// Removes an account and its tokens and sessions.
+    fn remove_user(&self, name: String) -> BackendFuture<'_, ()>;
+    /// The caller's tokens (every token, for an admin).
+    fn list_tokens(&self, caller: Principal) -> BackendFuture<'_, Vec<TokenInfo>>;
+    /// Creates a token for the caller (or, for an admin, for any user).
+    fn create_token(&self, caller: Principal, request: NewToken)
+        -> BackendFuture<'_, CreatedToken>;
+    /// Revokes one of the caller's tokens (any token, for an admin).
+    fn revoke_token(&self, caller: Principal, id: String) -> BackendFuture<'_, TokenInfo>;
+    /// One page of the audit log.
+    fn audit_page(&self, query: AuditQuery) -> BackendFuture<'_, AuditPage>;
+}
+
+/// What the server's request gate learned about the request being answered,
+/// in its extensions for server functions and pages to read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestFacts {
+    /// The viewer: mode, principal, CSRF token.
+    pub me: Me,
+    /// The client's address (the proxy's client, when a trusted proxy says so).
+    pub address: String,
+    /// The request came over https (directly or through a trusted proxy).
+    pub secure: bool,
+}
+
+/// The request's [`RequestFacts`], when the server's gate ran (always, in the server).
+pub fn request_facts() -> Option<RequestFacts> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestFacts>().cloned())
+}
+
+/// The principal of the request being answered; a server function that needs
+/// the caller says `principal()?`. The gate refused anonymous callers of such
+/// functions already, so an error here is a wiring mistake.
+pub fn principal() -> Result<Principal, ApiError> {
+    request_facts()
+        .and_then(|facts| facts.me.principal)
+        .ok_or_else(|| {
+            leptos::logging::error!("server function needs a principal but the gate set none");
+            ApiError::internal()
+        })
 }
 
 /// The backend the server provided, for use inside a server function.

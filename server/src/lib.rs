@@ -54,6 +54,7 @@
 
 pub mod adapters;
 pub mod assertions;
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -174,15 +174,19 @@ impl Application {
         );
         let engine = self.engine.clone();
         let suites = self.coordinator.suites.clone();
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                // Suites first, so that none submits a member the engine would then wait for.
-                suites.shutdown().await;
-                engine.shutdown().await;
-            })
-            .await
-            .context("server failed")?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Suites first, so that none submits a member the engine would then wait for.
+            suites.shutdown().await;
+            engine.shutdown().await;
+        })
+        .await
+        .context("server failed")?;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }

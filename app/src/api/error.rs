@@ -15,6 +15,11 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorKind {
     /// 400: the request is malformed.
     InvalidRequest,
+    /// 401: nobody is signed in (no session, no token), or the token or
+    /// session is unknown, expired or revoked; the message says which.
+    Unauthorized,
+    /// 403: the caller's role is too low for this request (docs/auth.md).
+    InsufficientRole,
     /// 403: refused whoever asks: a request from another site (a web page on
     /// another origin), or a `Host` that is not this server's (DNS rebinding).
     Forbidden,
@@ -26,6 +31,8 @@ pub enum ErrorKind {
     TooLarge,
     /// 422: the scenario does not validate; `details` holds the diagnostics.
     Validation,
+    /// 429: too many attempts (sign-in); retry later.
+    TooManyRequests,
     /// 503: at capacity or a dependency is down.
     Unavailable,
     /// 500: the coordinator itself failed; details are in its log, not here.
@@ -37,6 +44,9 @@ impl ErrorKind {
     pub fn status_code(self) -> u16 {
         match self {
             Self::InvalidRequest => 400,
+            Self::Unauthorized => 401,
+            Self::InsufficientRole => 403,
+            Self::TooManyRequests => 429,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,

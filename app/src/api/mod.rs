@@ -6,6 +6,7 @@
 //! commands, execution ids), [`verdict`], [`figures`] (workload figures), and
 //! [`describe`](describe::describe) (one line for people about an event).
 
+pub mod auth;
 pub mod compare;
 pub mod describe;
 pub mod download;

@@ -33,6 +33,9 @@ impl Settings {
                 .map(str::to_owned)
                 .collect();
         }
+        if let Some(v) = var("TEST_COORDINATOR_AUTH_MODE") {
+            self.auth.mode = Some(v);
+        }
         if let Some(v) = var("SERVICE_INSTANCE_NAME") {
             c.instance = v;
         }

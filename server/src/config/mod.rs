@@ -12,6 +12,7 @@
 //! - `validate`: [`Settings::validate`], raw settings → [`Config`].
 //! - this file: [`ConfigError`], the validated [`Config`] and [`load`].
 
+pub mod auth;
 mod env;
 mod settings;
 mod validate;
@@ -110,6 +111,8 @@ pub struct Config {
     pub custom_assertions: Vec<CustomAssertion>,
     /// The embedded sandbox.
     pub sandbox: SandboxSettings,
+    /// Who may do what (docs/auth.md).
+    pub auth: auth::AuthConfig,
     /// Retired keys the file or the environment set: nothing reads them
     /// (docs/config.md); [`Config::warn_retired`] says so once logging is up.
     pub retired: Vec<&'static str>,

@@ -46,6 +46,8 @@ pub struct Settings {
     pub assertions: BTreeMap<String, CustomAssertion>,
     /// The embedded sandbox ecosystem started beside `serve`.
     pub sandbox: SandboxSettings,
+    /// Who may do what: `local`, `users` or `proxy` (docs/auth.md).
+    pub auth: super::auth::AuthSettings,
 }
 
 /// The `prometheus:` section.
@@ -405,6 +407,7 @@ impl Default for Settings {
             prometheus: PrometheusSettings::default(),
             assertions: BTreeMap::new(),
             sandbox: SandboxSettings::default(),
+            auth: Default::default(),
         }
     }
 }

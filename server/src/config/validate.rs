@@ -220,6 +220,7 @@ impl Settings {
             prometheus,
             custom_assertions,
             sandbox: self.sandbox,
+            auth: self.auth.validate(ip.is_loopback())?,
             retired,
         })
     }

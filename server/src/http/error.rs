@@ -119,7 +119,9 @@ pub async fn json_errors(request: Request, next: axum::middleware::Next) -> Resp
         text
     };
     let kind = match status.as_u16() {
+        401 => ErrorKind::Unauthorized,
         404 => ErrorKind::NotFound,
+        429 => ErrorKind::TooManyRequests,
         409 => ErrorKind::Conflict,
         413 => ErrorKind::TooLarge,
         422 => ErrorKind::Validation,

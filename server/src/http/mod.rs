@@ -5,6 +5,7 @@
 //! headers, a caught panic as a 500, the cross-site request guard,
 //! compression, limits).
 
+mod caller;
 mod error;
 mod executions;
 pub mod guard;
@@ -20,6 +21,7 @@ mod suites;
 mod system;
 mod ws;
 
+pub use caller::Caller;
 pub use executions::CLI_USER_AGENT;
 
 use std::{
@@ -81,6 +83,7 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::gate::gate))
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

@@ -118,4 +118,70 @@ impl Backend for Coordinator {
     fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>> {
         Box::pin(async move { Coordinator::previous_execution(self, &id).await })
     }
+
+    fn sign_in(
+        &self,
+        request: app::api::auth::Credentials,
+        secure: bool,
+    ) -> BackendFuture<'_, (app::api::auth::Me, Vec<String>)> {
+        Box::pin(async move {
+            let opened = Coordinator::sign_in(self, request).await?;
+            let cookies = crate::auth::cookies::session(self, &opened, secure);
+            Ok((self.me(Some(opened.principal), Some(opened.csrf)), cookies))
+        })
+    }
+
+    fn sign_out(&self, session: Option<String>, secure: bool) -> BackendFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            if let Some(secret) = session {
+                Coordinator::sign_out(self, &secret).await?;
+            }
+            Ok(crate::auth::cookies::cleared(secure))
+        })
+    }
+
+    fn list_users(&self) -> BackendFuture<'_, Vec<app::api::auth::UserInfo>> {
+        Box::pin(Coordinator::list_users(self))
+    }
+
+    fn add_user(
+        &self,
+        user: app::api::auth::NewUser,
+    ) -> BackendFuture<'_, app::api::auth::UserInfo> {
+        Box::pin(Coordinator::add_user(self, user))
+    }
+
+    fn remove_user(&self, name: String) -> BackendFuture<'_, ()> {
+        Box::pin(async move { Coordinator::remove_user(self, &name).await })
+    }
+
+    fn list_tokens(
+        &self,
+        caller: app::api::auth::Principal,
+    ) -> BackendFuture<'_, Vec<app::api::auth::TokenInfo>> {
+        Box::pin(async move { Coordinator::list_tokens(self, &caller).await })
+    }
+
+    fn create_token(
+        &self,
+        caller: app::api::auth::Principal,
+        request: app::api::auth::NewToken,
+    ) -> BackendFuture<'_, app::api::auth::CreatedToken> {
+        Box::pin(async move { Coordinator::create_token(self, &caller, request).await })
+    }
+
+    fn revoke_token(
+        &self,
+        caller: app::api::auth::Principal,
+        id: String,
+    ) -> BackendFuture<'_, app::api::auth::TokenInfo> {
+        Box::pin(async move { Coordinator::revoke_token(self, &caller, &id).await })
+    }
+
+    fn audit_page(
+        &self,
+        query: app::api::auth::AuditQuery,
+    ) -> BackendFuture<'_, app::api::auth::AuditPage> {
+        Box::pin(Coordinator::audit_page(self, query))
+    }
 }

@@ -12,11 +12,13 @@
 //! - `compare`: two executions compared, and an execution's previous run;
 //! - `reports`: an execution's report and the summary over many (the I/O the
 //!   pure `report` pipeline leaves to its caller);
+//! - `auth`: teams: sign-in, accounts, API tokens, principals, the audit log;
 //! - `backend`: the server functions' [`app::ssr::Backend`], one line per use case.
 //!
 //! Errors from the layers below become [`ApiError`]s through the `From`
 //! conversions here, so a use case says `?` and never maps by hand.
 
+pub mod auth;
 mod backend;
 mod compare;
 mod executions;
