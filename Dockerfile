@@ -40,7 +40,8 @@ ENV TEST_COORDINATOR_HOST=0.0.0.0 \
     TEST_COORDINATOR_DATABASE=/data/test-coordinator.db \
     LEPTOS_SITE_ROOT=/app/site \
     ENVIRONMENT=docker \
-    SERVICE_INSTANCE_NAME=test-coordinator
+    SERVICE_INSTANCE_NAME=test-coordinator \
+    TEST_COORDINATOR_AUTH_MODE=users
 USER coordinator
 VOLUME ["/data"]
 EXPOSE 8084
