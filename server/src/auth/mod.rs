@@ -12,6 +12,7 @@
 
 pub mod cookies;
 pub mod gate;
+pub mod rules;
 
 use app::api::auth::{Principal, Role, Via};
 
