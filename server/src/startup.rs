@@ -193,6 +193,11 @@ impl Application {
         })
     }
 
+    /// The use cases this application serves (tests make users and tokens with it).
+    pub fn coordinator(&self) -> Arc<Coordinator> {
+        self.coordinator.clone()
+    }
+
     /// The port actually bound (useful when the config asked for 0).
     pub fn port(&self) -> u16 {
         self.port

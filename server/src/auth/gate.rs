@@ -103,6 +103,14 @@ impl Gate {
         if let Some(rule) = rules::rest_rule(lookup, pattern, self.state.config.auth.open_metrics) {
             return Some((rule, Kind::Rest));
         }
+        // Another method of a route that has rules: nothing runs, axum answers 405.
+        let open_metrics = self.state.config.auth.open_metrics;
+        if [Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH]
+            .iter()
+            .any(|other| rules::rest_rule(other, pattern, open_metrics).is_some())
+        {
+            return Some((rules::static_rule(), Kind::Rest));
+        }
         if let Some(endpoint) = pattern.strip_prefix("/api/").filter(|e| !e.contains('/')) {
             return rules::server_fn_rule(endpoint)
                 .map(|rule| (rule, Kind::ServerFn(endpoint.to_owned())));
