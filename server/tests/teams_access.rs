@@ -44,7 +44,9 @@ async fn spawn(mut settings: Settings) -> Server {
         ..Overrides::default()
     });
     let config = settings.validate().expect("valid test config");
-    let app = Application::build(config).await.expect("application builds");
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
     let coordinator = app.coordinator();
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -184,14 +186,23 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
         .iter()
         .filter(|(m, p)| rules::rest_rule(m, p, true).is_none())
         .collect();
-    assert!(missing.is_empty(), "routes without a rule in auth::rules: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a rule in auth::rules: {missing:?}"
+    );
     let endpoints = server_fn_endpoints();
-    assert!(endpoints.len() > 20, "server functions registered: {endpoints:?}");
+    assert!(
+        endpoints.len() > 20,
+        "server functions registered: {endpoints:?}"
+    );
     let missing: Vec<_> = endpoints
         .iter()
         .filter(|e| rules::server_fn_rule(e).is_none())
         .collect();
-    assert!(missing.is_empty(), "server functions without a rule: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "server functions without a rule: {missing:?}"
+    );
 
     let callers: [(Option<Role>, Option<&str>); 4] = [
         (None, None),
@@ -232,7 +243,10 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
                 Some(refusal) => {
                     assert_eq!(status, refusal, "{method} {pattern} as {role:?}");
                     let body: Value = response.json().await.unwrap();
-                    assert!(body["error"]["message"].is_string(), "{method} {pattern}: error shape {body}");
+                    assert!(
+                        body["error"]["message"].is_string(),
+                        "{method} {pattern}: error shape {body}"
+                    );
                 }
                 None => {
                     assert!(
@@ -240,9 +254,16 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
                         "{method} {pattern} as {role:?}: {status} {}",
                         response.text().await.unwrap_or_default()
                     );
-                    let reads_without_arguments = *method == Method::GET && !pattern.contains('{') && pattern != "/ws/scenario-execution" && pattern != "/debug/execution-timeline" && pattern != "/api/v1/executions/compare";
+                    let reads_without_arguments = *method == Method::GET
+                        && !pattern.contains('{')
+                        && pattern != "/ws/scenario-execution"
+                        && pattern != "/debug/execution-timeline"
+                        && pattern != "/api/v1/executions/compare";
                     if reads_without_arguments {
-                        assert!((200..300).contains(&status), "{method} {pattern} as {role:?}: {status}");
+                        assert!(
+                            (200..300).contains(&status),
+                            "{method} {pattern} as {role:?}: {status}"
+                        );
                     }
                 }
             }
@@ -255,7 +276,9 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
             let body = match endpoint.as_str() {
                 "remove-user" => json!({"name": "nobody-here"}),
                 "revoke-token" => json!({"id": "no-such-token"}),
-                "sign-in" => json!({"request": {"name": "nobody", "password": "wrong-password-here"}}),
+                "sign-in" => {
+                    json!({"request": {"name": "nobody", "password": "wrong-password-here"}})
+                }
                 "audit" | "history" => json!({"query": {}}),
                 "executions" => json!({"limit": 5}),
                 _ => json!({}),
@@ -275,7 +298,10 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
                 Some(refusal) => {
                     assert_eq!(status, refusal, "server fn {endpoint} as {role:?}");
                     let body: Value = response.json().await.unwrap();
-                    assert!(body["message"].is_string(), "server fn {endpoint}: error shape {body}");
+                    assert!(
+                        body["message"].is_string(),
+                        "server fn {endpoint}: error shape {body}"
+                    );
                 }
                 None => {
                     let text = response.text().await.unwrap_or_default();
@@ -287,8 +313,23 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
                         // Wrong password: the use case's own 401, not the gate's.
                         assert!(text.contains("wrong name or password"), "{text}");
                     }
-                    if ["overview", "services", "executions", "library", "active", "tokens", "audit", "me", "users"].contains(&endpoint.as_str()) {
-                        assert!((200..300).contains(&status), "server fn {endpoint} as {role:?}: {status} {text}");
+                    if [
+                        "overview",
+                        "services",
+                        "executions",
+                        "library",
+                        "active",
+                        "tokens",
+                        "audit",
+                        "me",
+                        "users",
+                    ]
+                    .contains(&endpoint.as_str())
+                    {
+                        assert!(
+                            (200..300).contains(&status),
+                            "server fn {endpoint} as {role:?}: {status} {text}"
+                        );
                     }
                 }
             }
@@ -296,11 +337,22 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
     }
 
     // Pages: a viewer's; an anonymous visitor is sent to sign in, with a CSRF cookie.
-    let response = http.get(format!("{}/executions", server.base)).send().await.unwrap();
+    let response = http
+        .get(format!("{}/executions", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/sign-in?next=/executions");
-    assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("tc_csrf="));
-    let response = http.get(format!("{}/sign-in", server.base)).send().await.unwrap();
+    assert!(response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("tc_csrf="));
+    let response = http
+        .get(format!("{}/sign-in", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let response = http
         .get(format!("{}/executions", server.base))
@@ -311,8 +363,19 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
     assert_eq!(response.status(), 200);
 
     // Refusals are counted.
-    let metrics = http.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("test_coordinator_http_requests_refused_total{reason=\"unauthenticated\"}"), "{metrics}");
+    let metrics = http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .contains("test_coordinator_http_requests_refused_total{reason=\"unauthenticated\"}"),
+        "{metrics}"
+    );
     assert!(metrics.contains("test_coordinator_http_requests_refused_total{reason=\"forbidden\"}"));
     server.stop().await;
 }
@@ -394,7 +457,11 @@ async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_
         })
         .await
         .unwrap();
-    let outcomes: Vec<_> = page.entries.iter().map(|e| (e.actor.as_str(), e.status, e.outcome)).collect();
+    let outcomes: Vec<_> = page
+        .entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.status, e.outcome))
+        .collect();
     assert_eq!(
         outcomes,
         [
@@ -413,7 +480,9 @@ async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_
         .unwrap();
     assert_eq!(sign_ins.entries.len(), 4, "three refused, one accepted");
     assert_eq!(sign_ins.entries[0].outcome, AuditOutcome::Accepted);
-    assert!(sign_ins.entries[1..].iter().all(|e| e.outcome == AuditOutcome::Refused && e.actor == "otto"));
+    assert!(sign_ins.entries[1..]
+        .iter()
+        .all(|e| e.outcome == AuditOutcome::Refused && e.actor == "otto"));
     server.stop().await;
 }
 
@@ -435,7 +504,11 @@ async fn sign_in_attempts_are_limited_per_minute() {
             .unwrap();
         statuses.push(response.status().as_u16());
         if response.status() == 429 {
-            let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!((1..=60).contains(&wait));
         }
     }
@@ -514,8 +587,14 @@ async fn local_mode_refuses_an_address_others_can_reach() {
     let config = settings.validate().expect("valid config");
     let error = Application::build(config).await.err().expect("refused");
     let message = format!("{error:#}");
-    assert!(message.contains("TEST_COORDINATOR_AUTH_MODE=users"), "{message}");
-    assert!(message.contains("test-coordinator users add NAME --role admin"), "{message}");
+    assert!(
+        message.contains("TEST_COORDINATOR_AUTH_MODE=users"),
+        "{message}"
+    );
+    assert!(
+        message.contains("test-coordinator users add NAME --role admin"),
+        "{message}"
+    );
     assert!(message.contains("bootstrap token"), "{message}");
 }
 
@@ -536,9 +615,17 @@ async fn the_cli_sends_its_token_and_a_revoked_one_exits_2_saying_so() {
         command.output().unwrap()
     };
     let output = cli(&["status"], &token);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let output = cli(&["clear-chaos"], &token);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let owner = Principal {
         name: "otto".into(),
         role: Role::Operator,
@@ -546,7 +633,10 @@ async fn the_cli_sends_its_token_and_a_revoked_one_exits_2_saying_so() {
         token: None,
     };
     server.coordinator.revoke_token(&owner, &id).await.unwrap();
-    for args in [&["status"][..], &["execute", "--scenario", "no-such-scenario"][..]] {
+    for args in [
+        &["status"][..],
+        &["execute", "--scenario", "no-such-scenario"][..],
+    ] {
         let output = cli(args, &token);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -557,4 +647,52 @@ async fn the_cli_sends_its_token_and_a_revoked_one_exits_2_saying_so() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("sign in first"));
     server.stop().await;
+}
+
+#[test]
+fn users_mode_prints_a_bootstrap_token_once_at_first_start() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_test-coordinator"))
+        .args(["serve", "--port", "0", "--no-sandbox", "--database"])
+        .arg(dir.path().join("c.db"))
+        .env("TEST_COORDINATOR_AUTH_MODE", "users")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("test-coordinator users add"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match read.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    assert_eq!(text.matches("Bootstrap token").count(), 1, "{text}");
+    assert!(text.contains("Authorization: Bearer "), "{text}");
+    let token = seen
+        .iter()
+        .skip_while(|l| !l.contains("Bootstrap token"))
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty() && !l.contains("Bootstrap token"))
+        .unwrap_or_default();
+    assert!(token.len() >= 32 && !token.contains(' '), "{token:?}");
 }

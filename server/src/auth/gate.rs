@@ -105,9 +105,15 @@ impl Gate {
         }
         // Another method of a route that has rules: nothing runs, axum answers 405.
         let open_metrics = self.state.config.auth.open_metrics;
-        if [Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH]
-            .iter()
-            .any(|other| rules::rest_rule(other, pattern, open_metrics).is_some())
+        if [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+        ]
+        .iter()
+        .any(|other| rules::rest_rule(other, pattern, open_metrics).is_some())
         {
             return Some((rules::static_rule(), Kind::Rest));
         }
@@ -208,10 +214,15 @@ pub async fn gate(State(gate): State<Gate>, request: Request, next: Next) -> Res
     let method = request.method().clone();
     let Some((rule, kind)) = gate.rule(&method, matched.as_deref()) else {
         tracing::error!(%method, route = ?matched, path = %request.uri().path(), "no access rule for this route: refused (add one to auth::rules)");
-        gate.state.metrics.observe_refusal(Reason::Forbidden.label());
+        gate.state
+            .metrics
+            .observe_refusal(Reason::Forbidden.label());
         return refusal(
             &kind_of_path(request.uri().path()),
-            ApiError::new(ErrorKind::Forbidden, "this route has no access rule; refused"),
+            ApiError::new(
+                ErrorKind::Forbidden,
+                "this route has no access rule; refused",
+            ),
         );
     };
 
@@ -355,11 +366,7 @@ pub async fn gate(State(gate): State<Gate>, request: Request, next: Next) -> Res
                     Reason::Forbidden,
                     ApiError::new(
                         ErrorKind::InsufficientRole,
-                        format!(
-                            "this needs the {needed} role; {} has {}",
-                            p.actor(),
-                            p.role
-                        ),
+                        format!("this needs the {needed} role; {} has {}", p.actor(), p.role),
                     ),
                     p.actor(),
                 )
@@ -591,10 +598,7 @@ fn new_secret() -> String {
 
 /// `303 See Other` to the sign-in page, coming back to `uri` after.
 fn sign_in_redirect(uri: &axum::http::Uri, cookie: Option<String>) -> Response {
-    let next = uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/");
+    let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     let location = format!("/sign-in?next={}", percent_encode(next));
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
@@ -630,15 +634,17 @@ fn refusal(kind: &Kind, error: ApiError) -> Response {
     let status =
         StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = match kind {
-        Kind::ServerFn(_) => (status, Json(serde_json::to_value(&error).unwrap_or_default()))
+        Kind::ServerFn(_) => (
+            status,
+            Json(serde_json::to_value(&error).unwrap_or_default()),
+        )
             .into_response(),
         _ => (status, Json(serde_json::json!({ "error": error }))).into_response(),
     };
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer"),
-        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }
@@ -660,18 +666,19 @@ async fn read_subject(
     match kind {
         Kind::ServerFn(endpoint) => {
             let (parts, body) = request.into_parts();
-            let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-                Ok(bytes) => bytes,
-                Err(_) => {
-                    return Err(refusal(
+            let bytes =
+                match axum::body::to_bytes(body, BODY_LIMIT).await {
+                    Ok(bytes) => bytes,
+                    Err(_) => return Err(refusal(
                         kind,
                         ApiError::new(
                             ErrorKind::TooLarge,
-                            format!("the request body is larger than {BODY_LIMIT} bytes, or broke off"),
+                            format!(
+                                "the request body is larger than {BODY_LIMIT} bytes, or broke off"
+                            ),
                         ),
-                    ))
-                }
-            };
+                    )),
+                };
             if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {
                 subject.target = target_of(&json);
                 if endpoint == rules::CONTROL_ENDPOINT {
@@ -743,7 +750,10 @@ mod tests {
     #[test]
     fn bearer_takes_only_the_bearer_scheme() {
         assert_eq!(bearer(&HeaderValue::from_static("Bearer abc")), Some("abc"));
-        assert_eq!(bearer(&HeaderValue::from_static("bearer  abc ")), Some("abc"));
+        assert_eq!(
+            bearer(&HeaderValue::from_static("bearer  abc ")),
+            Some("abc")
+        );
         assert_eq!(bearer(&HeaderValue::from_static("Basic abc")), None);
         assert_eq!(bearer(&HeaderValue::from_static("Bearer ")), None);
     }
@@ -751,12 +761,30 @@ mod tests {
     #[test]
     fn targets_come_from_the_arguments_the_use_case_names() {
         let t = |v: Value| target_of(&v);
-        assert_eq!(t(serde_json::json!({"id": "e1", "command": "stop"})), Some("e1".into()));
-        assert_eq!(t(serde_json::json!({"name": "a", "new_name": "b"})), Some("a -> b".into()));
-        assert_eq!(t(serde_json::json!({"service": "orders"})), Some("orders".into()));
-        assert_eq!(t(serde_json::json!({"request": {"scenario": "s"}})), Some("s".into()));
-        assert_eq!(t(serde_json::json!({"user": {"name": "bob"}})), Some("bob".into()));
-        assert_eq!(t(serde_json::json!({"yaml": "x: 1\nname: \"flaky\"\n"})), Some("flaky".into()));
+        assert_eq!(
+            t(serde_json::json!({"id": "e1", "command": "stop"})),
+            Some("e1".into())
+        );
+        assert_eq!(
+            t(serde_json::json!({"name": "a", "new_name": "b"})),
+            Some("a -> b".into())
+        );
+        assert_eq!(
+            t(serde_json::json!({"service": "orders"})),
+            Some("orders".into())
+        );
+        assert_eq!(
+            t(serde_json::json!({"request": {"scenario": "s"}})),
+            Some("s".into())
+        );
+        assert_eq!(
+            t(serde_json::json!({"user": {"name": "bob"}})),
+            Some("bob".into())
+        );
+        assert_eq!(
+            t(serde_json::json!({"yaml": "x: 1\nname: \"flaky\"\n"})),
+            Some("flaky".into())
+        );
         assert_eq!(t(serde_json::json!({"service": null})), None);
     }
 
@@ -771,10 +799,19 @@ mod tests {
             default_role: None,
         };
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 10.0.0.2"));
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 10.0.0.2"),
+        );
         let peer: IpAddr = "10.0.0.1".parse().unwrap();
-        assert_eq!(client_address(&headers, Some(peer), true, &proxy), "203.0.113.9");
-        assert_eq!(client_address(&headers, Some(peer), false, &proxy), "10.0.0.1");
+        assert_eq!(
+            client_address(&headers, Some(peer), true, &proxy),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client_address(&headers, Some(peer), false, &proxy),
+            "10.0.0.1"
+        );
     }
 
     #[test]

@@ -153,8 +153,8 @@ pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
 
         "overview" | "services" | "executions" | "library" | "scenario-cards" | "scenario"
         | "execution" | "catalog" | "history" | "active" | "service-states"
-        | "scenario-versions" | "active-progress" | "compare" | "previous-execution"
-        | "tokens" | "audit" => read(V),
+        | "scenario-versions" | "active-progress" | "compare" | "previous-execution" | "tokens"
+        | "audit" => read(V),
         "create-token" => change(V, "create-token"),
         "revoke-token" => change(V, "revoke-token"),
 
@@ -211,14 +211,40 @@ mod tests {
     #[test]
     fn rest_and_server_fn_paths_to_one_use_case_share_its_action() {
         let rest = |m: Method, p: &str| rest_rule(&m, p, true).and_then(|r| r.action);
-        assert_eq!(rest(Method::POST, "/api/v1/scenarios/execute"), server_fn_rule("execute").and_then(|r| r.action));
-        assert_eq!(rest(Method::POST, "/api/v1/services/clear-chaos"), server_fn_rule("clear-chaos").and_then(|r| r.action));
-        assert_eq!(rest(Method::DELETE, "/api/v1/scenarios/{id}/definition"), server_fn_rule("archive-scenario").and_then(|r| r.action));
-        assert_eq!(rest(Method::POST, "/api/v1/tokens"), server_fn_rule("create-token").and_then(|r| r.action));
-        assert_eq!(rest(Method::DELETE, "/api/v1/tokens/{id}"), server_fn_rule("revoke-token").and_then(|r| r.action));
-        assert_eq!(rest(Method::POST, "/api/v1/users"), server_fn_rule("add-user").and_then(|r| r.action));
-        assert_eq!(rest(Method::DELETE, "/api/v1/users/{name}"), server_fn_rule("remove-user").and_then(|r| r.action));
-        for (command, route) in [("stop", "stop"), ("pause", "pause"), ("resume", "resume"), ("skip_phase", "skip")] {
+        assert_eq!(
+            rest(Method::POST, "/api/v1/scenarios/execute"),
+            server_fn_rule("execute").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::POST, "/api/v1/services/clear-chaos"),
+            server_fn_rule("clear-chaos").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::DELETE, "/api/v1/scenarios/{id}/definition"),
+            server_fn_rule("archive-scenario").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::POST, "/api/v1/tokens"),
+            server_fn_rule("create-token").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::DELETE, "/api/v1/tokens/{id}"),
+            server_fn_rule("revoke-token").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::POST, "/api/v1/users"),
+            server_fn_rule("add-user").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::DELETE, "/api/v1/users/{name}"),
+            server_fn_rule("remove-user").and_then(|r| r.action)
+        );
+        for (command, route) in [
+            ("stop", "stop"),
+            ("pause", "pause"),
+            ("resume", "resume"),
+            ("skip_phase", "skip"),
+        ] {
             assert_eq!(
                 Some(control_action(command)),
                 rest(Method::POST, &format!("/api/v1/scenarios/{{id}}/{route}")),
@@ -230,10 +256,19 @@ mod tests {
     #[test]
     fn unknown_routes_have_no_rule_and_metrics_follow_the_flag() {
         assert_eq!(rest_rule(&Method::GET, "/api/v1/nope", true), None);
-        assert_eq!(rest_rule(&Method::PUT, "/api/v1/scenarios/execute", true), None);
+        assert_eq!(
+            rest_rule(&Method::PUT, "/api/v1/scenarios/execute", true),
+            None
+        );
         assert_eq!(server_fn_rule("nope"), None);
-        assert_eq!(rest_rule(&Method::GET, "/metrics", true).map(|r| r.access), Some(Access::Open));
-        assert_eq!(rest_rule(&Method::GET, "/metrics", false).map(|r| r.access), Some(Access::VIEWER));
+        assert_eq!(
+            rest_rule(&Method::GET, "/metrics", true).map(|r| r.access),
+            Some(Access::Open)
+        );
+        assert_eq!(
+            rest_rule(&Method::GET, "/metrics", false).map(|r| r.access),
+            Some(Access::VIEWER)
+        );
         assert_eq!(page_rule("/sign-in").access, Access::Open);
         assert_eq!(page_rule("/executions/{id}").access, Access::VIEWER);
     }
@@ -241,8 +276,15 @@ mod tests {
     #[test]
     fn reads_are_never_audited_and_changes_need_a_role_or_are_sign_in_out() {
         for endpoint in ["overview", "tokens", "audit", "users", "me"] {
-            assert_eq!(server_fn_rule(endpoint).and_then(|r| r.action), None, "{endpoint}");
+            assert_eq!(
+                server_fn_rule(endpoint).and_then(|r| r.action),
+                None,
+                "{endpoint}"
+            );
         }
-        assert_eq!(rest_rule(&Method::POST, "/api/v1/scenarios/validate", true).and_then(|r| r.action), None);
+        assert_eq!(
+            rest_rule(&Method::POST, "/api/v1/scenarios/validate", true).and_then(|r| r.action),
+            None
+        );
     }
 }

@@ -38,7 +38,9 @@ impl Remote {
                     value.set_sensitive(true);
                     headers.insert(reqwest::header::AUTHORIZATION, value);
                 }
-                Err(_) => eprintln!("warning: the API token has characters a header cannot carry; sending none"),
+                Err(_) => eprintln!(
+                    "warning: the API token has characters a header cannot carry; sending none"
+                ),
             }
         }
         Self {

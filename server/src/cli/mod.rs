@@ -241,12 +241,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(error) => Err(error),
                 Ok(context) => match command {
                     Command::Execute(args) => match cli.server.as_deref() {
-                        Some(server) => block_on(execute::run_remote(
-                            context,
-                            connect(server),
-                            args,
-                        ))
-                        .and_then(|r| r),
+                        Some(server) => {
+                            block_on(execute::run_remote(context, connect(server), args))
+                                .and_then(|r| r)
+                        }
                         None => block_on(execute::run(context, args)).and_then(|r| r),
                     },
                     Command::Status(args) => block_on(remote::status(
@@ -255,11 +253,10 @@ pub fn run(cli: Cli) -> ExitCode {
                         args,
                     ))
                     .and_then(|r| r),
-                    Command::Stop(args) => block_on(remote::stop(
-                        cli.server.as_deref().map(&connect),
-                        args,
-                    ))
-                    .and_then(|r| r),
+                    Command::Stop(args) => {
+                        block_on(remote::stop(cli.server.as_deref().map(&connect), args))
+                            .and_then(|r| r)
+                    }
                     Command::Logs(args) => block_on(remote::logs(
                         context,
                         cli.server.as_deref().map(&connect),
