@@ -12,6 +12,8 @@
 
 pub mod cookies;
 pub mod gate;
+pub mod password;
+pub mod secret;
 
 use app::api::auth::{Principal, Role, Via};
 
