@@ -581,19 +581,11 @@ fn mint_csrf(existing: Option<&str>, secure: bool) -> (String, Option<String>) {
     match existing {
         Some(token) => (token.to_owned(), None),
         None => {
-            let token = new_secret();
+            let token = super::secret::new_secret("");
             let cookie = super::cookies::csrf(&token, secure);
             (token, Some(cookie))
         }
     }
-}
-
-/// A random secret: 32 bytes from the OS generator, hex.
-fn new_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// `303 See Other` to the sign-in page, coming back to `uri` after.
