@@ -658,10 +658,10 @@ async fn read_subject(
     match kind {
         Kind::ServerFn(endpoint) => {
             let (parts, body) = request.into_parts();
-            let bytes =
-                match axum::body::to_bytes(body, BODY_LIMIT).await {
-                    Ok(bytes) => bytes,
-                    Err(_) => return Err(refusal(
+            let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    return Err(refusal(
                         kind,
                         ApiError::new(
                             ErrorKind::TooLarge,
@@ -669,8 +669,9 @@ async fn read_subject(
                                 "the request body is larger than {BODY_LIMIT} bytes, or broke off"
                             ),
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {
                 subject.target = target_of(&json);
                 if endpoint == rules::CONTROL_ENDPOINT {
