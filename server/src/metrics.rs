@@ -31,6 +31,14 @@ pub struct RequestLabels {
     pub status: u16,
 }
 
+/// Labels of `test_coordinator_http_requests_refused_total`: why the gate
+/// refused (`unauthenticated`, `forbidden`, `csrf`, `rate_limited`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusedLabels {
+    /// Why.
+    pub reason: String,
+}
+
 /// Labels of a route, for the error counter and the latency histogram.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
@@ -148,6 +156,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     errors: Family<RouteLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
+    refused: Family<RefusedLabels, Counter>,
     engine: EngineMetrics,
     /// Per-execution context the events do not repeat (name, category, chaos starts).
     executions: Arc<
@@ -204,6 +213,12 @@ impl Metrics {
             "test_coordinator_http_request_duration_seconds",
             "Time to answer HTTP requests, by method and route",
             durations.clone(),
+        );
+        let refused = Family::<RefusedLabels, Counter>::default();
+        registry.register(
+            "test_coordinator_http_requests_refused",
+            "HTTP requests the access gate refused, by reason (unauthenticated, forbidden, csrf, rate_limited)",
+            refused.clone(),
         );
         registry.register_collector(Box::new(ProcessCollector));
         let engine = EngineMetrics {
@@ -276,10 +291,21 @@ impl Metrics {
             requests,
             errors,
             durations,
+            refused,
             engine,
             executions: Arc::default(),
             outcomes: Arc::default(),
         }
+    }
+
+    /// Counts one request the access gate refused, for `reason`
+    /// (`unauthenticated`, `forbidden`, `csrf`, `rate_limited`).
+    pub fn observe_refusal(&self, reason: &'static str) {
+        self.refused
+            .get_or_create(&RefusedLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
     }
 
     /// Records one answered request.

@@ -73,6 +73,45 @@ pub fn build_engine(config: &Config, store: &Store, command: &str) -> Engine {
     })
 }
 
+/// `auth.mode: local` makes every request the local OS user, as admin: on an
+/// address others can reach, the server refuses to start and says how to
+/// turn sign-in on (docs/auth.md).
+fn refuse_local_mode_off_loopback(config: &Config) -> anyhow::Result<()> {
+    if config.auth.mode != app::api::auth::AuthMode::Local || config.listen.ip().is_loopback() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to start: auth.mode is local (no sign-in; every request acts as the local OS user, as admin) \
+         but the server listens on {}, which is not a loopback address. To share the server, turn sign-in on: \
+         set TEST_COORDINATOR_AUTH_MODE=users (or `auth: {{mode: users}}` in the config file), then create the \
+         first admin with `test-coordinator users add NAME --role admin`, or use the bootstrap token the server \
+         prints at its first start in users mode. Or listen on 127.0.0.1 to keep local mode (docs/auth.md).",
+        config.listen
+    )
+}
+
+/// In `users` mode with no admin yet: prints a new bootstrap token, once, to
+/// stderr (never to the log), with what to do with it.
+async fn announce_bootstrap_token(
+    coordinator: &Coordinator,
+    local: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let token = coordinator
+        .ensure_bootstrap_token()
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot make the bootstrap token: {}", error.message))?;
+    if let Some(token) = token {
+        eprintln!(
+            "\nNo admin account exists yet. Bootstrap token (admin; shown this once; it stops working \
+             when the first admin is created):\n\n    {token}\n\nCreate the first admin with it:\n\n    \
+             curl -X POST http://{local}/api/v1/users -H 'Authorization: Bearer {token}' \
+             -H 'Content-Type: application/json' -d '{{\"name\":\"admin\",\"role\":\"admin\",\"password\":\"<12+ characters>\"}}'\n\n\
+             or, on this machine: test-coordinator users add NAME --role admin\n"
+        );
+    }
+    Ok(())
+}
+
 impl Application {
     /// Opens (and migrates) the database, binds the listener and builds the router.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
@@ -85,6 +124,7 @@ impl Application {
         config: Config,
         extra: axum::Router<AppState>,
     ) -> anyhow::Result<Self> {
+        refuse_local_mode_off_loopback(&config)?;
         let store = Store::open(&config.database)
             .await
             .with_context(|| format!("cannot start with database {}", config.database.display()))?;
@@ -139,6 +179,9 @@ impl Application {
             backend: coordinator.clone(),
             coordinator: coordinator.clone(),
         };
+        if coordinator.config.auth.mode == app::api::auth::AuthMode::Users {
+            announce_bootstrap_token(&coordinator, local).await?;
+        }
         Ok(Self {
             listener,
             port: local.port(),
@@ -148,6 +191,11 @@ impl Application {
             coordinator,
             sandbox,
         })
+    }
+
+    /// The use cases this application serves (tests make users and tokens with it).
+    pub fn coordinator(&self) -> Arc<Coordinator> {
+        self.coordinator.clone()
     }
 
     /// The port actually bound (useful when the config asked for 0).

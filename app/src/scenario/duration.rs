@@ -46,6 +46,12 @@ impl DurationError {
 /// are allowed) and decimals like `1.5h`. The result must be a whole number of
 /// milliseconds.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
+    parse_duration_within(input, MAX_DURATION)
+}
+
+/// [`parse_duration`] with another limit than the language's [`MAX_DURATION`]:
+/// for settings outside scenarios, such as an API token's life (up to 365 days).
+pub fn parse_duration_within(input: &str, max: Duration) -> Result<Duration, DurationError> {
     let text = input.trim();
     if text.is_empty() {
         return Err(DurationError::new(input, "it is empty"));
@@ -97,13 +103,10 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let millis = u64::try_from(total_nanos / 1_000_000)
         .map_err(|_| DurationError::new(input, "it is too long"))?;
     let duration = Duration::from_millis(millis);
-    if duration > MAX_DURATION {
+    if duration > max {
         return Err(DurationError::new(
             input,
-            format!(
-                "it is longer than the limit of {}",
-                format_duration(MAX_DURATION)
-            ),
+            format!("it is longer than the limit of {}", format_duration(max)),
         ));
     }
     Ok(duration)
@@ -256,6 +259,15 @@ pub mod serde_millis_option {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_limit_lets_settings_go_past_thirty_days() {
+        let year = Duration::from_secs(365 * 86_400);
+        assert!(parse_duration("365d").is_err());
+        assert_eq!(parse_duration_within("365d", year), Ok(year));
+        let error = parse_duration_within("366d", year).unwrap_err();
+        assert!(error.reason.contains("365d"), "{error}");
+    }
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

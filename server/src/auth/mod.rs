@@ -12,6 +12,9 @@
 
 pub mod cookies;
 pub mod gate;
+pub mod password;
+pub mod rules;
+pub mod secret;
 
 use app::api::auth::{Principal, Role, Via};
 

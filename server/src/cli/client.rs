@@ -23,13 +23,32 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// A client of the server at `base`.
+    /// A client of the server at `base`, with no API token.
     pub fn new(base: &str) -> Self {
+        Self::with_token(base, None)
+    }
+
+    /// A client of the server at `base` that sends `token` (`--token`,
+    /// `TEST_COORDINATOR_TOKEN`) as `Authorization: Bearer …` on every request.
+    pub fn with_token(base: &str, token: Option<&str>) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) {
+            match reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    headers.insert(reqwest::header::AUTHORIZATION, value);
+                }
+                Err(_) => eprintln!(
+                    "warning: the API token has characters a header cannot carry; sending none"
+                ),
+            }
+        }
         Self {
             base: base.trim_end_matches('/').to_owned(),
             // Announced so the server records a stop sent from here as the CLI's.
             client: reqwest::Client::builder()
                 .user_agent(crate::http::CLI_USER_AGENT)
+                .default_headers(headers)
                 .build()
                 .unwrap_or_default(),
         }
@@ -49,7 +68,14 @@ impl Remote {
             .with_context(|| format!("cannot reach the server at {}", self.base))?;
         let status = response.status();
         if !status.is_success() {
-            return Ok(Err(Refusal::read(response).await));
+            let refusal = Refusal::read(response).await;
+            // Not signed in, or not allowed: the server's message (e.g. "token
+            // revoked") is the whole story, whatever the command does with
+            // other refusals; the CLI exits with code 2.
+            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                return Err(anyhow::Error::new(refusal));
+            }
+            return Ok(Err(refusal));
         }
         let body = response
             .bytes()

@@ -31,6 +31,15 @@ pub struct Cli {
     /// commands run here against the configured services and database.
     #[arg(long, global = true, env = "TEST_COORDINATOR_URL", value_name = "URL")]
     server: Option<String>,
+    /// The API token sent as `Authorization: Bearer …` to `--server` (docs/auth.md).
+    #[arg(
+        long,
+        global = true,
+        env = "TEST_COORDINATOR_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -203,6 +212,8 @@ fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
 
 /// Runs the parsed command line; errors become exit code 2 with their chain printed.
 pub fn run(cli: Cli) -> ExitCode {
+    let token = cli.token.clone();
+    let connect = move |server: &str| remote::Remote::with_token(server, token.as_deref());
     let result = match cli.command {
         Command::Serve(args) => {
             let overrides = Overrides {
@@ -230,64 +241,61 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(error) => Err(error),
                 Ok(context) => match command {
                     Command::Execute(args) => match cli.server.as_deref() {
-                        Some(server) => block_on(execute::run_remote(
-                            context,
-                            remote::Remote::new(server),
-                            args,
-                        ))
-                        .and_then(|r| r),
+                        Some(server) => {
+                            block_on(execute::run_remote(context, connect(server), args))
+                                .and_then(|r| r)
+                        }
                         None => block_on(execute::run(context, args)).and_then(|r| r),
                     },
                     Command::Status(args) => block_on(remote::status(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
-                    Command::Stop(args) => block_on(remote::stop(
-                        cli.server.as_deref().map(remote::Remote::new),
-                        args,
-                    ))
-                    .and_then(|r| r),
+                    Command::Stop(args) => {
+                        block_on(remote::stop(cli.server.as_deref().map(&connect), args))
+                            .and_then(|r| r)
+                    }
                     Command::Logs(args) => block_on(remote::logs(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
                     Command::Timeline(args) => block_on(remote::timeline(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
                     Command::Metrics(args) => block_on(remote::metrics(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
                     Command::Services(args) => block_on(remote::services(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
                     Command::HealthCheck(args) => block_on(remote::health_check(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
                     Command::Report(args) => block_on(remote::report(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),
                     Command::ClearChaos(args) => block_on(remote::clear_chaos(
                         context,
-                        cli.server.as_deref().map(remote::Remote::new),
+                        cli.server.as_deref().map(&connect),
                         args,
                     ))
                     .and_then(|r| r),

@@ -60,6 +60,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// binary adds none).
 pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Router {
     let routes = generate_route_list(App);
+    let pages: Vec<String> = routes.iter().map(|r| r.path().to_owned()).collect();
     let context = {
         let backend = state.backend.clone();
         move || {
@@ -83,7 +84,10 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::gate::gate))
+        .layer(middleware::from_fn_with_state(
+            crate::auth::gate::Gate::new(state.clone(), pages),
+            crate::auth::gate::gate,
+        ))
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

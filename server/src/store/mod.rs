@@ -8,11 +8,16 @@ mod owners;
 mod reports;
 mod scenarios;
 mod suites;
+mod teams;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
 pub use reports::{RecordedExecution, StoredExecution};
 pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
 pub use suites::{MemberRecord, NewSuite, SuiteRecord};
+pub use teams::{
+    AuditFilter, NewAuditRecord, NewTokenRecord, SessionRecord, TokenRecord, UserRecord,
+    UserRemoval, BOOTSTRAP,
+};
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -194,13 +199,17 @@ mod tests {
         assert_eq!(
             tables,
             [
+                "audit",
                 "events",
                 "executions",
                 "owners",
                 "scenario_versions",
                 "scenarios",
+                "sessions",
                 "suite_members",
-                "suites"
+                "suites",
+                "tokens",
+                "users"
             ]
         );
     }

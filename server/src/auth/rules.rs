@@ -1,0 +1,290 @@
+//! THE role table (docs/auth.md): the one place that says which role each
+//! route, server function and page needs, and which use case a state change
+//! is recorded under in the audit log.
+//!
+//! REST and WebSocket routes are keyed by method and route pattern exactly as
+//! `/api/openapi.json` spells them; server functions by their endpoint name
+//! (`/api/<endpoint>`). A route or server function with no rule is refused
+//! (fail closed); the table-driven test `teams_access` walks the served
+//! OpenAPI document and the server-function registry and fails for any route
+//! without a rule here.
+
+use app::api::auth::Role;
+use axum::http::Method;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Open,
+    /// At least this role.
+    Role(Role),
+}
+
+impl Access {
+    /// Anyone signed in.
+    pub const VIEWER: Access = Access::Role(Role::Viewer);
+    /// Operators and admins.
+    pub const OPERATOR: Access = Access::Role(Role::Operator);
+    /// Admins.
+    pub const ADMIN: Access = Access::Role(Role::Admin);
+
+    /// The role needed, if any.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Self::Open => None,
+            Self::Role(role) => Some(role),
+        }
+    }
+}
+
+/// What a route needs, and the audit action of a state change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Who may use it.
+    pub access: Access,
+    /// The use case recorded in the audit log; `None` for reads (not audited).
+    pub action: Option<&'static str>,
+}
+
+const fn read(access: Access) -> Rule {
+    Rule {
+        access,
+        action: None,
+    }
+}
+
+const fn change(access: Access, action: &'static str) -> Rule {
+    Rule {
+        access,
+        action: Some(action),
+    }
+}
+
+/// The server function that sends `pause`, `resume`, `skip_phase` or `stop`:
+/// its audit action depends on the command (see [`control_action`]).
+pub const CONTROL_ENDPOINT: &str = "control";
+/// The server function that signs in (rate-limited; CSRF double submit).
+pub const SIGN_IN_ENDPOINT: &str = "sign-in";
+
+/// The rule of a REST or WebSocket route: `method` and `pattern` as in
+/// `/api/openapi.json` (`/api/v1/scenarios/{id}/stop`). `open_metrics` is
+/// `auth.open_metrics`.
+pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<Rule> {
+    use Access::Open;
+    const V: Access = Access::VIEWER;
+    const O: Access = Access::OPERATOR;
+    const A: Access = Access::ADMIN;
+    let rule = match (method.as_str(), pattern) {
+        // Open: liveness, the API's description, who am I.
+        ("GET", "/health") => read(Open),
+        ("GET", "/metrics") => read(if open_metrics { Open } else { V }),
+        ("GET", "/api/openapi.json") => read(Open),
+        ("GET", "/api/v1/me") => read(Open),
+
+        // Executions.
+        ("POST", "/api/v1/scenarios/execute") => change(O, "execute"),
+        ("GET", "/api/v1/scenarios/active") => read(V),
+        ("GET", "/api/v1/scenarios/{id}/status") => read(V),
+        ("POST", "/api/v1/scenarios/{id}/stop") => change(O, "stop-execution"),
+        ("POST", "/api/v1/scenarios/{id}/pause") => change(O, "pause-execution"),
+        ("POST", "/api/v1/scenarios/{id}/resume") => change(O, "resume-execution"),
+        ("POST", "/api/v1/scenarios/{id}/skip") => change(O, "skip-phase"),
+        ("GET", "/api/v1/scenarios/{id}/logs") => read(V),
+        ("GET", "/api/v1/executions") => read(V),
+        ("GET", "/api/v1/executions/compare") => read(V),
+        ("GET", "/debug/execution-timeline") => read(V),
+        ("GET", "/ws/scenario-execution") => read(V),
+
+        // Scenarios, templates, the library, reports.
+        ("GET", "/api/v1/scenarios/available") => read(V),
+        ("GET", "/api/v1/templates") => read(V),
+        ("GET", "/api/v1/catalog") => read(V),
+        // They change nothing: viewers may check and render.
+        ("POST", "/api/v1/scenarios/validate") => read(V),
+        ("POST", "/api/v1/templates/{id}/render") => read(V),
+        ("GET", "/api/v1/scenarios/{id}/definition") => read(V),
+        ("GET", "/api/v1/scenarios/{id}/yaml") => read(V),
+        ("GET", "/api/v1/scenarios/{id}/versions") => read(V),
+        ("DELETE", "/api/v1/scenarios/{id}/definition") => change(O, "archive-scenario"),
+        ("POST", "/api/v1/scenarios/upload") => change(O, "upload-scenario"),
+        ("GET", "/api/v1/scenarios/{id}/report") => read(V),
+        ("GET", "/api/v1/reports/summary") => read(V),
+        ("GET", "/api/v1/metrics/scenario-performance") => read(V),
+
+        // Services and chaos.
+        ("GET", "/api/v1/system/state") => read(V),
+        ("GET", "/api/v1/services") => read(V),
+        ("POST", "/api/v1/services/clear-chaos") => change(O, "clear-chaos"),
+
+        // Suites.
+        ("POST", "/api/v1/suites") => change(O, "start-suite"),
+        ("GET", "/api/v1/suites") => read(V),
+        ("GET", "/api/v1/suites/{id}") => read(V),
+
+        // Teams: a user manages their own tokens; an admin manages accounts.
+        ("GET", "/api/v1/tokens") => read(V),
+        ("POST", "/api/v1/tokens") => change(V, "create-token"),
+        ("DELETE", "/api/v1/tokens/{id}") => change(V, "revoke-token"),
+        ("GET", "/api/v1/audit") => read(V),
+        ("GET", "/api/v1/users") => read(A),
+        ("POST", "/api/v1/users") => change(A, "add-user"),
+        ("DELETE", "/api/v1/users/{name}") => change(A, "remove-user"),
+
+        // Extra routes a test mounts behind every layer (`build_with_routes`;
+        // the binary mounts none).
+        (_, test) if test.starts_with("/test/") => read(Open),
+
+        _ => return None,
+    };
+    Some(rule)
+}
+
+/// The rule of server function `endpoint` (`/api/<endpoint>`).
+pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
+    use Access::Open;
+    const V: Access = Access::VIEWER;
+    const O: Access = Access::OPERATOR;
+    const A: Access = Access::ADMIN;
+    let rule = match endpoint {
+        "me" => read(Open),
+        "sign-in" => change(Open, "sign-in"),
+        "sign-out" => change(Open, "sign-out"),
+
+        "overview" | "services" | "executions" | "library" | "scenario-cards" | "scenario"
+        | "execution" | "catalog" | "history" | "active" | "service-states"
+        | "scenario-versions" | "active-progress" | "compare" | "previous-execution" | "tokens"
+        | "audit" => read(V),
+        "create-token" => change(V, "create-token"),
+        "revoke-token" => change(V, "revoke-token"),
+
+        "execute" => change(O, "execute"),
+        // The action is the command's: see `control_action`.
+        "control" => change(O, "control"),
+        "save-scenario" => change(O, "save-scenario"),
+        "duplicate-scenario" => change(O, "duplicate-scenario"),
+        "clear-chaos" => change(O, "clear-chaos"),
+        "rerun-execution" => change(O, "rerun-execution"),
+        "archive-scenario" => change(O, "archive-scenario"),
+
+        "users" => read(A),
+        "add-user" => change(A, "add-user"),
+        "remove-user" => change(A, "remove-user"),
+
+        _ => return None,
+    };
+    Some(rule)
+}
+
+/// The audit action of the `control` server function's `command`: the same
+/// names as the REST routes to the same use cases.
+pub fn control_action(command: &str) -> &'static str {
+    match command {
+        "stop" => "stop-execution",
+        "pause" => "pause-execution",
+        "resume" => "resume-execution",
+        "skip_phase" | "skip" => "skip-phase",
+        _ => "control",
+    }
+}
+
+/// The rule of a page (a Leptos route, answered with HTML): the sign-in page
+/// is open, every other page needs a viewer (pages read what viewers read).
+pub fn page_rule(pattern: &str) -> Rule {
+    if pattern == "/sign-in" {
+        read(Access::Open)
+    } else {
+        read(Access::VIEWER)
+    }
+}
+
+/// The rule of a static file under the site root (`/pkg/*`, the favicon):
+/// open (the same for everyone, and the sign-in page needs them).
+pub fn static_rule() -> Rule {
+    read(Access::Open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_and_server_fn_paths_to_one_use_case_share_its_action() {
+        let rest = |m: Method, p: &str| rest_rule(&m, p, true).and_then(|r| r.action);
+        assert_eq!(
+            rest(Method::POST, "/api/v1/scenarios/execute"),
+            server_fn_rule("execute").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::POST, "/api/v1/services/clear-chaos"),
+            server_fn_rule("clear-chaos").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::DELETE, "/api/v1/scenarios/{id}/definition"),
+            server_fn_rule("archive-scenario").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::POST, "/api/v1/tokens"),
+            server_fn_rule("create-token").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::DELETE, "/api/v1/tokens/{id}"),
+            server_fn_rule("revoke-token").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::POST, "/api/v1/users"),
+            server_fn_rule("add-user").and_then(|r| r.action)
+        );
+        assert_eq!(
+            rest(Method::DELETE, "/api/v1/users/{name}"),
+            server_fn_rule("remove-user").and_then(|r| r.action)
+        );
+        for (command, route) in [
+            ("stop", "stop"),
+            ("pause", "pause"),
+            ("resume", "resume"),
+            ("skip_phase", "skip"),
+        ] {
+            assert_eq!(
+                Some(control_action(command)),
+                rest(Method::POST, &format!("/api/v1/scenarios/{{id}}/{route}")),
+                "{command}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_routes_have_no_rule_and_metrics_follow_the_flag() {
+        assert_eq!(rest_rule(&Method::GET, "/api/v1/nope", true), None);
+        assert_eq!(
+            rest_rule(&Method::PUT, "/api/v1/scenarios/execute", true),
+            None
+        );
+        assert_eq!(server_fn_rule("nope"), None);
+        assert_eq!(
+            rest_rule(&Method::GET, "/metrics", true).map(|r| r.access),
+            Some(Access::Open)
+        );
+        assert_eq!(
+            rest_rule(&Method::GET, "/metrics", false).map(|r| r.access),
+            Some(Access::VIEWER)
+        );
+        assert_eq!(page_rule("/sign-in").access, Access::Open);
+        assert_eq!(page_rule("/executions/{id}").access, Access::VIEWER);
+    }
+
+    #[test]
+    fn reads_are_never_audited_and_changes_need_a_role_or_are_sign_in_out() {
+        for endpoint in ["overview", "tokens", "audit", "users", "me"] {
+            assert_eq!(
+                server_fn_rule(endpoint).and_then(|r| r.action),
+                None,
+                "{endpoint}"
+            );
+        }
+        assert_eq!(
+            rest_rule(&Method::POST, "/api/v1/scenarios/validate", true).and_then(|r| r.action),
+            None
+        );
+    }
+}
