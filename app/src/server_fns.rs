@@ -63,7 +63,11 @@ pub async fn get_scenario(name: String) -> Result<ScenarioView, ApiError> {
 /// Starts an execution (recorded as started by the UI).
 #[server(endpoint = "execute", input = Json)]
 pub async fn start_execution(request: ExecuteRequest) -> Result<ExecuteResponse, ApiError> {
-    crate::ssr::answer(crate::ssr::backend()?.start_execution(request).await)
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .start_execution(request, crate::ssr::principal()?)
+            .await,
+    )
 }
 
 /// An execution and its events so far, without the `assertion_checked` events a
@@ -85,7 +89,11 @@ pub async fn get_live_execution(id: String) -> Result<LiveExecution, ApiError> {
 /// Pause, resume, skip the phase or stop.
 #[server(endpoint = "control", input = Json)]
 pub async fn control_execution(id: String, command: String) -> Result<ExecutionDetail, ApiError> {
-    crate::ssr::answer(crate::ssr::backend()?.control_execution(id, command).await)
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .control_execution(id, command, crate::ssr::principal()?)
+            .await,
+    )
 }
 
 /// The validator's catalog, for live validation in the browser.
@@ -158,7 +166,11 @@ pub async fn list_active_progress() -> Result<Vec<ActiveExecution>, ApiError> {
 /// Runs execution `id`'s scenario text again with the same options ("Run again").
 #[server(endpoint = "rerun-execution", input = Json)]
 pub async fn rerun_execution(id: String) -> Result<ExecuteResponse, ApiError> {
-    crate::ssr::answer(crate::ssr::backend()?.rerun_execution(id).await)
+    crate::ssr::answer(
+        crate::ssr::backend()?
+            .rerun_execution(id, crate::ssr::principal()?)
+            .await,
+    )
 }
 
 /// Archives the uploaded scenario `name`: hidden from the library; its versions

@@ -38,12 +38,22 @@ pub trait Backend: Send + Sync + 'static {
     fn list_scenario_cards(&self) -> BackendFuture<'_, Vec<LibraryCard>>;
     /// A scenario's text, plan and recent executions, by name.
     fn scenario_view(&self, name: String) -> BackendFuture<'_, ScenarioView>;
-    /// Validates and queues an execution started from the UI.
-    fn start_execution(&self, request: ExecuteRequest) -> BackendFuture<'_, ExecuteResponse>;
+    /// Validates and queues an execution `caller` started from the UI.
+    fn start_execution(
+        &self,
+        request: ExecuteRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, ExecuteResponse>;
     /// An execution and every event recorded so far.
     fn live_execution(&self, id: String) -> BackendFuture<'_, LiveExecution>;
-    /// Sends `pause`, `resume`, `skip_phase` or `stop` to an execution.
-    fn control_execution(&self, id: String, command: String) -> BackendFuture<'_, ExecutionDetail>;
+    /// Sends `pause`, `resume`, `skip_phase` or `stop` to an execution on
+    /// `caller`'s behalf.
+    fn control_execution(
+        &self,
+        id: String,
+        command: String,
+        caller: Principal,
+    ) -> BackendFuture<'_, ExecutionDetail>;
     /// The catalog the validator uses, for the browser's editor.
     fn catalog(&self) -> BackendFuture<'_, Catalog>;
     /// Saves scenario text as a new version. `opened_from` is the scenario the
@@ -72,8 +82,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BackendFuture<'_, SavedScenario>;
     /// Executions queued, running or paused, with their progress.
     fn active_progress(&self) -> BackendFuture<'_, Vec<ActiveExecution>>;
-    /// Starts execution `id`'s scenario text again with its options.
-    fn rerun_execution(&self, id: String) -> BackendFuture<'_, ExecuteResponse>;
+    /// Starts execution `id`'s scenario text again with its options, for `caller`.
+    fn rerun_execution(&self, id: String, caller: Principal) -> BackendFuture<'_, ExecuteResponse>;
     /// Archives an uploaded scenario (versions and history are kept).
     fn archive_scenario(&self, name: String) -> BackendFuture<'_, ()>;
     /// `b` compared with the baseline `a` (both finished, not the same).

@@ -24,7 +24,8 @@ use server::{
     config::ServiceConfig,
     engine::{
         event::{ControlCommand, EventKind},
-        Engine, EngineParts, EngineSettings, ExecutionId, NewExecution, RunOptions, StartedBy,
+        Channel, Engine, EngineParts, EngineSettings, ExecutionId, NewExecution, RunOptions,
+        StartedBy,
     },
     store::Store,
 };
@@ -153,7 +154,7 @@ impl Bench {
                     speed,
                     ..RunOptions::default()
                 },
-                started_by: StartedBy::Api,
+                started_by: StartedBy::new(Channel::Api, "local:test"),
             })
             .await
             .unwrap()

@@ -31,8 +31,8 @@ use server::{
     assertions::Registry,
     config::ServiceConfig,
     engine::{
-        event::EventKind, figures::Figures, Engine, EngineParts, EngineSettings, ExecutionId,
-        NewExecution, RunOptions, StartedBy,
+        event::EventKind, figures::Figures, Channel, Engine, EngineParts, EngineSettings,
+        ExecutionId, NewExecution, RunOptions, StartedBy,
     },
     store::Store,
 };
@@ -97,7 +97,7 @@ async fn run(engine: &Engine, rate: u32) -> Figures {
             parameters: None,
             scenario_id: None,
             options: RunOptions::default(),
-            started_by: StartedBy::Cli,
+            started_by: StartedBy::new(Channel::Cli, "local:test"),
         })
         .await
         .unwrap();

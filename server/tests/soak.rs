@@ -41,8 +41,8 @@ use server::{
     engine::{
         event::{Event, EventKind},
         owner::{Orphan, Owner, OwnerId},
-        Engine, EngineParts, EngineSettings, ExecutionId, Journal, NewExecution, RunOptions,
-        StartedBy, Unfinished,
+        Channel, Engine, EngineParts, EngineSettings, ExecutionId, Journal, NewExecution,
+        RunOptions, StartedBy, Unfinished,
     },
 };
 use tokio::sync::Notify;
@@ -225,7 +225,7 @@ async fn ten_thousand_executions_keep_rss_flat() {
                         speed: 100.0,
                         ..RunOptions::default()
                     },
-                    started_by: StartedBy::Api,
+                    started_by: StartedBy::new(Channel::Api, "local:test"),
                 })
                 .await
                 .expect("submit");

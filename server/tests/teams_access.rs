@@ -716,3 +716,96 @@ fn users_mode_prints_a_bootstrap_token_once_at_first_start() {
         .unwrap_or_default();
     assert!(token.len() >= 32 && !token.contains(' '), "{token:?}");
 }
+
+/// Who started and who stopped: a token's owner starts a run over REST (the
+/// CLI's user agent makes the channel `cli`), the same user stops it from a
+/// signed-in browser session; the history, the status and the report name
+/// them, and the audit log has both.
+#[tokio::test]
+async fn executions_name_who_started_and_who_stopped_them() {
+    let server = spawn(settings("users")).await;
+    let token = server.user_with_token("otto", Role::Operator).await;
+    let http = client();
+    let started: Value = http
+        .post(format!("{}/api/v1/scenarios/execute", server.base))
+        .bearer_auth(&token)
+        .header("user-agent", server::http::CLI_USER_AGENT)
+        .json(&json!({"yaml": "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: wait-a-while}\nspec:\n  phases:\n    - {name: wait, duration: 10m}\n"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["execution_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not started: {started}"))
+        .to_owned();
+
+    let (session, csrf) = sign_in(&server.base, "otto", "otto-password-long").await;
+    let response = http
+        .post(format!("{}/api/control", server.base))
+        .header("cookie", format!("tc_session={session}"))
+        .header("x-csrf-token", csrf)
+        .json(&json!({"id": id, "command": "stop"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+
+    let status = |path: String| {
+        let http = http.clone();
+        let token = token.clone();
+        async move {
+            http.get(path)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        detail = status(format!("{}/api/v1/scenarios/{id}/status", server.base)).await;
+        if detail["status"] == "stopped" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(detail["status"], "stopped", "{detail}");
+    assert_eq!(detail["started_by"], "otto (token t)");
+    assert_eq!(detail["channel"], "cli");
+    assert_eq!(detail["stopped_by"], "otto");
+    let history = status(format!("{}/api/v1/executions", server.base)).await;
+    let row = &history["executions"][0];
+    assert_eq!(
+        (&row["started_by"], &row["stopped_by"]),
+        (&json!("otto (token t)"), &json!("otto"))
+    );
+    let report = status(format!("{}/api/v1/scenarios/{id}/report", server.base)).await;
+    assert_eq!(report["execution"]["started_by"], "otto (token t)");
+    assert_eq!(report["execution"]["stopped_by"], "otto");
+
+    let audit = server
+        .coordinator
+        .audit_page(AuditQuery::default())
+        .await
+        .unwrap();
+    let rows: Vec<_> = audit
+        .entries
+        .iter()
+        .filter(|e| e.action == "execute" || e.action == "stop-execution")
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.outcome))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("otto", "stop-execution", AuditOutcome::Accepted),
+            ("otto (token t)", "execute", AuditOutcome::Accepted),
+        ]
+    );
+    server.stop().await;
+}

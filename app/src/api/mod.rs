@@ -53,14 +53,18 @@ pub struct ExecutionSummary {
     pub scenario_name: String,
     /// State (`queued`, `running`, … `completed`).
     pub status: String,
-    /// Who started it: `cli`, `ui`, `api` or `schedule`.
+    /// Who started it: the actor (`alice`, `alice (token ci)`, `local:ana`,
+    /// `schedule:<id>`); the channel for executions stored before teams.
     pub started_by: String,
+    /// How it was started: `cli`, `ui`, `api` or `schedule`.
+    #[serde(default)]
+    pub channel: String,
     /// When it was submitted (RFC 3339).
     pub created_at: String,
     /// When it ended (RFC 3339), if it has.
     pub finished_at: Option<String>,
-    /// Who stopped it (`ui`, `api`, `cli`; `a user` when a stop recorded no
-    /// source), when it ended `stopped` by a user's command.
+    /// Who stopped it (the actor; `ui`, `api` or `cli` in executions stored
+    /// before teams; `a user` when unrecorded), when a user's stop ended it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<String>,
 }
@@ -230,15 +234,20 @@ pub struct ExecutionDetail {
     pub scenario_name: String,
     /// State.
     pub status: ExecutionStatus,
-    /// Who started it.
+    /// Who started it: the actor, or the channel for executions stored
+    /// before teams.
     pub started_by: String,
+    /// How it was started: `cli`, `ui`, `api` or `schedule`.
+    #[serde(default)]
+    pub channel: String,
     /// Submitted (RFC 3339).
     pub created_at: String,
     /// Started running.
     pub started_at: Option<String>,
     /// Ended.
     pub finished_at: Option<String>,
-    /// Who stopped it (`ui`, `api`, `cli`, `a user`), when a user's stop ended it.
+    /// Who stopped it (the actor, or the channel for executions stored before
+    /// teams), when a user's stop ended it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<String>,
     /// Options it runs with.

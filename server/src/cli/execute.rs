@@ -19,7 +19,7 @@ use super::{parameters, Context};
 use crate::{
     engine::{
         event::{Event, EventKind},
-        ExecutionId, StartedBy,
+        Channel, ExecutionId, StartedBy,
     },
     prepare::{format_diagnostic, Source},
     service::{admit, prepare_source, Coordinator},
@@ -173,7 +173,12 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
     let total = plan.total_ms;
     let name = plan.metadata.name.clone();
     let accepted = coordinator
-        .start_prepared(&prepared, plan, &options, StartedBy::Cli)
+        .start_prepared(
+            &prepared,
+            plan,
+            &options,
+            StartedBy::new(Channel::Cli, crate::auth::local_principal().actor()),
+        )
         .await
         .map_err(|error| anyhow::anyhow!("{}", error.message))?;
     let id: ExecutionId = accepted

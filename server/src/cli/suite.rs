@@ -27,7 +27,7 @@ use super::{
     Context,
 };
 use crate::{
-    engine::{Engine, StartedBy},
+    engine::{Channel, Engine, StartedBy},
     prepare::format_diagnostic,
     service::Coordinator,
     startup::{build_engine, shutdown_signal},
@@ -109,9 +109,12 @@ impl Runner {
         request: SuiteRequest,
     ) -> anyhow::Result<Result<SuiteAccepted, ApiError>> {
         match self {
-            Self::Here { coordinator, .. } => {
-                Ok(coordinator.start_suite(request, StartedBy::Cli).await)
-            }
+            Self::Here { coordinator, .. } => Ok(coordinator
+                .start_suite(
+                    request,
+                    StartedBy::new(Channel::Cli, crate::auth::local_principal().actor()),
+                )
+                .await),
             Self::Server(remote) => {
                 let path = "/api/v1/suites";
                 let post = remote

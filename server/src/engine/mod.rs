@@ -91,10 +91,30 @@ pub enum EngineError {
     Journal(String),
 }
 
-/// Who asked for an execution.
+/// Who asked for an execution: the person or process (docs/auth.md's actor:
+/// `alice`, `alice (token ci)`, `local:ana`) and the way they asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartedBy {
+    /// The channel: the CLI, the UI, the API or a schedule.
+    pub channel: Channel,
+    /// The principal's actor name.
+    pub actor: String,
+}
+
+impl StartedBy {
+    /// `actor` asking through `channel`.
+    pub fn new(channel: Channel, actor: impl Into<String>) -> Self {
+        Self {
+            channel,
+            actor: actor.into(),
+        }
+    }
+}
+
+/// The way an execution was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StartedBy {
+pub enum Channel {
     /// The command line.
     Cli,
     /// The web UI.
@@ -105,7 +125,7 @@ pub enum StartedBy {
     Schedule,
 }
 
-impl StartedBy {
+impl Channel {
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -363,10 +383,10 @@ pub struct EngineParts {
 }
 
 /// What reaches a runner from outside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Signal {
-    /// A user's command, and where it came from (`ui`, `api`, `cli`) when known.
-    Command(ControlCommand, Option<&'static str>),
+    /// A user's command, and who sent it (their actor name) when known.
+    Command(ControlCommand, Option<String>),
     /// The coordinator is shutting down: roll back and end `interrupted`.
     Shutdown,
 }
@@ -533,18 +553,18 @@ impl Engine {
         self.control_by(id, command, None)
     }
 
-    /// [`Engine::control`], recording where the command came from (its
+    /// [`Engine::control`], recording who sent the command (its
     /// `control_received` event carries `by`, so a stop shows who stopped it).
     pub fn control_by(
         &self,
         id: ExecutionId,
         command: ControlCommand,
-        by: Option<StartedBy>,
+        by: Option<String>,
     ) -> Result<(), EngineError> {
         let controls = self.controls();
         let sender = controls.get(&id).ok_or(EngineError::NotRunning(id))?;
         sender
-            .send(Signal::Command(command, by.map(StartedBy::as_str)))
+            .send(Signal::Command(command, by))
             .map_err(|_| EngineError::NotRunning(id))
     }
 

@@ -55,7 +55,7 @@ pub(super) async fn run_when_admitted(
             },
             signal = context.control.recv() => match signal {
                 Some(Signal::Command(command, by)) => {
-                    context.recorder.emit(queued(EventKind::ControlReceived { command, by: by.map(str::to_owned) }));
+                    context.recorder.emit(queued(EventKind::ControlReceived { command, by }));
                     if command == ControlCommand::Stop {
                         finish_unstarted(&context.recorder, ExecutionStatus::Stopped, "stopped while queued").await;
                         context.progress.finished();

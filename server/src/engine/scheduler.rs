@@ -101,14 +101,8 @@ impl Runner {
         match signal {
             None | Some(Signal::Shutdown) => Some(Ending::Shutdown),
             Some(Signal::Command(command, by)) => {
-                self.env.emit(
-                    None,
-                    None,
-                    EventKind::ControlReceived {
-                        command,
-                        by: by.map(str::to_owned),
-                    },
-                );
+                self.env
+                    .emit(None, None, EventKind::ControlReceived { command, by });
                 match command {
                     ControlCommand::Stop => Some(Ending::Stopped),
                     ControlCommand::Pause if !self.schedule.borrow().is_paused() => {
@@ -168,7 +162,7 @@ impl Runner {
                 None,
                 EventKind::ControlReceived {
                     command: ControlCommand::SkipPhase,
-                    by: by.map(str::to_owned),
+                    by,
                 },
             );
             return Some(PhaseEnd::Skipped);

@@ -411,7 +411,7 @@ impl Harness {
                 parameters: None,
                 scenario_id: None,
                 options,
-                started_by: StartedBy::Cli,
+                started_by: StartedBy::new(Channel::Cli, "local:test"),
             })
             .await
             .unwrap()

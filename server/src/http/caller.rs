@@ -2,9 +2,17 @@
 //! depends on who asks (`Caller(principal): Caller` in its arguments).
 
 use app::{api::auth::Principal, ssr::RequestFacts};
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts, HeaderMap},
+};
 
 use super::error::HttpError;
+use crate::engine::{Channel, StartedBy};
+
+/// The agent the CLI's client announces ([`crate::cli::client::Remote`]): a
+/// request from it is recorded as the CLI's, any other as the API's.
+pub const CLI_USER_AGENT: &str = concat!("test-coordinator-cli/", env!("CARGO_PKG_VERSION"));
 
 /// Who is asking. The gate refused anonymous callers of every route that
 /// takes this, so a missing principal is a wiring mistake (a 500, logged).
@@ -24,5 +32,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                 tracing::error!(path = %parts.uri.path(), "a handler needs a caller but the gate set none");
                 HttpError(app::api::ApiError::internal())
             })
+    }
+}
+
+impl Caller {
+    /// The caller as the starter of an execution or suite (or the sender of a
+    /// control command), through the CLI when its user agent says so, else the API.
+    pub fn started_by(&self, headers: &HeaderMap) -> StartedBy {
+        let agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let channel = if agent.starts_with("test-coordinator-cli/") {
+            Channel::Cli
+        } else {
+            Channel::Api
+        };
+        StartedBy::new(channel, self.0.actor())
     }
 }

@@ -11,7 +11,7 @@ use app::api::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode},
     response::{
         sse::{Event as SseEvent, KeepAlive, Sse},
         IntoResponse, Response,
@@ -25,10 +25,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{bad_request, AppJson, ErrorBody, Result},
-    live, query,
+    live, query, Caller,
 };
 use crate::{
-    engine::{event::ControlCommand, ExecutionId, StartedBy},
+    engine::{event::ControlCommand, ExecutionId},
     service::{no_execution, Coordinator},
     state::AppState,
     store::HistoryFilter,
@@ -56,9 +56,13 @@ type Coord = State<Arc<Coordinator>>;
     responses((status = 202, description = "queued", body = app::api::ExecuteResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "does not validate; details.diagnostics", body = ErrorBody), (status = 503, description = "the queue is full (running and queued executions at their bound), or the coordinator is shutting down", body = ErrorBody)))]
 async fn start_execution(
     State(c): Coord,
+    caller: Caller,
+    headers: HeaderMap,
     AppJson(request): AppJson<ExecuteRequest>,
 ) -> Result<Response> {
-    let accepted = c.start_execution(request, StartedBy::Api).await?;
+    let accepted = c
+        .start_execution(request, caller.started_by(&headers))
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
 
@@ -78,31 +82,14 @@ async fn execution_status(
     Ok(Json(c.execution_detail(&id).await?))
 }
 
-/// The agent the CLI's client announces ([`crate::cli::client::Remote`]): a
-/// command from it is recorded as the CLI's, any other request as the API's.
-pub const CLI_USER_AGENT: &str = concat!("test-coordinator-cli/", env!("CARGO_PKG_VERSION"));
-
-/// Who sent a control request: the CLI (by its user agent) or the API.
-fn caller(headers: &HeaderMap) -> StartedBy {
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if agent.starts_with("test-coordinator-cli/") {
-        StartedBy::Cli
-    } else {
-        StartedBy::Api
-    }
-}
-
 async fn control(
     c: &Coordinator,
     id: &str,
     command: ControlCommand,
-    headers: &HeaderMap,
+    caller: &Caller,
 ) -> Result<Json<app::api::ExecutionDetail>> {
     Ok(Json(
-        c.control_execution(id, command, caller(headers)).await?,
+        c.control_execution(id, command, caller.0.actor()).await?,
     ))
 }
 
@@ -111,9 +98,9 @@ async fn control(
 async fn stop_execution(
     State(c): Coord,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::Stop, &headers).await
+    control(&c, &id, ControlCommand::Stop, &caller).await
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/pause", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -121,9 +108,9 @@ async fn stop_execution(
 async fn pause_execution(
     State(c): Coord,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::Pause, &headers).await
+    control(&c, &id, ControlCommand::Pause, &caller).await
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/resume", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -131,9 +118,9 @@ async fn pause_execution(
 async fn resume_execution(
     State(c): Coord,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::Resume, &headers).await
+    control(&c, &id, ControlCommand::Resume, &caller).await
 }
 
 #[utoipa::path(post, path = "/api/v1/scenarios/{id}/skip", tag = "executions", params(("id" = String, Path, description = "execution id")),
@@ -141,9 +128,9 @@ async fn resume_execution(
 async fn skip_phase(
     State(c): Coord,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<app::api::ExecutionDetail>> {
-    control(&c, &id, ControlCommand::SkipPhase, &headers).await
+    control(&c, &id, ControlCommand::SkipPhase, &caller).await
 }
 
 /// Which events of `GET /api/v1/scenarios/{id}/logs`.

@@ -21,8 +21,7 @@ mod suites;
 mod system;
 mod ws;
 
-pub use caller::Caller;
-pub use executions::CLI_USER_AGENT;
+pub use caller::{Caller, CLI_USER_AGENT};
 
 use std::{
     net::SocketAddr,

@@ -9,7 +9,7 @@ use app::api::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -17,8 +17,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{AppJson, ErrorBody, Result};
-use crate::{engine::StartedBy, service::Coordinator, state::AppState};
+use super::{
+    error::{AppJson, ErrorBody, Result},
+    Caller,
+};
+use crate::{service::Coordinator, state::AppState};
 
 /// The suite routes, each registered with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,8 +40,13 @@ type Coord = State<Arc<Coordinator>>;
         (status = 404, description = "a member names no scenario; details.members lists each", body = ErrorBody),
         (status = 422, description = "a member does not validate; details.members[].details.diagnostics", body = ErrorBody),
         (status = 503, description = "the queue has no room for the suite", body = ErrorBody)))]
-async fn start_suite(State(c): Coord, AppJson(request): AppJson<SuiteRequest>) -> Result<Response> {
-    let accepted = c.start_suite(request, StartedBy::Api).await?;
+async fn start_suite(
+    State(c): Coord,
+    caller: Caller,
+    headers: HeaderMap,
+    AppJson(request): AppJson<SuiteRequest>,
+) -> Result<Response> {
+    let accepted = c.start_suite(request, caller.started_by(&headers)).await?;
     Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
 

@@ -535,6 +535,7 @@ fn execution_section(record: &StoredExecution, fold: &Fold) -> ExecutionSection 
         repeat: record.options.repeat,
         iterations: fold.iterations,
         started_by: record.started_by.clone(),
+        channel: record.channel.clone(),
         stopped_by: fold
             .stopped_by
             .clone()

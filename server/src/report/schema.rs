@@ -16,7 +16,7 @@
 //! execution           id, status, passed, verdict {passed, summary, criteria[]},
 //!                     created_at, started_at, finished_at, duration_ms,
 //!                     scenario_elapsed_ms, speed, dry_run, continue_on_failure,
-//!                     repeat, iterations, started_by
+//!                     repeat, iterations, started_by, channel, stopped_by
 //! system_impact       services_affected[] {service, chaos_actions, injected_ms,
 //!                       cleared_ms, cleared_by, recovery_ms, recovered_by, recovery_window_ms}
 //!                     alerts_observed, alerts_generated[] {id, type, subject, severity,
@@ -155,9 +155,14 @@ pub struct ExecutionSection {
     pub repeat: u32,
     /// Loops that started.
     pub iterations: u32,
-    /// Who started it.
+    /// Who started it: the actor (`alice`, `alice (token ci)`, `local:ana`,
+    /// `schedule:<id>`); the channel for executions stored before teams.
     pub started_by: String,
-    /// Who stopped it (`ui`, `api`, `cli`, `a user`), when it ended `stopped`.
+    /// How it was started: `cli`, `ui`, `api` or `schedule`.
+    #[serde(default)]
+    pub channel: String,
+    /// Who stopped it (the actor; `ui`, `api` or `cli` in executions stored
+    /// before teams; `a user` when unrecorded), when it ended `stopped`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<String>,
 }

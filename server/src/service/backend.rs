@@ -4,6 +4,7 @@
 
 use app::{
     api::{
+        auth::Principal,
         ui::{
             ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
             SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
@@ -16,7 +17,7 @@ use app::{
 };
 
 use super::Coordinator;
-use crate::engine::StartedBy;
+use crate::engine::{Channel, StartedBy};
 
 impl Backend for Coordinator {
     fn overview(&self) -> BackendFuture<'_, Overview> {
@@ -43,16 +44,29 @@ impl Backend for Coordinator {
         Box::pin(async move { Coordinator::scenario_view(self, &name).await })
     }
 
-    fn start_execution(&self, request: ExecuteRequest) -> BackendFuture<'_, ExecuteResponse> {
-        Box::pin(Coordinator::start_execution(self, request, StartedBy::Ui))
+    fn start_execution(
+        &self,
+        request: ExecuteRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, ExecuteResponse> {
+        let by = StartedBy::new(Channel::Ui, caller.actor());
+        Box::pin(Coordinator::start_execution(self, request, by))
     }
 
     fn live_execution(&self, id: String) -> BackendFuture<'_, LiveExecution> {
         Box::pin(async move { Coordinator::live_execution(self, &id).await })
     }
 
-    fn control_execution(&self, id: String, command: String) -> BackendFuture<'_, ExecutionDetail> {
-        Box::pin(async move { self.control_execution_named(&id, &command).await })
+    fn control_execution(
+        &self,
+        id: String,
+        command: String,
+        caller: Principal,
+    ) -> BackendFuture<'_, ExecutionDetail> {
+        Box::pin(async move {
+            self.control_execution_named(&id, &command, caller.actor())
+                .await
+        })
     }
 
     fn catalog(&self) -> BackendFuture<'_, Catalog> {
@@ -99,8 +113,9 @@ impl Backend for Coordinator {
         Box::pin(Coordinator::active_progress(self))
     }
 
-    fn rerun_execution(&self, id: String) -> BackendFuture<'_, ExecuteResponse> {
-        Box::pin(async move { Coordinator::rerun_execution(self, &id, StartedBy::Ui).await })
+    fn rerun_execution(&self, id: String, caller: Principal) -> BackendFuture<'_, ExecuteResponse> {
+        let by = StartedBy::new(Channel::Ui, caller.actor());
+        Box::pin(async move { Coordinator::rerun_execution(self, &id, by).await })
     }
 
     fn archive_scenario(&self, name: String) -> BackendFuture<'_, ()> {
@@ -155,16 +170,13 @@ impl Backend for Coordinator {
         Box::pin(async move { Coordinator::remove_user(self, &name).await })
     }
 
-    fn list_tokens(
-        &self,
-        caller: app::api::auth::Principal,
-    ) -> BackendFuture<'_, Vec<app::api::auth::TokenInfo>> {
+    fn list_tokens(&self, caller: Principal) -> BackendFuture<'_, Vec<app::api::auth::TokenInfo>> {
         Box::pin(async move { Coordinator::list_tokens(self, &caller).await })
     }
 
     fn create_token(
         &self,
-        caller: app::api::auth::Principal,
+        caller: Principal,
         request: app::api::auth::NewToken,
     ) -> BackendFuture<'_, app::api::auth::CreatedToken> {
         Box::pin(async move { Coordinator::create_token(self, &caller, request).await })
@@ -172,7 +184,7 @@ impl Backend for Coordinator {
 
     fn revoke_token(
         &self,
-        caller: app::api::auth::Principal,
+        caller: Principal,
         id: String,
     ) -> BackendFuture<'_, app::api::auth::TokenInfo> {
         Box::pin(async move { Coordinator::revoke_token(self, &caller, &id).await })

@@ -129,6 +129,7 @@ pub async fn execution_detail(store: &Store, id: &str) -> Result<ExecutionDetail
         scenario_name: record.summary.scenario_name,
         status,
         started_by: record.summary.started_by,
+        channel: record.summary.channel,
         created_at: record.summary.created_at,
         started_at: record.started_at,
         finished_at: record.summary.finished_at,
@@ -333,13 +334,13 @@ impl Coordinator {
     }
 
     /// Sends pause/resume/skip/stop to an execution: 404 if unknown, 409 if it
-    /// has ended (or the command does not fit its state). `by` (the UI, the API
-    /// or the CLI) is recorded in its `control_received` event.
+    /// has ended (or the command does not fit its state). `by` (the sender's
+    /// actor name) is recorded in its `control_received` event.
     pub async fn control_execution(
         &self,
         id: &str,
         command: ControlCommand,
-        by: StartedBy,
+        by: String,
     ) -> Result<ExecutionDetail, ApiError> {
         let execution_id: ExecutionId = id.parse().map_err(|_| no_execution(id))?;
         let status = self
@@ -552,11 +553,12 @@ impl Coordinator {
     }
 
     /// [`Coordinator::control_execution`] with the command by name
-    /// (`pause`, `resume`, `skip_phase`, `stop`), from the web UI.
+    /// (`pause`, `resume`, `skip_phase`, `stop`), from the web UI, sent by `by`.
     pub async fn control_execution_named(
         &self,
         id: &str,
         command: &str,
+        by: String,
     ) -> Result<ExecutionDetail, ApiError> {
         let parsed: ControlCommand = serde_json::from_value(Value::String(command.to_owned()))
             .map_err(|_| {
@@ -564,7 +566,7 @@ impl Coordinator {
                     "unknown command {command:?}: use pause, resume, skip_phase or stop"
                 ))
             })?;
-        self.control_execution(id, parsed, StartedBy::Ui).await
+        self.control_execution(id, parsed, by).await
     }
 
     /// The history page: the UI's filter (a state, days) checked and applied.

@@ -279,7 +279,7 @@ impl Coordinator {
                 parallel: request.parallel,
                 seed,
                 options: &json!({ "speed": options.speed, "dry_run": options.dry_run, "continue_on_failure": options.continue_on_failure }),
-                started_by: started_by.as_str(),
+                started_by: &started_by,
                 members: &rows,
                 owner_id: &owner_id,
             })
@@ -361,7 +361,7 @@ impl Coordinator {
                         &member.prepared,
                         member.plan,
                         &run.options,
-                        run.started_by,
+                        run.started_by.clone(),
                     )
                     .await
                 {

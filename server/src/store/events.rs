@@ -41,8 +41,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         super::owners::upsert_owner(&mut tx, owner).await?;
         sqlx::query(
-            "insert into executions (id, scenario_id, scenario_name, definition, parameters, plan, options, status, started_by, created_at, owner_id)
-             values (?, (select id from scenarios where id = ?), ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+            "insert into executions (id, scenario_id, scenario_name, definition, parameters, plan, options, status, started_by, actor, created_at, owner_id)
+             values (?, (select id from scenarios where id = ?), ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
         )
         .bind(execution.id.to_string())
         .bind(&execution.scenario_id)
@@ -51,7 +51,8 @@ impl Store {
         .bind(parameters)
         .bind(plan)
         .bind(options)
-        .bind(execution.started_by.as_str())
+        .bind(execution.started_by.channel.as_str())
+        .bind(&execution.started_by.actor)
         .bind(now_text())
         .bind(owner.id.to_string())
         .execute(&mut *tx)

@@ -10,13 +10,18 @@ struct ExecutionRow {
     scenario_name: String,
     status: String,
     started_by: String,
+    channel: String,
     created_at: String,
     finished_at: Option<String>,
     stopped_by: Option<String>,
 }
 
+/// The `started_by` and `channel` columns of a query over `executions`: who
+/// started it (its actor; the channel for rows stored before teams) and how.
+const STARTED_BY: &str = "coalesce(actor, started_by) as started_by, started_by as channel";
+
 /// The `stopped_by` column of a query over `executions`: for a stopped one, where
-/// its first stop command came from (`a user` when the event does not say).
+/// who sent its first stop command (`a user` when the event does not say).
 const STOPPED_BY: &str = "case when status = 'stopped' then (
     select coalesce(json_extract(ev.payload, '$.by'), 'a user') from events ev
     where ev.execution_id = executions.id and ev.kind = 'control_received'
@@ -35,6 +40,7 @@ impl TryFrom<ExecutionRow> for ExecutionSummary {
             scenario_name: row.scenario_name,
             status: status.as_str().to_owned(),
             started_by: row.started_by,
+            channel: row.channel,
             created_at: row.created_at,
             finished_at: row.finished_at,
             stopped_by: row.stopped_by,
@@ -87,6 +93,7 @@ impl Store {
             scenario_name: String,
             status: String,
             started_by: String,
+            channel: String,
             created_at: String,
             started_at: Option<String>,
             finished_at: Option<String>,
@@ -97,7 +104,7 @@ impl Store {
             definition: String,
         }
         let row: Option<Row> = sqlx::query_as(&format!(
-            "select id, scenario_name, status, started_by, created_at, started_at, finished_at, {STOPPED_BY}, options, verdict, plan, definition
+            "select id, scenario_name, status, {STARTED_BY}, created_at, started_at, finished_at, {STOPPED_BY}, options, verdict, plan, definition
              from executions where id = ?",
         ))
         .bind(id)
@@ -120,6 +127,7 @@ impl Store {
             scenario_name: row.scenario_name,
             status: row.status,
             started_by: row.started_by,
+            channel: row.channel,
             created_at: row.created_at,
             finished_at: row.finished_at,
             stopped_by: row.stopped_by,
@@ -160,7 +168,7 @@ impl Store {
         }
         let clause = conditions.join(" and ");
         let select = format!(
-            "select id, scenario_name, status, started_by, created_at, finished_at, {STOPPED_BY} from executions
+            "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {STOPPED_BY} from executions
              where {clause} order by created_at desc, id limit ? offset ?"
         );
         let count = format!("select count(*) from executions where {clause}");
@@ -253,7 +261,7 @@ impl Store {
     /// The `limit` most recent executions, newest first.
     pub async fn list_executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>, StoreError> {
         let rows: Vec<ExecutionRow> = sqlx::query_as(&format!(
-            "select id, scenario_name, status, started_by, created_at, finished_at, {STOPPED_BY}
+            "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {STOPPED_BY}
              from executions order by created_at desc, id limit ?",
         ))
         .bind(i64::from(limit))

@@ -202,7 +202,7 @@ mod tests {
     use std::{sync::Arc, time::Duration};
 
     use super::*;
-    use crate::engine::{event::Event, event::EventKind, NewExecution, StartedBy};
+    use crate::engine::{event::Event, event::EventKind, Channel, NewExecution, StartedBy};
 
     fn owner(lease: Duration) -> Owner {
         Owner {
@@ -226,7 +226,7 @@ mod tests {
                     parameters: None,
                     scenario_id: None,
                     options: RunOptions::default(),
-                    started_by: StartedBy::Cli,
+                    started_by: StartedBy::new(Channel::Cli, "local:test"),
                 },
                 owner,
             )

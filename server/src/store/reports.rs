@@ -32,8 +32,11 @@ pub struct StoredExecution {
     pub status: ExecutionStatus,
     /// The success-criteria verdict, once ended.
     pub verdict: Option<Verdict>,
-    /// Who started it (`cli`, `ui`, `api`, `schedule`).
+    /// Who started it: the actor (`alice`, `local:ana`), or for executions
+    /// stored before teams, the channel.
     pub started_by: String,
+    /// How it was started: `cli`, `ui`, `api` or `schedule`.
+    pub channel: String,
     /// When it was submitted.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -71,6 +74,7 @@ struct RecordRow {
     status: String,
     verdict: Option<String>,
     started_by: String,
+    channel: String,
     created_at: String,
     started_at: Option<String>,
     finished_at: Option<String>,
@@ -106,6 +110,7 @@ impl RecordRow {
                 .transpose()
                 .map_err(|_| corrupt("verdict"))?,
             started_by: self.started_by,
+            channel: self.channel,
             created_at: time(&self.created_at, "created_at")?,
             started_at: optional_time(self.started_at.as_deref(), "started_at")?,
             finished_at: optional_time(self.finished_at.as_deref(), "finished_at")?,
@@ -118,7 +123,8 @@ impl Store {
     async fn fetch_record_row(&self, id: ExecutionId) -> Result<Option<RecordRow>, StoreError> {
         Ok(sqlx::query_as(
             "select id, scenario_name, definition, parameters, plan, options, status, verdict,
-                    started_by, created_at, started_at, finished_at
+                    coalesce(actor, started_by) as started_by, started_by as channel,
+                    created_at, started_at, finished_at
              from executions where id = ?",
         )
         .bind(id.to_string())
@@ -169,7 +175,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::{
-        engine::{NewExecution, RunOptions, StartedBy},
+        engine::{Channel, NewExecution, RunOptions, StartedBy},
         report::{build, testdata, ReportInput},
     };
 
@@ -200,7 +206,7 @@ mod tests {
                         continue_on_failure: true,
                         repeat: 1,
                     },
-                    started_by: StartedBy::Api,
+                    started_by: StartedBy::new(Channel::Api, "local:test"),
                 },
                 &owner,
             )
@@ -241,7 +247,8 @@ mod tests {
         );
         assert_eq!(read.execution.verdict, input.record.execution.verdict);
         assert_eq!(read.execution.parameters, input.record.execution.parameters);
-        assert_eq!(read.execution.started_by, "api");
+        assert_eq!(read.execution.started_by, "local:test");
+        assert_eq!(read.execution.channel, "api");
         // Built from the store, the report equals the one built from the data itself
         // (audit events aside, which are not stored).
         let mut direct = testdata::input();

@@ -9,6 +9,7 @@ use app::api::{
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{Store, StoreError};
+use crate::engine::StartedBy;
 
 fn now() -> String {
     OffsetDateTime::now_utc()
@@ -29,8 +30,8 @@ pub struct NewSuite<'a> {
     pub seed: Option<u64>,
     /// Options every member runs with (JSON).
     pub options: &'a serde_json::Value,
-    /// Who asked (`cli`, `ui`, `api`, `schedule`).
-    pub started_by: &'a str,
+    /// Who asked, and how.
+    pub started_by: &'a StartedBy,
     /// `(execution id, scenario name)` in run order.
     pub members: &'a [(String, String)],
     /// The process that drives it (its engine's owner id).
@@ -52,7 +53,7 @@ pub struct SuiteRecord {
     pub options: serde_json::Value,
     /// State.
     pub status: SuiteStatus,
-    /// Who asked.
+    /// Who asked: the actor, or the channel for suites stored before teams.
     pub started_by: String,
     /// Created (RFC 3339).
     pub created_at: String,
@@ -104,15 +105,16 @@ impl Store {
         let created_at = now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "insert into suites (id, mode, parallel, seed, options, status, started_by, created_at, owner_id)
-             values (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+            "insert into suites (id, mode, parallel, seed, options, status, started_by, actor, created_at, owner_id)
+             values (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
         )
         .bind(suite.id)
         .bind(suite.mode.as_str())
         .bind(i64::from(suite.parallel))
         .bind(suite.seed.map(seed_to_db))
         .bind(suite.options.to_string())
-        .bind(suite.started_by)
+        .bind(suite.started_by.channel.as_str())
+        .bind(&suite.started_by.actor)
         .bind(&created_at)
         .bind(suite.owner_id)
         .execute(&mut *tx)
@@ -137,7 +139,7 @@ impl Store {
     /// One suite with its members and their executions' states.
     pub async fn fetch_suite(&self, id: &str) -> Result<Option<SuiteRecord>, StoreError> {
         let row: Option<SuiteRow> = sqlx::query_as(
-            "select id, mode, parallel, seed, options, status, started_by, created_at, finished_at
+            "select id, mode, parallel, seed, options, status, coalesce(actor, started_by), created_at, finished_at
              from suites where id = ?",
         )
         .bind(id)
@@ -152,7 +154,7 @@ impl Store {
     /// The `limit` most recent suites, newest first.
     pub async fn list_suites(&self, limit: u32) -> Result<Vec<SuiteRecord>, StoreError> {
         let rows: Vec<SuiteRow> = sqlx::query_as(
-            "select id, mode, parallel, seed, options, status, started_by, created_at, finished_at
+            "select id, mode, parallel, seed, options, status, coalesce(actor, started_by), created_at, finished_at
              from suites order by created_at desc, id limit ?",
         )
         .bind(i64::from(limit))
@@ -262,6 +264,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Channel;
 
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -284,7 +287,7 @@ mod tests {
                 seed: Some(u64::MAX - 1),
                 options: &serde_json::json!({"speed": 60.0}),
                 owner_id: "gone",
-                started_by: "api",
+                started_by: &StartedBy::new(Channel::Api, "local:test"),
                 members: &members,
             })
             .await
@@ -328,7 +331,7 @@ mod tests {
                 parallel: true,
                 seed: None,
                 options: &serde_json::json!({}),
-                started_by: "cli",
+                started_by: &StartedBy::new(Channel::Cli, "local:test"),
                 members: &[("e1".to_owned(), "a".to_owned())],
                 owner_id: "gone",
             })
@@ -360,7 +363,7 @@ mod tests {
                 parallel: false,
                 seed: None,
                 options: &serde_json::json!({}),
-                started_by: "cli",
+                started_by: &StartedBy::new(Channel::Cli, "local:test"),
                 members: &[("e1".to_owned(), "a".to_owned())],
                 owner_id: &owner_id,
             })

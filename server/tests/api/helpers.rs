@@ -147,7 +147,9 @@ impl TestApp {
         source: server::prepare::Source,
         speed: f64,
     ) -> (app::api::ExecutionStatus, Vec<server::engine::event::Event>) {
-        use server::engine::{event::EventKind, ExecutionId, NewExecution, RunOptions, StartedBy};
+        use server::engine::{
+            event::EventKind, Channel, ExecutionId, NewExecution, RunOptions, StartedBy,
+        };
         let prepared = server::prepare::prepare(
             &self.config,
             &server::library::Library::load(&self.config),
@@ -174,7 +176,7 @@ impl TestApp {
                     speed,
                     ..RunOptions::default()
                 },
-                started_by: StartedBy::Api,
+                started_by: StartedBy::new(Channel::Api, "local:test"),
             })
             .await
             .expect("submitted");

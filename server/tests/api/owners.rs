@@ -358,7 +358,10 @@ async fn health_answers_while_a_recovery_hangs_on_a_service() {
                 parameters: None,
                 scenario_id: None,
                 options: server::engine::RunOptions::default(),
-                started_by: server::engine::StartedBy::Cli,
+                started_by: server::engine::StartedBy::new(
+                    server::engine::Channel::Cli,
+                    "local:test",
+                ),
             },
             &dead,
         )

@@ -121,7 +121,13 @@ async fn run_again_starts_the_same_text_with_the_same_options() {
     let detail = app.wait_finished(&second).await;
     assert_eq!(detail["scenario_name"], "market-crash");
     assert_eq!(detail["options"], options);
-    assert_eq!(detail["started_by"], "ui");
+    let local = server::auth::local_principal().actor();
+    assert_eq!(
+        detail["started_by"],
+        local.as_str(),
+        "run again names who asked"
+    );
+    assert_eq!(detail["channel"], "ui");
     let (_, before) = app.json(&format!("/api/v1/scenarios/{first}/status")).await;
     assert_eq!(detail["plan"], before["plan"]);
 

@@ -186,11 +186,28 @@ async fn pause_resume_skip_and_stop_take_effect_and_clear_chaos_cleans_up() {
     assert_eq!(stopped.status(), 200);
     let detail = app.wait_finished(&id).await;
     assert_eq!(detail["status"], "stopped");
-    assert_eq!(detail["stopped_by"], "api", "a stop over REST is the API's");
+    // Local mode: the local OS user started it over the API and stopped it.
+    let local = server::auth::local_principal().actor();
+    assert_eq!(
+        detail["stopped_by"],
+        local.as_str(),
+        "the stop names who sent it"
+    );
+    assert_eq!(
+        (detail["started_by"].as_str(), detail["channel"].as_str()),
+        (Some(local.as_str()), Some("api"))
+    );
     let (_, history) = app.json("/api/v1/executions?status=stopped").await;
-    assert_eq!(history["executions"][0]["stopped_by"], "api", "{history}");
+    let row = &history["executions"][0];
+    assert_eq!(row["stopped_by"], local.as_str(), "{history}");
+    assert_eq!(
+        (row["started_by"].as_str(), row["channel"].as_str()),
+        (Some(local.as_str()), Some("api"))
+    );
     let (_, report) = app.json(&format!("/api/v1/scenarios/{id}/report")).await;
-    assert_eq!(report["execution"]["stopped_by"], "api");
+    assert_eq!(report["execution"]["stopped_by"], local.as_str());
+    assert_eq!(report["execution"]["started_by"], local.as_str());
+    assert_eq!(report["execution"]["channel"], "api");
     let csv = app
         .get(&format!(
             "/api/v1/scenarios/{id}/report?format=csv&table=assertions&download=true"
@@ -219,7 +236,9 @@ async fn pause_resume_skip_and_stop_take_effect_and_clear_chaos_cleans_up() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["kind"] == "control_received" && e["command"] == "stop" && e["by"] == "api"),
+            .any(|e| e["kind"] == "control_received"
+                && e["command"] == "stop"
+                && e["by"] == local.as_str()),
         "the stop records who sent it"
     );
 

@@ -56,7 +56,10 @@ fn the_execution_section_has_status_verdict_times_and_options() {
     assert_eq!(e.speed, 600.0);
     assert!(e.continue_on_failure);
     assert_eq!((e.repeat, e.iterations), (1, 1));
-    assert_eq!(e.started_by, "api");
+    assert_eq!(
+        (e.started_by.as_str(), e.channel.as_str()),
+        ("local:test", "api")
+    );
 }
 
 #[test]

@@ -158,6 +158,16 @@ fn outcome_badge(out: &mut String, outcome: AssertionOutcome) {
     }
 }
 
+/// How a channel reads in "started by alice (through the web UI)".
+fn channel_name(channel: &str) -> &str {
+    match channel {
+        "ui" => "web UI",
+        "api" => "API",
+        "cli" => "CLI",
+        other => other,
+    }
+}
+
 fn opt_ms(ms: Option<u64>) -> String {
     ms.map_or_else(|| "—".to_owned(), human_ms)
 }
@@ -249,7 +259,18 @@ fn summary(out: &mut String, report: &ExecutionReport) {
         "Finished",
         e.finished_at.clone().unwrap_or_else(|| "—".into()),
     );
-    fact("Started by", e.started_by.clone());
+    fact(
+        "Started by",
+        if e.channel.is_empty() || e.channel == "schedule" || e.channel == e.started_by {
+            e.started_by.clone()
+        } else {
+            format!(
+                "{} (through the {})",
+                e.started_by,
+                channel_name(&e.channel)
+            )
+        },
+    );
     fact("Execution", e.id.clone());
     fact(
         "Services affected",
