@@ -83,6 +83,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/executions/:id") view=pages::ExecutionPage ssr=SsrMode::Async />
                     <Route path=path!("/executions/:id/report") view=pages::ReportPage />
                     <Route path=path!("/services") view=pages::Services />
+                    <Route path=path!("/sign-in") view=pages::SignIn />
+                    <Route path=path!("/users") view=pages::Users />
+                    <Route path=path!("/tokens") view=pages::Tokens />
+                    <Route path=path!("/audit") view=pages::Audit />
                 </Routes>
             </components::AppShell>
         </Router>

@@ -116,6 +116,18 @@ pub fn query_value(value: &str) -> String {
     out
 }
 
+/// Loads `path` as a new document (not the router's in-page navigation): after
+/// signing in or out, the next page must be rendered for the new viewer, with
+/// its CSRF token.
+pub fn load_page(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
 /// A loading line for `Suspense` fallbacks.
 #[component]
 pub fn Loading() -> impl IntoView {
