@@ -1,11 +1,11 @@
 //! `/services`: each configured service's health, capabilities (the actions the
 //! validator's catalog knows it offers) and active chaos, with "clear chaos" per
-//! service and for all, each behind a confirmation.
+//! service and for all, each behind a confirmation (operators and admins).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::ui::ServiceState;
+use crate::api::{auth::Role, ui::ServiceState};
 use crate::components::{ErrorPanel, Loading};
 use crate::scenario::catalog::Catalog;
 use crate::server_fns::{clear_chaos, get_catalog, list_service_states};
@@ -21,6 +21,7 @@ pub fn Services() -> impl IntoView {
     let services = Resource::new(move || clear.version().get(), |_| list_service_states());
     let catalog = Resource::new(|| (), |_| get_catalog());
     let confirming = RwSignal::new(None::<String>);
+    let operator = crate::me::can(Role::Operator);
     let feedback = move || {
         clear.value().get().map(|result| match result {
             Ok(done) if done.iter().all(|d| d.cleared) => (
@@ -51,9 +52,11 @@ pub fn Services() -> impl IntoView {
         <Title text="Services" />
         <div class="page-head">
             <h1>"Services"</h1>
-            <div class="page-actions">
-                <ConfirmButton target="__all__" label="Clear all chaos" confirm_text="Clear chaos on every service?" confirming on_confirm=move || { clear.dispatch(None); } />
-            </div>
+            {operator.then(|| view! {
+                <div class="page-actions">
+                    <ConfirmButton target="__all__" label="Clear all chaos" confirm_text="Clear chaos on every service?" confirming on_confirm=move || { clear.dispatch(None); } />
+                </div>
+            })}
         </div>
         <p class="muted">"The services scenarios act on: their health and the chaos they report right now."</p>
         <p id="clear-feedback" role="status">{move || feedback().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
@@ -70,7 +73,7 @@ pub fn Services() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|s| {
                                     let capabilities = capabilities(&catalog, &s.name);
-                                    view! { <ServiceRow service=s capabilities confirming on_clear=move |name| { clear.dispatch(Some(name)); } /> }
+                                    view! { <ServiceRow service=s capabilities confirming operator on_clear=move |name| { clear.dispatch(Some(name)); } /> }
                                 }).collect_view()}
                             </tbody>
                         </table>
@@ -89,6 +92,8 @@ fn ServiceRow(
     /// (action, what it does, the action it is an alias of).
     capabilities: Vec<(String, String, Option<String>)>,
     confirming: RwSignal<Option<String>>,
+    /// The viewer may clear chaos.
+    operator: bool,
     on_clear: impl Fn(String) + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let chaos = describe_chaos(&service.active_chaos);
@@ -115,7 +120,7 @@ fn ServiceRow(
             </td>
             <td class="chaos-cell">{chaos}</td>
             <td>
-                {service.has_chaos_api.then(|| {
+                {(service.has_chaos_api && operator).then(|| {
                     let on_clear = on_clear.clone();
                     let target = name.clone();
                     view! {
