@@ -3,6 +3,7 @@
 pub mod compare_link;
 mod compare_pick;
 pub mod compare_timeline;
+mod confirm;
 mod diagnostics;
 pub mod diff;
 pub mod live;
@@ -16,6 +17,7 @@ pub mod template_form;
 pub mod timeline;
 
 pub use compare_pick::ComparePicker;
+pub use confirm::ConfirmButton;
 pub use diagnostics::DiagnosticList;
 pub use modal::modal_focus;
 pub use raw_text::raw_text;

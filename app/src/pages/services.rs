@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{auth::Role, ui::ServiceState};
-use crate::components::{ErrorPanel, Loading};
+use crate::components::{ConfirmButton, ErrorPanel, Loading};
 use crate::scenario::catalog::Catalog;
 use crate::server_fns::{clear_chaos, get_catalog, list_service_states};
 
@@ -54,7 +54,7 @@ pub fn Services() -> impl IntoView {
             <h1>"Services"</h1>
             {operator.then(|| view! {
                 <div class="page-actions">
-                    <ConfirmButton target="__all__" label="Clear all chaos" confirm_text="Clear chaos on every service?" confirming on_confirm=move || { clear.dispatch(None); } />
+                    <ConfirmButton key="__all__" id="clear-all" label="Clear all chaos" question="Clear chaos on every service?" yes="Yes, clear" confirming on_confirm=move || { clear.dispatch(None); } />
                 </div>
             })}
         </div>
@@ -124,47 +124,11 @@ fn ServiceRow(
                     let on_clear = on_clear.clone();
                     let target = name.clone();
                     view! {
-                        <ConfirmButton target=name.clone() label="Clear chaos" confirm_text=format!("Clear chaos on {target}?") confirming on_confirm=move || on_clear(target.clone()) />
+                        <ConfirmButton key=name.clone() id=format!("clear-{name}") label="Clear chaos" question=format!("Clear chaos on {target}?") yes="Yes, clear" confirming on_confirm=move || on_clear(target.clone()) />
                     }
                 })}
             </td>
         </tr>
-    }
-}
-
-/// A button that asks "are you sure?" in place before it acts.
-#[component]
-fn ConfirmButton(
-    #[prop(into)] target: String,
-    label: &'static str,
-    #[prop(into)] confirm_text: String,
-    confirming: RwSignal<Option<String>>,
-    on_confirm: impl Fn() + Send + Sync + Clone + 'static,
-) -> impl IntoView {
-    let key = target.clone();
-    let is_open = move || confirming.get().as_deref() == Some(key.as_str());
-    let id = format!("clear-{}", target.replace("__all__", "all"));
-    view! {
-        <Show
-            when=is_open
-            fallback={
-                let id = id.clone();
-                let target = target.clone();
-                move || {
-                    let target = target.clone();
-                    view! { <button type="button" class="button button-danger" id=id.clone() on:click=move |_| confirming.set(Some(target.clone()))>{label}</button> }
-                }
-            }
-        >
-            <span class="confirm" role="group" aria-label="Confirm">
-                <span>{confirm_text.clone()}</span>
-                <button type="button" class="button button-danger" id=format!("{id}-confirm") on:click={
-                    let on_confirm = on_confirm.clone();
-                    move |_| { confirming.set(None); on_confirm(); }
-                }>"Yes, clear"</button>
-                <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
-            </span>
-        </Show>
     }
 }
 

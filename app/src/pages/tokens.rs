@@ -8,7 +8,7 @@ use leptos_meta::Title;
 
 use crate::api::auth::{CreatedToken, NewToken, Role, TokenInfo};
 use crate::api::ApiError;
-use crate::components::{readable_time, ErrorPanel, Loading};
+use crate::components::{readable_time, ConfirmButton, ErrorPanel, Loading};
 use crate::me::use_me;
 use crate::server_fns::team::{create_token, list_tokens, revoke_token};
 
@@ -104,7 +104,12 @@ fn TokenTable(
                                 <td>{when(&token.last_used_at, "never")}</td>
                                 <td>
                                     {if live {
-                                        view! { <RevokeButton token=token.clone() confirming on_revoke /> }.into_any()
+                                        let (id, name) = (token.id.clone(), token.name.clone());
+                                        view! {
+                                            <ConfirmButton key=id.clone() id=format!("revoke-{name}") label="Revoke…"
+                                                question=format!("Revoke {name}? Whatever uses it stops working.")
+                                                yes="Yes, revoke" confirming on_confirm=move || on_revoke(id.clone()) />
+                                        }.into_any()
                                     } else {
                                         view! { <span class="badge badge-refused">{format!("revoked {}", when(&token.revoked_at, ""))}</span> }.into_any()
                                     }}
@@ -115,39 +120,6 @@ fn TokenTable(
                 </tbody>
             </table>
         </div>
-    }
-}
-
-/// "Revoke…", then "Revoke NAME? …" with "Yes, revoke" and "Cancel", in place.
-#[component]
-fn RevokeButton(
-    token: TokenInfo,
-    confirming: RwSignal<Option<String>>,
-    on_revoke: impl Fn(String) + Send + Sync + Clone + 'static,
-) -> impl IntoView {
-    let id = token.id.clone();
-    let key = id.clone();
-    let is_open = move || confirming.get().as_deref() == Some(key.as_str());
-    let opener = id.clone();
-    let button_id = format!("revoke-{}", token.name);
-    let fallback_id = button_id.clone();
-    view! {
-        <Show
-            when=is_open
-            fallback=move || {
-                let (id, button_id) = (opener.clone(), fallback_id.clone());
-                view! { <button type="button" class="button button-danger" id=button_id on:click=move |_| confirming.set(Some(id.clone()))>"Revoke…"</button> }
-            }
-        >
-            <span class="confirm" role="group" aria-label="Confirm">
-                <span>{format!("Revoke {}? Whatever uses it stops working.", token.name)}</span>
-                <button type="button" class="button button-danger" id=format!("{button_id}-confirm") on:click={
-                    let (id, on_revoke) = (id.clone(), on_revoke.clone());
-                    move |_| { confirming.set(None); on_revoke(id.clone()); }
-                }>"Yes, revoke"</button>
-                <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
-            </span>
-        </Show>
     }
 }
 

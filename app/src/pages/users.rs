@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::{NewUser, Role, UserInfo};
-use crate::components::{readable_time, ErrorPanel, Loading};
+use crate::components::{readable_time, ConfirmButton, ErrorPanel, Loading};
 use crate::me::use_me;
 use crate::server_fns::team::{add_user, list_users, remove_user};
 
@@ -93,43 +93,20 @@ fn UserTable(
                                 <td><span class=format!("role role-{}", user.role)>{user.role.as_str()}</span></td>
                                 <td><time datetime=user.created_at.clone()>{readable_time(&user.created_at)}</time></td>
                                 <td>{user.last_sign_in_at.as_deref().map(readable_time).unwrap_or_else(|| "never".to_owned())}</td>
-                                <td>{(!is_own).then(|| view! { <RemoveButton name=user.name.clone() confirming on_remove /> })}</td>
+                                <td>{(!is_own).then(|| {
+                                    let name = user.name.clone();
+                                    view! {
+                                        <ConfirmButton key=name.clone() id=format!("remove-{name}") label="Remove…"
+                                            question=format!("Remove {name}? Their tokens stop working and their sessions end.")
+                                            yes="Yes, remove" confirming on_confirm=move || on_remove(name.clone()) />
+                                    }
+                                })}</td>
                             </tr>
                         }
                     }).collect_view()}
                 </tbody>
             </table>
         </div>
-    }
-}
-
-/// "Remove…", then "Remove NAME? …" with "Yes, remove" and "Cancel", in place.
-#[component]
-fn RemoveButton(
-    name: String,
-    confirming: RwSignal<Option<String>>,
-    on_remove: impl Fn(String) + Send + Sync + Clone + 'static,
-) -> impl IntoView {
-    let key = name.clone();
-    let is_open = move || confirming.get().as_deref() == Some(key.as_str());
-    let opener = name.clone();
-    view! {
-        <Show
-            when=is_open
-            fallback=move || {
-                let name = opener.clone();
-                view! { <button type="button" class="button button-danger" id=format!("remove-{name}") on:click=move |_| confirming.set(Some(name.clone()))>"Remove…"</button> }
-            }
-        >
-            <span class="confirm" role="group" aria-label="Confirm">
-                <span>{format!("Remove {name}? Their tokens stop working and their sessions end.")}</span>
-                <button type="button" class="button button-danger" id=format!("remove-{name}-confirm") on:click={
-                    let (name, on_remove) = (name.clone(), on_remove.clone());
-                    move |_| { confirming.set(None); on_remove(name.clone()); }
-                }>"Yes, remove"</button>
-                <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
-            </span>
-        </Show>
     }
 }
 
