@@ -1,25 +1,15 @@
 // Teams (issue 16, docs/auth.md) in a real Chromium, against a server of its
 // own in users mode (run.mjs's server is in local mode): the first admin made
-// with the bootstrap token; the admin signs in, adds an operator and a viewer
-// and creates a token (its secret shown once), revokes it and removes an
-// account; the operator runs a scenario
-// and it is theirs; the viewer sees no run button nor controls; a state change
-// without the CSRF token is refused; signing out ends the session; the audit
-// page lists it all.
+// with the bootstrap token; the admin signs in, adds an operator and a viewer,
+// creates a token (its secret shown once), revokes it and removes an account;
+// the operator runs a scenario and it is theirs (`started by ana`: needs the
+// execution attribution of branch i16-attr); the viewer sees no run button nor
+// controls; a state change without the CSRF token is refused; signing out ends
+// the session; the audit page lists it all.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startCoordinator } from '../coordinator.mjs';
 import { hydrated, openBrowser, screenshot } from './helpers.mjs';
-
-const end2end = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-// The same binary and site as run.mjs (relative paths from end2end/).
-const serverBin = resolve(end2end, process.env.SERVER_BIN ?? '../target/debug/test-coordinator');
-const siteRoot = resolve(end2end, process.env.SITE_ROOT ?? '../target/site-dev');
 
 const PEOPLE = {
   admin: { name: 'boss', password: 'admin password 1234' },
@@ -29,35 +19,12 @@ const PEOPLE = {
 const SCENARIO = 'basic-market-disruption';
 
 let base;
-let server;
-let dataDir;
+let coordinator;
 let serverLog = '';
 const browsers = [];
 // Shared between the steps (node's runner runs a file's tests in order).
 let executionUrl;
 let operatorSession;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(what, check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the users-mode server exited with code ${server.exitCode}:\n${serverLog}`);
-    const found = await check();
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} within ${timeoutMs} ms; the server said:\n${serverLog}`);
-}
 
 /** Takes the problems a step caused on purpose out of `problems`, and returns them. */
 function expected(problems, pattern) {
@@ -76,36 +43,19 @@ async function signIn(page, who) {
 }
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'tc-e2e-teams-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  // A sandbox of its own, on free ports (run.mjs's server holds its own).
-  const services = {};
-  for (const name of ['EXCHANGE_SIMULATOR', 'CUSTODIAN_SIMULATOR', 'MARKET_DATA_SIMULATOR', 'TRADING_ENGINE', 'RISK_MONITOR', 'AUDIT_CORRELATOR']) {
-    services[`${name}_URL`] = `http://127.0.0.1:${await freePort()}`;
-  }
-  server = spawn(serverBin, ['serve', '--port', String(port), '--database', join(dataDir, 'teams.db')], {
-    cwd: resolve(end2end, '..'),
-    env: {
-      ...process.env,
-      ...services,
-      LEPTOS_SITE_ROOT: siteRoot,
-      TEST_COORDINATOR_AUTH_MODE: 'users',
-      TEST_COORDINATOR_LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'warn',
+  coordinator = await startCoordinator({
+    env: { TEST_COORDINATOR_AUTH_MODE: 'users' },
+    onStderr: (text) => {
+      serverLog += text;
+      if (process.env.TEST_LOG) process.stderr.write(text);
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  // Read all of stderr (a full pipe would stall the server); the bootstrap token is in it.
-  server.stderr.setEncoding('utf8');
-  server.stderr.on('data', (chunk) => {
-    serverLog += chunk;
-    if (process.env.TEST_LOG) process.stderr.write(chunk);
-  });
-  await waitFor('the server answered /health', async () => {
-    try { return (await fetch(`${base}/health`)).ok; } catch { return false; }
-  });
-  const bootstrap = await waitFor('the bootstrap token was printed',
-    () => serverLog.match(/Bootstrap token[^\n]*\n\s*\n\s*(tct_[0-9a-f]+)/)?.[1]);
+  base = coordinator.base;
+  // Printed once at the start, before /health answers (its pipe may lag a little).
+  const token = () => serverLog.match(/Bootstrap token[^\n]*\n\s*\n\s*(tct_[0-9a-f]+)/)?.[1];
+  for (let i = 0; i < 50 && !token(); i += 1) await new Promise((r) => setTimeout(r, 100));
+  const bootstrap = token();
+  assert.ok(bootstrap, `the bootstrap token is on standard error:\n${serverLog}`);
   // The first admin, with the bootstrap token (a Bearer token needs no CSRF token).
   const created = await fetch(`${base}/api/add-user`, {
     method: 'POST',
@@ -118,11 +68,7 @@ before(async () => {
 
 after(async () => {
   for (const browser of browsers) await browser.context.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((ok) => (server.exitCode !== null ? ok() : server.on('exit', ok)));
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await coordinator?.stop();
 });
 
 async function newBrowser() {
