@@ -7,6 +7,8 @@
 //! - [`api`]: data types the server sends to the UI and to API clients,
 //!   including the wire vocabulary of executions (events, verdicts, control
 //!   commands, workload figures) and `describe`, one line for people per event.
+//! - [`me`]: who is looking at the page (the viewer's role and CSRF token),
+//!   the same on the server and in the browser.
 //! - `pages`: one module per route of the UI.
 //! - `components`: small widgets the pages share.
 //! - [`server_fns`]: the `#[server]` functions the pages call; each is one
@@ -20,6 +22,7 @@
 pub mod api;
 pub mod chart;
 pub mod components;
+pub mod me;
 mod pages;
 pub mod scenario;
 pub mod server_fns;
@@ -45,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Test Coordinator: chaos-engineering scenarios, run and recorded" />
+                <me::MeMeta />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -59,6 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    me::provide_me();
 
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css") />
@@ -78,6 +83,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/executions/:id") view=pages::ExecutionPage ssr=SsrMode::Async />
                     <Route path=path!("/executions/:id/report") view=pages::ReportPage />
                     <Route path=path!("/services") view=pages::Services />
+                    <Route path=path!("/sign-in") view=pages::SignIn />
+                    <Route path=path!("/users") view=pages::Users />
+                    <Route path=path!("/tokens") view=pages::Tokens />
+                    <Route path=path!("/audit") view=pages::Audit />
                 </Routes>
             </components::AppShell>
         </Router>

@@ -3,6 +3,7 @@
 pub mod compare_link;
 mod compare_pick;
 pub mod compare_timeline;
+mod confirm;
 mod diagnostics;
 pub mod diff;
 pub mod live;
@@ -16,6 +17,7 @@ pub mod template_form;
 pub mod timeline;
 
 pub use compare_pick::ComparePicker;
+pub use confirm::ConfirmButton;
 pub use diagnostics::DiagnosticList;
 pub use modal::modal_focus;
 pub use raw_text::raw_text;
@@ -114,6 +116,18 @@ pub fn query_value(value: &str) -> String {
         }
     }
     out
+}
+
+/// Loads `path` as a new document (not the router's in-page navigation): after
+/// signing in or out, the next page must be rendered for the new viewer, with
+/// its CSRF token.
+pub fn load_page(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }
 
 /// A loading line for `Suspense` fallbacks.

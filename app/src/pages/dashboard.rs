@@ -1,12 +1,15 @@
 //! `/`: what is running now with its progress (refreshed every two seconds), the
 //! services' health at a glance, counts, the latest results, and a way to run a
-//! scenario.
+//! scenario (operators and admins).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::executions::ExecutionTable;
-use crate::api::ui::{ActiveExecution, ServiceState};
+use crate::api::{
+    auth::Role,
+    ui::{ActiveExecution, ServiceState},
+};
 use crate::components::{format_ms, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::{get_overview, list_active_progress, list_service_states};
 
@@ -30,11 +33,12 @@ pub fn Dashboard() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
     let active = Resource::new(move || tick.get(), |_| list_active_progress());
     let health = Resource::new(move || tick.get() / HEALTH_EVERY, |_| list_service_states());
+    let operator = crate::me::can(Role::Operator);
     view! {
         <Title text="Dashboard" />
         <div class="page-head">
             <h1>"Dashboard"</h1>
-            <div class="page-actions"><crate::components::ScenarioPicker /></div>
+            {operator.then(|| view! { <div class="page-actions"><crate::components::ScenarioPicker /></div> })}
         </div>
         <div class="dashboard-grid">
             <section aria-labelledby="active-title">

@@ -3,8 +3,10 @@
 //! catalog comes from the server once); diagnostics are listed and their lines
 //! marked (a click on one takes the cursor there), and the timeline preview
 //! follows. A file can be opened into it; a template gets a parameter form with
-//! its rendered preview. Save uploads a new version; the version history lists
-//! every saved version, shows one, and diffs any two (or one with the editor).
+//! its rendered preview. Save uploads a new version (operators and admins; a
+//! viewer checks scenarios here but cannot save or run them); the version
+//! history lists every saved version, shows one, and diffs any two (or one
+//! with the editor).
 
 use std::collections::BTreeMap;
 
@@ -212,6 +214,8 @@ fn Editor(
         async move { save_scenario(yaml, opened_from).await }
     });
     let errors = move || validation.with(|v| v.has_errors());
+    // Saving and running change things: operators and admins only.
+    let operator = crate::me::can(crate::api::auth::Role::Operator);
     let status = move || {
         validation.with(|v| {
             let errors = v.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -229,18 +233,24 @@ fn Editor(
             <div class="editor-main">
                 <div class="editor-toolbar">
                     <span id="validation-status" class=move || if errors() { "badge badge-failed" } else { "badge badge-completed" } aria-live="polite">{status}</span>
-                    <button
-                        type="button"
-                        id="save-button"
-                        class="button button-primary"
-                        disabled=move || errors() || save.pending().get()
-                        aria-describedby="save-reason"
-                        on:click=move |_| { save.dispatch(text.get_untracked()); }
-                    >
-                        {move || if save.pending().get() { "Saving…" } else { "Save new version" }}
-                    </button>
-                    <super::editor_run::EditorRun text opened=run_opened.clone() initial=run_initial.clone() save />
-                    <span id="save-reason" class="muted">{move || errors().then_some("Save is off until the errors below are fixed.")}</span>
+                    {if operator {
+                        view! {
+                            <button
+                                type="button"
+                                id="save-button"
+                                class="button button-primary"
+                                disabled=move || errors() || save.pending().get()
+                                aria-describedby="save-reason"
+                                on:click=move |_| { save.dispatch(text.get_untracked()); }
+                            >
+                                {move || if save.pending().get() { "Saving…" } else { "Save new version" }}
+                            </button>
+                            <super::editor_run::EditorRun text opened=run_opened.clone() initial=run_initial.clone() save />
+                            <span id="save-reason" class="muted">{move || errors().then_some("Save is off until the errors below are fixed.")}</span>
+                        }.into_any()
+                    } else {
+                        view! { <span class="hint" id="save-needs-role">"Check a scenario here; saving and running it need the operator role."</span> }.into_any()
+                    }}
                     <label class="button" for="editor-upload">"Open a file…"</label>
                     <input type="file" id="editor-upload" class="visually-hidden" accept=".yaml,.yml,.json,text/yaml,application/json,text/plain"
                         on:change:target=move |ev| on_file(ev.target()) />

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::ui::LiveExecution;
+use crate::api::{auth::Role, ui::LiveExecution};
 use crate::components::compare_link::CompareWithPrevious;
 use crate::components::live::view::{ActionsTable, AssertionTable, EventsLog};
 use crate::components::live::{LiveState, WorkloadEnd};
@@ -162,6 +162,8 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
 
     let options = detail.options.clone();
     let title = detail.scenario_name.clone();
+    // Controls and "Run again" change things: operators and admins only.
+    let operator = crate::me::can(Role::Operator);
     view! {
         <Title text=raw_text(format!("{title} · execution")) />
         <p class="breadcrumbs"><a href="/executions">"Executions"</a>" / "<code>{id.clone()}</code></p>
@@ -181,8 +183,10 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                 </p>
                 <CompareWithPrevious id=id.clone() finished=Signal::derive(move || state.with(|s| s.finished)) />
             </div>
-            <Controls id=id.clone() state />
-            <crate::components::RunAgain id=id.clone() />
+            {operator.then(|| view! {
+                <Controls id=id.clone() state />
+                <crate::components::RunAgain id=id.clone() />
+            })}
         </div>
         <p id="progress" class="progress-line">{progress}</p>
         <Verdict id=id.clone() state />

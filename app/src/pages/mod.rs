@@ -1,5 +1,6 @@
 //! One module per route of the UI.
 
+mod audit;
 mod compare;
 mod dashboard;
 mod editor;
@@ -12,8 +13,12 @@ mod scenario;
 mod scenario_export;
 mod scenarios;
 mod services;
+mod sign_in;
 mod template_actions;
+mod tokens;
+mod users;
 
+pub use audit::Audit;
 pub use compare::ComparePage;
 pub use dashboard::Dashboard;
 pub use editor::{EditScenario, NewScenario};
@@ -24,3 +29,6 @@ pub use report::ReportPage;
 pub use scenario::ScenarioPage;
 pub use scenarios::Scenarios;
 pub use services::Services;
+pub use sign_in::SignIn;
+pub use tokens::Tokens;
+pub use users::Users;

@@ -1,13 +1,14 @@
 //! `/scenarios/{name}`: a scenario's definition (readable and raw), its plan as a
 //! timeline (a template's parameter form and rendered preview instead), its recent
-//! executions, and Run / Edit / Duplicate.
+//! executions, and Run / Edit / Duplicate (Run and Duplicate for operators and
+//! admins; a viewer's "Open in editor" validates but cannot save).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::executions::ExecutionTable;
-use crate::api::ui::ScenarioView;
+use crate::api::{auth::Role, ui::ScenarioView};
 use crate::components::{
     format_ms, raw_text, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading,
     RunDialog, TemplateForm,
@@ -58,7 +59,8 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
     } = scenario;
     let is_template = kind.eq_ignore_ascii_case("template");
     let custom = source == "custom";
-    let runnable = plan.is_some() && !is_template;
+    let operator = crate::me::can(Role::Operator);
+    let runnable = plan.is_some() && !is_template && operator;
     // What the template form's values render to (its Run… and Save as scenario… take it).
     let outcome = RwSignal::new(Err("Fill in the template's parameters first.".to_owned()));
     let export = view! { <super::scenario_export::ExportActions name=name.clone() kind=kind.clone() custom version /> };
@@ -82,9 +84,9 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
             </div>
             <div class="page-actions">
                 {runnable.then(|| view! { <RunDialog scenario=name.clone() custom /> })}
-                {is_template.then(|| view! { <super::template_actions::TemplateActions template=name.clone() outcome /> })}
-                <a class="button" id="edit-link" href=format!("/scenarios/{name}/edit")>"Edit"</a>
-                <Duplicate name=name.clone() template=is_template />
+                {(is_template && operator).then(|| view! { <super::template_actions::TemplateActions template=name.clone() outcome /> })}
+                <a class="button" id="edit-link" href=format!("/scenarios/{name}/edit")>{if operator { "Edit" } else { "Open in editor" }}</a>
+                {operator.then(|| view! { <Duplicate name=name.clone() template=is_template /> })}
                 {export}
             </div>
         </div>

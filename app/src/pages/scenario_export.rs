@@ -1,6 +1,7 @@
 //! A scenario page's "Download YAML" (library and uploaded scenarios, through
 //! `GET /api/v1/scenarios/{id}/yaml`) and, for an uploaded one, "Archive…"
-//! behind a confirmation dialog (Escape or Cancel closes it, nothing archived).
+//! behind a confirmation dialog (Escape or Cancel closes it, nothing archived;
+//! operators and admins only).
 
 use leptos::html;
 use leptos::prelude::*;
@@ -23,7 +24,7 @@ pub fn ExportActions(
     let file = scenario_file_name(&name, &kind, version);
     view! {
         <a class="button" id="download-yaml" href=href download=file.clone() title=format!("Saves {file}")>"Download YAML"</a>
-        {custom.then(|| view! { <ArchiveButton name /> })}
+        {(custom && crate::me::can(crate::api::auth::Role::Operator)).then(|| view! { <ArchiveButton name /> })}
     }
 }
 

@@ -11,7 +11,7 @@ use leptos_router::{
     NavigateOptions,
 };
 
-use crate::api::ui::LibraryCard;
+use crate::api::{auth::Role, ui::LibraryCard};
 use crate::components::{format_ms, submit_form_of, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::list_scenario_cards;
 
@@ -40,6 +40,7 @@ pub fn Scenarios() -> impl IntoView {
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let category = Memo::new(move |_| query.read().get("category").unwrap_or_default());
     let navigate = use_navigate();
+    let operator = crate::me::can(Role::Operator);
     // As the user types, the address follows (replace, not push), so the filtered
     // view can be shared and the server renders the same thing.
     let on_search = move |value: String| {
@@ -62,7 +63,7 @@ pub fn Scenarios() -> impl IntoView {
         <Title text="Scenarios" />
         <div class="page-head">
             <h1>"Scenarios"</h1>
-            <div class="page-actions"><a class="button button-primary" href="/scenarios/new" id="new-scenario">"New scenario"</a></div>
+            {operator.then(|| view! { <div class="page-actions"><a class="button button-primary" href="/scenarios/new" id="new-scenario">"New scenario"</a></div> })}
         </div>
         <Suspense fallback=Loading>
             {move || { let on_search = on_search.clone(); Suspend::new(async move {

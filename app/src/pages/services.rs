@@ -1,12 +1,12 @@
 //! `/services`: each configured service's health, capabilities (the actions the
 //! validator's catalog knows it offers) and active chaos, with "clear chaos" per
-//! service and for all, each behind a confirmation.
+//! service and for all, each behind a confirmation (operators and admins).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::ui::ServiceState;
-use crate::components::{ErrorPanel, Loading};
+use crate::api::{auth::Role, ui::ServiceState};
+use crate::components::{ConfirmButton, ErrorPanel, Loading};
 use crate::scenario::catalog::Catalog;
 use crate::server_fns::{clear_chaos, get_catalog, list_service_states};
 
@@ -21,6 +21,7 @@ pub fn Services() -> impl IntoView {
     let services = Resource::new(move || clear.version().get(), |_| list_service_states());
     let catalog = Resource::new(|| (), |_| get_catalog());
     let confirming = RwSignal::new(None::<String>);
+    let operator = crate::me::can(Role::Operator);
     let feedback = move || {
         clear.value().get().map(|result| match result {
             Ok(done) if done.iter().all(|d| d.cleared) => (
@@ -51,9 +52,11 @@ pub fn Services() -> impl IntoView {
         <Title text="Services" />
         <div class="page-head">
             <h1>"Services"</h1>
-            <div class="page-actions">
-                <ConfirmButton target="__all__" label="Clear all chaos" confirm_text="Clear chaos on every service?" confirming on_confirm=move || { clear.dispatch(None); } />
-            </div>
+            {operator.then(|| view! {
+                <div class="page-actions">
+                    <ConfirmButton key="__all__" id="clear-all" label="Clear all chaos" question="Clear chaos on every service?" yes="Yes, clear" confirming on_confirm=move || { clear.dispatch(None); } />
+                </div>
+            })}
         </div>
         <p class="muted">"The services scenarios act on: their health and the chaos they report right now."</p>
         <p id="clear-feedback" role="status">{move || feedback().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
@@ -70,7 +73,7 @@ pub fn Services() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|s| {
                                     let capabilities = capabilities(&catalog, &s.name);
-                                    view! { <ServiceRow service=s capabilities confirming on_clear=move |name| { clear.dispatch(Some(name)); } /> }
+                                    view! { <ServiceRow service=s capabilities confirming operator on_clear=move |name| { clear.dispatch(Some(name)); } /> }
                                 }).collect_view()}
                             </tbody>
                         </table>
@@ -89,6 +92,8 @@ fn ServiceRow(
     /// (action, what it does, the action it is an alias of).
     capabilities: Vec<(String, String, Option<String>)>,
     confirming: RwSignal<Option<String>>,
+    /// The viewer may clear chaos.
+    operator: bool,
     on_clear: impl Fn(String) + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let chaos = describe_chaos(&service.active_chaos);
@@ -115,51 +120,15 @@ fn ServiceRow(
             </td>
             <td class="chaos-cell">{chaos}</td>
             <td>
-                {service.has_chaos_api.then(|| {
+                {(service.has_chaos_api && operator).then(|| {
                     let on_clear = on_clear.clone();
                     let target = name.clone();
                     view! {
-                        <ConfirmButton target=name.clone() label="Clear chaos" confirm_text=format!("Clear chaos on {target}?") confirming on_confirm=move || on_clear(target.clone()) />
+                        <ConfirmButton key=name.clone() id=format!("clear-{name}") label="Clear chaos" question=format!("Clear chaos on {target}?") yes="Yes, clear" confirming on_confirm=move || on_clear(target.clone()) />
                     }
                 })}
             </td>
         </tr>
-    }
-}
-
-/// A button that asks "are you sure?" in place before it acts.
-#[component]
-fn ConfirmButton(
-    #[prop(into)] target: String,
-    label: &'static str,
-    #[prop(into)] confirm_text: String,
-    confirming: RwSignal<Option<String>>,
-    on_confirm: impl Fn() + Send + Sync + Clone + 'static,
-) -> impl IntoView {
-    let key = target.clone();
-    let is_open = move || confirming.get().as_deref() == Some(key.as_str());
-    let id = format!("clear-{}", target.replace("__all__", "all"));
-    view! {
-        <Show
-            when=is_open
-            fallback={
-                let id = id.clone();
-                let target = target.clone();
-                move || {
-                    let target = target.clone();
-                    view! { <button type="button" class="button button-danger" id=id.clone() on:click=move |_| confirming.set(Some(target.clone()))>{label}</button> }
-                }
-            }
-        >
-            <span class="confirm" role="group" aria-label="Confirm">
-                <span>{confirm_text.clone()}</span>
-                <button type="button" class="button button-danger" id=format!("{id}-confirm") on:click={
-                    let on_confirm = on_confirm.clone();
-                    move |_| { confirming.set(None); on_confirm(); }
-                }>"Yes, clear"</button>
-                <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
-            </span>
-        </Show>
     }
 }
 
