@@ -84,7 +84,8 @@ fn refuse_local_mode_off_loopback(config: &Config) -> anyhow::Result<()> {
         "refusing to start: auth.mode is local (no sign-in; every request acts as the local OS user, as admin) \
          but the server listens on {}, which is not a loopback address. To share the server, turn sign-in on: \
          set TEST_COORDINATOR_AUTH_MODE=users (or `auth: {{mode: users}}` in the config file), then create the \
-         first admin with `test-coordinator users add NAME --role admin`, or use the bootstrap token the server \
+         first admin with `test-coordinator users add NAME --role admin` (on this machine, against the same \
+         database; no server needed), or use the bootstrap token the server \
          prints at its first start in users mode. Or listen on 127.0.0.1 to keep local mode (docs/auth.md).",
         config.listen
     )
@@ -106,7 +107,9 @@ async fn announce_bootstrap_token(
              when the first admin is created):\n\n    {token}\n\nCreate the first admin with it:\n\n    \
              curl -X POST http://{local}/api/v1/users -H 'Authorization: Bearer {token}' \
              -H 'Content-Type: application/json' -d '{{\"name\":\"admin\",\"role\":\"admin\",\"password\":\"<12+ characters>\"}}'\n\n\
-             or, on this machine: test-coordinator users add NAME --role admin\n"
+             or, on this machine, from the command line (it prints a generated password once):\n\n    \
+             test-coordinator users add NAME --role admin --database {}\n",
+            coordinator.config.database.display()
         );
     }
     Ok(())

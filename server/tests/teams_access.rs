@@ -1,28 +1,33 @@
 //! Teams (issue 16, docs/auth.md): the role table against a real server in
-//! `users` mode on 127.0.0.1:0 with a temporary database; CSRF; proxy mode;
-//! sign-in limits; the local-mode refusal; the CLI's tokens; the audit log.
+//! `users` mode on 127.0.0.1:0 with a temporary database; the teams API and
+//! its errors; CSRF; proxy mode; sign-in limits; the local-mode refusal; the
+//! CLI with a token, and its offline `users` and `tokens`; the audit log.
 
-use std::sync::Arc;
+/// The teams REST API and its refusals.
+#[path = "teams/api.rs"]
+mod api;
+/// The CLI with a token, and its offline `users` and `tokens`.
+#[path = "teams/cli.rs"]
+mod cli;
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+/// The table-driven test's fixtures and sample requests.
+#[path = "teams/samples.rs"]
+mod samples;
 
-use app::api::auth::{AuditOutcome, AuditQuery, NewToken, NewUser, Principal, Role, Via};
+use app::api::auth::{
+    AuditEntry, AuditOutcome, AuditQuery, NewToken, NewUser, Principal, Role, Via,
+};
+use helpers::{spawn_app_with, TestApp};
 use reqwest::{Method, StatusCode};
+use samples::{client, Fixtures};
 use serde_json::{json, Value};
 use server::{
     auth::rules::{self, Access},
     config::{Overrides, Settings},
-    service::Coordinator,
     startup::Application,
 };
-use tokio::sync::oneshot;
-
-struct Server {
-    base: String,
-    coordinator: Arc<Coordinator>,
-    database: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-}
 
 fn settings(mode: &str) -> Settings {
     let mut settings = Settings::default();
@@ -30,92 +35,73 @@ fn settings(mode: &str) -> Settings {
     settings
 }
 
-async fn spawn(mut settings: Settings) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("coordinator.db");
-    settings.test_coordinator.instance = "test-coordinator-teams".into();
-    settings.scenarios.library_path = "../scenarios".into();
-    settings.scenarios.templates_path = "../scenarios/templates".into();
-    settings.test_coordinator.site_root = "../target/site-dev".into();
-    settings.sandbox.enabled = false;
-    settings.apply_overrides(&Overrides {
-        port: Some(0),
-        database: Some(database.clone()),
-        ..Overrides::default()
-    });
-    let config = settings.validate().expect("valid test config");
-    let app = Application::build(config)
-        .await
-        .expect("application builds");
-    let coordinator = app.coordinator();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-    Server {
-        base,
-        coordinator,
-        database,
-        _dir: dir,
-        stop: Some(stop),
-        task: Some(task),
-    }
-}
-
-impl Server {
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
-        }
-    }
-
-    /// Makes user `name` with `role` and a token of theirs; the token's secret.
-    async fn user_with_token(&self, name: &str, role: Role) -> String {
-        self.coordinator
-            .add_user(NewUser {
-                name: name.into(),
-                role,
-                password: format!("{name}-password-long"),
-            })
-            .await
-            .expect("user created");
-        self.token_for(name, role, "t").await.0
-    }
-
-    /// A token of `user`'s: its secret and id.
-    async fn token_for(&self, user: &str, role: Role, token: &str) -> (String, String) {
-        let owner = Principal {
-            name: user.into(),
+/// Makes user `name` with `role` and a token of theirs; the token's secret.
+async fn user_with_token(app: &TestApp, name: &str, role: Role) -> String {
+    app.coordinator
+        .add_user(NewUser {
+            name: name.into(),
             role,
-            via: Via::Session,
-            token: None,
-        };
-        let created = self
-            .coordinator
-            .create_token(
-                &owner,
-                NewToken {
-                    name: token.into(),
-                    role: None,
-                    user: None,
-                    expires_in: None,
-                },
-            )
-            .await
-            .expect("token created");
-        (created.token, created.info.id)
+            password: format!("{name}-password-long"),
+        })
+        .await
+        .expect("user created");
+    token_for(app, name, role, "t").await.0
+}
+
+/// A token named `token` of `user` (whose role is `role`): its secret and id.
+async fn token_for(app: &TestApp, user: &str, role: Role, token: &str) -> (String, String) {
+    let created = app
+        .coordinator
+        .create_token(
+            &session_of(user, role),
+            NewToken {
+                name: token.into(),
+                role: None,
+                user: None,
+                expires_in: None,
+            },
+        )
+        .await
+        .expect("token created");
+    (created.token, created.info.id)
+}
+
+/// `name` with `role`, signed in with a session.
+fn session_of(name: &str, role: Role) -> Principal {
+    Principal {
+        name: name.into(),
+        role,
+        via: Via::Session,
+        token: None,
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+/// The audit log's rows of `action`, newest first.
+async fn audit_of(app: &TestApp, action: &str) -> Vec<AuditEntry> {
+    let query = AuditQuery {
+        action: Some(action.into()),
+        ..AuditQuery::default()
+    };
+    app.coordinator.audit_page(query).await.unwrap().entries
+}
+
+/// Every row of the audit log.
+async fn whole_audit_log(app: &TestApp) -> Vec<AuditEntry> {
+    let mut rows = Vec::new();
+    let mut before = None;
+    loop {
+        let query = AuditQuery {
+            before,
+            limit: Some(500),
+            ..AuditQuery::default()
+        };
+        let page = app.coordinator.audit_page(query).await.unwrap();
+        rows.extend(page.entries);
+        match page.next_before {
+            Some(next) => before = Some(next),
+            None => return rows,
+        }
+    }
 }
 
 /// Every (method, path) of the served OpenAPI document.
@@ -149,8 +135,9 @@ fn server_fn_endpoints() -> Vec<String> {
         .collect()
 }
 
-/// What a caller of `role` must get from a route needing `access`.
-fn expected(access: Access, role: Option<Role>) -> Option<u16> {
+/// The refusal a caller of `role` must get from a route needing `access`;
+/// `None` when they are let through.
+fn refusal(access: Access, role: Option<Role>) -> Option<u16> {
     match (access.role(), role) {
         (None, _) => None,
         (Some(_), None) => Some(401),
@@ -160,27 +147,31 @@ fn expected(access: Access, role: Option<Role>) -> Option<u16> {
 }
 
 /// THE table-driven test: every route of the OpenAPI document and every
-/// server function has a rule, and anonymous, viewer, operator and admin
-/// callers get exactly 401 / 403 / through as the rule says.
-///
-/// "Through" is asserted as "neither 401 nor 403": several calls cannot be
-/// 2xx by construction with the fixtures here (stopping, pausing, resuming,
-/// skipping an execution that does not exist; a report, status, logs,
-/// definition, yaml, versions, suite of an id that does not exist; the
-/// WebSocket without an upgrade; server functions sent `{}` where they take
-/// arguments; a viewer revoking another user's token). Reads that take no
-/// argument are asserted 2xx.
+/// server function has a rule and a sample request (`teams/samples.rs`);
+/// anonymous, viewer, operator and admin callers get exactly 401 or 403 as
+/// the rule says, or exactly the sample's 2xx (101 for the WebSocket); and
+/// the audit log holds one row for each state change sent.
 #[tokio::test]
 async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
-    let server = spawn(settings("users")).await;
-    let viewer = server.user_with_token("vera", Role::Viewer).await;
-    let operator = server.user_with_token("otto", Role::Operator).await;
-    let admin = server.user_with_token("ada", Role::Admin).await;
-    let spare = server.user_with_token("spare", Role::Viewer).await;
-    let _ = spare;
-    let (_, spare_token_id) = server.token_for("spare", Role::Viewer, "second").await;
+    let mut settings = settings("users");
+    // Room for the executions the samples start side by side.
+    settings.execution.max_concurrent_scenarios = 40;
+    let app = spawn_app_with(settings).await;
+    let viewer = user_with_token(&app, "vera", Role::Viewer).await;
+    let operator = user_with_token(&app, "otto", Role::Operator).await;
+    let admin = user_with_token(&app, "ada", Role::Admin).await;
+    let (signer, password) = samples::SIGNER;
+    app.coordinator
+        .add_user(NewUser {
+            name: signer.into(),
+            role: Role::Viewer,
+            password: password.into(),
+        })
+        .await
+        .unwrap();
+    let fixtures = Fixtures::new(&app, &admin).await;
 
-    let routes = openapi_routes(&server.base).await;
+    let routes = openapi_routes(&app.base).await;
     assert!(routes.len() > 20, "the document lists the API: {routes:?}");
     let missing: Vec<_> = routes
         .iter()
@@ -210,135 +201,91 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
         (Some(Role::Operator), Some(operator.as_str())),
         (Some(Role::Admin), Some(admin.as_str())),
     ];
-    let http = client();
-    let mut added = 0;
+    let mut unsampled = Vec::new();
     for (method, pattern) in &routes {
         let rule = rules::rest_rule(method, pattern, true).unwrap();
-        for (role, token) in &callers {
-            let path = pattern
-                .replace("{id}", "no-such-id")
-                .replace("{name}", "spare");
-            let path = if pattern == "/api/v1/tokens/{id}" {
-                pattern.replace("{id}", &spare_token_id)
-            } else {
-                path
-            };
-            let mut request = http.request(method.clone(), format!("{}{path}", server.base));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
+        for (role, token) in callers {
+            let what = format!("{method} {pattern} as {role:?}");
+            if let Some(status) = refusal(rule.access, role) {
+                // Refused before anything runs: no fixture needed.
+                let path = pattern
+                    .replace("{id}", "no-such-id")
+                    .replace("{name}", "nobody");
+                let (got, text) = fixtures
+                    .call(method.clone(), pattern, &path, token, None)
+                    .await;
+                assert_eq!(got, status, "{what}: {text}");
+                let body: Value = serde_json::from_str(&text).unwrap_or_default();
+                assert!(
+                    body["error"]["message"].is_string(),
+                    "{what}: error shape {text}"
+                );
+                continue;
             }
-            request = match (method.as_str(), pattern.as_str()) {
-                ("POST", "/api/v1/users") => {
-                    added += 1;
-                    request.json(&json!({"name": format!("new{added}"), "role": "viewer", "password": "a-long-password-1"}))
-                }
-                ("POST", "/api/v1/tokens") => request.json(&json!({"name": "made-here"})),
-                ("POST", "/api/v1/services/clear-chaos") => request.json(&json!({})),
-                ("POST", _) => request.json(&json!({})),
-                _ => request,
+            let Some(sample) = fixtures
+                .rest_sample(method, pattern, token.unwrap_or(&admin))
+                .await
+            else {
+                unsampled.push(format!("{method} {pattern}"));
+                break;
             };
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            match expected(rule.access, *role) {
-                Some(refusal) => {
-                    assert_eq!(status, refusal, "{method} {pattern} as {role:?}");
-                    let body: Value = response.json().await.unwrap();
-                    assert!(
-                        body["error"]["message"].is_string(),
-                        "{method} {pattern}: error shape {body}"
-                    );
-                }
-                None => {
-                    assert!(
-                        status != 401 && status != 403,
-                        "{method} {pattern} as {role:?}: {status} {}",
-                        response.text().await.unwrap_or_default()
-                    );
-                    let reads_without_arguments = *method == Method::GET
-                        && !pattern.contains('{')
-                        && pattern != "/ws/scenario-execution"
-                        && pattern != "/debug/execution-timeline"
-                        && pattern != "/api/v1/executions/compare";
-                    if reads_without_arguments {
-                        assert!(
-                            (200..300).contains(&status),
-                            "{method} {pattern} as {role:?}: {status}"
-                        );
-                    }
-                }
-            }
+            let (got, text) = fixtures
+                .call(
+                    method.clone(),
+                    pattern,
+                    &sample.path,
+                    token,
+                    sample.body.as_ref(),
+                )
+                .await;
+            assert_eq!(got, sample.status, "{what} ({}): {text}", sample.path);
         }
     }
 
     for endpoint in &endpoints {
         let rule = rules::server_fn_rule(endpoint).unwrap();
-        for (role, token) in &callers {
-            let body = match endpoint.as_str() {
-                "remove-user" => json!({"name": "nobody-here"}),
-                "revoke-token" => json!({"id": "no-such-token"}),
-                "sign-in" => {
-                    json!({"request": {"name": "nobody", "password": "wrong-password-here"}})
-                }
-                "audit" | "history" => json!({"query": {}}),
-                "executions" => json!({"limit": 5}),
-                _ => json!({}),
+        for (role, token) in callers {
+            let what = format!("server fn {endpoint} as {role:?}");
+            if let Some(status) = refusal(rule.access, role) {
+                let (got, text) = fixtures.call_fn(endpoint, token, &json!({})).await;
+                assert_eq!(got, status, "{what}: {text}");
+                let body: Value = serde_json::from_str(&text).unwrap_or_default();
+                assert!(body["message"].is_string(), "{what}: error shape {text}");
+                continue;
+            }
+            let Some(body) = fixtures
+                .server_fn_sample(endpoint, token.unwrap_or(&admin))
+                .await
+            else {
+                unsampled.push(format!("server fn {endpoint}"));
+                break;
             };
-            let mut request = http
-                .post(format!("{}/api/{endpoint}", server.base))
-                // The pre-sign-in double submit, so that only roles decide here.
-                .header("cookie", "tc_csrf=double-submit")
-                .header("x-csrf-token", "double-submit")
-                .json(&body);
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            match expected(rule.access, *role) {
-                Some(refusal) => {
-                    assert_eq!(status, refusal, "server fn {endpoint} as {role:?}");
-                    let body: Value = response.json().await.unwrap();
-                    assert!(
-                        body["message"].is_string(),
-                        "server fn {endpoint}: error shape {body}"
-                    );
-                }
-                None => {
-                    let text = response.text().await.unwrap_or_default();
-                    assert!(
-                        status != 401 && status != 403 || endpoint == "sign-in",
-                        "server fn {endpoint} as {role:?}: {status} {text}"
-                    );
-                    if endpoint == "sign-in" {
-                        // Wrong password: the use case's own 401, not the gate's.
-                        assert!(text.contains("wrong name or password"), "{text}");
-                    }
-                    if [
-                        "overview",
-                        "services",
-                        "executions",
-                        "library",
-                        "active",
-                        "tokens",
-                        "audit",
-                        "me",
-                        "users",
-                    ]
-                    .contains(&endpoint.as_str())
-                    {
-                        assert!(
-                            (200..300).contains(&status),
-                            "server fn {endpoint} as {role:?}: {status} {text}"
-                        );
-                    }
-                }
-            }
+            let (got, text) = fixtures.call_fn(endpoint, token, &body).await;
+            assert_eq!(got, 200, "{what} ({body}): {text}");
         }
     }
+    assert!(
+        unsampled.is_empty(),
+        "no sample request in teams/samples.rs for: {unsampled:?}"
+    );
+
+    // One audit row for each state change sent, accepted or refused.
+    let rows = whole_audit_log(&app).await;
+    assert_eq!(rows.len(), fixtures.audited(), "audit rows: {rows:#?}");
+    assert!(rows
+        .iter()
+        .any(|r| r.actor == "anonymous" && r.status == 401));
+    assert!(rows
+        .iter()
+        .any(|r| r.actor == "vera (token t)" && r.status == 403));
+    assert!(rows
+        .iter()
+        .any(|r| r.actor == "otto (token t)" && r.action == "execute" && r.status == 202));
 
     // Pages: a viewer's; an anonymous visitor is sent to sign in, with a CSRF cookie.
+    let http = client();
     let response = http
-        .get(format!("{}/executions", server.base))
+        .get(format!("{}/executions", app.base))
         .send()
         .await
         .unwrap();
@@ -349,18 +296,18 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
         .unwrap()
         .starts_with("tc_csrf="));
     let response = http
-        .get(format!("{}/sign-in", server.base))
+        .get(format!("{}/sign-in", app.base))
         .send()
         .await
         .unwrap();
-    // Open to anyone (no page is routed there yet on this branch: the fallback's 404).
+    // Open to anyone.
     assert!(
         ![401, 403, 303].contains(&response.status().as_u16()),
         "{}",
         response.status()
     );
     let response = http
-        .get(format!("{}/executions", server.base))
+        .get(format!("{}/executions", app.base))
         .bearer_auth(&viewer)
         .send()
         .await
@@ -369,20 +316,18 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
 
     // Refusals are counted.
     let metrics = http
-        .get(format!("{}/metrics", server.base))
+        .get(format!("{}/metrics", app.base))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(
-        metrics
-            .contains("test_coordinator_http_requests_refused_total{reason=\"unauthenticated\"}"),
-        "{metrics}"
-    );
-    assert!(metrics.contains("test_coordinator_http_requests_refused_total{reason=\"forbidden\"}"));
-    server.stop().await;
+    for reason in ["unauthenticated", "forbidden"] {
+        let series = format!("test_coordinator_http_requests_refused_total{{reason=\"{reason}\"}}");
+        assert!(metrics.contains(&series), "{series} in {metrics}");
+    }
+    app.stop().await;
 }
 
 /// Signs `name` in through the server function with the double submit: the
@@ -411,13 +356,13 @@ async fn sign_in(base: &str, name: &str, password: &str) -> (String, String) {
 
 #[tokio::test]
 async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_double_submit() {
-    let server = spawn(settings("users")).await;
-    server.user_with_token("otto", Role::Operator).await;
+    let app = spawn_app_with(settings("users")).await;
+    user_with_token(&app, "otto", Role::Operator).await;
     let http = client();
     // Sign-in without the double submit, or with a header that is not the cookie's.
     for (cookie, header) in [(None, None), (Some("a"), Some("b")), (None, Some("b"))] {
         let mut request = http
-            .post(format!("{}/api/sign-in", server.base))
+            .post(format!("{}/api/sign-in", app.base))
             .json(&json!({"request": {"name": "otto", "password": "otto-password-long"}}));
         if let Some(cookie) = cookie {
             request = request.header("cookie", format!("tc_csrf={cookie}"));
@@ -430,10 +375,10 @@ async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["message"], "missing or wrong CSRF token");
     }
-    let (session, csrf) = sign_in(&server.base, "otto", "otto-password-long").await;
+    let (session, csrf) = sign_in(&app.base, "otto", "otto-password-long").await;
     let clear = |header: Option<&str>| {
         let mut request = http
-            .post(format!("{}/api/clear-chaos", server.base))
+            .post(format!("{}/api/clear-chaos", app.base))
             .header("cookie", format!("tc_session={session}"))
             .json(&json!({"service": null}));
         if let Some(header) = header {
@@ -446,7 +391,7 @@ async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_
     assert_eq!(clear(Some(&csrf)).await.unwrap().status(), 200);
     // A read needs no token; the same session over REST.
     let response = http
-        .get(format!("{}/api/v1/services", server.base))
+        .get(format!("{}/api/v1/services", app.base))
         .header("cookie", format!("tc_session={session}"))
         .send()
         .await
@@ -454,16 +399,8 @@ async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_
     assert_eq!(response.status(), 200);
 
     // The audit log: the refused and the accepted state changes.
-    let page = server
-        .coordinator
-        .audit_page(AuditQuery {
-            action: Some("clear-chaos".into()),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap();
-    let outcomes: Vec<_> = page
-        .entries
+    let cleared = audit_of(&app, "clear-chaos").await;
+    let outcomes: Vec<_> = cleared
         .iter()
         .map(|e| (e.actor.as_str(), e.status, e.outcome))
         .collect();
@@ -475,32 +412,25 @@ async fn a_session_changes_state_only_with_its_csrf_token_and_sign_in_needs_the_
             ("otto", 403, AuditOutcome::Refused)
         ]
     );
-    let sign_ins = server
-        .coordinator
-        .audit_page(AuditQuery {
-            action: Some("sign-in".into()),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(sign_ins.entries.len(), 4, "three refused, one accepted");
-    assert_eq!(sign_ins.entries[0].outcome, AuditOutcome::Accepted);
-    assert!(sign_ins.entries[1..]
+    let sign_ins = audit_of(&app, "sign-in").await;
+    assert_eq!(sign_ins.len(), 4, "three refused, one accepted");
+    assert_eq!(sign_ins[0].outcome, AuditOutcome::Accepted);
+    assert!(sign_ins[1..]
         .iter()
         .all(|e| e.outcome == AuditOutcome::Refused && e.actor == "otto"));
-    server.stop().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn sign_in_attempts_are_limited_per_minute() {
     let mut settings = settings("users");
     settings.auth.sign_in_per_minute = 3;
-    let server = spawn(settings).await;
+    let app = spawn_app_with(settings).await;
     let http = client();
     let mut statuses = Vec::new();
     for _ in 0..4 {
         let response = http
-            .post(format!("{}/api/sign-in", server.base))
+            .post(format!("{}/api/sign-in", app.base))
             .header("cookie", "tc_csrf=x")
             .header("x-csrf-token", "x")
             .json(&json!({"request": {"name": "mallory", "password": "guessing-again"}}))
@@ -518,7 +448,7 @@ async fn sign_in_attempts_are_limited_per_minute() {
         }
     }
     assert_eq!(statuses, [401, 401, 401, 429]);
-    server.stop().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -527,10 +457,10 @@ async fn proxy_headers_count_from_trusted_proxies_only() {
     trusted.auth.proxy.trusted = vec!["127.0.0.1".into()];
     trusted.auth.proxy.groups = [("ops".to_owned(), "operator".to_owned())].into();
     trusted.auth.proxy.default_role = "none".into();
-    let server = spawn(trusted).await;
+    let app = spawn_app_with(trusted).await;
     let http = client();
     let me: Value = http
-        .post(format!("{}/api/me", server.base))
+        .post(format!("{}/api/me", app.base))
         .header("x-forwarded-user", "alice")
         .header("x-forwarded-groups", "staff, ops")
         .json(&json!({}))
@@ -544,7 +474,7 @@ async fn proxy_headers_count_from_trusted_proxies_only() {
     assert_eq!(me["principal"]["role"], "operator");
     assert_eq!(me["principal"]["via"], "proxy");
     let response = http
-        .post(format!("{}/api/v1/services/clear-chaos", server.base))
+        .post(format!("{}/api/v1/services/clear-chaos", app.base))
         .header("x-forwarded-user", "alice")
         .header("x-forwarded-groups", "ops")
         .json(&json!({"all": true}))
@@ -554,20 +484,20 @@ async fn proxy_headers_count_from_trusted_proxies_only() {
     assert!(response.status().is_success(), "{}", response.status());
     // In no group, and no default role: refused.
     let response = http
-        .get(format!("{}/api/v1/services", server.base))
+        .get(format!("{}/api/v1/services", app.base))
         .header("x-forwarded-user", "bob")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
-    server.stop().await;
+    app.stop().await;
 
     let mut untrusted = settings("proxy");
     untrusted.auth.proxy.trusted = vec!["10.0.0.0/8".into()];
     untrusted.auth.proxy.groups = [("ops".to_owned(), "operator".to_owned())].into();
-    let server = spawn(untrusted).await;
+    let app = spawn_app_with(untrusted).await;
     let response = http
-        .get(format!("{}/api/v1/services", server.base))
+        .get(format!("{}/api/v1/services", app.base))
         .header("x-forwarded-user", "alice")
         .header("x-forwarded-groups", "ops")
         .send()
@@ -575,7 +505,7 @@ async fn proxy_headers_count_from_trusted_proxies_only() {
         .unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
-    server.stop().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -603,128 +533,14 @@ async fn local_mode_refuses_an_address_others_can_reach() {
     assert!(message.contains("bootstrap token"), "{message}");
 }
 
-#[tokio::test]
-async fn the_cli_sends_its_token_and_a_revoked_one_exits_2_saying_so() {
-    let server = spawn(settings("users")).await;
-    server.user_with_token("otto", Role::Operator).await;
-    let (token, id) = server.token_for("otto", Role::Operator, "ci").await;
-    let cli = |args: &[&str], token: &str| {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_test-coordinator"));
-        command
-            .args(args)
-            .arg("--server")
-            .arg(&server.base)
-            .env("TEST_COORDINATOR_TOKEN", token)
-            .env("TEST_COORDINATOR_DATABASE", &server.database)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .kill_on_drop(true);
-        // Awaited, not blocking: the server answers on this test's runtime.
-        async move {
-            tokio::time::timeout(std::time::Duration::from_secs(60), command.output())
-                .await
-                .expect("the CLI answers within a minute")
-                .unwrap()
-        }
-    };
-    let output = cli(&["status"], &token).await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let output = cli(&["clear-chaos", "--all"], &token).await;
-    // No service is configured here, so nothing is cleared; the server took the request.
-    assert_ne!(output.status.code(), Some(2), "{output:?}");
-    let cleared = server
-        .coordinator
-        .audit_page(AuditQuery {
-            action: Some("clear-chaos".into()),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(cleared.entries.len(), 1);
-    assert_eq!(cleared.entries[0].actor, "otto (token ci)");
-    assert_eq!(cleared.entries[0].outcome, AuditOutcome::Accepted);
-    let owner = Principal {
-        name: "otto".into(),
-        role: Role::Operator,
-        via: Via::Session,
-        token: None,
-    };
-    server.coordinator.revoke_token(&owner, &id).await.unwrap();
-    for args in [
-        &["status"][..],
-        &["execute", "--scenario", "no-such-scenario"][..],
-    ] {
-        let output = cli(args, &token).await;
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("token revoked"), "{args:?}: {stderr}");
-    }
-    // Without a token: the server's 401 message, exit 2.
-    let output = cli(&["status"], "").await;
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("sign in first"));
-    server.stop().await;
-}
-
-#[test]
-fn users_mode_prints_a_bootstrap_token_once_at_first_start() {
-    use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_test-coordinator"))
-        .args(["serve", "--port", "0", "--no-sandbox", "--database"])
-        .arg(dir.path().join("c.db"))
-        .env("TEST_COORDINATOR_AUTH_MODE", "users")
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (lines, read) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !seen
-        .iter()
-        .any(|l: &String| l.contains("test-coordinator users add"))
-    {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match read.recv_timeout(left) {
-            Ok(line) => seen.push(line),
-            Err(_) => break,
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let text = seen.join("\n");
-    assert_eq!(text.matches("Bootstrap token").count(), 1, "{text}");
-    assert!(text.contains("Authorization: Bearer "), "{text}");
-    let token = seen
-        .iter()
-        .skip_while(|l| !l.contains("Bootstrap token"))
-        .map(|l| l.trim())
-        .find(|l| !l.is_empty() && !l.contains("Bootstrap token"))
-        .unwrap_or_default();
-    assert!(token.len() >= 32 && !token.contains(' '), "{token:?}");
-}
-
 /// Who started and who stopped: a token's owner starts a run over REST (the
 /// CLI's user agent makes the channel `cli`), the same user stops it from a
 /// signed-in browser session; the history, the status and the report name
 /// them, and the audit log has both.
 #[tokio::test]
 async fn executions_name_who_started_and_who_stopped_them() {
-    let server = spawn(settings("users")).await;
-    let token = server.user_with_token("otto", Role::Operator).await;
+    let server = spawn_app_with(settings("users")).await;
+    let token = user_with_token(&server, "otto", Role::Operator).await;
     let http = client();
     let started: Value = http
         .post(format!("{}/api/v1/scenarios/execute", server.base))
@@ -789,13 +605,8 @@ async fn executions_name_who_started_and_who_stopped_them() {
     assert_eq!(report["execution"]["started_by"], "otto (token t)");
     assert_eq!(report["execution"]["stopped_by"], "otto");
 
-    let audit = server
-        .coordinator
-        .audit_page(AuditQuery::default())
-        .await
-        .unwrap();
+    let audit = whole_audit_log(&server).await;
     let rows: Vec<_> = audit
-        .entries
         .iter()
         .filter(|e| e.action == "execute" || e.action == "stop-execution")
         .map(|e| (e.actor.as_str(), e.action.as_str(), e.outcome))

@@ -241,6 +241,9 @@ pub enum AuditOutcome {
 /// One row of the audit log: one state-changing request, accepted or refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// The report has an `AuditEntry` of its own (an audit correlator's event):
+// one name per component in the OpenAPI document.
+#[cfg_attr(feature = "ssr", schema(as = AuditLogEntry))]
 pub struct AuditEntry {
     /// Position in the log, increasing.
     pub id: i64,
@@ -264,6 +267,7 @@ pub struct AuditEntry {
 /// A filter over the audit log (`GET /api/v1/audit`, the `/audit` page).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only this actor's rows (exact name; a token's rows count as its user's).

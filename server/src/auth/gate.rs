@@ -46,7 +46,11 @@ use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::Value;
 
 use super::rules::{self, Rule};
-use crate::{config::auth::ProxyConfig, service::auth::AuditRecord, state::AppState};
+use crate::{
+    config::auth::ProxyConfig,
+    service::auth::{is_bootstrap, AuditRecord},
+    state::AppState,
+};
 
 /// Largest server-function body the gate reads to find an audit target (the
 /// router's own body limit).
@@ -358,6 +362,18 @@ pub async fn gate(State(gate): State<Gate>, request: Request, next: Next) -> Res
                         "sign in first: this needs a session or an API token (Authorization: Bearer …)",
                     ),
                     anonymous_actor(),
+                )
+                .await;
+            }
+            // It exists to create the first admin (docs/auth.md), nothing else.
+            Some(p) if is_bootstrap(p) && subject.action.as_deref() != Some("add-user") => {
+                return refuse(
+                    Reason::Forbidden,
+                    ApiError::new(
+                        ErrorKind::InsufficientRole,
+                        "the bootstrap token only creates the first admin (POST /api/v1/users); use that admin's session or tokens for the rest",
+                    ),
+                    p.actor(),
                 )
                 .await;
             }

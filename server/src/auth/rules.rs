@@ -47,6 +47,12 @@ pub struct Rule {
     pub action: Option<&'static str>,
 }
 
+// The table's shorthand.
+use Access::Open;
+const V: Access = Access::VIEWER;
+const O: Access = Access::OPERATOR;
+const A: Access = Access::ADMIN;
+
 const fn read(access: Access) -> Rule {
     Rule {
         access,
@@ -71,10 +77,6 @@ pub const SIGN_IN_ENDPOINT: &str = "sign-in";
 /// `/api/openapi.json` (`/api/v1/scenarios/{id}/stop`). `open_metrics` is
 /// `auth.open_metrics`.
 pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<Rule> {
-    use Access::Open;
-    const V: Access = Access::VIEWER;
-    const O: Access = Access::OPERATOR;
-    const A: Access = Access::ADMIN;
     let rule = match (method.as_str(), pattern) {
         // Open: liveness, the API's description, who am I.
         ("GET", "/health") => read(Open),
@@ -143,10 +145,6 @@ pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<R
 
 /// The rule of server function `endpoint` (`/api/<endpoint>`).
 pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
-    use Access::Open;
-    const V: Access = Access::VIEWER;
-    const O: Access = Access::OPERATOR;
-    const A: Access = Access::ADMIN;
     let rule = match endpoint {
         "me" => read(Open),
         "sign-in" => change(Open, "sign-in"),
@@ -210,45 +208,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rest_and_server_fn_paths_to_one_use_case_share_its_action() {
-        let rest = |m: Method, p: &str| rest_rule(&m, p, true).and_then(|r| r.action);
-        assert_eq!(
-            rest(Method::POST, "/api/v1/scenarios/execute"),
-            server_fn_rule("execute").and_then(|r| r.action)
-        );
-        assert_eq!(
-            rest(Method::POST, "/api/v1/services/clear-chaos"),
-            server_fn_rule("clear-chaos").and_then(|r| r.action)
-        );
-        assert_eq!(
-            rest(Method::DELETE, "/api/v1/scenarios/{id}/definition"),
-            server_fn_rule("archive-scenario").and_then(|r| r.action)
-        );
-        assert_eq!(
-            rest(Method::POST, "/api/v1/tokens"),
-            server_fn_rule("create-token").and_then(|r| r.action)
-        );
-        assert_eq!(
-            rest(Method::DELETE, "/api/v1/tokens/{id}"),
-            server_fn_rule("revoke-token").and_then(|r| r.action)
-        );
-        assert_eq!(
-            rest(Method::POST, "/api/v1/users"),
-            server_fn_rule("add-user").and_then(|r| r.action)
-        );
-        assert_eq!(
-            rest(Method::DELETE, "/api/v1/users/{name}"),
-            server_fn_rule("remove-user").and_then(|r| r.action)
-        );
+    fn rest_and_server_fn_paths_to_one_use_case_share_its_rule() {
+        for (method, route, endpoint) in [
+            (Method::GET, "/api/v1/me", "me"),
+            (Method::GET, "/api/v1/services", "services"),
+            (Method::GET, "/api/v1/executions", "executions"),
+            (Method::POST, "/api/v1/scenarios/execute", "execute"),
+            (Method::POST, "/api/v1/services/clear-chaos", "clear-chaos"),
+            (
+                Method::DELETE,
+                "/api/v1/scenarios/{id}/definition",
+                "archive-scenario",
+            ),
+            (Method::GET, "/api/v1/tokens", "tokens"),
+            (Method::POST, "/api/v1/tokens", "create-token"),
+            (Method::DELETE, "/api/v1/tokens/{id}", "revoke-token"),
+            (Method::GET, "/api/v1/audit", "audit"),
+            (Method::GET, "/api/v1/users", "users"),
+            (Method::POST, "/api/v1/users", "add-user"),
+            (Method::DELETE, "/api/v1/users/{name}", "remove-user"),
+        ] {
+            let rule = rest_rule(&method, route, true);
+            assert!(rule.is_some(), "{method} {route}");
+            assert_eq!(
+                rule,
+                server_fn_rule(endpoint),
+                "{method} {route} ~ {endpoint}"
+            );
+        }
         for (command, route) in [
             ("stop", "stop"),
             ("pause", "pause"),
             ("resume", "resume"),
             ("skip_phase", "skip"),
         ] {
+            let route = format!("/api/v1/scenarios/{{id}}/{route}");
             assert_eq!(
                 Some(control_action(command)),
-                rest(Method::POST, &format!("/api/v1/scenarios/{{id}}/{route}")),
+                rest_rule(&Method::POST, &route, true).and_then(|r| r.action),
                 "{command}"
             );
         }

@@ -9,6 +9,7 @@ mod render;
 mod sandbox;
 mod serve;
 mod suite;
+mod team;
 mod validate;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -78,6 +79,21 @@ enum Command {
     Recover(recover::RecoverArgs),
     /// An execution's report (json, html, csv, junit), or a summary of several.
     Report(remote::ReportArgs),
+    /// Manage accounts in the configured database (no server needed): add, list, remove.
+    Users(team::UsersArgs),
+    /// Manage API tokens in the configured database (no server needed): create, list, revoke.
+    Tokens(team::TokensArgs),
+}
+
+impl Command {
+    /// The database a command that opens it here was given (`--database`).
+    fn database(&self) -> Option<PathBuf> {
+        match self {
+            Self::Users(args) => args.database.clone(),
+            Self::Tokens(args) => args.database.clone(),
+            _ => None,
+        }
+    }
 }
 
 /// What the commands that need no server share.
@@ -235,6 +251,7 @@ pub fn run(cli: Cli) -> ExitCode {
         command => {
             let overrides = Overrides {
                 log_level: cli.log_level.clone(),
+                database: command.database(),
                 ..Overrides::default()
             };
             match Context::load(cli.config.as_deref(), &overrides) {
@@ -305,6 +322,15 @@ pub fn run(cli: Cli) -> ExitCode {
                         )),
                         None => block_on(recover::run(context, args)).and_then(|r| r),
                     },
+                    Command::Users(_) | Command::Tokens(_) if cli.server.is_some() => {
+                        Err(anyhow::anyhow!(
+                            "users and tokens work on the configured database here (--database FILE), \
+                             with no server; for a server, leave out --server and TEST_COORDINATOR_URL \
+                             and name its database, or use its API (/api/v1/users, /api/v1/tokens)"
+                        ))
+                    }
+                    Command::Users(args) => block_on(team::users(context, args)).and_then(|r| r),
+                    Command::Tokens(args) => block_on(team::tokens(context, args)).and_then(|r| r),
                     Command::Validate(args) => {
                         block_on(validate::run(context, args)).and_then(|r| r)
                     }

@@ -1,7 +1,12 @@
-//! [`Caller`]: the principal the gate resolved, for a handler that records or
-//! depends on who asks (`Caller(principal): Caller` in its arguments).
+//! What the gate found out about a request, for handlers: [`Caller`], the
+//! principal of a handler that records or depends on who asks
+//! (`Caller(principal): Caller` in its arguments), and [`Viewer`], what an open
+//! route may tell anyone about themselves (`GET /api/v1/me`).
 
-use app::{api::auth::Principal, ssr::RequestFacts};
+use app::{
+    api::auth::{Me, Principal},
+    ssr::RequestFacts,
+};
 use axum::{
     extract::FromRequestParts,
     http::{header, request::Parts, HeaderMap},
@@ -23,15 +28,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<RequestFacts>()
-            .and_then(|facts| facts.me.principal.clone())
+        facts(parts)?
+            .me
+            .principal
+            .clone()
             .map(Caller)
-            .ok_or_else(|| {
-                tracing::error!(path = %parts.uri.path(), "a handler needs a caller but the gate set none");
-                HttpError(app::api::ApiError::internal())
-            })
+            .ok_or_else(|| missing(parts, "a handler needs a caller but the gate set none"))
     }
 }
 
@@ -50,4 +52,33 @@ impl Caller {
         };
         StartedBy::new(channel, self.0.actor())
     }
+}
+
+/// The server's mode and who is asking, if anyone (open routes): what the
+/// gate put in [`RequestFacts`].
+#[derive(Debug, Clone)]
+pub struct Viewer(pub Me);
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Viewer(facts(parts)?.me.clone()))
+    }
+}
+
+/// The gate's facts of this request; it sets them on every request it lets
+/// through, so their absence is a wiring mistake.
+fn facts(parts: &Parts) -> Result<&RequestFacts, HttpError> {
+    parts.extensions.get::<RequestFacts>().ok_or_else(|| {
+        missing(
+            parts,
+            "a handler needs the gate's facts but the gate set none",
+        )
+    })
+}
+
+fn missing(parts: &Parts, message: &'static str) -> HttpError {
+    tracing::error!(path = %parts.uri.path(), "{message}");
+    HttpError(app::api::ApiError::internal())
 }

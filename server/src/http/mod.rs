@@ -1,6 +1,6 @@
 //! The HTTP surface: the REST API, one file and one `router()` per resource
 //! (`executions`, `scenarios`, `library`, `services`, `suites`, `reports`,
-//! `system`, `ws`), composed here with the Leptos pages and server functions,
+//! `system`, `team`, `ws`), composed here with the Leptos pages and server functions,
 //! static files, and the layers around them (metrics, tracing, security
 //! headers, a caught panic as a 500, the cross-site request guard,
 //! compression, limits).
@@ -19,6 +19,7 @@ mod scenarios;
 mod services;
 mod suites;
 mod system;
+mod team;
 mod ws;
 
 pub use caller::{Caller, CLI_USER_AGENT};
@@ -114,6 +115,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(services::router())
         .merge(suites::router())
         .merge(reports::router())
+        .merge(team::router())
         .merge(ws::router())
 }
 

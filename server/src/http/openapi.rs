@@ -1,9 +1,11 @@
 //! Finishing touches on the generated OpenAPI document, where the derive cannot
 //! say what the handlers do: a 400 on every operation that reads parameters or a
 //! body (axum refuses what does not parse, and `json_errors` gives it the API's
-//! error shape), a 403 on every operation (the request guard), and "exactly
-//! one of" request rules as `oneOf`.
+//! error shape), a 401 and a 403 on every operation the role table
+//! (`auth::rules`) closes to anonymous callers, a 403 on every operation (the
+//! request guard), and "exactly one of" request rules as `oneOf`.
 
+use axum::http::Method;
 use utoipa::openapi::{
     content::ContentBuilder,
     response::ResponseBuilder,
@@ -14,6 +16,8 @@ use utoipa::openapi::{
 /// Applies every rule below to `document`.
 pub fn finish(document: &mut OpenApi) {
     document_bad_requests(document);
+    // Before the guard's 403, whose description is for open routes.
+    document_access(document);
     document_guard_refusals(document);
     exactly_one_of(
         document,
@@ -35,29 +39,42 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
+/// What [`add_to_operations`] tells its predicate about an operation.
+struct Place<'a> {
+    method: Method,
+    path: &'a str,
+    /// It has parameters or a request body.
+    reads_input: bool,
+}
+
 /// Adds `response` under `status` to every operation for which `applies`
-/// (given whether the operation reads parameters or a body) holds, unless it
-/// documents that status already.
+/// holds, unless it documents that status already.
 fn add_to_operations(
     document: &mut OpenApi,
     status: &str,
     response: &utoipa::openapi::Response,
-    applies: impl Fn(bool) -> bool,
+    applies: impl Fn(&Place) -> bool,
 ) {
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
         let shared_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
         let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+            (Method::GET, &mut item.get),
+            (Method::PUT, &mut item.put),
+            (Method::POST, &mut item.post),
+            (Method::DELETE, &mut item.delete),
+            (Method::PATCH, &mut item.patch),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
             let reads_input = shared_parameters
                 || operation.request_body.is_some()
                 || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
-            if applies(reads_input) {
+            let place = Place {
+                method,
+                path,
+                reads_input,
+            };
+            if applies(&place) {
                 operation
                     .responses
                     .responses
@@ -72,7 +89,20 @@ fn add_to_operations(
 /// request body and does not document one yet.
 fn document_bad_requests(document: &mut OpenApi) {
     let response = error_response("the request is malformed: a path or query value, or a body, that does not parse as documented");
-    add_to_operations(document, "400", &response, |reads_input| reads_input);
+    add_to_operations(document, "400", &response, |place| place.reads_input);
+}
+
+/// Adds a 401 and a 403 to each operation whose rule in the role table needs
+/// a role (as the table reads with `auth.open_metrics: false`, the stricter).
+fn document_access(document: &mut OpenApi) {
+    let needs_role = |place: &Place| {
+        crate::auth::rules::rest_rule(&place.method, place.path, false)
+            .is_some_and(|rule| rule.access.role().is_some())
+    };
+    let unauthenticated = error_response("`unauthorized`: nobody is signed in, or the session or API token is unknown, expired or revoked (the message says which, e.g. \"token revoked\"); not in local mode");
+    add_to_operations(document, "401", &unauthenticated, needs_role);
+    let forbidden = error_response("`insufficient_role`: the caller's role is below the one this route needs (the message names it; docs/auth.md); or `forbidden`: refused by the request guard (another site's Origin or Sec-Fetch-Site, a Host the server does not answer for, a state change sent as a form or text body; details.rule says which) or a missing CSRF token");
+    add_to_operations(document, "403", &forbidden, needs_role);
 }
 
 /// Adds a 403 to every operation: the request guard (`http::guard`) refuses a
@@ -115,7 +145,7 @@ fn exactly_one_of(document: &mut OpenApi, name: &str, fields: &[&str]) {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn every_operation_with_input_documents_400_and_execute_says_exactly_one_source() {
+    fn every_operation_documents_its_400_401_and_403_and_execute_says_exactly_one_source() {
         let document = serde_json::to_value(super::super::openapi()).unwrap();
         for (path, item) in document["paths"].as_object().unwrap() {
             for (method, operation) in item.as_object().unwrap() {
@@ -132,6 +162,20 @@ mod tests {
                 assert!(
                     operation["responses"].get("403").is_some(),
                     "{method} {path} does not document the request guard's 403"
+                );
+                let needs_role = crate::auth::rules::rest_rule(
+                    &method.to_uppercase().parse().unwrap(),
+                    path,
+                    false,
+                )
+                .unwrap_or_else(|| panic!("{method} {path} has no rule"))
+                .access
+                .role()
+                .is_some();
+                assert_eq!(
+                    operation["responses"].get("401").is_some(),
+                    needs_role,
+                    "{method} {path}: a 401 exactly when a role is needed"
                 );
             }
         }
@@ -153,6 +197,27 @@ mod tests {
             !required.contains(&"details"),
             "details is left out when empty: {error}"
         );
+    }
+
+    #[test]
+    fn types_of_one_name_keep_components_of_their_own() {
+        // utoipa names a component after its type: a second type of the same
+        // name would silently replace the first (the report's audit events and
+        // the teams audit log both have an `AuditEntry`).
+        let document = serde_json::to_value(super::super::openapi()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let item = |schema: &str, field: &str| {
+            let reference = schemas[schema]["properties"][field]["items"]["$ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{schema}.{field}: {}", schemas[schema]))
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned();
+            schemas[&reference]["properties"].clone()
+        };
+        assert!(item("AuditPage", "entries").get("actor").is_some());
+        assert!(item("AuditSection", "events").get("service").is_some());
     }
 
     use utoipa::openapi::{

@@ -10,6 +10,9 @@ use tokio::sync::oneshot;
 pub struct TestApp {
     pub base: String,
     pub engine: server::engine::Engine,
+    /// The use cases the server calls (the same instance; teams_access reads it).
+    #[allow(dead_code)]
+    pub coordinator: std::sync::Arc<server::service::Coordinator>,
     pub config: server::config::Config,
     pub client: reqwest::Client,
     pub database: PathBuf,
@@ -62,6 +65,7 @@ pub async fn spawn_app_with_routes(
         .await
         .expect("application builds");
     let engine = app.engine().clone();
+    let coordinator = app.coordinator();
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async {
@@ -70,6 +74,7 @@ pub async fn spawn_app_with_routes(
     TestApp {
         base,
         engine,
+        coordinator,
         config,
         client: reqwest::Client::new(),
         database,

@@ -47,6 +47,30 @@ fn token(name: &str) -> NewToken {
     }
 }
 
+/// A token `name` of role `role`.
+fn token_as(name: &str, role: Role) -> NewToken {
+    NewToken {
+        role: Some(role),
+        ..token(name)
+    }
+}
+
+/// A token `name` for `user`.
+fn token_of(name: &str, user: &str) -> NewToken {
+    NewToken {
+        user: Some(user.into()),
+        ..token(name)
+    }
+}
+
+/// A token `name` that works for `life`.
+fn token_lasting(name: &str, life: &str) -> NewToken {
+    NewToken {
+        expires_in: Some(life.into()),
+        ..token(name)
+    }
+}
+
 fn session_of(name: &str, role: Role) -> Principal {
     Principal {
         name: name.into(),
@@ -258,13 +282,7 @@ async fn a_token_resolves_to_its_user_until_revoked_or_expired() {
     );
 
     let expiring = c
-        .create_token(
-            &alice,
-            NewToken {
-                expires_in: Some("1h".into()),
-                ..token("short")
-            },
-        )
+        .create_token(&alice, token_lasting("short", "1h"))
         .await
         .unwrap();
     assert!(expiring.info.expires_at.is_some());
@@ -294,14 +312,7 @@ async fn a_token_never_does_more_than_its_user_may_now() {
     c.add_user(new_user("bob", Role::Operator)).await.unwrap();
     let bob = session_of("bob", Role::Operator);
     assert_error(
-        c.create_token(
-            &bob,
-            NewToken {
-                role: Some(Role::Admin),
-                ..token("up")
-            },
-        )
-        .await,
+        c.create_token(&bob, token_as("up", Role::Admin)).await,
         ErrorKind::InsufficientRole,
         "role",
     );
@@ -318,26 +329,13 @@ async fn a_token_never_does_more_than_its_user_may_now() {
     // A viewer token of an admin cannot mint a stronger one.
     let root = session_of("root", Role::Admin);
     let weak = c
-        .create_token(
-            &root,
-            NewToken {
-                role: Some(Role::Viewer),
-                ..token("weak")
-            },
-        )
+        .create_token(&root, token_as("weak", Role::Viewer))
         .await
         .unwrap();
     let weak = c.principal_for_token(&weak.token).await.unwrap();
     assert_eq!(weak.role, Role::Viewer);
     assert_error(
-        c.create_token(
-            &weak,
-            NewToken {
-                role: Some(Role::Admin),
-                ..token("strong")
-            },
-        )
-        .await,
+        c.create_token(&weak, token_as("strong", Role::Admin)).await,
         ErrorKind::InsufficientRole,
         "at most viewer",
     );
@@ -364,27 +362,11 @@ async fn only_an_admin_handles_other_users_tokens() {
         session_of("eve", Role::Operator),
     );
     assert_error(
-        c.create_token(
-            &eve,
-            NewToken {
-                user: Some("bob".into()),
-                ..token("x")
-            },
-        )
-        .await,
+        c.create_token(&eve, token_of("x", "bob")).await,
         ErrorKind::InsufficientRole,
         "only an admin",
     );
-    let for_bob = c
-        .create_token(
-            &root,
-            NewToken {
-                user: Some("bob".into()),
-                ..token("ci")
-            },
-        )
-        .await
-        .unwrap();
+    let for_bob = c.create_token(&root, token_of("ci", "bob")).await.unwrap();
     assert_eq!(for_bob.info.user, "bob");
     assert_eq!(
         for_bob.info.role,
@@ -392,14 +374,7 @@ async fn only_an_admin_handles_other_users_tokens() {
         "the owner's role, not the admin's"
     );
     assert_error(
-        c.create_token(
-            &root,
-            NewToken {
-                user: Some("ghost".into()),
-                ..token("x")
-            },
-        )
-        .await,
+        c.create_token(&root, token_of("x", "ghost")).await,
         ErrorKind::NotFound,
         "no user ghost",
     );
@@ -581,36 +556,17 @@ async fn bad_names_passwords_and_lifetimes_are_refused_naming_the_field() {
     }
     for life in ["30s", "366d", "soon", "-1d", ""] {
         assert_error(
-            c.create_token(
-                &owner,
-                NewToken {
-                    expires_in: Some(life.into()),
-                    ..token("t")
-                },
-            )
-            .await,
+            c.create_token(&owner, token_lasting("t", life)).await,
             ErrorKind::InvalidRequest,
             "expires_in",
         );
     }
-    c.create_token(
-        &owner,
-        NewToken {
-            expires_in: Some("365d".into()),
-            ..token("t")
-        },
-    )
-    .await
-    .unwrap();
-    c.create_token(
-        &owner,
-        NewToken {
-            expires_in: Some("1m".into()),
-            ..token("t")
-        },
-    )
-    .await
-    .unwrap();
+    c.create_token(&owner, token_lasting("t", "365d"))
+        .await
+        .unwrap();
+    c.create_token(&owner, token_lasting("t", "1m"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
