@@ -33,10 +33,10 @@ test('Stop asks first; the stopped run says who stopped it, everywhere, and hide
   await page.click('#control-stop-confirm');
   await page.waitForSelector('#verdict', { timeout: 30_000 });
   const heading = await page.textContent('#verdict h2');
-  assert.match(heading, /■ STOPPED by ui/);
+  assert.match(heading, /■ STOPPED by local:\S+/);
   assert.doesNotMatch(heading, /FAILED/);
   assert.ok(await page.$('#verdict.verdict-stopped'));
-  assert.match(await page.textContent('#execution-status'), /stopped by ui/);
+  assert.match(await page.textContent('#execution-status'), /stopped by local:\S+/);
   for (const control of ['pause', 'resume', 'skip_phase', 'stop']) {
     assert.equal(await page.$(`#control-${control}`), null, `no ${control} on an ended run`);
   }
@@ -45,24 +45,24 @@ test('Stop asks first; the stopped run says who stopped it, everywhere, and hide
   // Reloaded (server-rendered from the store), the same.
   await page.reload();
   await hydrated(page);
-  assert.match(await page.textContent('#verdict h2'), /■ STOPPED by ui/);
+  assert.match(await page.textContent('#verdict h2'), /■ STOPPED by local:\S+/);
   assert.equal(await page.$('#control-stop'), null);
 
   await page.goto(`${BASE}/executions?status=stopped`);
   await hydrated(page);
-  assert.match(await page.textContent(`#executions-table tr[data-id="${id}"] .badge`), /stopped by ui/);
+  assert.match(await page.textContent(`#executions-table tr[data-id="${id}"] .badge`), /stopped by local:\S+/);
   await page.goto(`${BASE}/`);
   await hydrated(page);
   await page.waitForSelector(`#executions-table tr[data-id="${id}"]`);
-  assert.match(await page.textContent(`#executions-table tr[data-id="${id}"] .badge`), /stopped by ui/);
+  assert.match(await page.textContent(`#executions-table tr[data-id="${id}"] .badge`), /stopped by local:\S+/);
 
   const html = await (await fetch(`${BASE}/api/v1/scenarios/${id}/report?format=html`)).text();
-  assert.match(html, /■ STOPPED by ui/);
+  assert.match(html, /■ STOPPED by local:\S+/);
   assert.doesNotMatch(html, /✗ FAILED/);
   assert.deepEqual(problems, []);
 });
 
-test('a stop over the API is recorded as the API’s', async () => {
+test('a stop over the API names who sent it', async () => {
   const { page, problems } = browser;
   const id = await execute('basic-market-disruption', { speed: 5 });
   for (let i = 0; i < 100; i++) {
@@ -75,6 +75,6 @@ test('a stop over the API is recorded as the API’s', async () => {
   await page.goto(`${BASE}/executions/${id}`);
   await hydrated(page);
   await page.waitForSelector('#verdict', { timeout: 30_000 });
-  assert.match(await page.textContent('#verdict h2'), /■ STOPPED by api/);
+  assert.match(await page.textContent('#verdict h2'), /■ STOPPED by local:\S+/);
   assert.deepEqual(problems, []);
 });

@@ -32,7 +32,8 @@ test('Run again starts the same scenario with the same options and opens the new
   const detail = await status(second);
   assert.equal(detail.scenario_name, 'market-crash');
   assert.deepEqual(detail.options, options, 'same speed, dry run, continue on failure and repeat');
-  assert.equal(detail.started_by, 'ui');
+  assert.match(detail.started_by, /^local:\S+$/);
+  assert.equal(detail.channel, 'ui');
   await screenshot(page, 'execution-run-again');
   assert.deepEqual(problems, []);
 });
@@ -108,7 +109,8 @@ test('the dashboard\'s Run a scenario opens a picker: search, keyboard, Escape, 
   const detail = await status(page.url().split('/').pop());
   assert.equal(detail.scenario_name, picked);
   assert.equal(detail.options.speed, 3600);
-  assert.equal(detail.started_by, 'ui');
+  assert.match(detail.started_by, /^local:\S+$/);
+  assert.equal(detail.channel, 'ui');
   await fetch(`${BASE}/api/v1/scenarios/${detail.id}/stop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.deepEqual(problems, []);
 });
