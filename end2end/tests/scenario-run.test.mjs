@@ -124,7 +124,7 @@ test('pause and resume a running execution, then stop it', async () => {
   await page.click('#control-stop');
   await page.click('#control-stop-confirm');
   await page.waitForSelector('#verdict', { timeout: 30_000 });
-  assert.match(await page.textContent('#execution-status'), /stopped by ui/);
+  assert.match(await page.textContent('#execution-status'), /stopped by local:\S+/);
   assert.ok(await page.$('#event-log li[data-kind="rollback_started"]'), 'the rollback is in the log');
   await screenshot(page, 'execution-stopped');
   assert.deepEqual(problems, []);
