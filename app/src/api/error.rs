@@ -102,14 +102,25 @@ impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let kind = match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
-                ErrorKind::InvalidRequest
+        match value {
+            // On the server these are the call's arguments that did not decode
+            // (server_fn names both "results"): the caller's mistake.
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::Deserialization(detail)
+                if cfg!(feature = "ssr") =>
+            {
+                Self::new(
+                    ErrorKind::InvalidRequest,
+                    format!("the call's arguments are not valid: {detail}"),
+                )
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => ErrorKind::Unavailable,
-            _ => ErrorKind::Internal,
-        };
-        Self::new(kind, value.to_string())
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::new(ErrorKind::InvalidRequest, value.to_string())
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                Self::new(ErrorKind::Unavailable, value.to_string())
+            }
+            _ => Self::new(ErrorKind::Internal, value.to_string()),
+        }
     }
 }
 

@@ -138,3 +138,34 @@ pub async fn json_errors(request: Request, next: axum::middleware::Next) -> Resp
     }
     rewritten
 }
+
+/// Largest server-function error body read by [`server_fn_status`].
+const MAX_SERVER_FN_ERROR: usize = 64 * 1024;
+
+/// A server function's error with its kind's status. Leptos answers every
+/// server-function error with 500 (marked by the `serverfnerror` header);
+/// `ssr::answer` sets the right status for errors the function's body returns,
+/// but arguments that do not decode fail before the body runs. This reads such
+/// a 500's [`ApiError`] and answers with its kind's status instead, so a
+/// client's malformed call is a 400, never a server error.
+pub async fn server_fn_status(request: Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_SERVER_FN_ERROR).await else {
+        return HttpError(ApiError::internal()).into_response();
+    };
+    if let Some(status) = serde_json::from_slice::<ApiError>(&bytes)
+        .ok()
+        .and_then(|error| StatusCode::from_u16(error.status_code()).ok())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

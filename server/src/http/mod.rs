@@ -84,6 +84,7 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn(error::server_fn_status))
         .layer(middleware::from_fn_with_state(
             crate::auth::gate::Gate::new(state.clone(), pages),
             crate::auth::gate::gate,

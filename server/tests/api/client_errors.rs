@@ -194,3 +194,48 @@ async fn the_websocket_route_answers_a_plain_get_in_the_error_shape() {
     assert_eq!(status, 405, "{body}");
     app.stop().await;
 }
+
+/// A server function called with arguments that do not decode (missing field,
+/// not JSON) is the caller's mistake: 400 with kind `invalid_request`, in the
+/// server functions' own shape (`{kind, message}`), never a 500. Leptos
+/// answers 500 for these; the coordinator corrects the status.
+#[tokio::test]
+async fn a_server_function_with_arguments_that_do_not_decode_is_a_400() {
+    let app = spawn_app().await;
+    for (endpoint, body) in [
+        ("/api/add-user", r#"{"nope":1}"#),
+        ("/api/add-user", "not json"),
+        ("/api/execute", r#"{"request":5}"#),
+    ] {
+        let response = app
+            .client
+            .post(format!("{}{endpoint}", app.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(status, 400, "{endpoint} {body}: {error}");
+        assert_eq!(error["kind"], "invalid_request", "{error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("the call's arguments are not valid"),
+            "{error}"
+        );
+    }
+    // An error the function's body returns keeps its own status.
+    let response = app
+        .client
+        .post(format!("{}/api/remove-user", app.base))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"nobody"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    app.stop().await;
+}
