@@ -52,7 +52,7 @@ use crate::{
     state::AppState,
 };
 
-/// Largest server-function body the gate reads to find an audit target (the
+/// Largest body the gate reads to find an audit target (the
 /// router's own body limit).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Longest name or token the gate looks at; longer ones are refused or cut.
@@ -673,22 +673,8 @@ async fn read_subject(
     };
     match kind {
         Kind::ServerFn(endpoint) => {
-            let (parts, body) = request.into_parts();
-            let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-                Ok(bytes) => bytes,
-                Err(_) => {
-                    return Err(refusal(
-                        kind,
-                        ApiError::new(
-                            ErrorKind::TooLarge,
-                            format!(
-                                "the request body is larger than {BODY_LIMIT} bytes, or broke off"
-                            ),
-                        ),
-                    ))
-                }
-            };
-            if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {
+            let (request, json) = read_json(request, kind).await?;
+            if let Some(json) = json {
                 subject.target = target_of(&json);
                 if endpoint == rules::CONTROL_ENDPOINT {
                     if let Some(command) = json.get("command").and_then(Value::as_str) {
@@ -702,7 +688,7 @@ async fn read_subject(
                         .map(|name| name.chars().take(64).collect());
                 }
             }
-            Ok((Request::from_parts(parts, Body::from(bytes)), subject))
+            Ok((request, subject))
         }
         _ => {
             let (mut parts, body) = request.into_parts();
@@ -712,12 +698,43 @@ async fn read_subject(
                     subject.target = Some(cut(&values.join("/")));
                 }
             }
-            Ok((Request::from_parts(parts, body), subject))
+            let request = Request::from_parts(parts, body);
+            let is_json = request
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
+            if subject.target.is_some() || !is_json {
+                return Ok((request, subject));
+            }
+            // A POST that names its subject in the body (a user, a token, a
+            // scenario to run).
+            let (request, json) = read_json(request, kind).await?;
+            subject.target = json.as_ref().and_then(target_of);
+            Ok((request, subject))
         }
     }
 }
 
-/// The target of a server function's arguments.
+/// The request's body as JSON (`None` when it is not JSON), and the request
+/// with its body restored for the handler.
+async fn read_json(request: Request, kind: &Kind) -> Result<(Request, Option<Value>), Response> {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return Err(refusal(
+            kind,
+            ApiError::new(
+                ErrorKind::TooLarge,
+                format!("the request body is larger than {BODY_LIMIT} bytes, or broke off"),
+            ),
+        ));
+    };
+    let json = serde_json::from_slice::<Value>(&bytes).ok();
+    Ok((Request::from_parts(parts, Body::from(bytes)), json))
+}
+
+/// The target named by a request's JSON body: a server function's arguments
+/// or a REST body.
 fn target_of(json: &Value) -> Option<String> {
     let text = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
     let found = if let Some(id) = text("/id") {
@@ -730,6 +747,9 @@ fn target_of(json: &Value) -> Option<String> {
     } else if let Some(service) = text("/service") {
         service.to_owned()
     } else if let Some(name) = text("/request/name")
+        .or_else(|| text("/scenario"))
+        .or_else(|| text("/scenario_id"))
+        .or_else(|| text("/template"))
         .or_else(|| text("/request/scenario"))
         .or_else(|| text("/request/scenario_id"))
         .or_else(|| text("/request/template"))

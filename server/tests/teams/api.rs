@@ -99,8 +99,13 @@ async fn the_teams_api_makes_the_first_admin_with_the_bootstrap_token_and_says_w
     );
     let added = audit_of(&app, "add-user").await;
     assert_eq!(
-        (added[0].actor.as_str(), added[0].status),
-        ("bootstrap", 201)
+        (
+            added[0].actor.as_str(),
+            added[0].status,
+            added[0].target.as_deref()
+        ),
+        ("bootstrap", 201, Some("root")),
+        "the row names the account the body created"
     );
 
     let admin = token_for(&app, "root", Role::Admin, "admin").await.0;

@@ -40,6 +40,19 @@ fn targets_come_from_the_arguments_the_use_case_names() {
         t(serde_json::json!({"yaml": "x: 1\nname: \"flaky\"\n"})),
         Some("flaky".into())
     );
+    // REST bodies: a scenario to run, an account or a token to create.
+    assert_eq!(
+        t(serde_json::json!({"scenario": "market-crash", "options": {"speed": 60}})),
+        Some("market-crash".into())
+    );
+    assert_eq!(
+        t(serde_json::json!({"template": "latency-sweep", "parameters": {}})),
+        Some("latency-sweep".into())
+    );
+    assert_eq!(
+        t(serde_json::json!({"name": "ci", "role": "operator"})),
+        Some("ci".into())
+    );
     assert_eq!(t(serde_json::json!({"service": null})), None);
 }
 
