@@ -259,6 +259,10 @@ test('a viewer sees no run button, no controls and no changes', async () => {
   await page.waitForSelector('#services-table');
   assert.equal(await page.$('#clear-all'), null, 'no "Clear all chaos"');
   assert.equal(await page.$('#services-table button'), null, 'no "Clear chaos"');
+  const headers = await page.$$eval('#services-table thead th', (ths) => ths.map((th) => th.textContent));
+  assert.deepEqual(headers, ['Service', 'Health', 'Capabilities', 'Active chaos'], 'no empty Actions column');
+  const cells = await page.$$eval('#services-table tbody tr', (rows) => rows.map((row) => row.children.length));
+  assert.ok(cells.length > 0 && cells.every((n) => n === 4), `each row has the header's 4 cells: ${cells}`);
 
   await page.goto(`${base}/scenarios/${SCENARIO}/edit`);
   await hydrated(page);

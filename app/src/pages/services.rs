@@ -69,7 +69,7 @@ pub fn Services() -> impl IntoView {
                     Ok(list) => view! {
                         <div class="table-wrap">
                         <table class="table" id="services-table">
-                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Health"</th><th scope="col">"Capabilities"</th><th scope="col">"Active chaos"</th><th scope="col">"Actions"</th></tr></thead>
+                            <thead><tr><th scope="col">"Service"</th><th scope="col">"Health"</th><th scope="col">"Capabilities"</th><th scope="col">"Active chaos"</th>{operator.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
                             <tbody>
                                 {list.into_iter().map(|s| {
                                     let capabilities = capabilities(&catalog, &s.name);
@@ -119,15 +119,18 @@ fn ServiceRow(
                 </span>
             </td>
             <td class="chaos-cell">{chaos}</td>
-            <td>
-                {(service.has_chaos_api && operator).then(|| {
-                    let on_clear = on_clear.clone();
-                    let target = name.clone();
-                    view! {
-                        <ConfirmButton key=name.clone() id=format!("clear-{name}") label="Clear chaos" question=format!("Clear chaos on {target}?") yes="Yes, clear" confirming on_confirm=move || on_clear(target.clone()) />
-                    }
-                })}
-            </td>
+            // A viewer has no Actions column at all.
+            {operator.then(|| view! {
+                <td>
+                    {service.has_chaos_api.then(|| {
+                        let on_clear = on_clear.clone();
+                        let target = name.clone();
+                        view! {
+                            <ConfirmButton key=name.clone() id=format!("clear-{name}") label="Clear chaos" question=format!("Clear chaos on {target}?") yes="Yes, clear" confirming on_confirm=move || on_clear(target.clone()) />
+                        }
+                    })}
+                </td>
+            })}
         </tr>
     }
 }
