@@ -194,6 +194,22 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
         missing.is_empty(),
         "server functions without a rule: {missing:?}"
     );
+    // The audit page suggests exactly the actions the rules record.
+    let recorded: std::collections::BTreeSet<&str> = routes
+        .iter()
+        .filter_map(|(m, p)| rules::rest_rule(m, p, true).unwrap().action)
+        .chain(
+            endpoints
+                .iter()
+                .filter_map(|e| rules::server_fn_rule(e).unwrap().action),
+        )
+        .chain(["stop", "pause", "resume", "skip_phase"].map(rules::control_action))
+        .collect();
+    assert_eq!(
+        recorded,
+        app::api::auth::AUDIT_ACTIONS.into_iter().collect(),
+        "app::api::auth::AUDIT_ACTIONS lists what auth::rules records"
+    );
 
     let callers: [(Option<Role>, Option<&str>); 4] = [
         (None, None),

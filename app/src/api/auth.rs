@@ -318,3 +318,27 @@ pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.trim().to_owned())
 }
+
+/// Every action the audit log records (the use cases of `server::auth::rules`;
+/// a test keeps the two equal): the audit page suggests them as filters.
+pub const AUDIT_ACTIONS: [&str; 19] = [
+    "sign-in",
+    "sign-out",
+    "execute",
+    "rerun-execution",
+    "stop-execution",
+    "pause-execution",
+    "resume-execution",
+    "skip-phase",
+    "start-suite",
+    "save-scenario",
+    "upload-scenario",
+    "duplicate-scenario",
+    "archive-scenario",
+    "clear-chaos",
+    "create-token",
+    "revoke-token",
+    "add-user",
+    "remove-user",
+    "control",
+];

@@ -7,36 +7,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use crate::api::auth::{AuditEntry, AuditOutcome, AuditQuery};
+use crate::api::auth::{AuditEntry, AuditOutcome, AuditQuery, AUDIT_ACTIONS};
 use crate::components::{query_value, readable_time, ErrorPanel, Loading};
 use crate::server_fns::team::get_audit;
 
 /// Rows on one page.
 const PAGE_SIZE: u32 = 50;
-
-/// Suggestions for the action filter: the use cases the log records
-/// (`server::auth::rules`); any other text filters too.
-const ACTIONS: [&str; 19] = [
-    "sign-in",
-    "sign-out",
-    "execute",
-    "rerun-execution",
-    "stop-execution",
-    "pause-execution",
-    "resume-execution",
-    "skip-phase",
-    "start-suite",
-    "save-scenario",
-    "upload-scenario",
-    "duplicate-scenario",
-    "archive-scenario",
-    "clear-chaos",
-    "create-token",
-    "revoke-token",
-    "add-user",
-    "remove-user",
-    "control",
-];
 
 /// The filters as the address carries them (empty = any).
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +85,7 @@ pub fn Audit() -> impl IntoView {
                 <input type="search" name="action" id="audit-action" list="audit-actions" placeholder="any action" autocomplete="off" spellcheck="false"
                     prop:value=move || filter.get().action />
                 <datalist id="audit-actions">
-                    {ACTIONS.into_iter().map(|a| view! { <option value=a></option> }).collect_view()}
+                    {AUDIT_ACTIONS.into_iter().map(|a| view! { <option value=a></option> }).collect_view()}
                 </datalist>
             </label>
             <label>"Day (UTC)"
