@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{auth::Role, ui::ServiceState};
-use crate::components::{ConfirmButton, ErrorPanel, Loading};
+use crate::components::{ConfirmButton, ErrorPanel, Loading, Outcome};
 use crate::scenario::catalog::Catalog;
 use crate::server_fns::{clear_chaos, get_catalog, list_service_states};
 
@@ -59,7 +59,7 @@ pub fn Services() -> impl IntoView {
             })}
         </div>
         <p class="muted">"The services scenarios act on: their health and the chaos they report right now."</p>
-        <p id="clear-feedback" role="status">{move || feedback().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
+        <Outcome id="clear-feedback" outcome=Signal::derive(feedback) />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 // Without the catalog the table still shows health and chaos.

@@ -8,7 +8,9 @@ use leptos_meta::Title;
 
 use crate::api::auth::{CreatedToken, NewToken, Role, TokenInfo};
 use crate::api::ApiError;
-use crate::components::{readable_time, ConfirmButton, ErrorPanel, Loading};
+use crate::components::{
+    outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome, RoleSelect,
+};
 use crate::me::use_me;
 use crate::server_fns::team::{create_token, list_tokens, revoke_token};
 
@@ -40,14 +42,11 @@ pub fn Tokens() -> impl IntoView {
         |_| list_tokens(),
     );
     let confirming = RwSignal::new(None::<String>);
-    let revoked = move || match revoke.value().get() {
-        Some(Err(error)) => Some((true, format!("Not revoked: {}", error.message))),
-        Some(Ok(token)) => Some((
-            false,
-            format!("Revoked {}: it no longer works.", token.name),
-        )),
-        None => None,
-    };
+    let revoked = Signal::derive(move || {
+        outcome_of(revoke.value().get(), "Not revoked", |token| {
+            format!("Revoked {}: it no longer works.", token.name)
+        })
+    });
     view! {
         <Title text="Tokens" />
         <h1>"API tokens"</h1>
@@ -58,7 +57,7 @@ pub fn Tokens() -> impl IntoView {
         </p>
         <CreateToken create own_role=principal.role admin />
         <h2>"Tokens"</h2>
-        <p id="revoke-feedback" role="status">{move || revoked().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
+        <Outcome id="revoke-feedback" outcome=revoked />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match tokens.await {
@@ -168,15 +167,7 @@ fn CreateToken(
                         pattern="[a-z0-9._\\-]+" title="1-64 characters: a-z, 0-9, '.', '_', '-'" placeholder="ci-nightly"
                         prop:value=move || name.get() on:input:target=move |ev| name.set(ev.target().value()) />
                 </label>
-                <label>"Role"
-                    <select id="new-token-role" on:change:target=move |ev| {
-                        if let Some(chosen) = Role::parse(&ev.target().value()) { role.set(chosen); }
-                    }>
-                        {roles.into_iter().map(|r| view! {
-                            <option value=r.as_str() selected=move || role.get() == r>{r.as_str()}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <RoleSelect id="new-token-role" role roles />
                 <label>"Expires after"
                     <select id="new-token-expiry" on:change:target=move |ev| {
                         expiry.set(ev.target().value().parse().unwrap_or(0));

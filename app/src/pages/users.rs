@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::{NewUser, Role, UserInfo};
-use crate::components::{readable_time, ConfirmButton, ErrorPanel, Loading};
+use crate::components::{
+    outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome, RoleSelect,
+};
 use crate::me::use_me;
 use crate::server_fns::team::{add_user, list_users, remove_user};
 
@@ -29,17 +31,17 @@ pub fn Users() -> impl IntoView {
         |_| list_users(),
     );
     let confirming = RwSignal::new(None::<String>);
-    let removed = move || match remove.value().get() {
-        Some(Err(error)) => Some((true, format!("Not removed: {}", error.message))),
-        Some(Ok(())) => Some((false, "Removed.".to_owned())),
-        None => None,
-    };
+    let removed = Signal::derive(move || {
+        outcome_of(remove.value().get(), "Not removed", |()| {
+            "Removed.".to_owned()
+        })
+    });
     let own = principal.name;
     view! {
         <Title text="Users" />
         <h1>"Users"</h1>
         <p class="muted">"The accounts that can sign in, and what their role lets them do: viewers read everything; operators also run, control and change scenarios and chaos; admins also manage users and every token."</p>
-        <p id="remove-feedback" role="status">{move || removed().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
+        <Outcome id="remove-feedback" outcome=removed />
         <Transition fallback=Loading>
             {move || {
                 let own = own.clone();
@@ -130,11 +132,11 @@ fn AddUser(add: Action<NewUser, Result<UserInfo, crate::api::ApiError>>) -> impl
             password: password.get_untracked(),
         });
     };
-    let feedback = move || match add.value().get() {
-        Some(Ok(user)) => Some((false, format!("Added {} ({}).", user.name, user.role))),
-        Some(Err(error)) => Some((true, format!("Not added: {}", error.message))),
-        None => None,
-    };
+    let feedback = Signal::derive(move || {
+        outcome_of(add.value().get(), "Not added", |user| {
+            format!("Added {} ({}).", user.name, user.role)
+        })
+    });
     view! {
         <section aria-labelledby="add-user-title">
             <h2 id="add-user-title">"Add a user"</h2>
@@ -144,15 +146,7 @@ fn AddUser(add: Action<NewUser, Result<UserInfo, crate::api::ApiError>>) -> impl
                         pattern="[a-z0-9._@\\-]+" title="1-64 characters: a-z, 0-9, '.', '_', '-', '@'"
                         prop:value=move || name.get() on:input:target=move |ev| name.set(ev.target().value()) />
                 </label>
-                <label>"Role"
-                    <select id="new-user-role" on:change:target=move |ev| {
-                        if let Some(chosen) = Role::parse(&ev.target().value()) { role.set(chosen); }
-                    }>
-                        {Role::ALL.into_iter().map(|r| view! {
-                            <option value=r.as_str() selected=move || role.get() == r>{r.as_str()}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <RoleSelect id="new-user-role" role roles=Role::ALL.to_vec() />
                 <label>"Password"
                     <input id="new-user-password" type="password" required minlength="12" maxlength="1024" autocomplete="new-password"
                         title="at least 12 characters"
@@ -163,7 +157,7 @@ fn AddUser(add: Action<NewUser, Result<UserInfo, crate::api::ApiError>>) -> impl
                 </button>
             </form>
             <p class="hint">"Passwords have at least 12 characters; they are stored only as argon2id hashes. Tell the person their password another way."</p>
-            <p id="add-user-feedback" role="status">{move || feedback().map(|(bad, text)| view! { <span class:form-error=bad class:ok-text=!bad>{text}</span> })}</p>
+            <Outcome id="add-user-feedback" outcome=feedback />
         </section>
     }
 }
