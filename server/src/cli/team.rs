@@ -287,53 +287,45 @@ fn message(error: ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}", error.message)
 }
 
-fn print_users(users: &[UserInfo], json: bool) -> anyhow::Result<()> {
+/// `items` as `{"<key>": [...]}` with `--json`, else a table of `headers`
+/// with a row per item.
+fn print_list<T: serde::Serialize>(
+    key: &str,
+    items: &[T],
+    json: bool,
+    headers: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<()> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "users": users }))?
-        );
-        return Ok(());
+        println!("{}", serde_json::to_string_pretty(&json!({ key: items }))?);
+    } else {
+        print_table(headers, items.iter().map(row).collect());
     }
-    let rows = users
-        .iter()
-        .map(|u| {
+    Ok(())
+}
+
+fn print_users(users: &[UserInfo], json: bool) -> anyhow::Result<()> {
+    print_list(
+        "users",
+        users,
+        json,
+        &["NAME", "ROLE", "CREATED", "LAST SIGN-IN"],
+        |u| {
             vec![
                 u.name.clone(),
                 u.role.to_string(),
                 u.created_at.clone(),
-                u.last_sign_in_at.clone().unwrap_or_else(|| "-".into()),
+                dash(&u.last_sign_in_at),
             ]
-        })
-        .collect();
-    print_table(&["NAME", "ROLE", "CREATED", "LAST SIGN-IN"], rows);
-    Ok(())
+        },
+    )
 }
 
 fn print_tokens(tokens: &[TokenInfo], json: bool) -> anyhow::Result<()> {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "tokens": tokens }))?
-        );
-        return Ok(());
-    }
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let rows = tokens
-        .iter()
-        .map(|t| {
-            vec![
-                t.id.clone(),
-                t.name.clone(),
-                t.user.clone(),
-                t.role.to_string(),
-                dash(&t.expires_at),
-                dash(&t.last_used_at),
-                dash(&t.revoked_at),
-            ]
-        })
-        .collect();
-    print_table(
+    print_list(
+        "tokens",
+        tokens,
+        json,
         &[
             "ID",
             "NAME",
@@ -343,9 +335,23 @@ fn print_tokens(tokens: &[TokenInfo], json: bool) -> anyhow::Result<()> {
             "LAST USED",
             "REVOKED",
         ],
-        rows,
-    );
-    Ok(())
+        |t| {
+            vec![
+                t.id.clone(),
+                t.name.clone(),
+                t.user.clone(),
+                t.role.to_string(),
+                dash(&t.expires_at),
+                dash(&t.last_used_at),
+                dash(&t.revoked_at),
+            ]
+        },
+    )
+}
+
+/// A time, or "-" for none.
+fn dash(at: &Option<String>) -> String {
+    at.clone().unwrap_or_else(|| "-".into())
 }
 
 /// `rows` under `headers`, in columns as wide as their widest cell.
