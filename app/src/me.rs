@@ -84,12 +84,7 @@ mod tests {
     fn the_meta_round_trips_the_viewer_and_its_csrf_token() {
         let me = Me {
             mode: AuthMode::Users,
-            principal: Some(Principal {
-                name: "ana".to_owned(),
-                role: Role::Operator,
-                via: Via::Session,
-                token: None,
-            }),
+            principal: Some(Principal::new("ana", Role::Operator, Via::Session)),
             csrf: Some("c5rf".to_owned()),
         };
         let json = serde_json::to_string(&me).unwrap();

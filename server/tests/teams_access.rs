@@ -68,12 +68,7 @@ async fn token_for(app: &TestApp, user: &str, role: Role, token: &str) -> (Strin
 
 /// `name` with `role`, signed in with a session.
 fn session_of(name: &str, role: Role) -> Principal {
-    Principal {
-        name: name.into(),
-        role,
-        via: Via::Session,
-        token: None,
-    }
+    Principal::new(name, role, Via::Session)
 }
 
 /// The audit log's rows of `action`, newest first.

@@ -101,6 +101,25 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// `name` with `role`, proved `via` a session, the proxy or local mode
+    /// (no token).
+    pub fn new(name: impl Into<String>, role: Role, via: Via) -> Self {
+        Self {
+            name: name.into(),
+            role,
+            via,
+            token: None,
+        }
+    }
+
+    /// `name` acting through their token `token` with `role`.
+    pub fn with_token(name: impl Into<String>, role: Role, token: impl Into<String>) -> Self {
+        Self {
+            token: Some(token.into()),
+            ..Self::new(name, role, Via::Token)
+        }
+    }
+
     /// Whether this principal's role is at least `role`.
     pub fn can(&self, role: Role) -> bool {
         self.role >= role

@@ -532,12 +532,7 @@ fn proxy_principal(proxy: &ProxyConfig, headers: &HeaderMap) -> Result<Option<Fo
         ));
     };
     Ok(Some(Found::Someone {
-        principal: Principal {
-            name: name.to_owned(),
-            role,
-            via: Via::Proxy,
-            token: None,
-        },
+        principal: Principal::new(name, role, Via::Proxy),
         csrf: None,
     }))
 }

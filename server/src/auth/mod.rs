@@ -26,10 +26,5 @@ pub fn local_principal() -> Principal {
         .filter(|name| !name.is_empty())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_owned());
-    Principal {
-        name: format!("local:{user}"),
-        role: Role::Admin,
-        via: Via::Local,
-        token: None,
-    }
+    Principal::new(format!("local:{user}"), Role::Admin, Via::Local)
 }

@@ -107,12 +107,7 @@ impl Coordinator {
             let Some(user_role) = token.user_role else {
                 return Err(unauthorized("unknown token"));
             };
-            Principal {
-                name: info.user.clone(),
-                role: info.role.min(user_role),
-                via: Via::Token,
-                token: Some(info.name.clone()),
-            }
+            Principal::with_token(&info.user, info.role.min(user_role), &info.name)
         };
         let stale = info
             .last_used_at
@@ -149,12 +144,7 @@ impl Coordinator {
         if expires_at - session.expires_at >= 60_000 {
             self.store.extend_session(&hash, expires_at).await?;
         }
-        let principal = Principal {
-            name: session.user,
-            role: session.role,
-            via: Via::Session,
-            token: None,
-        };
+        let principal = Principal::new(session.user, session.role, Via::Session);
         Ok((principal, session.csrf))
     }
 
@@ -184,12 +174,7 @@ impl Coordinator {
         Ok(OpenedSession {
             secret,
             csrf,
-            principal: Principal {
-                name: user.info.name,
-                role: user.info.role,
-                via: Via::Session,
-                token: None,
-            },
+            principal: Principal::new(user.info.name, user.info.role, Via::Session),
         })
     }
 
@@ -422,12 +407,7 @@ impl Coordinator {
 /// The principal of the bootstrap token: an admin that may only create the
 /// first admin (it cannot make tokens).
 pub fn bootstrap_principal() -> Principal {
-    Principal {
-        name: BOOTSTRAP.to_owned(),
-        role: Role::Admin,
-        via: Via::Token,
-        token: None,
-    }
+    Principal::new(BOOTSTRAP, Role::Admin, Via::Token)
 }
 
 /// Whether `principal` came with the bootstrap token.

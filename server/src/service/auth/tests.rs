@@ -72,12 +72,7 @@ fn token_lasting(name: &str, life: &str) -> NewToken {
 }
 
 fn session_of(name: &str, role: Role) -> Principal {
-    Principal {
-        name: name.into(),
-        role,
-        via: Via::Session,
-        token: None,
-    }
+    Principal::new(name, role, Via::Session)
 }
 
 #[track_caller]
@@ -259,12 +254,7 @@ async fn a_token_resolves_to_its_user_until_revoked_or_expired() {
     let principal = c.principal_for_token(&created.token).await.unwrap();
     assert_eq!(
         principal,
-        Principal {
-            name: "alice".into(),
-            role: Role::Operator,
-            via: Via::Token,
-            token: Some("ci".into())
-        }
+        Principal::with_token("alice", Role::Operator, "ci")
     );
     assert_eq!(principal.actor(), "alice (token ci)");
     let listed = c.list_tokens(&alice).await.unwrap();
