@@ -43,7 +43,7 @@ fuzz:
 
 ## check: quick compile check of both halves while editing
 check:
-	cargo check -p app -p server -p sandbox --all-targets
+	cargo check -p app -p server -p sandbox -p fault-proxy --all-targets
 	cargo check -p frontend --target wasm32-unknown-unknown
 
 fmt:

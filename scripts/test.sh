@@ -11,11 +11,11 @@ step "rustfmt"
 cargo fmt --all -- --check
 
 step "clippy (server side and browser side)"
-cargo clippy -p app -p server -p sandbox --all-targets -- -D warnings
+cargo clippy -p app -p server -p sandbox -p fault-proxy --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests"
-cargo test -p app -p server -p sandbox
+cargo test -p app -p server -p sandbox -p fault-proxy
 
 step "schemathesis against /api/openapi.json (bounded; 0 server errors, 0 schema violations)"
 # The debug binary `cargo test` just built; a fresh server, sandbox and database.

@@ -1,0 +1,651 @@
+//! The TCP proxy: one listener, a connection to the upstream for each client,
+//! and two pumps per connection (client → upstream, upstream → client) that
+//! pass the data through the active faults in the order they were injected.
+//!
+//! With no fault a chunk is written as soon as it is read. Faults apply to
+//! open connections from their next chunk: a pump reads the current fault
+//! list (a `watch` snapshot) for every chunk. Timed endings (`timeout`,
+//! `reset_peer`) run on a per-connection watcher that starts a fault's clock
+//! when the connection first sees it. A connection whose data was thrown away
+//! (`timeout`, `blackhole`) has a gap in its byte stream, so it is closed
+//! when that fault is cleared; every other connection is byte-exact
+//! pass-through again.
+
+use std::{
+    collections::{HashMap, HashSet},
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use rand::Rng as _;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{
+        tcp::{OwnedReadHalf, OwnedWriteHalf},
+        TcpListener, TcpStream,
+    },
+    sync::{mpsc, watch},
+    task::JoinHandle,
+    time::Instant,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::faults::{parse_tcp, Direction, Fault, FaultError, TcpFault};
+
+/// Largest chunk read at once.
+const CHUNK: usize = 32 * 1024;
+/// Chunks read ahead of the one being delayed (so latency shifts a stream
+/// instead of slowing it).
+const READ_AHEAD: usize = 64;
+/// Longest wait for the upstream to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a listener closed by `refuse` tries its port again once cleared.
+const REBIND_EVERY: Duration = Duration::from_millis(200);
+/// Most faults active on one proxy at once.
+pub const MAX_FAULTS: usize = 16;
+
+/// An injected fault as the chaos API's status lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActiveFault {
+    /// Its id, for clearing it alone (`fault-000001`).
+    pub id: String,
+    /// The action (`latency`).
+    pub action: String,
+    /// The parameters it was injected with.
+    pub parameters: Value,
+    /// What it does.
+    #[serde(skip)]
+    pub fault: Fault,
+}
+
+/// Why a proxy could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listen address is taken or not ours.
+    #[error("proxy {service}: cannot listen on {address}: {source}")]
+    Bind {
+        /// The proxied service.
+        service: String,
+        /// The address asked for.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Why an injection was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum InjectError {
+    /// The action or its parameters.
+    #[error(transparent)]
+    Fault(#[from] FaultError),
+    /// [`MAX_FAULTS`] are already active.
+    #[error("{MAX_FAULTS} faults are already active on this proxy; clear one first")]
+    TooMany,
+}
+
+/// A running TCP proxy.
+pub struct TcpProxy {
+    name: String,
+    address: SocketAddr,
+    faults: watch::Sender<Arc<Vec<ActiveFault>>>,
+    next_id: AtomicU64,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl TcpProxy {
+    /// Listens on `listen` and forwards every connection to `upstream`
+    /// (`host:port`, resolved for each connection).
+    pub async fn start(
+        name: impl Into<String>,
+        listen: SocketAddr,
+        upstream: impl Into<String>,
+    ) -> Result<Self, StartError> {
+        let name = name.into();
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                service: name.clone(),
+                address: listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            service: name.clone(),
+            address: listen,
+            source,
+        })?;
+        let (faults, watching) = watch::channel(Arc::new(Vec::new()));
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(accept_loop(
+            Listener {
+                name: name.clone(),
+                address,
+                upstream: Arc::from(upstream.into()),
+                faults: watching,
+                stop: stop.clone(),
+            },
+            listener,
+        ));
+        Ok(Self {
+            name,
+            address,
+            faults,
+            next_id: AtomicU64::new(1),
+            stop,
+            task,
+        })
+    }
+
+    /// The proxied service's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where clients connect (the real port when port 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Injects `action` with `parameters`; it acts after the faults already
+    /// active.
+    pub fn inject(&self, action: &str, parameters: Value) -> Result<ActiveFault, InjectError> {
+        let fault = parse_tcp(action, &parameters)?;
+        let active = ActiveFault {
+            id: format!("fault-{:06}", self.next_id.fetch_add(1, Ordering::Relaxed)),
+            action: action.replace('-', "_"),
+            parameters,
+            fault,
+        };
+        let mut added = false;
+        self.faults.send_if_modified(|list| {
+            if list.len() >= MAX_FAULTS {
+                return false;
+            }
+            let mut next = Vec::clone(list);
+            next.push(active.clone());
+            *list = Arc::new(next);
+            added = true;
+            true
+        });
+        if added {
+            Ok(active)
+        } else {
+            Err(InjectError::TooMany)
+        }
+    }
+
+    /// Clears the fault `id`, or every fault; returns the ids cleared.
+    pub fn clear(&self, id: Option<&str>) -> Vec<String> {
+        let mut cleared = Vec::new();
+        self.faults.send_if_modified(|list| {
+            let (gone, kept): (Vec<_>, Vec<_>) = list
+                .iter()
+                .cloned()
+                .partition(|f| id.is_none_or(|id| f.id == id));
+            cleared = gone.into_iter().map(|f| f.id).collect();
+            if cleared.is_empty() {
+                return false;
+            }
+            *list = Arc::new(kept);
+            true
+        });
+        cleared
+    }
+
+    /// The active faults, in the order they act.
+    pub fn active(&self) -> Vec<ActiveFault> {
+        Vec::clone(&self.faults.borrow())
+    }
+
+    /// Stops listening and closes every connection.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+struct Listener {
+    name: String,
+    address: SocketAddr,
+    upstream: Arc<str>,
+    faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+    stop: CancellationToken,
+}
+
+fn refusing(faults: &[ActiveFault]) -> bool {
+    faults.iter().any(|f| f.fault.kind == TcpFault::Refuse)
+}
+
+async fn accept_loop(mut this: Listener, listener: TcpListener) {
+    let mut listener = Some(listener);
+    let next_id = AtomicU64::new(1);
+    loop {
+        let refuse = refusing(&this.faults.borrow_and_update());
+        if refuse {
+            if listener.take().is_some() {
+                tracing::info!(proxy = %this.name, "refusing connections");
+            }
+        } else if listener.is_none() {
+            match TcpListener::bind(this.address).await {
+                Ok(bound) => {
+                    tracing::info!(proxy = %this.name, "listening again");
+                    listener = Some(bound);
+                }
+                Err(error) => {
+                    tracing::warn!(proxy = %this.name, %error, "cannot listen again yet");
+                    tokio::select! {
+                        () = tokio::time::sleep(REBIND_EVERY) => continue,
+                        () = this.stop.cancelled() => return,
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            accepted = async {
+                match &listener {
+                    Some(listening) => listening.accept().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                match accepted {
+                    Ok((client, peer)) => {
+                        let _ = client.set_nodelay(true);
+                        let connection = Connection {
+                            id: next_id.fetch_add(1, Ordering::Relaxed),
+                            rolls: Mutex::new(HashMap::new()),
+                            end: this.stop.child_token(),
+                            reset: AtomicBool::new(false),
+                            tainted: AtomicBool::new(false),
+                        };
+                        tokio::spawn(serve(Arc::new(connection), client, peer, this.upstream.clone(), this.faults.clone()));
+                    }
+                    Err(error) => {
+                        // Out of descriptors and the like: back off briefly.
+                        tracing::warn!(proxy = %this.name, %error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+            changed = this.faults.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = this.stop.cancelled() => return,
+        }
+    }
+}
+
+/// One client's connection.
+struct Connection {
+    id: u64,
+    /// Whether each fault (by id) acts on this connection (its toxicity
+    /// rolled once).
+    rolls: Mutex<HashMap<String, bool>>,
+    /// Cancelled when the connection must end (a fault ended it, or the
+    /// proxy stops).
+    end: CancellationToken,
+    /// The end is a reset (linger 0) rather than a close.
+    reset: AtomicBool,
+    /// Data was thrown away: close when the discarding fault is cleared.
+    tainted: AtomicBool,
+}
+
+impl Connection {
+    /// Whether `fault` acts on this connection.
+    fn hit(&self, fault: &ActiveFault) -> bool {
+        let mut rolls = self.rolls.lock().expect("rolls lock");
+        *rolls.entry(fault.id.clone()).or_insert_with(|| {
+            let toxicity = fault.fault.toxicity;
+            toxicity >= 1.0 || (toxicity > 0.0 && rand::rng().random::<f64>() < toxicity)
+        })
+    }
+
+    /// The faults acting on this connection's `flow`, in order.
+    fn acting<'a>(
+        &'a self,
+        faults: &'a [ActiveFault],
+        flow: Direction,
+    ) -> impl Iterator<Item = &'a ActiveFault> + 'a {
+        faults
+            .iter()
+            .filter(move |f| f.fault.direction.covers(flow) && self.hit(f))
+    }
+
+    fn finish(&self, reset: bool) {
+        if reset {
+            self.reset.store(true, Ordering::Relaxed);
+        }
+        self.end.cancel();
+    }
+}
+
+async fn serve(
+    connection: Arc<Connection>,
+    client: TcpStream,
+    peer: SocketAddr,
+    upstream: Arc<str>,
+    faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+) {
+    let blackholed = |list: &[ActiveFault]| {
+        list.iter()
+            .any(|f| f.fault.kind == TcpFault::Blackhole && connection.hit(f))
+    };
+    if blackholed(&faults.borrow()) {
+        hold(&connection, client, faults, blackholed).await;
+        return;
+    }
+    let server = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&*upstream)).await {
+        Ok(Ok(server)) => server,
+        failed => {
+            tracing::debug!(connection = connection.id, %peer, ?failed, "upstream unreachable");
+            // The client sees the upstream's refusal as a reset.
+            let _ = socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO));
+            return;
+        }
+    };
+    let _ = server.set_nodelay(true);
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    let watcher = tokio::spawn(watch_timers(connection.clone(), faults.clone()));
+    tokio::join!(
+        pump(
+            connection.clone(),
+            client_read,
+            server_write,
+            Direction::Upstream,
+            faults.clone()
+        ),
+        pump(
+            connection.clone(),
+            server_read,
+            client_write,
+            Direction::Downstream,
+            faults
+        ),
+    );
+    watcher.abort();
+}
+
+/// A blackholed new connection: never forwarded; whatever the client sends is
+/// thrown away until it leaves, the fault is cleared (then it is closed: it
+/// has lost data) or the proxy stops.
+async fn hold(
+    connection: &Connection,
+    mut client: TcpStream,
+    mut faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+    blackholed: impl Fn(&[ActiveFault]) -> bool,
+) {
+    let mut sink = vec![0u8; CHUNK];
+    loop {
+        tokio::select! {
+            read = client.read(&mut sink) => if matches!(read, Ok(0) | Err(_)) { return },
+            changed = faults.changed() => {
+                if changed.is_err() || !blackholed(&faults.borrow_and_update()) { return }
+            }
+            () = connection.end.cancelled() => return,
+        }
+    }
+}
+
+/// Ends the connection when a `timeout` (with a time) or `reset_peer` fault's
+/// clock runs out, its clock starting when the connection first sees it; and
+/// closes a tainted connection once nothing discards its data any more.
+async fn watch_timers(
+    connection: Arc<Connection>,
+    mut faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+) {
+    let mut started: HashSet<String> = HashSet::new();
+    loop {
+        let list = faults.borrow_and_update().clone();
+        if connection.tainted.load(Ordering::Relaxed)
+            && !list.iter().any(|f| f.fault.discards() && connection.hit(f))
+        {
+            connection.finish(false);
+            return;
+        }
+        for fault in list.iter().filter(|f| connection.hit(f)) {
+            let (after, reset) = match fault.fault.kind {
+                TcpFault::ResetPeer { after } => (after, true),
+                TcpFault::Timeout { after } if !after.is_zero() => (after, false),
+                _ => continue,
+            };
+            if !started.insert(fault.id.clone()) {
+                continue;
+            }
+            let (connection, id, mut faults) =
+                (connection.clone(), fault.id.clone(), faults.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = tokio::time::sleep(after) => {
+                        if faults.borrow_and_update().iter().any(|f| f.id == id) {
+                            connection.finish(reset);
+                        }
+                    }
+                    () = connection.end.cancelled() => {}
+                }
+            });
+        }
+        if faults.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A chunk read, and when.
+type Chunk = (Instant, Vec<u8>);
+
+/// Moves data one way: a reader that reads ahead, and a writer that passes
+/// each chunk through the faults acting on `flow`.
+async fn pump(
+    connection: Arc<Connection>,
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    flow: Direction,
+    faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+) {
+    let ended_by_fault = {
+        let (chunks, mut read) = mpsc::channel::<Chunk>(READ_AHEAD);
+        let reader = async move {
+            loop {
+                let mut buffer = vec![0u8; CHUNK];
+                match from.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        if chunks.send((Instant::now(), buffer)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        let writer = async {
+            let mut sent: HashMap<String, u64> = HashMap::new();
+            while let Some((read_at, data)) = read.recv().await {
+                let list = faults.borrow().clone();
+                if !forward(&connection, &list, flow, read_at, data, &mut to, &mut sent).await {
+                    return;
+                }
+            }
+            // The source closed: pass the close on (later under slow_close).
+            let list = faults.borrow().clone();
+            let delay = connection
+                .acting(&list, flow)
+                .filter_map(|f| match f.fault.kind {
+                    TcpFault::SlowClose { delay } => Some(delay),
+                    _ => None,
+                })
+                .max();
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
+            let _ = to.shutdown().await;
+        };
+        tokio::select! {
+            _ = async { tokio::join!(reader, writer) } => false,
+            () = connection.end.cancelled() => true,
+        }
+    };
+    if ended_by_fault && connection.reset.load(Ordering::Relaxed) {
+        // Closed with linger 0 the socket sends a reset; `forget` keeps the
+        // write half from sending a FIN first as it drops.
+        let _ = socket2::SockRef::from(to.as_ref()).set_linger(Some(Duration::ZERO));
+        to.forget();
+    }
+}
+
+/// Passes one chunk through the faults; false when the connection ends.
+async fn forward(
+    connection: &Connection,
+    faults: &[ActiveFault],
+    flow: Direction,
+    read_at: Instant,
+    mut data: Vec<u8>,
+    to: &mut OwnedWriteHalf,
+    sent: &mut HashMap<String, u64>,
+) -> bool {
+    // Latencies add up, each counted from when the chunk was read, so a
+    // stream is shifted rather than slowed.
+    let mut due = read_at;
+    let mut rate = None;
+    let mut slices = None;
+    let mut last = false;
+    for fault in connection.acting(faults, flow) {
+        match &fault.fault.kind {
+            TcpFault::Latency { latency, jitter } => {
+                due += jittered(*latency, *jitter);
+                tokio::time::sleep_until(due).await;
+            }
+            TcpFault::Bandwidth { bytes_per_second } => {
+                rate = Some(rate.map_or(*bytes_per_second, |r: u64| r.min(*bytes_per_second)));
+            }
+            TcpFault::Timeout { .. } | TcpFault::Blackhole => {
+                connection.tainted.store(true, Ordering::Relaxed);
+                return true;
+            }
+            TcpFault::Slicer {
+                average_size,
+                size_variation,
+                delay,
+            } => slices = Some((*average_size, *size_variation, *delay)),
+            TcpFault::LimitData { bytes } => {
+                let so_far = sent.entry(fault.id.clone()).or_default();
+                let room = bytes.saturating_sub(*so_far);
+                if (data.len() as u64) >= room {
+                    data.truncate(room as usize);
+                    last = true;
+                }
+                *so_far += data.len() as u64;
+            }
+            TcpFault::ResetPeer { .. } | TcpFault::SlowClose { .. } | TcpFault::Refuse => {}
+        }
+    }
+    if write(to, &data, rate, slices).await.is_err() {
+        connection.finish(false);
+        return false;
+    }
+    if last {
+        let _ = to.flush().await;
+        connection.finish(false);
+        return false;
+    }
+    true
+}
+
+/// `latency` moved by up to `jitter` either way, never below zero.
+fn jittered(latency: Duration, jitter: Duration) -> Duration {
+    if jitter.is_zero() {
+        return latency;
+    }
+    let spread = jitter.as_secs_f64();
+    let offset = rand::rng().random_range(-spread..=spread);
+    Duration::from_secs_f64((latency.as_secs_f64() + offset).max(0.0))
+}
+
+/// Writes `data`, in slices and paced to `rate` bytes a second when asked.
+async fn write(
+    to: &mut OwnedWriteHalf,
+    data: &[u8],
+    rate: Option<u64>,
+    slices: Option<(usize, usize, Duration)>,
+) -> std::io::Result<()> {
+    let pieces: Vec<&[u8]> = match slices {
+        Some((average, variation, _)) => slice(data, average, variation),
+        None => vec![data],
+    };
+    let pause = slices.map(|(_, _, delay)| delay).unwrap_or_default();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 && !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+        match rate {
+            // At most 100 ms worth at a time, each followed by its share of time.
+            Some(rate) => {
+                let step = (rate / 10).max(1) as usize;
+                for part in piece.chunks(step) {
+                    let started = Instant::now();
+                    to.write_all(part).await?;
+                    let due = Duration::from_secs_f64(part.len() as f64 / rate as f64);
+                    tokio::time::sleep_until(started + due).await;
+                }
+            }
+            None => to.write_all(piece).await?,
+        }
+    }
+    Ok(())
+}
+
+/// `data` cut into pieces of `average` ± `variation` bytes.
+fn slice(data: &[u8], average: usize, variation: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = data;
+    let mut rng = rand::rng();
+    while !rest.is_empty() {
+        let size = if variation == 0 {
+            average
+        } else {
+            rng.random_range(average - variation..=average + variation)
+        }
+        .clamp(1, rest.len());
+        let (piece, tail) = rest.split_at(size);
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_cover_the_data_in_order_within_their_bounds() {
+        let data: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+        let pieces = slice(&data, 100, 40);
+        assert_eq!(pieces.concat(), data);
+        assert!(pieces[..pieces.len() - 1]
+            .iter()
+            .all(|p| (60..=140).contains(&p.len())));
+        assert_eq!(slice(&data, 7, 0).len(), 10_000usize.div_ceil(7));
+    }
+
+    #[test]
+    fn jitter_stays_within_its_bounds_and_never_goes_negative() {
+        for _ in 0..1000 {
+            let d = jittered(Duration::from_millis(10), Duration::from_millis(20));
+            assert!(d <= Duration::from_millis(30));
+        }
+        assert_eq!(
+            jittered(Duration::from_millis(5), Duration::ZERO),
+            Duration::from_millis(5)
+        );
+    }
+}
