@@ -7,14 +7,22 @@
 //! stack in the order they were injected.
 //!
 //! # Layout
+//! - [`book`]: a proxy's active faults, in injection order.
 //! - [`faults`]: the faults, their schemas and the parsing of a request.
+//! - [`http_faults`], [`http`]: the HTTP proxy's faults and the proxy.
 //! - [`tcp`]: the TCP proxy (listener, per-connection pumps, timers).
 //!
 //! The crate knows nothing of the engine or the store: whatever happens to
 //! the coordinator, a proxy's behaviour depends only on its own state.
 
+pub mod book;
 pub mod faults;
+pub mod http;
+pub mod http_faults;
 pub mod tcp;
 
+pub use book::MAX_FAULTS;
 pub use faults::{tcp_actions, Direction, Fault, FaultError, TcpFault};
+pub use http::{ActiveHttpFault, HttpProxy};
+pub use http_faults::http_actions;
 pub use tcp::{ActiveFault, InjectError, StartError, TcpProxy};

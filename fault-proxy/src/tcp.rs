@@ -22,7 +22,6 @@ use std::{
 };
 
 use rand::Rng as _;
-use serde::Serialize;
 use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -30,13 +29,19 @@ use tokio::{
         tcp::{OwnedReadHalf, OwnedWriteHalf},
         TcpListener, TcpStream,
     },
-    sync::{mpsc, watch},
+    sync::mpsc,
     task::JoinHandle,
     time::Instant,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::faults::{parse_tcp, Direction, Fault, FaultError, TcpFault};
+use crate::{
+    book::{Book, Faults, MAX_FAULTS},
+    faults::{parse_tcp, Direction, Fault, FaultError, TcpFault},
+};
+
+/// An injected TCP fault.
+pub type ActiveFault = crate::book::ActiveFault<Fault>;
 
 /// Largest chunk read at once.
 const CHUNK: usize = 32 * 1024;
@@ -47,23 +52,6 @@ const READ_AHEAD: usize = 64;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a listener closed by `refuse` tries its port again once cleared.
 const REBIND_EVERY: Duration = Duration::from_millis(200);
-/// Most faults active on one proxy at once.
-pub const MAX_FAULTS: usize = 16;
-
-/// An injected fault as the chaos API's status lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ActiveFault {
-    /// Its id, for clearing it alone (`fault-000001`).
-    pub id: String,
-    /// The action (`latency`).
-    pub action: String,
-    /// The parameters it was injected with.
-    pub parameters: Value,
-    /// What it does.
-    #[serde(skip)]
-    pub fault: Fault,
-}
-
 /// Why a proxy could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -94,8 +82,7 @@ pub enum InjectError {
 pub struct TcpProxy {
     name: String,
     address: SocketAddr,
-    faults: watch::Sender<Arc<Vec<ActiveFault>>>,
-    next_id: AtomicU64,
+    book: Book<Fault>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -121,14 +108,14 @@ impl TcpProxy {
             address: listen,
             source,
         })?;
-        let (faults, watching) = watch::channel(Arc::new(Vec::new()));
+        let book = Book::new();
         let stop = CancellationToken::new();
         let task = tokio::spawn(accept_loop(
             Listener {
                 name: name.clone(),
                 address,
                 upstream: Arc::from(upstream.into()),
-                faults: watching,
+                faults: book.watch(),
                 stop: stop.clone(),
             },
             listener,
@@ -136,8 +123,7 @@ impl TcpProxy {
         Ok(Self {
             name,
             address,
-            faults,
-            next_id: AtomicU64::new(1),
+            book,
             stop,
             task,
         })
@@ -157,51 +143,19 @@ impl TcpProxy {
     /// active.
     pub fn inject(&self, action: &str, parameters: Value) -> Result<ActiveFault, InjectError> {
         let fault = parse_tcp(action, &parameters)?;
-        let active = ActiveFault {
-            id: format!("fault-{:06}", self.next_id.fetch_add(1, Ordering::Relaxed)),
-            action: action.replace('-', "_"),
-            parameters,
-            fault,
-        };
-        let mut added = false;
-        self.faults.send_if_modified(|list| {
-            if list.len() >= MAX_FAULTS {
-                return false;
-            }
-            let mut next = Vec::clone(list);
-            next.push(active.clone());
-            *list = Arc::new(next);
-            added = true;
-            true
-        });
-        if added {
-            Ok(active)
-        } else {
-            Err(InjectError::TooMany)
-        }
+        self.book
+            .add(action, parameters, fault)
+            .ok_or(InjectError::TooMany)
     }
 
     /// Clears the fault `id`, or every fault; returns the ids cleared.
     pub fn clear(&self, id: Option<&str>) -> Vec<String> {
-        let mut cleared = Vec::new();
-        self.faults.send_if_modified(|list| {
-            let (gone, kept): (Vec<_>, Vec<_>) = list
-                .iter()
-                .cloned()
-                .partition(|f| id.is_none_or(|id| f.id == id));
-            cleared = gone.into_iter().map(|f| f.id).collect();
-            if cleared.is_empty() {
-                return false;
-            }
-            *list = Arc::new(kept);
-            true
-        });
-        cleared
+        self.book.clear(id)
     }
 
     /// The active faults, in the order they act.
     pub fn active(&self) -> Vec<ActiveFault> {
-        Vec::clone(&self.faults.borrow())
+        self.book.active()
     }
 
     /// Stops listening and closes every connection.
@@ -215,7 +169,7 @@ struct Listener {
     name: String,
     address: SocketAddr,
     upstream: Arc<str>,
-    faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+    faults: Faults<Fault>,
     stop: CancellationToken,
 }
 
@@ -332,7 +286,7 @@ async fn serve(
     client: TcpStream,
     peer: SocketAddr,
     upstream: Arc<str>,
-    faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+    faults: Faults<Fault>,
 ) {
     let blackholed = |list: &[ActiveFault]| {
         list.iter()
@@ -380,7 +334,7 @@ async fn serve(
 async fn hold(
     connection: &Connection,
     mut client: TcpStream,
-    mut faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+    mut faults: Faults<Fault>,
     blackholed: impl Fn(&[ActiveFault]) -> bool,
 ) {
     let mut sink = vec![0u8; CHUNK];
@@ -398,10 +352,7 @@ async fn hold(
 /// Ends the connection when a `timeout` (with a time) or `reset_peer` fault's
 /// clock runs out, its clock starting when the connection first sees it; and
 /// closes a tainted connection once nothing discards its data any more.
-async fn watch_timers(
-    connection: Arc<Connection>,
-    mut faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
-) {
+async fn watch_timers(connection: Arc<Connection>, mut faults: Faults<Fault>) {
     let mut started: HashSet<String> = HashSet::new();
     loop {
         let list = faults.borrow_and_update().clone();
@@ -449,7 +400,7 @@ async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     flow: Direction,
-    faults: watch::Receiver<Arc<Vec<ActiveFault>>>,
+    faults: Faults<Fault>,
 ) {
     let ended_by_fault = {
         let (chunks, mut read) = mpsc::channel::<Chunk>(READ_AHEAD);
@@ -561,7 +512,7 @@ async fn forward(
 }
 
 /// `latency` moved by up to `jitter` either way, never below zero.
-fn jittered(latency: Duration, jitter: Duration) -> Duration {
+pub(crate) fn jittered(latency: Duration, jitter: Duration) -> Duration {
     if jitter.is_zero() {
         return latency;
     }

@@ -356,7 +356,7 @@ async fn bad_requests_are_refused_and_the_proxy_keeps_passing_traffic() {
         );
     }
     assert!(proxy.active().is_empty());
-    for _ in 0..fault_proxy::tcp::MAX_FAULTS {
+    for _ in 0..fault_proxy::MAX_FAULTS {
         proxy.inject("latency", json!({"latency": 0})).unwrap();
     }
     assert!(matches!(

@@ -38,7 +38,7 @@ pub fn compare(observed: &Value, op: &str, expected: &Value) -> Result<bool, Str
             let (Some(text), Some(pattern)) = (observed.as_str(), expected.as_str()) else {
                 return Err("matches needs a string and a pattern".to_owned());
             };
-            glob(pattern, text)
+            fault_proxy::book::glob(pattern, text)
         }
         other => {
             return Err(format!(
@@ -46,30 +46,6 @@ pub fn compare(observed: &Value, op: &str, expected: &Value) -> Result<bool, Str
             ))
         }
     })
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else if let Some(at) = rest.find(part) {
-            rest = &rest[at + part.len()..];
-        } else {
-            return false;
-        }
-    }
-    true
 }
 
 /// Checks every `{pointer, op, value}` of `checks` against `body`.
