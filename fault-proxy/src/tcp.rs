@@ -400,9 +400,35 @@ async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     flow: Direction,
-    faults: Faults<Fault>,
+    mut faults: Faults<Fault>,
 ) {
-    let ended_by_fault = {
+    // The fast path, while the proxy has no fault: read, write, no hop.
+    let mut buffer = vec![0u8; CHUNK];
+    let ended_by_fault = loop {
+        if !faults.borrow_and_update().is_empty() {
+            break false;
+        }
+        tokio::select! {
+            read = from.read(&mut buffer) => match read {
+                Ok(0) | Err(_) => {
+                    let _ = to.shutdown().await;
+                    return;
+                }
+                Ok(n) => {
+                    if to.write_all(&buffer[..n]).await.is_err() {
+                        connection.finish(false);
+                        return;
+                    }
+                }
+            },
+            changed = faults.changed() => if changed.is_err() { return },
+            () = connection.end.cancelled() => break true,
+        }
+    };
+    drop(buffer);
+    // Once a fault has been seen, the staged pump: a reader that reads ahead
+    // and a writer that passes each chunk through the faults.
+    let ended_by_fault = ended_by_fault || {
         let (chunks, mut read) = mpsc::channel::<Chunk>(READ_AHEAD);
         let reader = async move {
             loop {
