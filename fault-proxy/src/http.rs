@@ -23,7 +23,7 @@ use tokio::{net::TcpListener, task::JoinHandle, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    book::{Book, Faults},
+    book::{Book, Faults, Lease},
     http_faults::{parse_http, HttpFault, HttpFaultKind},
     tcp::{InjectError, StartError},
 };
@@ -53,7 +53,7 @@ const HOP_BY_HOP: [header::HeaderName; 6] = [
 pub struct HttpProxy {
     name: String,
     address: SocketAddr,
-    book: Book<HttpFault>,
+    book: Arc<Book<HttpFault>>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -74,8 +74,12 @@ impl HttpProxy {
         };
         let listener = TcpListener::bind(listen).await.map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
-        let book = Book::new();
         let stop = CancellationToken::new();
+        let book = Arc::new(Book::new());
+        tokio::spawn({
+            let (book, stop) = (book.clone(), stop.clone());
+            async move { book.expire_until(stop).await }
+        });
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
         connector.set_nodelay(true);
@@ -105,21 +109,23 @@ impl HttpProxy {
     }
 
     /// Injects `action` with `parameters`, after the faults already active.
-    pub fn inject(&self, action: &str, parameters: Value) -> Result<ActiveHttpFault, InjectError> {
+    /// `lease` says how long it lives unless renewed, and for whom
+    /// ([`Book::renew`]).
+    pub fn inject(
+        &self,
+        action: &str,
+        parameters: Value,
+        lease: Lease,
+    ) -> Result<ActiveHttpFault, InjectError> {
         let fault = parse_http(action, &parameters)?;
         self.book
-            .add(action, parameters, fault)
+            .add(action, parameters, fault, lease)
             .ok_or(InjectError::TooMany)
     }
 
-    /// Clears the fault `id`, or every fault; returns the ids cleared.
-    pub fn clear(&self, id: Option<&str>) -> Vec<String> {
-        self.book.clear(id)
-    }
-
-    /// The active faults, in the order they act.
-    pub fn active(&self) -> Vec<ActiveHttpFault> {
-        self.book.active()
+    /// Its faults: list, clear, renew.
+    pub fn book(&self) -> &Book<HttpFault> {
+        &self.book
     }
 
     /// Stops listening and closes every connection.

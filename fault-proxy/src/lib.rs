@@ -21,7 +21,7 @@ pub mod http;
 pub mod http_faults;
 pub mod tcp;
 
-pub use book::MAX_FAULTS;
+pub use book::{Book, Lease, MAX_FAULTS};
 pub use faults::{tcp_actions, Direction, Fault, FaultError, TcpFault};
 pub use http::{ActiveHttpFault, HttpProxy};
 pub use http_faults::http_actions;

@@ -36,7 +36,7 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    book::{Book, Faults, MAX_FAULTS},
+    book::{Book, Faults, Lease, MAX_FAULTS},
     faults::{parse_tcp, Direction, Fault, FaultError, TcpFault},
 };
 
@@ -82,7 +82,7 @@ pub enum InjectError {
 pub struct TcpProxy {
     name: String,
     address: SocketAddr,
-    book: Book<Fault>,
+    book: Arc<Book<Fault>>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -108,8 +108,12 @@ impl TcpProxy {
             address: listen,
             source,
         })?;
-        let book = Book::new();
         let stop = CancellationToken::new();
+        let book = Arc::new(Book::new());
+        tokio::spawn({
+            let (book, stop) = (book.clone(), stop.clone());
+            async move { book.expire_until(stop).await }
+        });
         let task = tokio::spawn(accept_loop(
             Listener {
                 name: name.clone(),
@@ -141,21 +145,23 @@ impl TcpProxy {
 
     /// Injects `action` with `parameters`; it acts after the faults already
     /// active.
-    pub fn inject(&self, action: &str, parameters: Value) -> Result<ActiveFault, InjectError> {
+    /// `lease` says how long it lives unless renewed, and for whom
+    /// ([`Book::renew`]).
+    pub fn inject(
+        &self,
+        action: &str,
+        parameters: Value,
+        lease: Lease,
+    ) -> Result<ActiveFault, InjectError> {
         let fault = parse_tcp(action, &parameters)?;
         self.book
-            .add(action, parameters, fault)
+            .add(action, parameters, fault, lease)
             .ok_or(InjectError::TooMany)
     }
 
-    /// Clears the fault `id`, or every fault; returns the ids cleared.
-    pub fn clear(&self, id: Option<&str>) -> Vec<String> {
-        self.book.clear(id)
-    }
-
-    /// The active faults, in the order they act.
-    pub fn active(&self) -> Vec<ActiveFault> {
-        self.book.active()
+    /// Its faults: list, clear, renew.
+    pub fn book(&self) -> &Book<Fault> {
+        &self.book
     }
 
     /// Stops listening and closes every connection.

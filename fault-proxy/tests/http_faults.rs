@@ -12,7 +12,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use fault_proxy::{FaultError, HttpProxy, InjectError};
+use fault_proxy::{FaultError, HttpProxy, InjectError, Lease};
 use serde_json::{json, Value};
 
 /// The body `/data` answers: 4 KiB of a known pattern.
@@ -69,13 +69,15 @@ async fn requests_pass_untouched_until_a_fault_and_again_after_clearing() {
         .unwrap();
     assert_eq!(echoed.text().await.unwrap(), "order 7");
 
-    proxy.inject("error", json!({"status": 500})).unwrap();
+    proxy
+        .inject("error", json!({"status": 500}), Lease::default())
+        .unwrap();
     let failed = http.get(url(&proxy, "/data")).send().await.unwrap();
     assert_eq!(failed.status(), 500);
     let body: Value = failed.json().await.unwrap();
     assert_eq!(body["error"]["kind"], "injected_fault");
 
-    proxy.clear(None);
+    proxy.book().clear(None);
     let got = http.get(url(&proxy, "/data")).send().await.unwrap();
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes().await.unwrap(), data(), "exact again");
@@ -87,7 +89,11 @@ async fn latency_delays_matching_requests_and_stacks() {
     let proxy = proxy().await;
     let http = client();
     proxy
-        .inject("latency", json!({"latency": 200, "path": "/data"}))
+        .inject(
+            "latency",
+            json!({"latency": 200, "path": "/data"}),
+            Lease::default(),
+        )
         .unwrap();
     let started = Instant::now();
     assert_eq!(
@@ -100,7 +106,9 @@ async fn latency_delays_matching_requests_and_stacks() {
     );
     let one = started.elapsed();
     assert!(one >= Duration::from_millis(200), "{one:?}");
-    proxy.inject("latency", json!({"latency": 200})).unwrap();
+    proxy
+        .inject("latency", json!({"latency": 200}), Lease::default())
+        .unwrap();
     let started = Instant::now();
     http.get(url(&proxy, "/data")).send().await.unwrap();
     let two = started.elapsed();
@@ -115,8 +123,7 @@ async fn error_and_abort_apply_to_their_method_and_path_only() {
     proxy
         .inject(
             "error",
-            json!({"status": 503, "method": "POST", "path": "/orders*", "body": "down", "content_type": "text/plain"}),
-        )
+            json!({"status": 503, "method": "POST", "path": "/orders*", "body": "down", "content_type": "text/plain"}), Lease::default())
         .unwrap();
     let refused = http
         .post(url(&proxy, "/orders"))
@@ -137,8 +144,10 @@ async fn error_and_abort_apply_to_their_method_and_path_only() {
         "another path passes"
     );
 
-    proxy.clear(None);
-    proxy.inject("abort", json!({"path": "/data"})).unwrap();
+    proxy.book().clear(None);
+    proxy
+        .inject("abort", json!({"path": "/data"}), Lease::default())
+        .unwrap();
     let dropped = http.get(url(&proxy, "/data")).send().await;
     assert!(dropped.is_err(), "no answer: {dropped:?}");
     assert_eq!(
@@ -157,7 +166,11 @@ async fn rate_limit_answers_429_with_retry_after_once_the_rate_is_passed() {
     let proxy = proxy().await;
     let http = client();
     proxy
-        .inject("rate_limit", json!({"requests_per_second": 1, "burst": 3}))
+        .inject(
+            "rate_limit",
+            json!({"requests_per_second": 1, "burst": 3}),
+            Lease::default(),
+        )
         .unwrap();
     let mut statuses = Vec::new();
     let mut retry_after = None;
@@ -182,7 +195,9 @@ async fn rate_limit_answers_429_with_retry_after_once_the_rate_is_passed() {
 async fn corrupt_body_changes_bytes_but_not_the_length() {
     let proxy = proxy().await;
     let http = client();
-    proxy.inject("corrupt_body", json!({"rate": 0.5})).unwrap();
+    proxy
+        .inject("corrupt_body", json!({"rate": 0.5}), Lease::default())
+        .unwrap();
     let body = http
         .get(url(&proxy, "/data"))
         .send()
@@ -203,7 +218,11 @@ async fn toxicity_half_hits_about_half_the_requests() {
     let proxy = proxy().await;
     let http = client();
     proxy
-        .inject("error", json!({"status": 500, "toxicity": 0.5}))
+        .inject(
+            "error",
+            json!({"status": 500, "toxicity": 0.5}),
+            Lease::default(),
+        )
         .unwrap();
     let mut failed = 0;
     for _ in 0..400 {
@@ -234,7 +253,7 @@ async fn bad_requests_are_refused_and_traffic_keeps_passing() {
     ] {
         assert!(
             matches!(
-                proxy.inject(action, body.clone()),
+                proxy.inject(action, body.clone(), Lease::default()),
                 Err(InjectError::Fault(
                     FaultError::Unsupported { .. } | FaultError::Invalid(_)
                 ))
@@ -242,7 +261,7 @@ async fn bad_requests_are_refused_and_traffic_keeps_passing() {
             "{action} {body}"
         );
     }
-    assert!(proxy.active().is_empty());
+    assert!(proxy.book().active().is_empty());
     assert_eq!(
         client()
             .get(url(&proxy, "/health"))

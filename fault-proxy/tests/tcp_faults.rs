@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use fault_proxy::{FaultError, InjectError, StartError, TcpProxy};
+use fault_proxy::{FaultError, InjectError, Lease, StartError, TcpProxy};
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -104,16 +104,20 @@ async fn traffic_passes_untouched_until_a_fault_and_again_after_clearing() {
     round_trip(&proxy, &data).await;
 
     let fault = proxy
-        .inject("latency", json!({"latency": 150, "direction": "both"}))
+        .inject(
+            "latency",
+            json!({"latency": 150, "direction": "both"}),
+            Lease::default(),
+        )
         .unwrap();
-    assert_eq!(proxy.active().len(), 1);
+    assert_eq!(proxy.book().active().len(), 1);
     let slow = round_trip(&proxy, b"ping").await;
     assert!(slow >= Duration::from_millis(300), "both ways: {slow:?}");
 
-    assert_eq!(proxy.clear(Some(&fault.id)), vec![fault.id.clone()]);
-    assert!(proxy.active().is_empty());
+    assert_eq!(proxy.book().clear(Some(&fault.id)), vec![fault.id.clone()]);
+    assert!(proxy.book().active().is_empty());
     round_trip(&proxy, &data).await;
-    assert!(proxy.clear(None).is_empty(), "nothing left to clear");
+    assert!(proxy.book().clear(None).is_empty(), "nothing left to clear");
     proxy.shutdown().await;
 }
 
@@ -121,26 +125,34 @@ async fn traffic_passes_untouched_until_a_fault_and_again_after_clearing() {
 async fn latency_delays_each_direction_it_is_set_on_and_stacks() {
     let proxy = proxy_to(echo_server().await).await;
     proxy
-        .inject("latency", json!({"latency": 200, "direction": "upstream"}))
+        .inject(
+            "latency",
+            json!({"latency": 200, "direction": "upstream"}),
+            Lease::default(),
+        )
         .unwrap();
     let one = round_trip(&proxy, b"a").await;
     assert!(one >= Duration::from_millis(200), "{one:?}");
     // A second latency stacks after the first.
     proxy
-        .inject("latency", json!({"latency": 200, "direction": "upstream"}))
+        .inject(
+            "latency",
+            json!({"latency": 200, "direction": "upstream"}),
+            Lease::default(),
+        )
         .unwrap();
     let two = round_trip(&proxy, b"b").await;
     assert!(two >= Duration::from_millis(400), "{two:?}");
     // It applies to open connections from their next chunk.
     let mut client = TcpStream::connect(proxy.address()).await.unwrap();
-    proxy.clear(None);
+    proxy.book().clear(None);
     let started = Instant::now();
     client.write_all(b"c").await.unwrap();
     let mut back = [0u8; 1];
     client.read_exact(&mut back).await.unwrap();
     assert_eq!(&back, b"c");
     assert!(
-        proxy.active().is_empty() && started.elapsed() < Duration::from_secs(5),
+        proxy.book().active().is_empty() && started.elapsed() < Duration::from_secs(5),
         "cleared"
     );
     proxy.shutdown().await;
@@ -149,10 +161,12 @@ async fn latency_delays_each_direction_it_is_set_on_and_stacks() {
 #[tokio::test]
 async fn limit_data_lets_exactly_its_bytes_through_then_closes() {
     let proxy = proxy_to(sending_server(100_000).await).await;
-    proxy.inject("limit_data", json!({"bytes": 1_000})).unwrap();
+    proxy
+        .inject("limit_data", json!({"bytes": 1_000}), Lease::default())
+        .unwrap();
     let (received, _, _) = download(&proxy).await;
     assert_eq!(received, pattern(1_000));
-    proxy.clear(None);
+    proxy.book().clear(None);
     let (received, error, _) = download(&proxy).await;
     assert_eq!((received.len(), error), (100_000, None));
     assert_eq!(received, pattern(100_000));
@@ -163,7 +177,9 @@ async fn limit_data_lets_exactly_its_bytes_through_then_closes() {
 async fn reset_peer_resets_the_client_connection() {
     let proxy = proxy_to(echo_server().await).await;
     round_trip(&proxy, b"before").await;
-    proxy.inject("reset_peer", json!({"timeout": 100})).unwrap();
+    proxy
+        .inject("reset_peer", json!({"timeout": 100}), Lease::default())
+        .unwrap();
     let mut client = TcpStream::connect(proxy.address()).await.unwrap();
     client.write_all(b"hello").await.unwrap();
     let mut buffer = [0u8; 64];
@@ -182,7 +198,7 @@ async fn reset_peer_resets_the_client_connection() {
         }
     }
     assert_eq!(error, Some(ErrorKind::ConnectionReset));
-    proxy.clear(None);
+    proxy.book().clear(None);
     round_trip(&proxy, b"after").await;
     proxy.shutdown().await;
 }
@@ -190,7 +206,9 @@ async fn reset_peer_resets_the_client_connection() {
 #[tokio::test]
 async fn timeout_holds_the_data_and_closes_after_its_time_or_at_clear() {
     let proxy = proxy_to(echo_server().await).await;
-    proxy.inject("timeout", json!({"timeout": 300})).unwrap();
+    proxy
+        .inject("timeout", json!({"timeout": 300}), Lease::default())
+        .unwrap();
     let mut client = TcpStream::connect(proxy.address()).await.unwrap();
     let started = Instant::now();
     client.write_all(b"lost").await.unwrap();
@@ -200,11 +218,13 @@ async fn timeout_holds_the_data_and_closes_after_its_time_or_at_clear() {
         .unwrap();
     assert!(matches!(read, Ok(0)), "closed without data: {read:?}");
     assert!(started.elapsed() >= Duration::from_millis(300));
-    proxy.clear(None);
+    proxy.book().clear(None);
 
     // timeout 0 holds the connection until the fault is cleared; then it
     // closes, its data having been thrown away.
-    proxy.inject("timeout", json!({})).unwrap();
+    proxy
+        .inject("timeout", json!({}), Lease::default())
+        .unwrap();
     let mut client = TcpStream::connect(proxy.address()).await.unwrap();
     client.write_all(b"lost").await.unwrap();
     assert!(
@@ -213,7 +233,7 @@ async fn timeout_holds_the_data_and_closes_after_its_time_or_at_clear() {
             .is_err(),
         "nothing comes back while held"
     );
-    proxy.clear(None);
+    proxy.book().clear(None);
     let read = tokio::time::timeout(Duration::from_secs(10), client.read(&mut buffer))
         .await
         .unwrap();
@@ -225,7 +245,9 @@ async fn timeout_holds_the_data_and_closes_after_its_time_or_at_clear() {
 #[tokio::test]
 async fn blackhole_accepts_and_never_answers_until_cleared() {
     let proxy = proxy_to(echo_server().await).await;
-    proxy.inject("blackhole", json!({})).unwrap();
+    proxy
+        .inject("blackhole", json!({}), Lease::default())
+        .unwrap();
     let mut client = TcpStream::connect(proxy.address()).await.unwrap();
     client.write_all(b"anyone?").await.unwrap();
     let mut buffer = [0u8; 16];
@@ -235,7 +257,7 @@ async fn blackhole_accepts_and_never_answers_until_cleared() {
             .is_err(),
         "no answer"
     );
-    proxy.clear(None);
+    proxy.book().clear(None);
     let read = tokio::time::timeout(Duration::from_secs(10), client.read(&mut buffer))
         .await
         .unwrap();
@@ -247,7 +269,7 @@ async fn blackhole_accepts_and_never_answers_until_cleared() {
 #[tokio::test]
 async fn refuse_closes_the_port_and_clearing_opens_it_again() {
     let proxy = proxy_to(echo_server().await).await;
-    proxy.inject("refuse", json!({})).unwrap();
+    proxy.inject("refuse", json!({}), Lease::default()).unwrap();
     let mut refused = false;
     for _ in 0..50 {
         match TcpStream::connect(proxy.address()).await {
@@ -259,7 +281,7 @@ async fn refuse_closes_the_port_and_clearing_opens_it_again() {
         }
     }
     assert!(refused, "connections are refused");
-    proxy.clear(None);
+    proxy.book().clear(None);
     let mut back = false;
     for _ in 0..100 {
         if TcpStream::connect(proxy.address()).await.is_ok() {
@@ -276,17 +298,20 @@ async fn refuse_closes_the_port_and_clearing_opens_it_again() {
 #[tokio::test]
 async fn bandwidth_paces_the_data_and_slicer_cuts_it_without_changing_it() {
     let proxy = proxy_to(sending_server(50_000).await).await;
-    proxy.inject("bandwidth", json!({"rate": 100})).unwrap();
+    proxy
+        .inject("bandwidth", json!({"rate": 100}), Lease::default())
+        .unwrap();
     let (received, error, took) = download(&proxy).await;
     assert_eq!((received, error), (pattern(50_000), None));
     // 50 KB at 100 KB/s: half a second at least.
     assert!(took >= Duration::from_millis(450), "{took:?}");
-    proxy.clear(None);
+    proxy.book().clear(None);
 
     proxy
         .inject(
             "slicer",
             json!({"average_size": 10, "size_variation": 5, "delay": 1000}),
+            Lease::default(),
         )
         .unwrap();
     let (received, error, took) = download(&proxy).await;
@@ -299,7 +324,9 @@ async fn bandwidth_paces_the_data_and_slicer_cuts_it_without_changing_it() {
 #[tokio::test]
 async fn slow_close_passes_the_close_on_late() {
     let proxy = proxy_to(sending_server(10).await).await;
-    proxy.inject("slow_close", json!({"delay": 300})).unwrap();
+    proxy
+        .inject("slow_close", json!({"delay": 300}), Lease::default())
+        .unwrap();
     let (received, error, took) = download(&proxy).await;
     assert_eq!((received, error), (pattern(10), None));
     assert!(took >= Duration::from_millis(300), "{took:?}");
@@ -309,8 +336,12 @@ async fn slow_close_passes_the_close_on_late() {
 #[tokio::test]
 async fn stacked_faults_compose_in_injection_order() {
     let proxy = proxy_to(sending_server(10_000).await).await;
-    proxy.inject("latency", json!({"latency": 200})).unwrap();
-    proxy.inject("limit_data", json!({"bytes": 500})).unwrap();
+    proxy
+        .inject("latency", json!({"latency": 200}), Lease::default())
+        .unwrap();
+    proxy
+        .inject("limit_data", json!({"bytes": 500}), Lease::default())
+        .unwrap();
     let (received, _, took) = download(&proxy).await;
     assert_eq!(received, pattern(500), "limited");
     assert!(took >= Duration::from_millis(200), "and delayed: {took:?}");
@@ -321,7 +352,11 @@ async fn stacked_faults_compose_in_injection_order() {
 async fn toxicity_picks_about_that_share_of_connections() {
     let proxy = proxy_to(sending_server(100).await).await;
     proxy
-        .inject("limit_data", json!({"bytes": 0, "toxicity": 0.5}))
+        .inject(
+            "limit_data",
+            json!({"bytes": 0, "toxicity": 0.5}),
+            Lease::default(),
+        )
         .unwrap();
     let mut cut = 0;
     for _ in 0..200 {
@@ -346,7 +381,9 @@ async fn bad_requests_are_refused_and_the_proxy_keeps_passing_traffic() {
         ("latency", json!({"latency": 10, "toxicity": 1.5})),
         ("bandwidth", json!("fast")),
     ] {
-        let refused = proxy.inject(action, body.clone()).unwrap_err();
+        let refused = proxy
+            .inject(action, body.clone(), Lease::default())
+            .unwrap_err();
         assert!(
             matches!(
                 refused,
@@ -355,12 +392,14 @@ async fn bad_requests_are_refused_and_the_proxy_keeps_passing_traffic() {
             "{action} {body}: {refused}"
         );
     }
-    assert!(proxy.active().is_empty());
+    assert!(proxy.book().active().is_empty());
     for _ in 0..fault_proxy::MAX_FAULTS {
-        proxy.inject("latency", json!({"latency": 0})).unwrap();
+        proxy
+            .inject("latency", json!({"latency": 0}), Lease::default())
+            .unwrap();
     }
     assert!(matches!(
-        proxy.inject("latency", json!({"latency": 0})),
+        proxy.inject("latency", json!({"latency": 0}), Lease::default()),
         Err(InjectError::TooMany)
     ));
     round_trip(&proxy, b"still passing").await;
@@ -398,5 +437,46 @@ async fn an_upstream_that_is_down_resets_the_client_and_the_proxy_goes_on() {
             "{error:?}"
         );
     }
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_fault_with_a_lease_clears_itself_when_nobody_renews_it() {
+    let proxy = proxy_to(sending_server(10_000).await).await;
+    let lease = Lease {
+        ttl: Some(Duration::from_millis(500)),
+        owner: Some("execution-1".into()),
+    };
+    let injected = Instant::now();
+    proxy
+        .inject("limit_data", json!({"bytes": 10}), lease)
+        .unwrap();
+    let (received, _, _) = download(&proxy).await;
+    assert_eq!(received, pattern(10), "the fault acts while leased");
+    // Renewed once, it outlives its first lease.
+    assert_eq!(
+        proxy
+            .book()
+            .renew("execution-1", Duration::from_millis(800))
+            .len(),
+        1
+    );
+    while !proxy.book().active().is_empty() {
+        assert!(
+            injected.elapsed() < Duration::from_secs(10),
+            "the lease ran out"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        injected.elapsed() >= Duration::from_millis(800),
+        "not before its renewed lease"
+    );
+    let (received, error, _) = download(&proxy).await;
+    assert_eq!(
+        (received, error),
+        (pattern(10_000), None),
+        "pass-through again"
+    );
     proxy.shutdown().await;
 }
