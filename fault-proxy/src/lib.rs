@@ -7,6 +7,7 @@
 //! stack in the order they were injected.
 //!
 //! # Layout
+//! - [`admin`]: a set of proxies and the chaos API that drives them.
 //! - [`book`]: a proxy's active faults, in injection order.
 //! - [`faults`]: the faults, their schemas and the parsing of a request.
 //! - [`http_faults`], [`http`]: the HTTP proxy's faults and the proxy.
@@ -15,12 +16,14 @@
 //! The crate knows nothing of the engine or the store: whatever happens to
 //! the coordinator, a proxy's behaviour depends only on its own state.
 
+pub mod admin;
 pub mod book;
 pub mod faults;
 pub mod http;
 pub mod http_faults;
 pub mod tcp;
 
+pub use admin::{LeasePolicy, Protocol, ProxySet, ProxySpec};
 pub use book::{Book, Lease, MAX_FAULTS};
 pub use faults::{tcp_actions, Direction, Fault, FaultError, TcpFault};
 pub use http::{ActiveHttpFault, HttpProxy};
