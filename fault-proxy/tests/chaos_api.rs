@@ -135,7 +135,7 @@ async fn the_chaos_api_injects_lists_renews_and_clears_faults() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert!(
-        names.contains(&"limit_data") && names.contains(&"clear_chaos"),
+        names.contains(&"limit_data") && names.contains(&"refuse"),
         "{names:?}"
     );
     let (_, http) = s.get("/proxies/web/chaos/capabilities").await;

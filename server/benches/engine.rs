@@ -104,6 +104,7 @@ async fn bench(max_concurrent: usize) -> Bench {
             timeout: Duration::from_secs(10),
             process: None,
             actions: Vec::new(),
+            proxy: None,
         },
     );
     let dir = tempfile::tempdir().unwrap();

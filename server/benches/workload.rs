@@ -169,6 +169,7 @@ fn main() {
                 timeout: Duration::from_secs(10),
                 process: None,
                 actions: Vec::new(),
+                proxy: None,
             },
         );
         let dir = tempfile::tempdir().unwrap();

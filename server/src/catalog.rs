@@ -51,12 +51,25 @@ fn kind_of(service: &ServiceConfig) -> ServiceKind {
     }
 }
 
+/// The faults of a proxied service's proxy, when it has one.
+pub fn proxy_actions(service: &ServiceConfig) -> Option<Vec<ActionSpec>> {
+    let actions = match service.proxy.as_ref()?.protocol {
+        fault_proxy::Protocol::Tcp => fault_proxy::tcp_actions(),
+        fault_proxy::Protocol::Http => fault_proxy::http_actions(),
+    };
+    let json: Vec<Value> = actions.iter().map(|a| a.to_json()).collect();
+    serde_json::from_value(Value::Array(json)).ok()
+}
+
 /// The catalog without asking any service: the sandbox's compiled-in
-/// capabilities for its six services, no declared actions for others.
+/// capabilities for its six services, the proxies' faults for proxied
+/// services, no declared actions for others.
 pub fn offline(config: &Config) -> Catalog {
     let mut catalog = base_catalog(config);
     for service in config.services.values() {
-        let actions = sandbox_actions(&service.name).unwrap_or_default();
+        let actions = proxy_actions(service)
+            .or_else(|| sandbox_actions(&service.name))
+            .unwrap_or_default();
         catalog.add_service(
             service.name.clone(),
             ServiceSpec {
@@ -91,7 +104,9 @@ pub async fn live(config: &Config, client: &Client) -> (Catalog, Vec<Diagnostic>
                             service.name, service.url
                         )),
                     );
-                        sandbox_actions(&service.name).unwrap_or_default()
+                        proxy_actions(service)
+                            .or_else(|| sandbox_actions(&service.name))
+                            .unwrap_or_default()
                     }
                 }
             }
@@ -109,7 +124,7 @@ async fn fetch_capabilities(
 ) -> Result<Vec<ActionSpec>, String> {
     let url = format!(
         "{}{}/capabilities",
-        service.url.as_str().trim_end_matches('/'),
+        service.chaos_base().as_str().trim_end_matches('/'),
         chaos_path.trim_end_matches('/')
     );
     let response = client

@@ -12,12 +12,18 @@ use crate::config::{Config, SANDBOX_SERVICES};
 /// from its configured URL when that URL is on this machine, else its default.
 pub fn sandbox_config(config: &Config) -> sandbox::SandboxConfig {
     let port = |name: &str, default: u16| {
-        config
-            .services
-            .get(name)
-            .filter(|s| matches!(s.url.host_str(), Some("127.0.0.1" | "localhost")))
-            .and_then(|s| s.url.port())
-            .unwrap_or(default)
+        let service = config.services.get(name);
+        match service.and_then(|s| s.proxy.as_ref()) {
+            // Behind a proxy, the sandbox service listens at the upstream.
+            Some(proxy) => proxy
+                .upstream
+                .rsplit_once(':')
+                .and_then(|(_, port)| port.parse().ok()),
+            None => service
+                .filter(|s| matches!(s.url.host_str(), Some("127.0.0.1" | "localhost")))
+                .and_then(|s| s.url.port()),
+        }
+        .unwrap_or(default)
     };
     let defaults: std::collections::HashMap<&str, u16> = SANDBOX_SERVICES.into_iter().collect();
     sandbox::SandboxConfig {

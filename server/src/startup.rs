@@ -30,12 +30,92 @@ pub struct Application {
     engine: Engine,
     coordinator: Arc<Coordinator>,
     sandbox: Option<sandbox::Sandbox>,
+    proxies: Option<Proxies>,
+}
+
+/// The fault-injection proxies of the proxied services and their chaos API.
+struct Proxies {
+    set: Arc<fault_proxy::ProxySet>,
+    stop: tokio_util::sync::CancellationToken,
+    api: tokio::task::JoinHandle<()>,
+}
+
+impl Proxies {
+    /// Starts the proxies of `config`'s proxied services and their chaos API,
+    /// before the engine: the addresses they really got (port 0 in tests)
+    /// are written back into `config`, which the engine and catalog read.
+    async fn start(config: &mut Config) -> anyhow::Result<Option<Self>> {
+        let specs: Vec<fault_proxy::ProxySpec> = config
+            .services
+            .values()
+            .filter_map(|s| {
+                s.proxy.as_ref().map(|p| fault_proxy::ProxySpec {
+                    name: s.name.clone(),
+                    listen: p.listen,
+                    protocol: p.protocol,
+                    upstream: p.upstream.clone(),
+                })
+            })
+            .collect();
+        if specs.is_empty() {
+            return Ok(None);
+        }
+        let api = TcpListener::bind(config.proxy.admin)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on proxy.admin {} (the proxies' chaos API)",
+                    config.proxy.admin
+                )
+            })?;
+        let admin = api.local_addr().context("proxy.admin has no address")?;
+        let lease = fault_proxy::LeasePolicy {
+            engine_ttl: config.proxy.lease,
+            manual_ttl: config.proxy.manual_lease,
+        };
+        let set = fault_proxy::ProxySet::start(specs, lease)
+            .await
+            .context("cannot start the fault-injection proxies")?;
+        let admin_url: reqwest::Url = format!("http://{admin}").parse()?;
+        for service in config.services.values_mut() {
+            if let Some(proxy) = service.proxy.as_mut() {
+                proxy.listen = set.address(&service.name).unwrap_or(proxy.listen);
+                proxy.admin = admin_url.clone();
+                service.url = format!("http://{}", proxy.listen).parse()?;
+                tracing::info!(service = %service.name, listen = %proxy.listen, upstream = %proxy.upstream, "proxy listening");
+            }
+        }
+        config.proxy.admin = admin;
+        tracing::info!(%admin, "the proxies' chaos API is listening");
+        let set = Arc::new(set);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let router = set.clone().router();
+        let api = tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                let _ = axum::serve(api, router)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+            }
+        });
+        Ok(Some(Self { set, stop, api }))
+    }
+
+    /// Stops the chaos API, then the proxies.
+    async fn shutdown(self) {
+        self.stop.cancel();
+        let _ = self.api.await;
+        if let Ok(set) = Arc::try_unwrap(self.set) {
+            set.shutdown().await;
+        }
+    }
 }
 
 /// The engine over `config`'s services and `store`, as `serve` and `execute`
 /// use it; `command` names the process in its lease (`serve`, `execute`, …).
 pub fn build_engine(config: &Config, store: &Store, command: &str) -> Engine {
-    let services = HttpServices::new(config.services.clone());
+    let services =
+        HttpServices::new(config.services.clone()).renewing_every(config.proxy.renew_every);
     let registry = Registry::new(
         services.client().clone(),
         config.services.clone(),
@@ -124,7 +204,7 @@ impl Application {
     /// [`Application::build`] with `extra` routes behind every layer of the
     /// router (tests add a deliberately panicking route; the binary never does).
     pub async fn build_with_routes(
-        config: Config,
+        mut config: Config,
         extra: axum::Router<AppState>,
     ) -> anyhow::Result<Self> {
         refuse_local_mode_off_loopback(&config)?;
@@ -142,6 +222,7 @@ impl Application {
         } else {
             None
         };
+        let proxies = Proxies::start(&mut config).await?;
         let engine = build_engine(&config, &store, "serve");
         // In the background, each in its own task: serving never waits for a
         // rollback, and a live run of another process (a CLI `execute` on the
@@ -193,6 +274,7 @@ impl Application {
             engine,
             coordinator,
             sandbox,
+            proxies,
         })
     }
 
@@ -238,6 +320,11 @@ impl Application {
         })
         .await
         .context("server failed")?;
+        // After the engine's shutdown: its rollbacks cleared the proxied
+        // faults through the proxies' chaos API.
+        if let Some(proxies) = self.proxies {
+            proxies.shutdown().await;
+        }
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }

@@ -188,6 +188,7 @@ async fn ten_thousand_executions_keep_rss_flat() {
             timeout: Duration::from_secs(5),
             process: None,
             actions: Vec::new(),
+            proxy: None,
         },
     );
     let adapters = HttpServices::new(services.clone());

@@ -29,19 +29,36 @@ pub struct HttpServices {
     client: Client,
     services: Arc<BTreeMap<String, ServiceConfig>>,
     supervisor: Arc<super::process::Supervisor>,
+    renewals: Arc<super::lease::Renewals>,
 }
 
 impl HttpServices {
     /// Adapters for `services`, sharing one connection pool.
     pub fn new(services: BTreeMap<String, ServiceConfig>) -> Self {
+        let client = Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
         Self {
-            client: Client::builder()
-                .pool_idle_timeout(std::time::Duration::from_secs(30))
-                .build()
-                .unwrap_or_default(),
+            renewals: Arc::new(super::lease::Renewals::new(
+                client.clone(),
+                std::time::Duration::from_secs(5),
+            )),
+            client,
             services: Arc::new(services),
             supervisor: Arc::default(),
         }
+    }
+
+    /// Renews proxied faults' leases every `every` (`proxy.renew_every`).
+    pub fn renewing_every(mut self, every: std::time::Duration) -> Self {
+        self.renewals = Arc::new(super::lease::Renewals::new(self.client.clone(), every));
+        self
+    }
+
+    /// The lease renewals (how many executions hold proxied faults).
+    pub fn renewals(&self) -> &super::lease::Renewals {
+        &self.renewals
     }
 
     /// The shared client (assertions use the same pool).
@@ -79,11 +96,14 @@ impl HttpServices {
             Ok(request) => request,
             Err(message) => return failure(message),
         };
-        let url = format!(
-            "{}{}",
-            service.url.as_str().trim_end_matches('/'),
-            request.path
-        );
+        // `http` goes to the service (through its proxy's front door, if
+        // it has one); chaos goes to its chaos API.
+        let base = if call.action == "http" {
+            &service.url
+        } else {
+            service.chaos_base()
+        };
+        let url = format!("{}{}", base.as_str().trim_end_matches('/'), request.path);
         let mut builder = self
             .client
             .request(request.method, &url)
@@ -115,6 +135,16 @@ impl HttpServices {
                         Some(expected) => status == expected,
                         None => (200..300).contains(&status),
                     };
+                if ok && service.proxy.is_some() && !is_clear(&call.action) {
+                    // The fault lives as long as its lease: keep it renewed
+                    // while the execution runs.
+                    if let Some(chaos) = &service.chaos_api_path {
+                        self.renewals.hold(
+                            call.execution_id,
+                            format!("{}{chaos}/lease", base.as_str().trim_end_matches('/')),
+                        );
+                    }
+                }
                 let message = if let Some(unread) = unread {
                     format!(
                         "{} {} answered {status}, but {unread}",
@@ -167,6 +197,14 @@ impl ServiceCaller for HttpServices {
     fn call<'a>(&'a self, call: &'a ActionCall) -> BoxFuture<'a, ActionOutcome> {
         Box::pin(self.perform(call))
     }
+
+    fn execution_ended(&self, id: crate::engine::ExecutionId) {
+        self.renewals.release(id);
+    }
+}
+
+fn is_clear(action: &str) -> bool {
+    matches!(action, "clear_chaos" | "clear_all_chaos")
 }
 
 /// One HTTP request an action turns into.
@@ -202,7 +240,7 @@ fn build_request(service: &ServiceConfig, call: &ActionCall) -> Result<Request, 
     };
     let chaos = chaos.trim_end_matches('/');
     let (path, body) = match call.action.as_str() {
-        "clear_chaos" | "clear_all_chaos" => (format!("{chaos}/clear"), json!({})),
+        action if is_clear(action) => (format!("{chaos}/clear"), json!({})),
         action => {
             let body = if call.parameters.is_null() {
                 json!({})
@@ -286,6 +324,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
             process: None,
             actions: Vec::new(),
+            proxy: None,
         }
     }
 

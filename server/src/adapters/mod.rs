@@ -5,10 +5,13 @@
 //!   over one pooled reqwest client.
 //! - [`load`]: workload streams (DESIGN.md §7), a [`crate::engine::LoadSender`].
 //! - [`reply`]: what was wrong with a reply, in words.
+//! - [`lease`]: renewing the leases of faults injected through the
+//!   fault-injection proxies while their execution runs.
 //! - [`process`]: `process` services the coordinator starts, stops, kills and
 //!   restarts itself.
 
 pub mod chaos_api;
+pub mod lease;
 pub mod load;
 pub mod process;
 pub mod reply;

@@ -209,6 +209,7 @@ mod tests {
                 stop_grace: Duration::from_secs(5),
             }),
             actions: Vec::new(),
+            proxy: None,
         }
     }
 

@@ -113,6 +113,8 @@ pub struct Config {
     pub sandbox: SandboxSettings,
     /// Who may do what (docs/auth.md).
     pub auth: auth::AuthConfig,
+    /// The fault-injection proxies' chaos API and leases.
+    pub proxy: ProxyConfig,
     /// Retired keys the file or the environment set: nothing reads them
     /// (docs/config.md); [`Config::warn_retired`] says so once logging is up.
     pub retired: Vec<&'static str>,
@@ -165,6 +167,36 @@ pub struct ServiceConfig {
     /// Chaos actions declared in the config (used when the service's own
     /// capabilities are not known offline).
     pub actions: Vec<app::scenario::catalog::ActionSpec>,
+    /// The fault-injection proxy in front of it, when it has one: then `url`
+    /// is the proxy's front door (what callers see, faults included) and its
+    /// chaos API is the proxies' (docs/proxy.md).
+    pub proxy: Option<ProxiedService>,
+}
+
+/// A service behind a fault-injection proxy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxiedService {
+    /// Where its callers connect (port 0: any, fixed at start).
+    pub listen: SocketAddr,
+    /// `http` or `tcp`.
+    pub protocol: fault_proxy::Protocol,
+    /// The service itself, `host:port`.
+    pub upstream: String,
+    /// The base URL of the proxies' chaos API.
+    pub admin: Url,
+}
+
+/// The validated `proxy:` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyConfig {
+    /// Where the proxies' chaos API listens (port 0: any, fixed at start).
+    pub admin: SocketAddr,
+    /// Lease of an execution's fault.
+    pub lease: Duration,
+    /// How often an execution renews.
+    pub renew_every: Duration,
+    /// Lease of a fault injected by hand without a `ttl`.
+    pub manual_lease: Duration,
 }
 
 /// A validated process service command.
@@ -183,6 +215,12 @@ pub struct ProcessConfig {
 }
 
 impl ServiceConfig {
+    /// The base URL of its chaos API: the proxies' for a proxied service,
+    /// else its own.
+    pub fn chaos_base(&self) -> &Url {
+        self.proxy.as_ref().map_or(&self.url, |p| &p.admin)
+    }
+
     /// As the UI and API show it.
     pub fn info(&self) -> app::api::ServiceInfo {
         app::api::ServiceInfo {
@@ -372,6 +410,58 @@ mod tests {
                 "services.x.timeout",
                 "0s",
             ),
+        ];
+        for (yaml, key, value) in cases {
+            let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();
+            let message = error.to_string();
+            assert!(message.starts_with(key), "{yaml:?} gave {message}");
+            assert!(
+                message.contains(&format!("{value:?}")),
+                "{yaml:?} gave {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_proxied_service_goes_through_its_front_door_and_the_proxies_chaos_api() {
+        let yaml = "services:\n  orders-api:\n    url: http://10.0.0.7:8080\n    proxy: {listen: 127.0.0.1:19000}\n  orders-db:\n    url: tcp://10.0.0.8:5432\n    proxy: {listen: 127.0.0.1:15432, protocol: tcp}\n";
+        let config = Settings::from_yaml(yaml).unwrap().validate().unwrap();
+        let api = &config.services["orders-api"];
+        assert_eq!(api.url.as_str(), "http://127.0.0.1:19000/");
+        assert_eq!(api.chaos_base().as_str(), "http://127.0.0.1:18474/");
+        assert_eq!(
+            api.chaos_api_path.as_deref(),
+            Some("/proxies/orders-api/chaos")
+        );
+        let proxy = api.proxy.as_ref().unwrap();
+        assert_eq!(
+            (proxy.protocol, proxy.upstream.as_str()),
+            (fault_proxy::Protocol::Http, "10.0.0.7:8080")
+        );
+        assert_eq!(
+            config.services["orders-db"]
+                .proxy
+                .as_ref()
+                .unwrap()
+                .upstream,
+            "10.0.0.8:5432"
+        );
+        assert_eq!(config.proxy.lease, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn bad_proxy_settings_name_their_key_and_value() {
+        let cases = [
+            ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: 127.0.0.1:9, protocol: udp}\n", "services.x.proxy.protocol", "udp"),
+            ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: here}\n", "services.x.proxy.listen", "here"),
+            ("services:\n  x:\n    url: tcp://x:1\n    proxy: {listen: 127.0.0.1:9}\n", "services.x.url", "tcp://x:1"),
+            ("services:\n  x:\n    url: http://x:1\n    chaos_api_path: /chaos\n    proxy: {listen: 127.0.0.1:9}\n", "services.x.proxy", "127.0.0.1:9"),
+            ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: 127.0.0.1:18474}\n", "services.x.proxy.listen", "127.0.0.1:18474"),
+            ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: 127.0.0.1:9}\n  y:\n    url: http://y:1\n    proxy: {listen: 127.0.0.1:9}\n", "services.y.proxy.listen", "127.0.0.1:9"),
+            ("proxy:\n  admin: somewhere\n", "proxy.admin", "somewhere"),
+            ("proxy:\n  lease: 1s\n", "proxy.lease", "1s"),
+            ("proxy:\n  renew_every: 20s\n", "proxy.renew_every", "20s"),
+            ("proxy:\n  manual_lease: 2d\n", "proxy.manual_lease", "2d"),
         ];
         for (yaml, key, value) in cases {
             let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();

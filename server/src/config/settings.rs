@@ -48,6 +48,8 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     /// Who may do what: `local`, `users` or `proxy` (docs/auth.md).
     pub auth: super::auth::AuthSettings,
+    /// The fault-injection proxies (docs/proxy.md).
+    pub proxy: ProxySettings,
 }
 
 /// The `prometheus:` section.
@@ -195,6 +197,50 @@ pub struct ServiceSettings {
     /// `[{name, description, parameters: [{name, type, required, min, max, values}]}]`.
     #[serde(default)]
     pub actions: Vec<serde_json::Value>,
+    /// A fault-injection proxy in front of the service (docs/proxy.md): its
+    /// callers connect to `listen`, which forwards to `url`.
+    #[serde(default)]
+    pub proxy: Option<ServiceProxySettings>,
+}
+
+/// `services.<name>.proxy`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceProxySettings {
+    /// `IP:port` the service's callers connect to.
+    pub listen: String,
+    /// `http` (per-request faults) or `tcp` (Toxiproxy's toxics).
+    #[serde(default = "default_proxy_protocol")]
+    pub protocol: String,
+}
+
+fn default_proxy_protocol() -> String {
+    "http".into()
+}
+
+/// The `proxy:` section: the fault-injection proxies' chaos API and leases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxySettings {
+    /// `IP:port` of the proxies' chaos API (`PROXY_ADMIN`).
+    pub admin: String,
+    /// How long a fault an execution injected lives unless renewed.
+    pub lease: String,
+    /// How often a running execution renews its faults' leases.
+    pub renew_every: String,
+    /// How long a fault injected by hand lives when it names no `ttl`.
+    pub manual_lease: String,
+}
+
+impl Default for ProxySettings {
+    fn default() -> Self {
+        Self {
+            admin: "127.0.0.1:18474".into(),
+            lease: "30s".into(),
+            renew_every: "5s".into(),
+            manual_lease: "10m".into(),
+        }
+    }
 }
 
 /// How to run a process service.
@@ -392,6 +438,7 @@ impl Default for Settings {
                     timeout: default_service_timeout(),
                     process: None,
                     actions: Vec::new(),
+                    proxy: None,
                 };
                 (name.to_owned(), settings)
             })
@@ -408,6 +455,7 @@ impl Default for Settings {
             assertions: BTreeMap::new(),
             sandbox: SandboxSettings::default(),
             auth: Default::default(),
+            proxy: ProxySettings::default(),
         }
     }
 }

@@ -73,8 +73,9 @@ impl Settings {
             ));
         }
 
+        let proxy = self.proxy.validate()?;
         let mut services = BTreeMap::new();
-        for (name, s) in self.services {
+        for (name, mut s) in self.services {
             let key = |field: &str| format!("services.{name}.{field}");
             if !is_service_name(&name) {
                 return Err(invalid(
@@ -82,6 +83,17 @@ impl Settings {
                     &name,
                     "service names use lowercase letters, digits and '-' (like exchange-simulator)",
                 ));
+            }
+            let proxied = match s.proxy.take() {
+                Some(p) => Some(proxied_service(&name, &s, p, &proxy)?),
+                None => None,
+            };
+            if let Some(proxied) = &proxied {
+                // Callers (and the `http` action, health, workload and
+                // assertions) go through the front door; chaos goes to the
+                // proxies' API.
+                s.url = format!("http://{}", proxied.listen);
+                s.chaos_api_path = Some(format!("/proxies/{name}/chaos"));
             }
             let url = Url::parse(&s.url)
                 .ok()
@@ -148,8 +160,33 @@ impl Settings {
                     timeout,
                     process,
                     actions,
+                    proxy: proxied,
                 },
             );
+        }
+        let mut taken = BTreeMap::new();
+        for service in services.values() {
+            if let Some(p) = service.proxy.as_ref().filter(|p| p.listen.port() != 0) {
+                for clash in [
+                    (proxy.admin, "proxy.admin"),
+                    (SocketAddr::new(ip, c.port), "test_coordinator.port"),
+                ] {
+                    if p.listen == clash.0 {
+                        return Err(invalid(
+                            format!("services.{}.proxy.listen", service.name),
+                            p.listen.to_string(),
+                            format!("the same address as {}", clash.1),
+                        ));
+                    }
+                }
+                if let Some(other) = taken.insert(p.listen, service.name.clone()) {
+                    return Err(invalid(
+                        format!("services.{}.proxy.listen", service.name),
+                        p.listen.to_string(),
+                        format!("services.{other} listens there too"),
+                    ));
+                }
+            }
         }
 
         let r = self.reporting;
@@ -221,6 +258,7 @@ impl Settings {
             custom_assertions,
             sandbox: self.sandbox,
             auth: self.auth.validate(ip.is_loopback())?,
+            proxy,
             retired,
         })
     }
@@ -239,4 +277,131 @@ fn positive_duration_key(key: &str, value: &str) -> Result<Duration, ConfigError
         return Err(invalid(key, value, "must be longer than 0s"));
     }
     Ok(duration)
+}
+
+impl super::settings::ProxySettings {
+    fn validate(self) -> Result<ProxyConfig, ConfigError> {
+        let admin: SocketAddr = self.admin.parse().map_err(|_| {
+            invalid(
+                "proxy.admin",
+                &self.admin,
+                "expected an IP address and port such as 127.0.0.1:18474",
+            )
+        })?;
+        let bounded = |key: &str, value: &str, low: Duration, high: Duration| {
+            let d = duration_key(key, value)?;
+            if d < low || d > high {
+                return Err(invalid(
+                    key,
+                    value,
+                    format!(
+                        "expected {} to {}",
+                        format_duration(low),
+                        format_duration(high)
+                    ),
+                ));
+            }
+            Ok(d)
+        };
+        let lease = bounded(
+            "proxy.lease",
+            &self.lease,
+            Duration::from_secs(2),
+            Duration::from_secs(600),
+        )?;
+        let renew_every = bounded(
+            "proxy.renew_every",
+            &self.renew_every,
+            Duration::from_millis(250),
+            Duration::from_secs(200),
+        )?;
+        if renew_every * 3 > lease {
+            return Err(invalid(
+                "proxy.renew_every",
+                &self.renew_every,
+                format!(
+                    "renew at least three times a lease ({}), so one lost renewal does not clear the chaos",
+                    self.lease
+                ),
+            ));
+        }
+        Ok(ProxyConfig {
+            admin,
+            lease,
+            renew_every,
+            manual_lease: bounded(
+                "proxy.manual_lease",
+                &self.manual_lease,
+                Duration::from_secs(1),
+                Duration::from_secs(24 * 3600),
+            )?,
+        })
+    }
+}
+
+/// `services.<name>.proxy`: where callers connect, what it speaks, and the
+/// upstream (`url`) it forwards to.
+fn proxied_service(
+    name: &str,
+    service: &super::settings::ServiceSettings,
+    settings: super::settings::ServiceProxySettings,
+    proxies: &ProxyConfig,
+) -> Result<ProxiedService, ConfigError> {
+    let key = |field: &str| format!("services.{name}.{field}");
+    let protocol = match settings.protocol.as_str() {
+        "http" => fault_proxy::Protocol::Http,
+        "tcp" => fault_proxy::Protocol::Tcp,
+        other => {
+            return Err(invalid(
+                key("proxy.protocol"),
+                other,
+                "expected http or tcp",
+            ))
+        }
+    };
+    let listen: SocketAddr = settings.listen.parse().map_err(|_| {
+        invalid(
+            key("proxy.listen"),
+            &settings.listen,
+            "expected an IP address and port such as 127.0.0.1:19000",
+        )
+    })?;
+    if service.chaos_api_path.is_some() || service.process.is_some() {
+        return Err(invalid(
+            key("proxy"),
+            &settings.listen,
+            "a proxied service has no chaos_api_path or process of its own: its chaos API is the proxy's",
+        ));
+    }
+    let schemes: &[&str] = match protocol {
+        fault_proxy::Protocol::Http => &["http"],
+        fault_proxy::Protocol::Tcp => &["http", "https", "tcp"],
+    };
+    let upstream = Url::parse(&service.url)
+        .ok()
+        .filter(|u| schemes.contains(&u.scheme()))
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .ok_or_else(|| {
+            invalid(
+                key("url"),
+                &service.url,
+                match protocol {
+                    fault_proxy::Protocol::Http => "the upstream of an http proxy is an http:// URL with a host (use protocol: tcp for TLS)",
+                    fault_proxy::Protocol::Tcp => "the upstream of a tcp proxy is tcp://host:port (or an http(s) URL)",
+                },
+            )
+        })?;
+    let admin = Url::parse(&format!("http://{}", proxies.admin)).map_err(|_| {
+        invalid(
+            "proxy.admin",
+            proxies.admin.to_string(),
+            "not a usable address",
+        )
+    })?;
+    Ok(ProxiedService {
+        listen,
+        protocol,
+        upstream,
+        admin,
+    })
 }

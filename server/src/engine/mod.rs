@@ -259,6 +259,10 @@ pub struct ActionCall {
 pub trait ServiceCaller: Send + Sync + 'static {
     /// Performs one action.
     fn call<'a>(&'a self, call: &'a ActionCall) -> BoxFuture<'a, ActionOutcome>;
+
+    /// Execution `id` ended (or another process took it over): anything kept
+    /// for it (the leases of its proxied faults) can go.
+    fn execution_ended(&self, _id: ExecutionId) {}
 }
 
 /// One check of one assertion.
@@ -444,6 +448,7 @@ impl Inner {
         }
         lock(&self.controls).remove(&id);
         self.parts.assertions.execution_ended(id);
+        self.parts.services.execution_ended(id);
     }
 }
 
@@ -535,6 +540,7 @@ impl Engine {
                 guard.end_panicked(&message).await;
             }
             engine.inner.parts.assertions.execution_ended(id);
+            engine.inner.parts.services.execution_ended(id);
             engine.inner.forget(id);
         });
         drop(tasks);

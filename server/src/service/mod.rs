@@ -65,6 +65,11 @@ pub const MAX_SCENARIO_BYTES: usize = 1024 * 1024;
 pub const MAX_QUEUED: usize = 100;
 
 impl Coordinator {
+    /// The configuration it serves (with the addresses proxies really got).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Use cases over `config`, `store` and `engine`; reads the library once.
     pub fn new(config: Arc<Config>, store: Store, engine: Engine) -> Self {
         Self {

@@ -30,9 +30,10 @@ impl Coordinator {
                 .send();
             let chaos = async {
                 let path = service.chaos_api_path.as_ref()?;
+                let chaos_base = service.chaos_base().as_str().trim_end_matches('/');
                 let reply = self
                     .client
-                    .get(format!("{base}{path}/status"))
+                    .get(format!("{chaos_base}{path}/status"))
                     .timeout(timeout)
                     .send()
                     .await
@@ -102,7 +103,10 @@ impl Coordinator {
                     format!("{} has no chaos API", target.name),
                 ));
             };
-            let url = format!("{}{path}/clear", target.url.as_str().trim_end_matches('/'));
+            let url = format!(
+                "{}{path}/clear",
+                target.chaos_base().as_str().trim_end_matches('/')
+            );
             let outcome = self
                 .client
                 .post(&url)

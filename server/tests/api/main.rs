@@ -26,6 +26,8 @@ mod openapi;
 mod owners;
 /// The UI's paths: overlapping names, downloads, run again, archive.
 mod paths;
+/// A service behind the fault-injection proxy: faults, leases, rollback.
+mod proxy;
 /// Reports of a real execution in every format, checked by real validators.
 mod report;
 /// The REST API, WebSocket and SSE.
