@@ -34,7 +34,7 @@ pub struct Application {
 }
 
 /// The fault-injection proxies of the proxied services and their chaos API.
-struct Proxies {
+pub(crate) struct Proxies {
     set: Arc<fault_proxy::ProxySet>,
     stop: tokio_util::sync::CancellationToken,
     api: tokio::task::JoinHandle<()>,
@@ -44,7 +44,7 @@ impl Proxies {
     /// Starts the proxies of `config`'s proxied services and their chaos API,
     /// before the engine: the addresses they really got (port 0 in tests)
     /// are written back into `config`, which the engine and catalog read.
-    async fn start(config: &mut Config) -> anyhow::Result<Option<Self>> {
+    pub(crate) async fn start(config: &mut Config) -> anyhow::Result<Option<Self>> {
         let specs: Vec<fault_proxy::ProxySpec> = config
             .services
             .values()
@@ -102,7 +102,7 @@ impl Proxies {
     }
 
     /// Stops the chaos API, then the proxies.
-    async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         self.stop.cancel();
         let _ = self.api.await;
         if let Ok(set) = Arc::try_unwrap(self.set) {
@@ -222,7 +222,12 @@ impl Application {
         } else {
             None
         };
-        let proxies = Proxies::start(&mut config).await?;
+        // With `proxy.embedded: false`, a `test-coordinator proxy` runs them.
+        let proxies = if config.proxy.embedded {
+            Proxies::start(&mut config).await?
+        } else {
+            None
+        };
         let engine = build_engine(&config, &store, "serve");
         // In the background, each in its own task: serving never waits for a
         // rollback, and a live run of another process (a CLI `execute` on the

@@ -3,6 +3,7 @@
 mod client;
 mod execute;
 mod list;
+mod proxy;
 mod recover;
 pub mod remote;
 mod render;
@@ -51,6 +52,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run only the sandbox trading ecosystem (ports 18080-18085 by default).
     Sandbox(sandbox::SandboxArgs),
+    /// Run only the fault-injection proxies of the configured services and their chaos API (docs/proxy.md).
+    Proxy,
     /// Run a scenario (or a suite: --scenarios a,b,c) against the configured services; exit 1 if it fails.
     Execute(execute::ExecuteArgs),
     /// Check a scenario file; print diagnostics like a compiler; exit 1 on errors.
@@ -248,6 +251,13 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             sandbox::run(cli.config.as_deref(), &overrides, &args)
         }
+        Command::Proxy => {
+            let overrides = Overrides {
+                log_level: cli.log_level.clone(),
+                ..Overrides::default()
+            };
+            proxy::run(cli.config.as_deref(), &overrides)
+        }
         command => {
             let overrides = Overrides {
                 log_level: cli.log_level.clone(),
@@ -338,7 +348,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     Command::RenderTemplate(args) => {
                         block_on(render::run(context, args)).and_then(|r| r)
                     }
-                    Command::Serve(_) | Command::Sandbox(_) => unreachable!("handled above"),
+                    Command::Serve(_) | Command::Sandbox(_) | Command::Proxy => {
+                        unreachable!("handled above")
+                    }
                 },
             }
         }

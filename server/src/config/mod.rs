@@ -191,6 +191,8 @@ pub struct ProxiedService {
 pub struct ProxyConfig {
     /// Where the proxies' chaos API listens (port 0: any, fixed at start).
     pub admin: SocketAddr,
+    /// Whether `serve` runs the proxies (else `test-coordinator proxy` does).
+    pub embedded: bool,
     /// Lease of an execution's fault.
     pub lease: Duration,
     /// How often an execution renews.

@@ -222,8 +222,11 @@ fn default_proxy_protocol() -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxySettings {
-    /// `IP:port` of the proxies' chaos API (`PROXY_ADMIN`).
+    /// `IP:port` of the proxies' chaos API.
     pub admin: String,
+    /// `serve` runs the proxies itself; `false`: a `test-coordinator proxy`
+    /// next to the services does, and `serve` only drives its chaos API.
+    pub embedded: bool,
     /// How long a fault an execution injected lives unless renewed.
     pub lease: String,
     /// How often a running execution renews its faults' leases.
@@ -236,6 +239,7 @@ impl Default for ProxySettings {
     fn default() -> Self {
         Self {
             admin: "127.0.0.1:18474".into(),
+            embedded: true,
             lease: "30s".into(),
             renew_every: "5s".into(),
             manual_lease: "10m".into(),

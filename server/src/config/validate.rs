@@ -327,6 +327,7 @@ impl super::settings::ProxySettings {
         }
         Ok(ProxyConfig {
             admin,
+            embedded: self.embedded,
             lease,
             renew_every,
             manual_lease: bounded(

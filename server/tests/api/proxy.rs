@@ -169,3 +169,136 @@ async fn a_proxied_service_offers_the_proxy_faults_to_the_validator() {
     );
     app.stop().await;
 }
+
+/// Kills its process when dropped, so a failing test leaves none behind.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The dead man's switch, end to end: `test-coordinator proxy` runs as its
+/// own process; `test-coordinator execute` injects a fault through it and
+/// renews the fault's 2 s lease; the executor is killed with SIGKILL (no
+/// rollback, no goodbye); the proxy clears the fault by itself within the
+/// lease + 1 s.
+#[tokio::test]
+async fn a_coordinator_killed_mid_fault_leaves_the_proxy_to_clear_it_within_its_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let (listen, admin) = (free_port(), free_port());
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "services:\n  orders-api:\n    url: http://{}\n    health_endpoint: /health\n    proxy: {{listen: 127.0.0.1:{listen}, protocol: http}}\n\
+             proxy:\n  admin: 127.0.0.1:{admin}\n  embedded: false\n  lease: 2s\n  renew_every: 500ms\n",
+            upstream().await
+        ),
+    )
+    .unwrap();
+    let scenario = dir.path().join("broken.yaml");
+    std::fs::write(
+        &scenario,
+        "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: \"killed-mid-fault\"\nspec:\n  phases:\n    - name: \"broken\"\n      duration: \"10m\"\n      actions:\n        - service: \"orders-api\"\n          action: \"error\"\n          parameters: {status: 503}\n",
+    )
+    .unwrap();
+    let binary = std::env::var("TEST_COORDINATOR_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_test-coordinator").to_owned());
+    let command = |args: &[&str]| {
+        let mut command = std::process::Command::new(&binary);
+        command
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("TEST_COORDINATOR_DATABASE", dir.path().join("c.db"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    };
+    let proxy = Running(command(&["proxy"]).spawn().unwrap());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let status_url = format!("http://127.0.0.1:{admin}/proxies/orders-api/chaos/status");
+    let active = || async {
+        match client.get(&status_url).send().await {
+            Ok(reply) => reply
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|s| s["active"].as_array().map(Vec::len)),
+            Err(_) => None,
+        }
+    };
+    let front_door = || async {
+        client
+            .get(format!("http://127.0.0.1:{listen}/health"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .ok()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while active().await != Some(0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the proxy did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(front_door().await, Some(200));
+
+    let mut executor = Running(
+        command(&[
+            "execute",
+            "--file",
+            scenario.to_str().unwrap(),
+            "--speed",
+            "1",
+        ])
+        .spawn()
+        .unwrap(),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while active().await != Some(1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fault was never injected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Past the first lease: only the executor's renewals keep it.
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    assert_eq!(active().await, Some(1), "renewed while the executor lives");
+    assert_eq!(front_door().await, Some(503));
+
+    executor.0.kill().unwrap(); // SIGKILL
+    let killed = std::time::Instant::now();
+    let _ = executor.0.wait();
+    assert_eq!(
+        active().await,
+        Some(1),
+        "the kill itself clears nothing: the lease does"
+    );
+    while active().await != Some(0) {
+        assert!(
+            killed.elapsed() < Duration::from_secs(3),
+            "the fault outlived its 2 s lease + 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(front_door().await, Some(200), "pass-through again");
+    drop(proxy);
+}
