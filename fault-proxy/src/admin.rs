@@ -30,7 +30,8 @@ use crate::{
     faults::FaultError,
     http::HttpProxy,
     http_faults::http_actions,
-    tcp::{InjectError, StartError, TcpProxy},
+    proxy::{InjectError, StartError},
+    tcp::TcpProxy,
     tcp_actions,
 };
 
@@ -80,14 +81,14 @@ impl Default for LeasePolicy {
     }
 }
 
-enum Proxy {
+enum Running {
     Tcp(TcpProxy),
     Http(HttpProxy),
 }
 
 /// Running proxies, by service name.
 pub struct ProxySet {
-    proxies: BTreeMap<String, (ProxySpec, Proxy)>,
+    proxies: BTreeMap<String, (ProxySpec, Running)>,
     lease: LeasePolicy,
 }
 
@@ -103,17 +104,17 @@ impl ProxySet {
             let started = match spec.protocol {
                 Protocol::Tcp => TcpProxy::start(&spec.name, spec.listen, &spec.upstream)
                     .await
-                    .map(Proxy::Tcp),
+                    .map(Running::Tcp),
                 Protocol::Http => HttpProxy::start(&spec.name, spec.listen, &spec.upstream)
                     .await
-                    .map(Proxy::Http),
+                    .map(Running::Http),
             };
             match started {
                 Ok(proxy) => {
                     let mut spec = spec;
                     spec.listen = match &proxy {
-                        Proxy::Tcp(p) => p.address(),
-                        Proxy::Http(p) => p.address(),
+                        Running::Tcp(p) => p.address(),
+                        Running::Http(p) => p.address(),
                     };
                     set.proxies.insert(spec.name.clone(), (spec, proxy));
                 }
@@ -147,13 +148,13 @@ impl ProxySet {
     pub async fn shutdown(self) {
         for (_, (_, proxy)) in self.proxies {
             match proxy {
-                Proxy::Tcp(p) => p.shutdown().await,
-                Proxy::Http(p) => p.shutdown().await,
+                Running::Tcp(p) => p.shutdown().await,
+                Running::Http(p) => p.shutdown().await,
             }
         }
     }
 
-    fn proxy(&self, name: &str) -> Result<&(ProxySpec, Proxy), ApiError> {
+    fn proxy(&self, name: &str) -> Result<&(ProxySpec, Running), ApiError> {
         self.proxies.get(name).ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -268,8 +269,8 @@ async fn status(
     let (spec, proxy) = set.proxy(&name)?;
     let now = Instant::now();
     let active: Vec<Value> = match proxy {
-        Proxy::Tcp(p) => p.book().active().iter().map(|f| view(f, now)).collect(),
-        Proxy::Http(p) => p.book().active().iter().map(|f| view(f, now)).collect(),
+        Running::Tcp(p) => p.book().active().iter().map(|f| view(f, now)).collect(),
+        Running::Http(p) => p.book().active().iter().map(|f| view(f, now)).collect(),
     };
     Ok(Json(json!({
         "service": name,
@@ -294,12 +295,12 @@ async fn clear(
     let id = body.get("id").and_then(Value::as_str);
     let owner = execution_id(&headers);
     let cleared = match (proxy, id, owner.as_deref()) {
-        (Proxy::Tcp(p), Some(id), _) => p.book().clear(Some(id)),
-        (Proxy::Http(p), Some(id), _) => p.book().clear(Some(id)),
-        (Proxy::Tcp(p), None, Some(owner)) => p.book().clear_owned(owner),
-        (Proxy::Http(p), None, Some(owner)) => p.book().clear_owned(owner),
-        (Proxy::Tcp(p), None, None) => p.book().clear(None),
-        (Proxy::Http(p), None, None) => p.book().clear(None),
+        (Running::Tcp(p), Some(id), _) => p.book().clear(Some(id)),
+        (Running::Http(p), Some(id), _) => p.book().clear(Some(id)),
+        (Running::Tcp(p), None, Some(owner)) => p.book().clear_owned(owner),
+        (Running::Http(p), None, Some(owner)) => p.book().clear_owned(owner),
+        (Running::Tcp(p), None, None) => p.book().clear(None),
+        (Running::Http(p), None, None) => p.book().clear(None),
     };
     Ok(Json(
         json!({"service": name, "cleared": cleared.len(), "ids": cleared}),
@@ -325,8 +326,8 @@ async fn renew(
     let mut body = parse_body(&body)?;
     let ttl = take_ttl(&mut body)?.unwrap_or(set.lease.engine_ttl);
     let renewed = match proxy {
-        Proxy::Tcp(p) => p.book().renew(&owner, ttl),
-        Proxy::Http(p) => p.book().renew(&owner, ttl),
+        Running::Tcp(p) => p.book().renew(&owner, ttl),
+        Running::Http(p) => p.book().renew(&owner, ttl),
     };
     Ok(Json(
         json!({"service": name, "renewed": renewed, "ttl_ms": ttl.as_millis() as u64}),
@@ -359,8 +360,8 @@ async fn inject(
     };
     let now = Instant::now();
     let active = match proxy {
-        Proxy::Tcp(p) => view(&p.inject(&action, body, lease)?, now),
-        Proxy::Http(p) => view(&p.inject(&action, body, lease)?, now),
+        Running::Tcp(p) => view(&p.inject(&action, body, lease)?, now),
+        Running::Http(p) => view(&p.inject(&action, body, lease)?, now),
     };
     tracing::info!(proxy = %name, action, "fault injected");
     Ok(Json(

@@ -19,13 +19,13 @@ use hyper_util::{
 };
 use rand::Rng as _;
 use serde_json::{json, Value};
-use tokio::{net::TcpListener, task::JoinHandle, time::Instant};
+use tokio::{net::TcpListener, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    book::{Book, Faults, Lease},
+    book::{Faults, Lease},
     http_faults::{parse_http, HttpFault, HttpFaultKind},
-    tcp::{InjectError, StartError},
+    proxy::{InjectError, Proxy, StartError},
 };
 
 /// An injected HTTP fault.
@@ -50,15 +50,9 @@ const HOP_BY_HOP: [header::HeaderName; 6] = [
 ];
 
 /// A running HTTP proxy.
-pub struct HttpProxy {
-    name: String,
-    address: SocketAddr,
-    book: Arc<Book<HttpFault>>,
-    stop: CancellationToken,
-    task: JoinHandle<()>,
-}
+pub type HttpProxy = Proxy<HttpFault>;
 
-impl HttpProxy {
+impl Proxy<HttpFault> {
     /// Listens on `listen` and forwards every request to `upstream`
     /// (`host:port`).
     pub async fn start(
@@ -66,51 +60,23 @@ impl HttpProxy {
         listen: SocketAddr,
         upstream: impl Into<String>,
     ) -> Result<Self, StartError> {
-        let name = name.into();
-        let bind_error = |source| StartError::Bind {
-            service: name.clone(),
-            address: listen,
-            source,
-        };
-        let listener = TcpListener::bind(listen).await.map_err(bind_error)?;
-        let address = listener.local_addr().map_err(bind_error)?;
-        let stop = CancellationToken::new();
-        let book = Arc::new(Book::new());
-        tokio::spawn({
-            let (book, stop) = (book.clone(), stop.clone());
-            async move { book.expire_until(stop).await }
-        });
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        connector.set_nodelay(true);
-        let forwarder = Arc::new(Forwarder {
-            upstream: upstream.into(),
-            client: Client::builder(TokioExecutor::new()).build(connector),
-            faults: book.watch(),
-        });
-        let task = tokio::spawn(accept_loop(listener, forwarder, stop.clone()));
-        Ok(Self {
-            name,
-            address,
-            book,
-            stop,
-            task,
+        let upstream = upstream.into();
+        Self::launch(name.into(), listen, move |listener, _, faults, stop| {
+            let mut connector = HttpConnector::new();
+            connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+            connector.set_nodelay(true);
+            let forwarder = Arc::new(Forwarder {
+                upstream,
+                client: Client::builder(TokioExecutor::new()).build(connector),
+                faults,
+            });
+            accept_loop(listener, forwarder, stop)
         })
+        .await
     }
 
-    /// The proxied service's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Where clients connect.
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
-    /// Injects `action` with `parameters`, after the faults already active.
-    /// `lease` says how long it lives unless renewed, and for whom
-    /// ([`Book::renew`]).
+    /// Injects `action` with `parameters`, after the faults already active;
+    /// `lease` says how long it lives unless renewed, and for whom.
     pub fn inject(
         &self,
         action: &str,
@@ -118,20 +84,7 @@ impl HttpProxy {
         lease: Lease,
     ) -> Result<ActiveHttpFault, InjectError> {
         let fault = parse_http(action, &parameters)?;
-        self.book
-            .add(action, parameters, fault, lease)
-            .ok_or(InjectError::TooMany)
-    }
-
-    /// Its faults: list, clear, renew.
-    pub fn book(&self) -> &Book<HttpFault> {
-        &self.book
-    }
-
-    /// Stops listening and closes every connection.
-    pub async fn shutdown(self) {
-        self.stop.cancel();
-        let _ = self.task.await;
+        self.add(action, parameters, fault, lease)
     }
 }
 

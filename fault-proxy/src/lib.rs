@@ -11,6 +11,7 @@
 //! - [`book`]: a proxy's active faults, in injection order.
 //! - [`faults`]: the faults, their schemas and the parsing of a request.
 //! - [`http_faults`], [`http`]: the HTTP proxy's faults and the proxy.
+//! - [`proxy`]: what every proxy has (name, address, faults, leases).
 //! - [`tcp`]: the TCP proxy (listener, per-connection pumps, timers).
 //!
 //! The crate knows nothing of the engine or the store: whatever happens to
@@ -21,6 +22,7 @@ pub mod book;
 pub mod faults;
 pub mod http;
 pub mod http_faults;
+pub mod proxy;
 pub mod tcp;
 
 pub use admin::{LeasePolicy, Protocol, ProxySet, ProxySpec};
@@ -28,4 +30,5 @@ pub use book::{Book, Lease, MAX_FAULTS};
 pub use faults::{tcp_actions, Direction, Fault, FaultError, TcpFault};
 pub use http::{ActiveHttpFault, HttpProxy};
 pub use http_faults::http_actions;
-pub use tcp::{ActiveFault, InjectError, StartError, TcpProxy};
+pub use proxy::{InjectError, Proxy, StartError};
+pub use tcp::{ActiveFault, TcpProxy};

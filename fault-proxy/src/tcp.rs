@@ -30,14 +30,14 @@ use tokio::{
         TcpListener, TcpStream,
     },
     sync::mpsc,
-    task::JoinHandle,
     time::Instant,
 };
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    book::{Book, Faults, Lease, MAX_FAULTS},
-    faults::{parse_tcp, Direction, Fault, FaultError, TcpFault},
+    book::{Faults, Lease},
+    faults::{parse_tcp, Direction, Fault, TcpFault},
+    proxy::{InjectError, Proxy, StartError},
 };
 
 /// An injected TCP fault.
@@ -52,42 +52,10 @@ const READ_AHEAD: usize = 64;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a listener closed by `refuse` tries its port again once cleared.
 const REBIND_EVERY: Duration = Duration::from_millis(200);
-/// Why a proxy could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The listen address is taken or not ours.
-    #[error("proxy {service}: cannot listen on {address}: {source}")]
-    Bind {
-        /// The proxied service.
-        service: String,
-        /// The address asked for.
-        address: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
-}
-
-/// Why an injection was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum InjectError {
-    /// The action or its parameters.
-    #[error(transparent)]
-    Fault(#[from] FaultError),
-    /// [`MAX_FAULTS`] are already active.
-    #[error("{MAX_FAULTS} faults are already active on this proxy; clear one first")]
-    TooMany,
-}
-
 /// A running TCP proxy.
-pub struct TcpProxy {
-    name: String,
-    address: SocketAddr,
-    book: Arc<Book<Fault>>,
-    stop: CancellationToken,
-    task: JoinHandle<()>,
-}
+pub type TcpProxy = Proxy<Fault>;
 
-impl TcpProxy {
+impl Proxy<Fault> {
     /// Listens on `listen` and forwards every connection to `upstream`
     /// (`host:port`, resolved for each connection).
     pub async fn start(
@@ -96,57 +64,25 @@ impl TcpProxy {
         upstream: impl Into<String>,
     ) -> Result<Self, StartError> {
         let name = name.into();
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|source| StartError::Bind {
-                service: name.clone(),
-                address: listen,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| StartError::Bind {
-            service: name.clone(),
-            address: listen,
-            source,
-        })?;
-        let stop = CancellationToken::new();
-        let book = Arc::new(Book::new());
-        tokio::spawn({
-            let (book, stop) = (book.clone(), stop.clone());
-            async move { book.expire_until(stop).await }
-        });
-        let task = tokio::spawn(accept_loop(
-            Listener {
-                name: name.clone(),
-                address,
-                upstream: Arc::from(upstream.into()),
-                faults: book.watch(),
-                stop: stop.clone(),
-            },
-            listener,
-        ));
-        Ok(Self {
-            name,
-            address,
-            book,
-            stop,
-            task,
+        let upstream: Arc<str> = Arc::from(upstream.into());
+        let label = name.clone();
+        Self::launch(name, listen, move |listener, address, faults, stop| {
+            accept_loop(
+                Listener {
+                    name: label,
+                    address,
+                    upstream,
+                    faults,
+                    stop,
+                },
+                listener,
+            )
         })
+        .await
     }
 
-    /// The proxied service's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Where clients connect (the real port when port 0 was asked for).
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
-    /// Injects `action` with `parameters`; it acts after the faults already
-    /// active.
-    /// `lease` says how long it lives unless renewed, and for whom
-    /// ([`Book::renew`]).
+    /// Injects `action` with `parameters`, after the faults already active;
+    /// `lease` says how long it lives unless renewed, and for whom.
     pub fn inject(
         &self,
         action: &str,
@@ -154,20 +90,7 @@ impl TcpProxy {
         lease: Lease,
     ) -> Result<ActiveFault, InjectError> {
         let fault = parse_tcp(action, &parameters)?;
-        self.book
-            .add(action, parameters, fault, lease)
-            .ok_or(InjectError::TooMany)
-    }
-
-    /// Its faults: list, clear, renew.
-    pub fn book(&self) -> &Book<Fault> {
-        &self.book
-    }
-
-    /// Stops listening and closes every connection.
-    pub async fn shutdown(self) {
-        self.stop.cancel();
-        let _ = self.task.await;
+        self.add(action, parameters, fault, lease)
     }
 }
 
