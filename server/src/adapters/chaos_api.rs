@@ -135,7 +135,8 @@ impl HttpServices {
                         Some(expected) => status == expected,
                         None => (200..300).contains(&status),
                     };
-                if ok && service.proxy.is_some() && !is_clear(&call.action) {
+                if ok && service.proxy.is_some() && call.action != "http" && !is_clear(&call.action)
+                {
                     // The fault lives as long as its lease: keep it renewed
                     // while the execution runs.
                     if let Some(chaos) = &service.chaos_api_path {
@@ -430,5 +431,35 @@ mod tests {
             "{}",
             outcome.message
         );
+    }
+
+    /// A proxied service: an injection holds a lease to renew, an `http`
+    /// call through the front door or a clear does not.
+    #[tokio::test]
+    async fn only_a_proxied_injection_holds_a_lease() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(|| async { "{}" });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let mut target = service(Some("/proxies/exchange-simulator/chaos"));
+        target.url = format!("http://{address}").parse().unwrap();
+        target.proxy = Some(crate::config::ProxiedService {
+            listen: address,
+            protocol: fault_proxy::Protocol::Http,
+            upstream: "127.0.0.1:1".into(),
+            admin: target.url.clone(),
+        });
+        let mut services = BTreeMap::new();
+        services.insert("exchange-simulator".to_owned(), target);
+        let adapters = HttpServices::new(services);
+        let http = call("http", json!({"path": "/health"}));
+        assert!(adapters.call(&http).await.ok);
+        assert!(adapters.call(&call("clear_chaos", Value::Null)).await.ok);
+        assert_eq!(adapters.renewals().holding(), 0, "nothing injected");
+        let inject = call("latency", json!({"latency": 5}));
+        assert!(adapters.call(&inject).await.ok);
+        assert_eq!(adapters.renewals().holding(), 1);
+        adapters.execution_ended(inject.execution_id);
+        assert_eq!(adapters.renewals().holding(), 0, "released at the end");
     }
 }
