@@ -86,6 +86,17 @@ enum Running {
     Http(HttpProxy),
 }
 
+/// `$body` with `$p` bound to the proxy, whichever kind it is (the two are
+/// one `Proxy<F>` over different faults).
+macro_rules! each {
+    ($running:expr, $p:ident => $body:expr) => {
+        match $running {
+            Running::Tcp($p) => $body,
+            Running::Http($p) => $body,
+        }
+    };
+}
+
 /// Running proxies, by service name.
 pub struct ProxySet {
     proxies: BTreeMap<String, (ProxySpec, Running)>,
@@ -112,10 +123,7 @@ impl ProxySet {
             match started {
                 Ok(proxy) => {
                     let mut spec = spec;
-                    spec.listen = match &proxy {
-                        Running::Tcp(p) => p.address(),
-                        Running::Http(p) => p.address(),
-                    };
+                    spec.listen = each!(&proxy, p => p.address());
                     set.proxies.insert(spec.name.clone(), (spec, proxy));
                 }
                 Err(error) => {
@@ -147,10 +155,7 @@ impl ProxySet {
     /// Stops every proxy.
     pub async fn shutdown(self) {
         for (_, (_, proxy)) in self.proxies {
-            match proxy {
-                Running::Tcp(p) => p.shutdown().await,
-                Running::Http(p) => p.shutdown().await,
-            }
+            each!(proxy, p => p.shutdown().await);
         }
     }
 
@@ -268,10 +273,8 @@ async fn status(
 ) -> Result<Json<Value>, ApiError> {
     let (spec, proxy) = set.proxy(&name)?;
     let now = Instant::now();
-    let active: Vec<Value> = match proxy {
-        Running::Tcp(p) => p.book().active().iter().map(|f| view(f, now)).collect(),
-        Running::Http(p) => p.book().active().iter().map(|f| view(f, now)).collect(),
-    };
+    let active: Vec<Value> =
+        each!(proxy, p => p.book().active().iter().map(|f| view(f, now)).collect());
     Ok(Json(json!({
         "service": name,
         "protocol": spec.protocol,
@@ -294,14 +297,11 @@ async fn clear(
     let body = parse_body(&body)?;
     let id = body.get("id").and_then(Value::as_str);
     let owner = execution_id(&headers);
-    let cleared = match (proxy, id, owner.as_deref()) {
-        (Running::Tcp(p), Some(id), _) => p.book().clear(Some(id)),
-        (Running::Http(p), Some(id), _) => p.book().clear(Some(id)),
-        (Running::Tcp(p), None, Some(owner)) => p.book().clear_owned(owner),
-        (Running::Http(p), None, Some(owner)) => p.book().clear_owned(owner),
-        (Running::Tcp(p), None, None) => p.book().clear(None),
-        (Running::Http(p), None, None) => p.book().clear(None),
-    };
+    let cleared = each!(proxy, p => match (id, owner.as_deref()) {
+        (Some(id), _) => p.book().clear(Some(id)),
+        (None, Some(owner)) => p.book().clear_owned(owner),
+        (None, None) => p.book().clear(None),
+    });
     Ok(Json(
         json!({"service": name, "cleared": cleared.len(), "ids": cleared}),
     ))
@@ -325,10 +325,7 @@ async fn renew(
     };
     let mut body = parse_body(&body)?;
     let ttl = take_ttl(&mut body)?.unwrap_or(set.lease.engine_ttl);
-    let renewed = match proxy {
-        Running::Tcp(p) => p.book().renew(&owner, ttl),
-        Running::Http(p) => p.book().renew(&owner, ttl),
-    };
+    let renewed = each!(proxy, p => p.book().renew(&owner, ttl));
     Ok(Json(
         json!({"service": name, "renewed": renewed, "ttl_ms": ttl.as_millis() as u64}),
     ))
@@ -359,10 +356,7 @@ async fn inject(
         owner,
     };
     let now = Instant::now();
-    let active = match proxy {
-        Running::Tcp(p) => view(&p.inject(&action, body, lease)?, now),
-        Running::Http(p) => view(&p.inject(&action, body, lease)?, now),
-    };
+    let active = each!(proxy, p => view(&p.inject(&action, body, lease)?, now));
     tracing::info!(proxy = %name, action, "fault injected");
     Ok(Json(
         json!({"service": name, "status": "active", "fault": active}),

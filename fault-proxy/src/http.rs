@@ -165,7 +165,10 @@ impl Forwarder {
                 }
                 HttpFaultKind::Abort => return Err(Aborted),
                 HttpFaultKind::RateLimit { per_second, bucket } => {
-                    let taken = bucket.lock().expect("bucket lock").take(Instant::now());
+                    let taken = bucket
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take(Instant::now());
                     if let Err(wait) = taken {
                         let retry_after = wait.as_secs_f64().ceil().max(1.0) as u64;
                         let mut response = json_response(

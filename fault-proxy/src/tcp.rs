@@ -184,7 +184,8 @@ struct Connection {
 impl Connection {
     /// Whether `fault` acts on this connection.
     fn hit(&self, fault: &ActiveFault) -> bool {
-        let mut rolls = self.rolls.lock().expect("rolls lock");
+        // A poisoned lock only means a panic elsewhere; the map is still whole.
+        let mut rolls = self.rolls.lock().unwrap_or_else(|e| e.into_inner());
         *rolls.entry(fault.id.clone()).or_insert_with(|| {
             let toxicity = fault.fault.toxicity;
             toxicity >= 1.0 || (toxicity > 0.0 && rand::rng().random::<f64>() < toxicity)
