@@ -142,7 +142,7 @@ impl HttpServices {
                     if let Some(chaos) = &service.chaos_api_path {
                         self.renewals.hold(
                             call.execution_id,
-                            format!("{}{chaos}/lease", base.as_str().trim_end_matches('/')),
+                            format!("{}{chaos}", base.as_str().trim_end_matches('/')),
                         );
                     }
                 }

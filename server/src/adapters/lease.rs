@@ -24,7 +24,9 @@ use crate::engine::ExecutionId;
 pub struct Renewals {
     client: Client,
     every: Duration,
-    /// Per execution: the lease URLs to renew, and the token that stops it.
+    /// Per execution: the chaos API URLs (`…/proxies/{name}/chaos`) whose
+    /// `/lease` it renews and whose `/clear` it calls at the end, and the
+    /// token that stops it.
     held: Mutex<HashMap<ExecutionId, (BTreeSet<String>, CancellationToken)>>,
 }
 
@@ -38,16 +40,17 @@ impl Renewals {
         }
     }
 
-    /// `execution` holds a fault whose lease is renewed at `lease_url`.
-    pub fn hold(self: &Arc<Self>, execution: ExecutionId, lease_url: String) {
+    /// `execution` holds a fault on the proxied service whose chaos API is
+    /// `chaos_url`.
+    pub fn hold(self: &Arc<Self>, execution: ExecutionId, chaos_url: String) {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         match held.entry(execution) {
             Entry::Occupied(mut entry) => {
-                entry.get_mut().0.insert(lease_url);
+                entry.get_mut().0.insert(chaos_url);
             }
             Entry::Vacant(entry) => {
                 let stop = CancellationToken::new();
-                entry.insert((BTreeSet::from([lease_url]), stop.clone()));
+                entry.insert((BTreeSet::from([chaos_url]), stop.clone()));
                 tokio::spawn(self.clone().renew(execution, stop));
             }
         }
@@ -65,8 +68,8 @@ impl Renewals {
         let client = self.client.clone();
         let timeout = self.every;
         tokio::spawn(async move {
-            for lease_url in urls {
-                let clear = format!("{}/clear", lease_url.trim_end_matches("/lease"));
+            for chaos_url in urls {
+                let clear = format!("{chaos_url}/clear");
                 let answer = client
                     .post(&clear)
                     .header("X-Execution-Id", execution.to_string())
@@ -99,7 +102,8 @@ impl Renewals {
                     None => return,
                 }
             };
-            for url in urls {
+            for chaos_url in urls {
+                let url = format!("{chaos_url}/lease");
                 let answer = self
                     .client
                     .post(&url)

@@ -379,6 +379,20 @@ mod tests {
         assert!(message.contains("line 2"), "{message}");
     }
 
+    /// Each `(yaml, key, value)` fails validation with a message that starts
+    /// with `key` and quotes `value`.
+    fn assert_each_refused_naming_key_and_value(cases: &[(&str, &str, &str)]) {
+        for (yaml, key, value) in cases {
+            let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();
+            let message = error.to_string();
+            assert!(message.starts_with(key), "{yaml:?} gave {message}");
+            assert!(
+                message.contains(&format!("{value:?}")),
+                "{yaml:?} gave {message}"
+            );
+        }
+    }
+
     #[test]
     fn bad_values_name_their_key_and_value() {
         let cases = [
@@ -413,15 +427,7 @@ mod tests {
                 "0s",
             ),
         ];
-        for (yaml, key, value) in cases {
-            let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();
-            let message = error.to_string();
-            assert!(message.starts_with(key), "{yaml:?} gave {message}");
-            assert!(
-                message.contains(&format!("{value:?}")),
-                "{yaml:?} gave {message}"
-            );
-        }
+        assert_each_refused_naming_key_and_value(&cases);
     }
 
     #[test]
@@ -465,15 +471,7 @@ mod tests {
             ("proxy:\n  renew_every: 20s\n", "proxy.renew_every", "20s"),
             ("proxy:\n  manual_lease: 2d\n", "proxy.manual_lease", "2d"),
         ];
-        for (yaml, key, value) in cases {
-            let error = Settings::from_yaml(yaml).unwrap().validate().unwrap_err();
-            let message = error.to_string();
-            assert!(message.starts_with(key), "{yaml:?} gave {message}");
-            assert!(
-                message.contains(&format!("{value:?}")),
-                "{yaml:?} gave {message}"
-            );
-        }
+        assert_each_refused_naming_key_and_value(&cases);
     }
 
     #[test]
