@@ -467,6 +467,7 @@ mod tests {
             ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: 127.0.0.1:18474}\n", "services.x.proxy.listen", "127.0.0.1:18474"),
             ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: 127.0.0.1:9}\n  y:\n    url: http://y:1\n    proxy: {listen: 127.0.0.1:9}\n", "services.y.proxy.listen", "127.0.0.1:9"),
             ("proxy:\n  admin: somewhere\n", "proxy.admin", "somewhere"),
+            ("proxy:\n  admin: 0.0.0.0:18474\n", "proxy.admin", "0.0.0.0:18474"),
             ("proxy:\n  lease: 1s\n", "proxy.lease", "1s"),
             ("proxy:\n  renew_every: 20s\n", "proxy.renew_every", "20s"),
             ("proxy:\n  manual_lease: 2d\n", "proxy.manual_lease", "2d"),

@@ -288,6 +288,14 @@ impl super::settings::ProxySettings {
                 "expected an IP address and port such as 127.0.0.1:18474",
             )
         })?;
+        if !admin.ip().is_loopback() {
+            // Anyone who reaches it may inject chaos: it has no sign-in yet.
+            return Err(invalid(
+                "proxy.admin",
+                &self.admin,
+                "the proxies' chaos API has no sign-in yet, so it listens on a loopback address only (127.0.0.1:18474)",
+            ));
+        }
         let bounded = |key: &str, value: &str, low: Duration, high: Duration| {
             let d = duration_key(key, value)?;
             if d < low || d > high {
