@@ -54,12 +54,20 @@ export async function startCoordinator({ env = {}, onStderr } = {}) {
   const port = await freePort();
   const serviceUrls = {};
   for (const name of SANDBOX_SERVICES) serviceUrls[`${name}_URL`] = `http://127.0.0.1:${await freePort()}`;
+  // The default proxy fronts this sandbox's market data, from a port of its own;
+  // its chaos API too.
+  serviceUrls.MARKET_DATA_PROXY_URL = serviceUrls.MARKET_DATA_SIMULATOR_URL;
+  const proxyPorts = {
+    MARKET_DATA_PROXY_LISTEN: `127.0.0.1:${await freePort()}`,
+    TEST_COORDINATOR_PROXY_ADMIN: `127.0.0.1:${await freePort()}`,
+  };
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(serverBin, ['serve', '--port', String(port), '--database', join(dataDir, 'e2e.db')], {
     cwd: resolve(here, '..'),
     env: {
       ...process.env,
       ...serviceUrls,
+      ...proxyPorts,
       LEPTOS_SITE_ROOT: siteRoot,
       TEST_COORDINATOR_LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'warn',
       ...env,

@@ -82,10 +82,19 @@ impl Settings {
             self.reporting.retention_days =
                 parse_env("REPORT_RETENTION_DAYS", &v, "a whole number of days")?;
         }
-        // `EXCHANGE_SIMULATOR_URL`, `RISK_MONITOR_URL`, …: one per configured service.
+        if let Some(v) = var("TEST_COORDINATOR_PROXY_ADMIN") {
+            self.proxy.admin = v;
+        }
+        // `EXCHANGE_SIMULATOR_URL`, `RISK_MONITOR_URL`, …: one per configured
+        // service; and `MARKET_DATA_PROXY_LISTEN`, … for a proxied one.
         for (name, service) in &mut self.services {
             if let Some(v) = var(&service_url_variable(name)) {
                 service.url = v;
+            }
+            if let (Some(proxy), Some(v)) =
+                (service.proxy.as_mut(), var(&proxy_listen_variable(name)))
+            {
+                proxy.listen = v;
             }
         }
         Ok(())
@@ -95,6 +104,11 @@ impl Settings {
 /// `exchange-simulator` → `EXCHANGE_SIMULATOR_URL`.
 pub fn service_url_variable(name: &str) -> String {
     format!("{}_URL", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// `market-data-proxy` → `MARKET_DATA_PROXY_LISTEN`: where its proxy listens.
+pub fn proxy_listen_variable(name: &str) -> String {
+    format!("{}_LISTEN", name.to_ascii_uppercase().replace('-', "_"))
 }
 
 pub(super) fn is_service_name(name: &str) -> bool {

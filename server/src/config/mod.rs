@@ -283,11 +283,17 @@ mod tests {
         let config = Settings::default().validate().unwrap();
         assert_eq!(config.listen, "127.0.0.1:8084".parse().unwrap());
         assert_eq!(config.database, PathBuf::from("data/test-coordinator.db"));
-        assert_eq!(config.services.len(), 6);
+        assert_eq!(config.services.len(), 7);
         assert_eq!(
             config.services["exchange-simulator"].url.as_str(),
             "http://127.0.0.1:18080/"
         );
+        // Out of the box, market-data-simulator is reachable through a proxy too.
+        let proxied = &config.services["market-data-proxy"];
+        assert_eq!(proxied.url.as_str(), "http://127.0.0.1:18092/");
+        let proxy = proxied.proxy.as_ref().unwrap();
+        assert_eq!(proxy.upstream, "127.0.0.1:18082");
+        assert_eq!(proxy.protocol, fault_proxy::Protocol::Http);
         assert_eq!(config.execution.max_concurrent, 3);
         assert_eq!(config.execution.default_timeout, Duration::from_secs(7200));
     }
@@ -511,5 +517,25 @@ mod tests {
             "EXCHANGE_SIMULATOR_URL"
         );
         assert_eq!(service_url_variable("risk-monitor"), "RISK_MONITOR_URL");
+    }
+
+    #[test]
+    fn the_environment_moves_a_proxy_and_the_proxies_chaos_api() {
+        let mut settings = Settings::default();
+        settings
+            .apply_env(env(&[
+                ("MARKET_DATA_PROXY_URL", "http://127.0.0.1:28082"),
+                ("MARKET_DATA_PROXY_LISTEN", "127.0.0.1:28092"),
+                ("TEST_COORDINATOR_PROXY_ADMIN", "127.0.0.1:28474"),
+                // Only a proxied service has a listen address to move.
+                ("EXCHANGE_SIMULATOR_LISTEN", "127.0.0.1:1"),
+            ]))
+            .unwrap();
+        let config = settings.validate().unwrap();
+        let proxied = &config.services["market-data-proxy"];
+        assert_eq!(proxied.url.as_str(), "http://127.0.0.1:28092/");
+        assert_eq!(proxied.proxy.as_ref().unwrap().upstream, "127.0.0.1:28082");
+        assert_eq!(config.proxy.admin, "127.0.0.1:28474".parse().unwrap());
+        assert!(config.services["exchange-simulator"].proxy.is_none());
     }
 }

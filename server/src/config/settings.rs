@@ -21,6 +21,10 @@ pub const SANDBOX_SERVICES: [(&str, u16); 6] = [
     ("audit-correlator", 18085),
 ];
 
+/// The proxied service of the default configuration (docs/proxy.md): the
+/// fault-injection proxy in front of market-data-simulator, and its port.
+pub const MARKET_DATA_PROXY: (&str, u16) = ("market-data-proxy", 18092);
+
 /// `config.yaml` as written, before validation. Unknown keys are errors: a typo
 /// must not silently fall back to a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -446,7 +450,24 @@ impl Default for Settings {
                 };
                 (name.to_owned(), settings)
             })
-            .collect();
+            .collect::<BTreeMap<_, _>>();
+        let mut services = services;
+        services.insert(
+            MARKET_DATA_PROXY.0.to_owned(),
+            ServiceSettings {
+                url: format!("http://127.0.0.1:{}", SANDBOX_SERVICES[2].1),
+                chaos_api_path: None,
+                api_path: Some("/api/v1".into()),
+                health_endpoint: default_health_endpoint(),
+                timeout: default_service_timeout(),
+                process: None,
+                actions: Vec::new(),
+                proxy: Some(ServiceProxySettings {
+                    listen: format!("127.0.0.1:{}", MARKET_DATA_PROXY.1),
+                    protocol: default_proxy_protocol(),
+                }),
+            },
+        );
         Self {
             test_coordinator: CoordinatorSettings::default(),
             execution: ExecutionSettings::default(),

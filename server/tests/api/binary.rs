@@ -13,6 +13,10 @@ fn coordinator() -> Command {
     ] {
         command.env_remove(var);
     }
+    // The default proxy and its chaos API on free ports, so tests run side by side.
+    command
+        .env("TEST_COORDINATOR_PROXY_ADMIN", "127.0.0.1:0")
+        .env("MARKET_DATA_PROXY_LISTEN", "127.0.0.1:0");
     command
 }
 

@@ -55,6 +55,13 @@ pub async fn spawn_app_with_routes(
     settings.test_coordinator.site_root = "../target/site-dev".into();
     // Tests that need the sandbox start one on free ports (spawn_app_with_sandbox).
     settings.sandbox.enabled = false;
+    // Proxies (the default market-data-proxy among them) on free ports too.
+    settings.proxy.admin = "127.0.0.1:0".into();
+    for service in settings.services.values_mut() {
+        if let Some(proxy) = service.proxy.as_mut() {
+            proxy.listen = "127.0.0.1:0".into();
+        }
+    }
     settings.apply_overrides(&Overrides {
         port: Some(0),
         database: Some(database.clone()),
@@ -136,6 +143,12 @@ pub async fn start_sandbox() -> (sandbox::Sandbox, Settings) {
             .expect("every sandbox service is configured by default")
             .url = format!("http://{address}");
     }
+    // The default proxy fronts this sandbox's market data.
+    settings
+        .services
+        .get_mut("market-data-proxy")
+        .expect("the default proxied service")
+        .url = settings.services["market-data-simulator"].url.clone();
     (running, settings)
 }
 

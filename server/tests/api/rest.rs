@@ -244,7 +244,7 @@ async fn pause_resume_skip_and_stop_take_effect_and_clear_chaos_cleans_up() {
 
     let (_, state) = app.json("/api/v1/system/state").await;
     let services = state["services"].as_array().unwrap();
-    assert_eq!(services.len(), 6);
+    assert_eq!(services.len(), 7);
     assert!(services.iter().all(|s| s["healthy"] == true), "{state}");
     let cleared: Value = app
         .post("/api/v1/services/clear-chaos", json!({"all": true}))
@@ -252,7 +252,7 @@ async fn pause_resume_skip_and_stop_take_effect_and_clear_chaos_cleans_up() {
         .json()
         .await
         .unwrap();
-    assert_eq!(cleared["results"].as_array().unwrap().len(), 6);
+    assert_eq!(cleared["results"].as_array().unwrap().len(), 7);
     assert!(
         cleared["results"]
             .as_array()

@@ -331,6 +331,8 @@ fn users_mode_prints_a_bootstrap_token_once_at_first_start() {
         .args(["serve", "--port", "0", "--no-sandbox", "--database"])
         .arg(dir.path().join("c.db"))
         .env("TEST_COORDINATOR_AUTH_MODE", "users")
+        .env("TEST_COORDINATOR_PROXY_ADMIN", "127.0.0.1:0")
+        .env("MARKET_DATA_PROXY_LISTEN", "127.0.0.1:0")
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
