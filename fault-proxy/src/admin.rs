@@ -27,6 +27,7 @@ use tokio::time::Instant;
 
 use crate::{
     book::{ActiveFault, Lease},
+    effects::ProxyMetrics,
     faults::FaultError,
     http::HttpProxy,
     http_faults::http_actions,
@@ -101,6 +102,7 @@ macro_rules! each {
 pub struct ProxySet {
     proxies: BTreeMap<String, (ProxySpec, Running)>,
     lease: LeasePolicy,
+    metrics: ProxyMetrics,
 }
 
 impl ProxySet {
@@ -110,15 +112,20 @@ impl ProxySet {
         let mut set = Self {
             proxies: BTreeMap::new(),
             lease,
+            metrics: ProxyMetrics::default(),
         };
         for spec in specs {
             let started = match spec.protocol {
-                Protocol::Tcp => TcpProxy::start(&spec.name, spec.listen, &spec.upstream)
-                    .await
-                    .map(Running::Tcp),
-                Protocol::Http => HttpProxy::start(&spec.name, spec.listen, &spec.upstream)
-                    .await
-                    .map(Running::Http),
+                Protocol::Tcp => {
+                    TcpProxy::start_measured(&spec.name, spec.listen, &spec.upstream, &set.metrics)
+                        .await
+                        .map(Running::Tcp)
+                }
+                Protocol::Http => {
+                    HttpProxy::start_measured(&spec.name, spec.listen, &spec.upstream, &set.metrics)
+                        .await
+                        .map(Running::Http)
+                }
             };
             match started {
                 Ok(proxy) => {
@@ -144,6 +151,7 @@ impl ProxySet {
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/health", get(health))
+            .route("/metrics", get(metrics))
             .route("/proxies/{name}/chaos/capabilities", get(capabilities))
             .route("/proxies/{name}/chaos/status", get(status))
             .route("/proxies/{name}/chaos/clear", post(clear))
@@ -153,6 +161,12 @@ impl ProxySet {
     }
 
     /// Stops every proxy.
+    /// The proxies' metrics, to register in the coordinator's registry when
+    /// they run inside `serve`.
+    pub fn metrics(&self) -> &ProxyMetrics {
+        &self.metrics
+    }
+
     pub async fn shutdown(self) {
         for (_, (_, proxy)) in self.proxies {
             each!(proxy, p => p.shutdown().await);
@@ -250,6 +264,25 @@ async fn health(State(set): State<Arc<ProxySet>>) -> Json<Value> {
     Json(json!({"status": "healthy", "version": env!("CARGO_PKG_VERSION"), "proxies": proxies}))
 }
 
+/// The proxies' metrics in the Prometheus text format (a standalone
+/// `test-coordinator proxy`; inside `serve` they are in its `/metrics`).
+async fn metrics(State(set): State<Arc<ProxySet>>) -> Response {
+    let mut registry = prometheus_client::registry::Registry::default();
+    set.metrics.register(&mut registry);
+    let mut text = String::new();
+    if prometheus_client::encoding::text::encode(&mut text, &registry).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
 async fn capabilities(
     State(set): State<Arc<ProxySet>>,
     Path(name): Path<String>,
@@ -281,6 +314,7 @@ async fn status(
         "listen": spec.listen,
         "upstream": spec.upstream,
         "active": active,
+        "requests": each!(proxy, p => p.tally().counts()),
         "healthy": true,
     })))
 }
@@ -302,8 +336,11 @@ async fn clear(
         (None, Some(owner)) => p.book().clear_owned(owner),
         (None, None) => p.book().clear(None),
     });
+    // An execution's clear also collects what its faults did since its last
+    // renewal.
+    let effects = owner.map_or_else(Vec::new, |o| each!(proxy, p => p.tally().take(&o)));
     Ok(Json(
-        json!({"service": name, "cleared": cleared.len(), "ids": cleared}),
+        json!({"service": name, "cleared": cleared.len(), "ids": cleared, "effects": effects}),
     ))
 }
 
@@ -326,8 +363,9 @@ async fn renew(
     let mut body = parse_body(&body)?;
     let ttl = take_ttl(&mut body)?.unwrap_or(set.lease.engine_ttl);
     let renewed = each!(proxy, p => p.book().renew(&owner, ttl));
+    let effects = each!(proxy, p => p.tally().take(&owner));
     Ok(Json(
-        json!({"service": name, "renewed": renewed, "ttl_ms": ttl.as_millis() as u64}),
+        json!({"service": name, "renewed": renewed, "ttl_ms": ttl.as_millis() as u64, "effects": effects}),
     ))
 }
 

@@ -24,7 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     book::{Faults, Lease},
-    http_faults::{parse_http, HttpFault, HttpFaultKind},
+    effects::{Effect, ProxyMetrics, Tally},
+    http_faults::{http_actions, parse_http, HttpFault, HttpFaultKind},
     proxy::{InjectError, Proxy, StartError},
 };
 
@@ -60,18 +61,36 @@ impl Proxy<HttpFault> {
         listen: SocketAddr,
         upstream: impl Into<String>,
     ) -> Result<Self, StartError> {
+        Self::start_measured(name, listen, upstream, &ProxyMetrics::default()).await
+    }
+
+    /// [`Self::start`], counting its traffic in `metrics`.
+    pub async fn start_measured(
+        name: impl Into<String>,
+        listen: SocketAddr,
+        upstream: impl Into<String>,
+        metrics: &ProxyMetrics,
+    ) -> Result<Self, StartError> {
         let upstream = upstream.into();
-        Self::launch(name.into(), listen, move |listener, _, faults, stop| {
-            let mut connector = HttpConnector::new();
-            connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-            connector.set_nodelay(true);
-            let forwarder = Arc::new(Forwarder {
-                upstream,
-                client: Client::builder(TokioExecutor::new()).build(connector),
-                faults,
-            });
-            accept_loop(listener, forwarder, stop)
-        })
+        let actions: Vec<&'static str> = http_actions().iter().map(|a| a.name).collect();
+        Self::launch(
+            name.into(),
+            listen,
+            &actions,
+            metrics,
+            move |listener, _, faults, tally, stop| {
+                let mut connector = HttpConnector::new();
+                connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+                connector.set_nodelay(true);
+                let forwarder = Arc::new(Forwarder {
+                    upstream,
+                    client: Client::builder(TokioExecutor::new()).build(connector),
+                    faults,
+                    tally,
+                });
+                accept_loop(listener, forwarder, stop)
+            },
+        )
         .await
     }
 
@@ -92,6 +111,7 @@ struct Forwarder {
     upstream: String,
     client: Client<HttpConnector, Incoming>,
     faults: Faults<HttpFault>,
+    tally: Arc<Tally>,
 }
 
 /// The connection is dropped without an answer (`abort`).
@@ -108,7 +128,7 @@ impl std::error::Error for Aborted {}
 
 async fn accept_loop(listener: TcpListener, forwarder: Arc<Forwarder>, stop: CancellationToken) {
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -124,7 +144,7 @@ async fn accept_loop(listener: TcpListener, forwarder: Arc<Forwarder>, stop: Can
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let forwarder = forwarder.clone();
-                async move { forwarder.handle(request).await }
+                async move { forwarder.handle(request, peer).await }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service);
@@ -137,24 +157,44 @@ async fn accept_loop(listener: TcpListener, forwarder: Arc<Forwarder>, stop: Can
 }
 
 impl Forwarder {
-    async fn handle(&self, request: Request<Incoming>) -> Result<Response<Body>, Aborted> {
+    async fn handle(
+        &self,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Result<Response<Body>, Aborted> {
         let faults = self.faults.borrow().clone();
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
+        let endpoint = || Some(format!("{method} {path}"));
         let mut corrupt = None;
-        for fault in faults.iter().map(|f| &f.fault) {
+        let mut touched = false;
+        for active in faults.iter() {
+            let fault = &active.fault;
             if !fault.matches(&method, &path) || !roll(fault.toxicity) {
                 continue;
             }
+            let (action, owner) = (active.action.as_str(), active.owner.as_deref());
+            let failed = |fault_type: String| Effect::Fault {
+                fault_type,
+                endpoint: endpoint(),
+            };
             match &fault.kind {
                 HttpFaultKind::Latency { latency, jitter } => {
-                    tokio::time::sleep(crate::tcp::jittered(*latency, *jitter)).await;
+                    let delay = crate::tcp::jittered(*latency, *jitter);
+                    let effect = Effect::Latency {
+                        endpoint: endpoint(),
+                    };
+                    self.tally.hit(action, owner, effect, Some(delay));
+                    touched = true;
+                    tokio::time::sleep(delay).await;
                 }
                 HttpFaultKind::Error {
                     status,
                     body,
                     content_type,
                 } => {
+                    self.tally
+                        .hit(action, owner, failed(format!("error_{status}")), None);
                     let mut response = Response::new(full(body.clone()));
                     *response.status_mut() =
                         StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -163,13 +203,21 @@ impl Forwarder {
                     }
                     return Ok(response);
                 }
-                HttpFaultKind::Abort => return Err(Aborted),
+                HttpFaultKind::Abort => {
+                    self.tally.hit(action, owner, failed("abort".into()), None);
+                    return Err(Aborted);
+                }
                 HttpFaultKind::RateLimit { per_second, bucket } => {
                     let taken = bucket
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .take(Instant::now());
                     if let Err(wait) = taken {
+                        let effect = Effect::RateLimited {
+                            client_ip: Some(peer.ip().to_string()),
+                            endpoint: endpoint(),
+                        };
+                        self.tally.hit(action, owner, effect, None);
                         let retry_after = wait.as_secs_f64().ceil().max(1.0) as u64;
                         let mut response = json_response(
                             StatusCode::TOO_MANY_REQUESTS,
@@ -181,8 +229,16 @@ impl Forwarder {
                         return Ok(response);
                     }
                 }
-                HttpFaultKind::CorruptBody { rate } => corrupt = Some(*rate),
+                HttpFaultKind::CorruptBody { rate } => {
+                    self.tally
+                        .hit(action, owner, failed("corrupt_body".into()), None);
+                    touched = true;
+                    corrupt = Some(*rate);
+                }
             }
+        }
+        if !touched {
+            self.tally.untouched();
         }
         let response = self.forward(request).await;
         Ok(match corrupt {

@@ -9,6 +9,7 @@
 //! # Layout
 //! - [`admin`]: a set of proxies and the chaos API that drives them.
 //! - [`book`]: a proxy's active faults, in injection order.
+//! - [`effects`]: what the faults did (metrics, and per-second rows for executions).
 //! - [`faults`]: the faults, their schemas and the parsing of a request.
 //! - [`http_faults`], [`http`]: the HTTP proxy's faults and the proxy.
 //! - [`proxy`]: what every proxy has (name, address, faults, leases).
@@ -19,6 +20,7 @@
 
 pub mod admin;
 pub mod book;
+pub mod effects;
 pub mod faults;
 pub mod http;
 pub mod http_faults;
@@ -27,6 +29,7 @@ pub mod tcp;
 
 pub use admin::{LeasePolicy, Protocol, ProxySet, ProxySpec};
 pub use book::{Book, Lease, MAX_FAULTS};
+pub use effects::{EffectRow, EventType, ProxyMetrics};
 pub use faults::{tcp_actions, Direction, Fault, FaultError, TcpFault};
 pub use http::{ActiveHttpFault, HttpProxy};
 pub use http_faults::http_actions;

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     book::{ActiveFault, Book, Faults, Lease, MAX_FAULTS},
+    effects::{ProxyMetrics, Tally},
     faults::FaultError,
 };
 
@@ -45,20 +46,24 @@ pub struct Proxy<F> {
     name: String,
     address: SocketAddr,
     book: Arc<Book<F>>,
+    tally: Arc<Tally>,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
 
 impl<F: Clone + Send + Sync + 'static> Proxy<F> {
     /// Binds `listen`, then runs `serve` (the listener, its real address, the
-    /// fault list as it changes, the stop token) and the lease expiry.
+    /// fault list as it changes, the tally of effects, the stop token) and the
+    /// lease expiry. `actions` are the faults it offers, counted in `metrics`.
     pub(crate) async fn launch<S, Fut>(
         name: String,
         listen: SocketAddr,
+        actions: &[&'static str],
+        metrics: &ProxyMetrics,
         serve: S,
     ) -> Result<Self, StartError>
     where
-        S: FnOnce(TcpListener, SocketAddr, Faults<F>, CancellationToken) -> Fut,
+        S: FnOnce(TcpListener, SocketAddr, Faults<F>, Arc<Tally>, CancellationToken) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let bind_error = |source| StartError::Bind {
@@ -74,11 +79,19 @@ impl<F: Clone + Send + Sync + 'static> Proxy<F> {
             let (book, stop) = (book.clone(), stop.clone());
             async move { book.expire_until(stop).await }
         });
-        let task = tokio::spawn(serve(listener, address, book.watch(), stop.clone()));
+        let tally = Arc::new(Tally::new(&name, actions, metrics));
+        let task = tokio::spawn(serve(
+            listener,
+            address,
+            book.watch(),
+            tally.clone(),
+            stop.clone(),
+        ));
         Ok(Self {
             name,
             address,
             book,
+            tally,
             stop,
             task,
         })
@@ -110,6 +123,12 @@ impl<F: Clone + Send + Sync + 'static> Proxy<F> {
     /// Its faults: list, clear, renew.
     pub fn book(&self) -> &Book<F> {
         &self.book
+    }
+
+    /// What its faults did: counters, and the effects waiting for their
+    /// executions.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
     }
 
     /// Stops listening and closes every connection.

@@ -36,7 +36,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     book::{Faults, Lease},
-    faults::{parse_tcp, Direction, Fault, TcpFault},
+    effects::{Effect, ProxyMetrics, Tally},
+    faults::{parse_tcp, tcp_actions, Direction, Fault, TcpFault},
     proxy::{InjectError, Proxy, StartError},
 };
 
@@ -63,21 +64,39 @@ impl Proxy<Fault> {
         listen: SocketAddr,
         upstream: impl Into<String>,
     ) -> Result<Self, StartError> {
+        Self::start_measured(name, listen, upstream, &ProxyMetrics::default()).await
+    }
+
+    /// [`Self::start`], counting its traffic in `metrics`.
+    pub async fn start_measured(
+        name: impl Into<String>,
+        listen: SocketAddr,
+        upstream: impl Into<String>,
+        metrics: &ProxyMetrics,
+    ) -> Result<Self, StartError> {
         let name = name.into();
         let upstream: Arc<str> = Arc::from(upstream.into());
         let label = name.clone();
-        Self::launch(name, listen, move |listener, address, faults, stop| {
-            accept_loop(
-                Listener {
-                    name: label,
-                    address,
-                    upstream,
-                    faults,
-                    stop,
-                },
-                listener,
-            )
-        })
+        let actions: Vec<&'static str> = tcp_actions().iter().map(|a| a.name).collect();
+        Self::launch(
+            name,
+            listen,
+            &actions,
+            metrics,
+            move |listener, address, faults, tally, stop| {
+                accept_loop(
+                    Listener {
+                        name: label,
+                        address,
+                        upstream,
+                        faults,
+                        tally,
+                        stop,
+                    },
+                    listener,
+                )
+            },
+        )
         .await
     }
 
@@ -99,6 +118,7 @@ struct Listener {
     address: SocketAddr,
     upstream: Arc<str>,
     faults: Faults<Fault>,
+    tally: Arc<Tally>,
     stop: CancellationToken,
 }
 
@@ -146,6 +166,8 @@ async fn accept_loop(mut this: Listener, listener: TcpListener) {
                             end: this.stop.child_token(),
                             reset: AtomicBool::new(false),
                             tainted: AtomicBool::new(false),
+                            tally: this.tally.clone(),
+                            recorded: Mutex::new(HashSet::new()),
                         };
                         tokio::spawn(serve(Arc::new(connection), client, peer, this.upstream.clone(), this.faults.clone()));
                     }
@@ -179,6 +201,10 @@ struct Connection {
     reset: AtomicBool,
     /// Data was thrown away: close when the discarding fault is cleared.
     tainted: AtomicBool,
+    /// The proxy's effects.
+    tally: Arc<Tally>,
+    /// The faults (by id) that have acted on this connection and are counted.
+    recorded: Mutex<HashSet<String>>,
 }
 
 impl Connection {
@@ -203,6 +229,43 @@ impl Connection {
             .filter(move |f| f.fault.direction.covers(flow) && self.hit(f))
     }
 
+    /// `fault` did `effect` to this connection: counted the first time.
+    fn record(&self, fault: &ActiveFault, effect: Effect, delay: Option<Duration>) {
+        let first = self
+            .recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(fault.id.clone());
+        if first {
+            self.tally
+                .hit(&fault.action, fault.owner.as_deref(), effect, delay);
+        }
+    }
+
+    /// `fault` failed this connection as `fault_type`.
+    fn failed(&self, fault: &ActiveFault, fault_type: &str) {
+        let effect = Effect::Fault {
+            fault_type: fault_type.to_owned(),
+            endpoint: None,
+        };
+        self.record(fault, effect, None);
+    }
+
+    /// `fault` shaped `bytes` of this connection's data.
+    fn shaped(&self, fault: &ActiveFault, action: &'static str, bytes: usize) {
+        self.record(fault, Effect::Shaping { action }, None);
+        self.tally
+            .shaped(action, fault.owner.as_deref(), bytes as u64);
+    }
+
+    /// No fault acted on it (counted once it ends).
+    fn untouched(&self) -> bool {
+        self.recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
     fn finish(&self, reset: bool) {
         if reset {
             self.reset.store(true, Ordering::Relaxed);
@@ -222,7 +285,13 @@ async fn serve(
         list.iter()
             .any(|f| f.fault.kind == TcpFault::Blackhole && connection.hit(f))
     };
-    if blackholed(&faults.borrow()) {
+    let holding = faults
+        .borrow()
+        .iter()
+        .find(|f| f.fault.kind == TcpFault::Blackhole && connection.hit(f))
+        .cloned();
+    if let Some(fault) = holding {
+        connection.failed(&fault, "blackhole");
         hold(&connection, client, faults, blackholed).await;
         return;
     }
@@ -256,6 +325,9 @@ async fn serve(
         ),
     );
     watcher.abort();
+    if connection.untouched() {
+        connection.tally.untouched();
+    }
 }
 
 /// A blackholed new connection: never forwarded; whatever the client sends is
@@ -301,12 +373,13 @@ async fn watch_timers(connection: Arc<Connection>, mut faults: Faults<Fault>) {
             if !started.insert(fault.id.clone()) {
                 continue;
             }
-            let (connection, id, mut faults) =
-                (connection.clone(), fault.id.clone(), faults.clone());
+            let (connection, fault, mut faults) =
+                (connection.clone(), fault.clone(), faults.clone());
             tokio::spawn(async move {
                 tokio::select! {
                     () = tokio::time::sleep(after) => {
-                        if faults.borrow_and_update().iter().any(|f| f.id == id) {
+                        if faults.borrow_and_update().iter().any(|f| f.id == fault.id) {
+                            connection.failed(&fault, if reset { "reset_peer" } else { "timeout" });
                             connection.finish(reset);
                         }
                     }
@@ -384,14 +457,15 @@ async fn pump(
             }
             // The source closed: pass the close on (later under slow_close).
             let list = faults.borrow().clone();
-            let delay = connection
+            let slowest = connection
                 .acting(&list, flow)
                 .filter_map(|f| match f.fault.kind {
-                    TcpFault::SlowClose { delay } => Some(delay),
+                    TcpFault::SlowClose { delay } => Some((delay, f)),
                     _ => None,
                 })
-                .max();
-            if let Some(delay) = delay {
+                .max_by_key(|(delay, _)| *delay);
+            if let Some((delay, fault)) = slowest {
+                connection.failed(fault, "slow_close");
                 tokio::time::sleep(delay).await;
             }
             let _ = to.shutdown().await;
@@ -428,13 +502,22 @@ async fn forward(
     for fault in connection.acting(faults, flow) {
         match &fault.fault.kind {
             TcpFault::Latency { latency, jitter } => {
-                due += jittered(*latency, *jitter);
+                let delay = jittered(*latency, *jitter);
+                connection.record(fault, Effect::Latency { endpoint: None }, Some(delay));
+                due += delay;
                 tokio::time::sleep_until(due).await;
             }
             TcpFault::Bandwidth { bytes_per_second } => {
+                connection.shaped(fault, "bandwidth", data.len());
                 rate = Some(rate.map_or(*bytes_per_second, |r: u64| r.min(*bytes_per_second)));
             }
             TcpFault::Timeout { .. } | TcpFault::Blackhole => {
+                let what = if fault.fault.kind == TcpFault::Blackhole {
+                    "blackhole"
+                } else {
+                    "timeout"
+                };
+                connection.failed(fault, what);
                 connection.tainted.store(true, Ordering::Relaxed);
                 return true;
             }
@@ -442,11 +525,15 @@ async fn forward(
                 average_size,
                 size_variation,
                 delay,
-            } => slices = Some((*average_size, *size_variation, *delay)),
+            } => {
+                connection.shaped(fault, "slicer", data.len());
+                slices = Some((*average_size, *size_variation, *delay));
+            }
             TcpFault::LimitData { bytes } => {
                 let so_far = sent.entry(fault.id.clone()).or_default();
                 let room = bytes.saturating_sub(*so_far);
                 if (data.len() as u64) >= room {
+                    connection.failed(fault, "limit_data");
                     data.truncate(room as usize);
                     last = true;
                 }

@@ -324,3 +324,123 @@ async fn a_taken_listen_port_stops_the_set_and_names_the_service() {
     assert!(matches!(error, StartError::Bind { ref service, .. } if service == "orders-api"));
     assert!(error.to_string().contains("orders-api"));
 }
+
+/// Every request a fault touched is counted; an execution collects what its
+/// faults did, aggregated per second, with its renewal and its clear; a
+/// connection a TCP fault touched is one effect, whatever its traffic.
+#[tokio::test]
+async fn effects_are_counted_and_collected_by_their_execution_per_second() {
+    let s = setup().await;
+    let run = Some("run-effects");
+    let (status, _) = s
+        .post(
+            "/proxies/web/chaos/latency",
+            run,
+            r#"{"latency": 20, "path": "/health"}"#,
+        )
+        .await;
+    assert_eq!(status, 200);
+    for _ in 0..30 {
+        assert_eq!(s.web_status().await, 200);
+    }
+    let (status, _) = s
+        .post(
+            "/proxies/web/chaos/rate_limit",
+            run,
+            r#"{"requests_per_second": 1, "burst": 1}"#,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let limited = {
+        let mut limited = 0;
+        for _ in 0..10 {
+            limited += u32::from(s.web_status().await == 429);
+        }
+        limited
+    };
+    assert!(limited >= 8, "{limited} of 10 limited");
+
+    // The renewal brings the effects so far, then they are gone from the proxy.
+    let (_, renewed) = s.post("/proxies/web/chaos/lease", run, "{}").await;
+    let effects = renewed["effects"].as_array().unwrap();
+    let delayed: u64 = effects
+        .iter()
+        .filter(|e| e["event_type"]["type"] == "LatencyInjection")
+        .map(|e| {
+            assert_eq!(e["event_type"]["endpoint"], "GET /health");
+            assert!(e["event_type"]["delay_ms"].as_u64().unwrap() >= 20, "{e}");
+            e["count"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(
+        delayed, 40,
+        "every request through the latency: {effects:?}"
+    );
+    let refused: u64 = effects
+        .iter()
+        .filter(|e| e["event_type"]["type"] == "RateLimitExceeded")
+        .map(|e| {
+            assert_eq!(e["event_type"]["client_ip"], "127.0.0.1");
+            e["count"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(refused, u64::from(limited));
+    // A handful of rows (per second, per kind, per endpoint), not one per request.
+    assert!(effects.len() <= 6, "{} rows", effects.len());
+    let (_, again) = s.post("/proxies/web/chaos/lease", run, "{}").await;
+    assert_eq!(again["effects"], json!([]));
+
+    // The status counts every request, touched or not, per fault.
+    let (_, status) = s.get("/proxies/web/chaos/status").await;
+    assert_eq!(status["requests"]["latency"], 40);
+    assert_eq!(status["requests"]["rate_limit"], u64::from(limited));
+    // The clear collects the rest.
+    assert_eq!(s.web_status().await, 429);
+    let (_, cleared) = s.post("/proxies/web/chaos/clear", run, "{}").await;
+    assert_eq!(cleared["cleared"], 2);
+    assert_eq!(cleared["effects"].as_array().unwrap().len(), 2, "{cleared}");
+    assert_eq!(s.web_status().await, 200);
+    let (_, status) = s.get("/proxies/web/chaos/status").await;
+    assert_eq!(status["requests"]["none"], 1, "{status}");
+
+    // TCP: one connection through a latency is one effect, however many chunks.
+    let (status, _) = s
+        .post("/proxies/db/chaos/latency", run, r#"{"latency": 5}"#)
+        .await;
+    assert_eq!(status, 200);
+    let mut db = TcpStream::connect(s.db).await.unwrap();
+    for _ in 0..5 {
+        db.write_all(b"ping").await.unwrap();
+        let mut back = [0u8; 4];
+        db.read_exact(&mut back).await.unwrap();
+    }
+    drop(db);
+    let (_, cleared) = s.post("/proxies/db/chaos/clear", run, "{}").await;
+    let connections: u64 = cleared["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(connections, 1, "{cleared}");
+
+    // The metrics: requests by service and fault, and the added latency (the
+    // last 429 went through the latency first: 41).
+    let text = s
+        .http
+        .get(format!("{}/metrics", s.api))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"test_coordinator_proxy_requests_total{service="web",fault="latency"} 41"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"test_coordinator_proxy_added_latency_seconds_count{service="web"} 41"#),
+        "{text}"
+    );
+}
