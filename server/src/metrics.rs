@@ -193,7 +193,16 @@ fn latency_histogram() -> Histogram {
 impl Metrics {
     /// A registry with the HTTP and process metrics.
     pub fn new() -> Self {
+        Self::with_proxies(None)
+    }
+
+    /// [`Metrics::new`], plus the embedded fault-injection proxies' metrics
+    /// (`test_coordinator_proxy_*`) when `serve` runs proxies.
+    pub fn with_proxies(proxies: Option<&fault_proxy::ProxyMetrics>) -> Self {
         let mut registry = Registry::default();
+        if let Some(proxies) = proxies {
+            proxies.register(&mut registry);
+        }
         let requests = Family::<RequestLabels, Counter>::default();
         let errors = Family::<RouteLabels, Counter>::default();
         let durations = Family::<RouteLabels, Histogram>::new_with_constructor(

@@ -249,7 +249,7 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(local)
             .build();
-        let metrics = Metrics::new();
+        let metrics = Metrics::with_proxies(proxies.as_ref().map(|p| p.set.metrics()));
         spawn_metrics_feed(&engine, metrics.clone());
         spawn_retention(store.clone(), config.reporting.retention_days);
         let config = Arc::new(config);

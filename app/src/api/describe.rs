@@ -157,6 +157,16 @@ pub fn describe(kind: &EventKind) -> String {
                 None => String::new(),
             }
         ),
+        EventKind::ChaosEffect {
+            service,
+            count,
+            effect,
+            ..
+        } => format!(
+            "{service}: {} × {count}: {}",
+            effect.type_name(),
+            effect.describe()
+        ),
         EventKind::ExecutionFinished { status, verdict } => {
             format!("finished {status}{}", colon(Some(&verdict.summary)))
         }

@@ -201,6 +201,96 @@ impl PhaseOutcome {
     }
 }
 
+/// What a proxy's fault did to requests or connections: seed 004's
+/// `ChaosEventType`, aggregated over one second. Serialised as
+/// `{"type": "LatencyInjection", …fields}`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ChaosEffect {
+    /// Requests (or connections) were delayed.
+    LatencyInjection {
+        /// Mean added delay, in ms.
+        delay_ms: u64,
+        /// Longest added delay, in ms.
+        #[serde(default)]
+        max_delay_ms: u64,
+        /// `GET /orders` (HTTP); none for a TCP connection.
+        #[serde(default)]
+        endpoint: Option<String>,
+    },
+    /// Requests failed on purpose: `error_503`, `abort`, `corrupt_body`,
+    /// `reset_peer`, `timeout`, `limit_data`, `blackhole`, `slow_close`.
+    FaultInjection {
+        /// What was done.
+        fault_type: String,
+        /// `GET /orders` (HTTP); none for a TCP connection.
+        #[serde(default)]
+        endpoint: Option<String>,
+    },
+    /// Requests were answered 429 by a rate limit.
+    RateLimitExceeded {
+        /// The client's address.
+        #[serde(default)]
+        client_ip: Option<String>,
+        /// `GET /orders`.
+        #[serde(default)]
+        endpoint: Option<String>,
+    },
+    /// Bytes were held back by `bandwidth` or `slicer`.
+    TrafficShaping {
+        /// `bandwidth` or `slicer`.
+        action: String,
+        /// Bytes shaped.
+        bytes: u64,
+    },
+}
+
+impl ChaosEffect {
+    /// One line for people: `+300 ms (max 310) on GET /prices`.
+    pub fn describe(&self) -> String {
+        let on = |endpoint: &Option<String>| {
+            endpoint
+                .as_deref()
+                .map(|e| format!(" on {e}"))
+                .unwrap_or_default()
+        };
+        match self {
+            Self::LatencyInjection {
+                delay_ms,
+                max_delay_ms,
+                endpoint,
+            } => format!("+{delay_ms} ms (max {max_delay_ms}){}", on(endpoint)),
+            Self::FaultInjection {
+                fault_type,
+                endpoint,
+            } => format!("{fault_type}{}", on(endpoint)),
+            Self::RateLimitExceeded {
+                client_ip,
+                endpoint,
+            } => format!(
+                "429{}{}",
+                client_ip
+                    .as_deref()
+                    .map(|c| format!(" to {c}"))
+                    .unwrap_or_default(),
+                on(endpoint)
+            ),
+            Self::TrafficShaping { action, bytes } => format!("{action}: {bytes} bytes shaped"),
+        }
+    }
+
+    /// Its seed 004 type name: `LatencyInjection`, …
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::LatencyInjection { .. } => "LatencyInjection",
+            Self::FaultInjection { .. } => "FaultInjection",
+            Self::RateLimitExceeded { .. } => "RateLimitExceeded",
+            Self::TrafficShaping { .. } => "TrafficShaping",
+        }
+    }
+}
+
 /// Every kind of step. Serialised as `{"kind": "phase_started", …fields}`.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,6 +434,19 @@ pub enum EventKind {
         /// Everything it measured.
         summary: Box<WorkloadSummary>,
     },
+    /// What a fault-injection proxy's faults did to the traffic in one
+    /// second (docs/proxy.md, "Effects"): seed 004's chaos events, one per
+    /// kind and endpoint, counted, never one per request.
+    ChaosEffect {
+        /// The proxied service.
+        service: String,
+        /// The second (Unix time) it happened in.
+        second: u64,
+        /// Requests or connections touched (chunks, for traffic shaping).
+        count: u64,
+        /// What was done.
+        effect: ChaosEffect,
+    },
     /// The execution ended.
     ExecutionFinished {
         /// Final state.
@@ -375,6 +478,7 @@ impl EventKind {
             Self::RollbackFinished { .. } => "rollback_finished",
             Self::WorkloadSlot { .. } => "workload_slot",
             Self::WorkloadSummary { .. } => "workload_summary",
+            Self::ChaosEffect { .. } => "chaos_effect",
             Self::ExecutionFinished { .. } => "execution_finished",
         }
     }

@@ -165,52 +165,79 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
     // Controls and "Run again" change things: operators and admins only.
     let operator = crate::me::can(Role::Operator);
     view! {
-        <Title text=raw_text(format!("{title} · execution")) />
-        <p class="breadcrumbs"><a href="/executions">"Executions"</a>" / "<code>{id.clone()}</code></p>
-        <div class="page-head">
-            <div>
-                <h1>
-                    <a href=format!("/scenarios/{}", detail.scenario_name)>{detail.scenario_name.clone()}</a>
-                </h1>
-                <p class="card-meta">
-                    <span id="execution-status" aria-live="polite">{move || view! { <StatusBadge status=status.get() stopped_by=state.with(|s| s.stopped_by.clone()) /> }}</span>
-                    <span class="tag">{format!("speed ×{}", options.speed)}</span>
-                    {options.dry_run.then(|| view! { <span class="tag tag-warn">"dry run"</span> })}
-                    {options.continue_on_failure.then(|| view! { <span class="tag">"continues after failures"</span> })}
-                    {(options.repeat > 1).then(|| view! { <span class="tag">{format!("repeat ×{}", options.repeat)}</span> })}
-                    <span class="tag">"started by "{detail.started_by.clone()}</span>
-                    <span class="muted" id="link-state">{move || link.get()}</span>
-                </p>
-                <CompareWithPrevious id=id.clone() finished=Signal::derive(move || state.with(|s| s.finished)) />
+            <Title text=raw_text(format!("{title} · execution")) />
+            <p class="breadcrumbs"><a href="/executions">"Executions"</a>" / "<code>{id.clone()}</code></p>
+            <div class="page-head">
+                <div>
+                    <h1>
+                        <a href=format!("/scenarios/{}", detail.scenario_name)>{detail.scenario_name.clone()}</a>
+                    </h1>
+                    <p class="card-meta">
+                        <span id="execution-status" aria-live="polite">{move || view! { <StatusBadge status=status.get() stopped_by=state.with(|s| s.stopped_by.clone()) /> }}</span>
+                        <span class="tag">{format!("speed ×{}", options.speed)}</span>
+                        {options.dry_run.then(|| view! { <span class="tag tag-warn">"dry run"</span> })}
+                        {options.continue_on_failure.then(|| view! { <span class="tag">"continues after failures"</span> })}
+                        {(options.repeat > 1).then(|| view! { <span class="tag">{format!("repeat ×{}", options.repeat)}</span> })}
+                        <span class="tag">"started by "{detail.started_by.clone()}</span>
+                        <span class="muted" id="link-state">{move || link.get()}</span>
+                    </p>
+                    <CompareWithPrevious id=id.clone() finished=Signal::derive(move || state.with(|s| s.finished)) />
+                </div>
+                {operator.then(|| view! {
+                    <Controls id=id.clone() state />
+                    <crate::components::RunAgain id=id.clone() />
+                })}
             </div>
-            {operator.then(|| view! {
-                <Controls id=id.clone() state />
-                <crate::components::RunAgain id=id.clone() />
-            })}
-        </div>
-        <p id="progress" class="progress-line">{progress}</p>
-        <Verdict id=id.clone() state />
-        {timeline}
-        {plan.as_ref().and_then(|p| p.workload.as_ref()).map(|_| view! { <WorkloadPanel plan=plan.clone() state /> })}
-        <div class="two-columns">
-            <section aria-labelledby="actions-title">
-                <h2 id="actions-title">"Actions"</h2>
-                <ActionsTable state />
+            <p id="progress" class="progress-line">{progress}</p>
+            <Verdict id=id.clone() state />
+            {timeline}
+            {plan.as_ref().and_then(|p| p.workload.as_ref()).map(|_| view! { <WorkloadPanel plan=plan.clone() state /> })}
+            <div class="two-columns">
+    <ChaosEffects state />
+                        <section aria-labelledby="actions-title">
+                    <h2 id="actions-title">"Actions"</h2>
+                    <ActionsTable state />
+                </section>
+                <section aria-labelledby="assertions-title">
+                    <h2 id="assertions-title">"Assertions"</h2>
+                    <AssertionTable plan=plan.clone() state phase_names=phase_names_for_assert />
+                </section>
+            </div>
+            <section aria-labelledby="log-title">
+                <h2 id="log-title">"Events"</h2>
+                <EventsLog id=id.clone() state />
             </section>
-            <section aria-labelledby="assertions-title">
-                <h2 id="assertions-title">"Assertions"</h2>
-                <AssertionTable plan=plan.clone() state phase_names=phase_names_for_assert />
-            </section>
-        </div>
-        <section aria-labelledby="log-title">
-            <h2 id="log-title">"Events"</h2>
-            <EventsLog id=id.clone() state />
-        </section>
-    }
+        }
 }
 
 /// The workload's latency and failure rate over time, drawn as the report draws
 /// it, with the current figures and, at the end, the recovery time.
+/// What the proxies' faults did to the traffic so far (`chaos_effect`
+/// events): requests or connections touched, per service and kind. Absent
+/// until a proxy reports one.
+#[component]
+fn ChaosEffects(state: RwSignal<LiveState>) -> impl IntoView {
+    let effects = Memo::new(move |_| state.with(|s| s.effects.clone()));
+    move || {
+        let effects = effects.get();
+        (!effects.is_empty()).then(|| view! {
+            <section aria-labelledby="effects-title" id="chaos-effects">
+                <h2 id="effects-title">"Chaos effects"</h2>
+                <p class="muted">"Requests or connections the fault-injection proxies' faults touched, counted per second by the proxy."</p>
+                <table class="table" id="effects-table">
+                    <thead><tr><th scope="col">"Service"</th><th scope="col">"Effect"</th><th scope="col">"Touched"</th></tr></thead>
+                    <tbody>
+                        {effects.into_iter().map(|((service, effect), count)| {
+                            let label = effect.clone();
+                            view! { <tr data-effect=label><td>{service}</td><td><code>{effect}</code></td><td>{count}</td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })
+    }
+}
+
 #[component]
 fn WorkloadPanel(plan: Option<Plan>, state: RwSignal<LiveState>) -> impl IntoView {
     let phases: Vec<(String, u64, u64)> = plan

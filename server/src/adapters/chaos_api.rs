@@ -129,20 +129,26 @@ impl HttpServices {
                         Some(super::reply::describe_transport_error(&error)),
                     ),
                 };
-                let body = decode_body(&bytes);
+                let mut body = decode_body(&bytes);
                 let ok = unread.is_none()
                     && match request.expect_status {
                         Some(expected) => status == expected,
                         None => (200..300).contains(&status),
                     };
-                if ok && service.proxy.is_some() && call.action != "http" && !is_clear(&call.action)
-                {
-                    // The fault lives as long as its lease: keep it renewed
-                    // while the execution runs.
-                    if let Some(chaos) = &service.chaos_api_path {
+                if ok && service.proxy.is_some() && call.action != "http" {
+                    if is_clear(&call.action) {
+                        // A proxy's clear brings what the faults did since
+                        // the last renewal: events, not part of the answer.
+                        let effects = body.as_object_mut().and_then(|b| b.remove("effects"));
+                        super::lease::report_effects(&call.service, effects, &call.effects);
+                    } else if let Some(chaos) = &service.chaos_api_path {
+                        // The fault lives as long as its lease: keep it
+                        // renewed while the execution runs.
                         self.renewals.hold(
                             call.execution_id,
                             format!("{}{chaos}", base.as_str().trim_end_matches('/')),
+                            &call.service,
+                            &call.effects,
                         );
                     }
                 }
@@ -201,6 +207,10 @@ impl ServiceCaller for HttpServices {
 
     fn execution_ended(&self, id: crate::engine::ExecutionId) {
         self.renewals.release(id);
+    }
+
+    fn settle(&self, id: crate::engine::ExecutionId) -> BoxFuture<'_, ()> {
+        Box::pin(self.renewals.settle(id))
     }
 }
 
@@ -336,6 +346,7 @@ mod tests {
             service: "exchange-simulator".into(),
             action: action.into(),
             parameters,
+            effects: crate::engine::EffectSink::default(),
         }
     }
 

@@ -6,9 +6,13 @@
 //! left must not outlive it). When the coordinator dies or loses contact,
 //! renewal stops too, and each proxy clears the faults by itself when their
 //! leases run out.
+//!
+//! Each renewal and clear answers with what the execution's faults did since
+//! the last one (per second, per kind: docs/proxy.md, "Effects"); they are
+//! recorded as the execution's `chaos_effect` events.
 
 use std::{
-    collections::{hash_map::Entry, BTreeSet, HashMap},
+    collections::{hash_map::Entry, BTreeMap, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -17,17 +21,59 @@ use reqwest::Client;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::ExecutionId;
+use app::api::event::{ChaosEffect, EventKind};
+use serde::Deserialize;
+
+use crate::engine::{EffectSink, ExecutionId};
 
 /// The renewals of every running execution's proxied faults.
 #[derive(Debug)]
 pub struct Renewals {
     client: Client,
     every: Duration,
-    /// Per execution: the chaos API URLs (`…/proxies/{name}/chaos`) whose
-    /// `/lease` it renews and whose `/clear` it calls at the end, and the
-    /// token that stops it.
-    held: Mutex<HashMap<ExecutionId, (BTreeSet<String>, CancellationToken)>>,
+    held: Mutex<HashMap<ExecutionId, Held>>,
+}
+
+/// What one execution holds.
+#[derive(Debug)]
+struct Held {
+    /// Per proxied service: the chaos API URL (`…/proxies/{name}/chaos`)
+    /// whose `/lease` it renews and whose `/clear` it calls at the end.
+    urls: BTreeMap<String, String>,
+    /// Stops its renewals.
+    stop: CancellationToken,
+    /// Where its faults' effects go.
+    effects: EffectSink,
+}
+
+/// One row of a proxy's effects (`fault_proxy::EffectRow` on the wire).
+#[derive(Debug, Deserialize)]
+struct EffectRow {
+    second: u64,
+    count: u64,
+    event_type: ChaosEffect,
+}
+
+/// Records the `effects` a proxy answered for `service` as events.
+pub fn report_effects(service: &str, effects: Option<Value>, sink: &EffectSink) {
+    let Some(effects) = effects else {
+        return;
+    };
+    match serde_json::from_value::<Vec<EffectRow>>(effects) {
+        Ok(rows) => {
+            for row in rows {
+                sink.emit(EventKind::ChaosEffect {
+                    service: service.to_owned(),
+                    second: row.second,
+                    count: row.count,
+                    effect: row.event_type,
+                });
+            }
+        }
+        Err(error) => {
+            tracing::warn!(service, %error, "a proxy's effects are not in the expected shape")
+        }
+    }
 }
 
 impl Renewals {
@@ -40,48 +86,97 @@ impl Renewals {
         }
     }
 
-    /// `execution` holds a fault on the proxied service whose chaos API is
-    /// `chaos_url`.
-    pub fn hold(self: &Arc<Self>, execution: ExecutionId, chaos_url: String) {
+    /// `execution` holds a fault on the proxied `service` whose chaos API is
+    /// `chaos_url`; what its faults do goes to `effects`.
+    pub fn hold(
+        self: &Arc<Self>,
+        execution: ExecutionId,
+        chaos_url: String,
+        service: &str,
+        effects: &EffectSink,
+    ) {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         match held.entry(execution) {
             Entry::Occupied(mut entry) => {
-                entry.get_mut().0.insert(chaos_url);
+                entry.get_mut().urls.insert(service.to_owned(), chaos_url);
             }
             Entry::Vacant(entry) => {
                 let stop = CancellationToken::new();
-                entry.insert((BTreeSet::from([chaos_url]), stop.clone()));
+                entry.insert(Held {
+                    urls: BTreeMap::from([(service.to_owned(), chaos_url)]),
+                    stop: stop.clone(),
+                    effects: effects.clone(),
+                });
                 tokio::spawn(self.clone().renew(execution, stop));
             }
         }
     }
 
-    /// `execution` ended: its renewals stop and its proxied faults are
-    /// cleared (in the background: a proxy that does not answer clears them
-    /// anyway when their lease runs out).
-    pub fn release(&self, execution: ExecutionId) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let Some((urls, stop)) = held.remove(&execution) else {
+    /// `execution` is ending: its renewals stop, its proxied faults are
+    /// cleared and their last effects recorded, then its sink closes. A
+    /// proxy that does not answer clears them anyway when their lease runs
+    /// out.
+    pub async fn settle(&self, execution: ExecutionId) {
+        let held = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&execution);
+        let Some(held) = held else {
             return;
         };
-        stop.cancel();
-        let client = self.client.clone();
-        let timeout = self.every;
+        held.stop.cancel();
+        for (service, chaos_url) in &held.urls {
+            if let Some(body) = self.clear(execution, chaos_url).await {
+                report_effects(service, body.get("effects").cloned(), &held.effects);
+            }
+        }
+        held.effects.close();
+    }
+
+    /// `execution` ended (settled already, or cut short): its renewals stop
+    /// and its proxied faults are cleared, in the background.
+    pub fn release(self: &Arc<Self>, execution: ExecutionId) {
+        let held = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&execution);
+        let Some(held) = held else {
+            return;
+        };
+        held.stop.cancel();
+        held.effects.close();
+        let this = self.clone();
         tokio::spawn(async move {
-            for chaos_url in urls {
-                let clear = format!("{chaos_url}/clear");
-                let answer = client
-                    .post(&clear)
-                    .header("X-Execution-Id", execution.to_string())
-                    .json(&json!({}))
-                    .timeout(timeout)
-                    .send()
-                    .await;
-                if let Err(error) = answer {
-                    tracing::warn!(%execution, clear, %error, "cannot clear the execution's proxied faults; their lease will");
-                }
+            for chaos_url in held.urls.values() {
+                this.clear(execution, chaos_url).await;
             }
         });
+    }
+
+    /// `POST {chaos_url}/clear` for `execution`: its answer, if any.
+    async fn clear(&self, execution: ExecutionId, chaos_url: &str) -> Option<Value> {
+        let clear = format!("{chaos_url}/clear");
+        let answer = self
+            .client
+            .post(&clear)
+            .header("X-Execution-Id", execution.to_string())
+            .json(&json!({}))
+            .timeout(self.every)
+            .send()
+            .await;
+        match answer {
+            Ok(reply) if reply.status().is_success() => reply.json().await.ok(),
+            Ok(reply) => {
+                tracing::warn!(%execution, clear, status = %reply.status(), "the proxy refused to clear the execution's faults; their lease will");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%execution, clear, %error, "cannot clear the execution's proxied faults; their lease will");
+                None
+            }
+        }
     }
 
     /// How many executions hold proxied faults.
@@ -95,14 +190,14 @@ impl Renewals {
                 () = tokio::time::sleep(self.every) => {}
                 () = stop.cancelled() => return,
             }
-            let urls: Vec<String> = {
+            let (urls, effects) = {
                 let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
                 match held.get(&execution) {
-                    Some((urls, _)) => urls.iter().cloned().collect(),
+                    Some(held) => (held.urls.clone(), held.effects.clone()),
                     None => return,
                 }
             };
-            for chaos_url in urls {
+            for (service, chaos_url) in urls {
                 let url = format!("{chaos_url}/lease");
                 let answer = self
                     .client
@@ -115,6 +210,7 @@ impl Renewals {
                 match answer {
                     Ok(reply) if reply.status().is_success() => {
                         let body: Value = reply.json().await.unwrap_or(Value::Null);
+                        report_effects(&service, body.get("effects").cloned(), &effects);
                         if body["renewed"].as_array().is_some_and(Vec::is_empty) {
                             tracing::warn!(%execution, url, "the proxy holds none of this execution's faults any more (their lease ran out or they were cleared)");
                         }

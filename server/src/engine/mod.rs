@@ -252,6 +252,50 @@ pub struct ActionCall {
     pub action: String,
     /// Parameters (the JSON body for chaos-API services).
     pub parameters: Value,
+    /// Where the service reports what the injected faults do while the
+    /// execution runs (the proxies' effects).
+    pub effects: EffectSink,
+}
+
+type EmitEffect = Box<dyn Fn(EventKind) + Send + Sync>;
+
+/// Where a service reports, while its execution runs, what its faults did to
+/// the traffic (the fault-injection proxies' effects, docs/proxy.md): each
+/// report is a `chaos_effect` event of the execution. Closed when the
+/// execution settles, so nothing is recorded after it ended. The default is
+/// closed (it drops what it is given).
+#[derive(Clone, Default)]
+pub struct EffectSink(Arc<Mutex<Option<EmitEffect>>>);
+
+impl EffectSink {
+    /// A sink that hands each event to `emit` until closed.
+    pub fn new(emit: impl Fn(EventKind) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(Mutex::new(Some(Box::new(emit)))))
+    }
+
+    /// Records `kind`, unless closed.
+    pub fn emit(&self, kind: EventKind) {
+        if let Some(emit) = lock(&self.0).as_ref() {
+            emit(kind);
+        }
+    }
+
+    /// Drops everything given from now on.
+    pub fn close(&self) {
+        *lock(&self.0) = None;
+    }
+}
+
+impl std::fmt::Debug for EffectSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EffectSink")
+    }
+}
+
+impl PartialEq for EffectSink {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Calls actions on services. Failures come back as an unsuccessful
@@ -263,6 +307,13 @@ pub trait ServiceCaller: Send + Sync + 'static {
     /// Execution `id` ended (or another process took it over): anything kept
     /// for it (the leases of its proxied faults) can go.
     fn execution_ended(&self, _id: ExecutionId) {}
+
+    /// Execution `id` is about to record its end: the faults it still holds
+    /// on proxies are cleared and what they did since the last report is
+    /// reported, so both land before its last event.
+    fn settle(&self, _id: ExecutionId) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// One check of one assertion.

@@ -74,6 +74,21 @@ impl StepEnv {
         });
     }
 
+    /// Where the services report what this execution's faults do: events
+    /// at the schedule's offset when they arrive.
+    fn effect_sink(&self) -> super::EffectSink {
+        let (recorder, schedule) = (self.recorder.clone(), self.schedule.clone());
+        super::EffectSink::new(move |kind| {
+            let offset = schedule.borrow().offset();
+            recorder.emit(EventDraft {
+                offset_ms: Some(millis(offset)),
+                planned_ms: None,
+                phase: None,
+                kind,
+            });
+        })
+    }
+
     /// Runs one action and records its start and end; a cancelled phase
     /// abandons the call at once (recorded as a failed, cancelled action).
     pub(super) async fn act(
@@ -125,6 +140,7 @@ impl StepEnv {
                 service: action.service.clone(),
                 action: action.action.clone(),
                 parameters: Value::Object(action.parameters.clone()),
+                effects: self.effect_sink(),
             };
             let started = tokio::time::Instant::now();
             tokio::select! {

@@ -223,6 +223,11 @@ impl Runner {
             Ending::TimedOut => ExecutionStatus::TimedOut,
             Ending::Shutdown => ExecutionStatus::Interrupted,
         };
+        if !self.env.dry_run {
+            // Its proxied faults cleared and their last effects recorded,
+            // before its end.
+            self.env.parts.services.settle(self.env.id).await;
+        }
         self.env
             .emit(None, None, EventKind::ExecutionFinished { status, verdict });
         self.progress.finished();

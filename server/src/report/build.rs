@@ -172,9 +172,47 @@ pub(super) struct Fold {
     pub(super) workload_summaries: Vec<(u32, crate::engine::workload::WorkloadSummary)>,
     /// Who sent the first stop (`a user` when its event does not say).
     pub(super) stopped_by: Option<String>,
+    /// The proxies' effects added up, per (service, type), in first-seen order.
+    pub(super) effects: Vec<super::schema::ChaosEffectTotal>,
 }
 
 impl Fold {
+    fn add_effect(&mut self, service: &str, count: u64, effect: &app::api::event::ChaosEffect) {
+        use app::api::event::ChaosEffect as E;
+        let at = match self
+            .effects
+            .iter()
+            .position(|t| t.service == service && t.effect == effect.type_name())
+        {
+            Some(at) => at,
+            None => {
+                self.effects.push(super::schema::ChaosEffectTotal {
+                    service: service.to_owned(),
+                    effect: effect.type_name().to_owned(),
+                    touched: 0,
+                    seconds: 0,
+                    max_delay_ms: None,
+                    bytes: None,
+                    last: String::new(),
+                });
+                self.effects.len() - 1
+            }
+        };
+        let total = &mut self.effects[at];
+        total.touched += count;
+        total.seconds += 1;
+        total.last = effect.describe();
+        match effect {
+            E::LatencyInjection { max_delay_ms, .. } => {
+                total.max_delay_ms = Some(total.max_delay_ms.unwrap_or(0).max(*max_delay_ms));
+            }
+            E::TrafficShaping { bytes, .. } => {
+                total.bytes = Some(total.bytes.unwrap_or(0) + bytes);
+            }
+            E::FaultInjection { .. } | E::RateLimitExceeded { .. } => {}
+        }
+    }
+
     pub(super) fn run(input: &ReportInput) -> Self {
         let plan = &input.record.plan;
         let mut fold = Self {
@@ -385,6 +423,12 @@ impl Fold {
                         fold.stopped_by = Some(by.clone().unwrap_or_else(|| "a user".to_owned()));
                     }
                 }
+                EventKind::ChaosEffect {
+                    service,
+                    count,
+                    effect,
+                    ..
+                } => fold.add_effect(service, *count, effect),
                 EventKind::ExecutionQueued { .. }
                 | EventKind::AssertionChecked { .. }
                 | EventKind::ControlReceived { .. }

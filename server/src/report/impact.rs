@@ -99,6 +99,7 @@ pub(super) fn system_impact(input: &ReportInput, fold: &Fold) -> SystemImpact {
         services_affected: services,
         alerts_generated: alerts,
         performance_impact: performance_impact(fold),
+        chaos_effects: fold.effects.clone(),
     }
 }
 

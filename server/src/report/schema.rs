@@ -200,6 +200,32 @@ pub struct SystemImpact {
     pub alerts_generated: Vec<AlertSummary>,
     /// Figures measured by assertions, against their baseline.
     pub performance_impact: Vec<PerformanceImpact>,
+    /// What the fault-injection proxies' faults did to the traffic, per
+    /// service and kind (docs/proxy.md, "Effects"); empty without proxies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chaos_effects: Vec<ChaosEffectTotal>,
+}
+
+/// The `chaos_effect` events of one service and kind, added up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChaosEffectTotal {
+    /// The proxied service.
+    pub service: String,
+    /// Seed 004's type: `LatencyInjection`, `FaultInjection`,
+    /// `RateLimitExceeded`, `TrafficShaping`.
+    pub effect: String,
+    /// Requests or connections touched (chunks, for traffic shaping).
+    pub touched: u64,
+    /// Seconds in which it happened.
+    pub seconds: u64,
+    /// Longest delay added, for latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_delay_ms: Option<u64>,
+    /// Bytes shaped, for traffic shaping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// The last one, in words: `+300 ms (max 310) on GET /prices`.
+    pub last: String,
 }
 
 /// One affected service and its recovery.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::{routing::get, Router};
 use serde_json::Value;
+use server::engine::event::EventKind;
 use server::{
     config::{ServiceProxySettings, ServiceSettings, Settings},
     prepare::Source,
@@ -155,6 +156,97 @@ async fn the_engine_renews_the_lease_while_the_execution_runs() {
     assert!(remaining <= 2_000, "{remaining}");
     until_cleared(&app).await;
     assert_eq!(front_door(&app).await, 200);
+    app.stop().await;
+}
+
+/// What the faults did reaches the execution: every request the proxy
+/// failed is counted in `chaos_effect` events (one per second and kind, not
+/// one per request), all recorded before the execution's end, and the report
+/// adds them up; `/metrics` counts them by service and fault.
+#[tokio::test]
+async fn what_the_faults_did_is_recorded_per_second_with_the_execution() {
+    let app = app_with_proxy("2s", "500ms").await;
+    let run = app.run(scenario("4s"), 1.0);
+    let callers = async {
+        // Callers of orders-api, 20 a second through the run.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut failed = 0u64;
+        for _ in 0..60 {
+            failed += u64::from(front_door(&app).await == 503);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        failed
+    };
+    let ((status, events), failed) = tokio::join!(run, callers);
+    assert_eq!(status, app::api::ExecutionStatus::Completed);
+    assert!(failed >= 30, "{failed} of 60 saw the 503");
+    let effects: Vec<(u64, u64, &app::api::event::ChaosEffect)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ChaosEffect {
+                service,
+                second,
+                count,
+                effect,
+            } => {
+                assert_eq!(service, "orders-api");
+                Some((*second, *count, effect))
+            }
+            _ => None,
+        })
+        .collect();
+    let touched: u64 = effects.iter().map(|(_, count, _)| count).sum();
+    // Ours, and the service_health assertion's checks through the proxy.
+    assert!(touched >= failed, "{touched} counted, {failed} seen");
+    assert!(effects.iter().all(|(_, _, e)| matches!(e, app::api::event::ChaosEffect::FaultInjection { fault_type, .. } if fault_type == "error_503")), "{effects:?}");
+    // Aggregated: a row per second and endpoint, not a row per request.
+    assert!(
+        effects.len() <= 2 * 6,
+        "{} rows for {touched} requests",
+        effects.len()
+    );
+    let end = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::ExecutionFinished { .. }))
+        .unwrap();
+    assert_eq!(end, events.len() - 1, "nothing after the end");
+
+    // The report adds them up.
+    let id = events[0].execution_id;
+    let store = server::store::Store::open(&app.database).await.unwrap();
+    let input = server::report::ReportInput::from(
+        store.fetch_recorded_execution(id).await.unwrap().unwrap(),
+    );
+    let report = server::report::generate(&input, time::OffsetDateTime::now_utc(), "it");
+    let total = &report.system_impact.chaos_effects;
+    assert_eq!(total.len(), 1, "{total:?}");
+    assert_eq!(
+        (total[0].effect.as_str(), total[0].touched),
+        ("FaultInjection", touched)
+    );
+    let html = server::report::html::render(&report);
+    assert!(html.contains("Chaos effects"), "the HTML report shows them");
+
+    // And the metrics count every request by service and fault.
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("test_coordinator_proxy_requests_total{")
+                && l.contains(r#"service="orders-api""#)
+                && l.contains(r#"fault="error""#)
+        })
+        .unwrap_or_else(|| panic!("{text}"));
+    let counted: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(counted >= touched, "{line}");
     app.stop().await;
 }
 

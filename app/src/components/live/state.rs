@@ -60,6 +60,9 @@ pub struct LiveState {
     pub workload_end: Option<WorkloadEnd>,
     /// Who sent the first stop (`ui`, `api`, `cli`, `a user` when unknown).
     pub stopped_by: Option<String>,
+    /// What the proxies' faults did so far, per (service, seed 004 type):
+    /// requests or connections touched (`chaos_effect` events).
+    pub effects: BTreeMap<(String, String), u64>,
 }
 
 /// What a run's `workload_summary` adds to the chart.
@@ -208,6 +211,18 @@ impl LiveState {
                 if self.stopped_by.is_none() {
                     self.stopped_by = Some(by.clone().unwrap_or_else(|| "a user".to_owned()));
                 }
+                false
+            }
+            EventKind::ChaosEffect {
+                service,
+                count,
+                effect,
+                ..
+            } => {
+                *self
+                    .effects
+                    .entry((service.clone(), effect.type_name().to_owned()))
+                    .or_default() += count;
                 false
             }
             EventKind::ExecutionQueued { .. }
@@ -401,6 +416,7 @@ impl LiveState {
             rollback: self.rollback.clone(),
             verdict: None,
             stopped_by: None,
+            effects: BTreeMap::new(),
             log: VecDeque::new(),
             log_total: 0,
             workload: Vec::new(),

@@ -471,3 +471,52 @@ fn a_stop_records_who_sent_it_and_an_old_stop_is_a_users() {
         "a stop and its end are not failure lines"
     );
 }
+
+#[test]
+fn a_proxys_effects_add_up_per_service_and_kind_and_are_logged_in_words() {
+    use crate::api::event::ChaosEffect;
+    let effect = |seq: u64, count: u64, delay_ms: u64| {
+        event(
+            seq,
+            None,
+            Some(seq * 1000),
+            EventKind::ChaosEffect {
+                service: "market-data-proxy".into(),
+                second: 1_764_600_000 + seq,
+                count,
+                effect: ChaosEffect::LatencyInjection {
+                    delay_ms,
+                    max_delay_ms: delay_ms + 9,
+                    endpoint: Some("GET /api/v1/prices/BTC-USD".into()),
+                },
+            },
+        )
+    };
+    let mut all = events();
+    all.extend([effect(6, 20, 300), effect(7, 19, 301)]);
+    all.push(event(
+        8,
+        None,
+        Some(8000),
+        EventKind::ChaosEffect {
+            service: "market-data-proxy".into(),
+            second: 1_764_600_008,
+            count: 3,
+            effect: ChaosEffect::RateLimitExceeded {
+                client_ip: Some("127.0.0.1".into()),
+                endpoint: None,
+            },
+        },
+    ));
+    let state = LiveState::new("running", &all);
+    let key = |kind: &str| ("market-data-proxy".to_owned(), kind.to_owned());
+    assert_eq!(state.effects[&key("LatencyInjection")], 39);
+    assert_eq!(state.effects[&key("RateLimitExceeded")], 3);
+    let lines: Vec<&str> = state.log.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        lines.contains(&"market-data-proxy: LatencyInjection × 20: +300 ms (max 309) on GET /api/v1/prices/BTC-USD"),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"market-data-proxy: RateLimitExceeded × 3: 429 to 127.0.0.1"));
+    assert!(state.log.iter().all(|l| !l.bad), "effects are not failures");
+}

@@ -107,6 +107,21 @@ pub(super) fn impact(out: &mut String, report: &ExecutionReport) {
         }
         out.push_str("</tbody>\n</table>\n");
     }
+    if !impact.chaos_effects.is_empty() {
+        out.push_str("<h3>Chaos effects (fault-injection proxies)</h3>\n<table>\n<thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Effect</th><th scope=\"col\">Touched</th><th scope=\"col\">Seconds</th><th scope=\"col\">Last</th></tr></thead>\n<tbody>\n");
+        for e in &impact.chaos_effects {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                Esc(&e.service),
+                Esc(&e.effect),
+                e.touched,
+                e.seconds,
+                Esc(&e.last)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
     out.push_str("<h3>Alerts generated</h3>\n");
     if impact.alerts_generated.is_empty() {
         out.push_str(if impact.alerts_observed {
