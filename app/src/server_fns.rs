@@ -139,6 +139,15 @@ pub async fn list_service_states() -> Result<Vec<ServiceState>, ApiError> {
 }
 
 /// Clears chaos on one service, or on all when `service` is `None`.
+/// Injects a fault by hand on `service` (operators; audited).
+#[server(endpoint = "inject-chaos", input = Json, client = CsrfClient)]
+pub async fn inject_chaos(
+    service: String,
+    request: crate::api::rest::InjectChaosRequest,
+) -> Result<crate::api::rest::InjectedChaos, ApiError> {
+    crate::ssr::answer(crate::ssr::backend()?.inject_chaos(service, request).await)
+}
+
 #[server(endpoint = "clear-chaos", input = Json, client = CsrfClient)]
 pub async fn clear_chaos(service: Option<String>) -> Result<Vec<ClearedChaos>, ApiError> {
     crate::ssr::answer(crate::ssr::backend()?.clear_chaos(service).await)

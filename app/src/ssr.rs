@@ -71,6 +71,12 @@ pub trait Backend: Send + Sync + 'static {
     fn service_states(&self) -> BackendFuture<'_, Vec<ServiceState>>;
     /// Clears chaos on one service, or on every service with a chaos API.
     fn clear_chaos(&self, service: Option<String>) -> BackendFuture<'_, Vec<ClearedChaos>>;
+    /// Injects a fault by hand on `service` (docs/proxy.md, "By hand").
+    fn inject_chaos(
+        &self,
+        service: String,
+        request: crate::api::rest::InjectChaosRequest,
+    ) -> BackendFuture<'_, crate::api::rest::InjectedChaos>;
     /// Every saved version of an uploaded scenario, oldest first; none for a
     /// library scenario that was never saved.
     fn scenario_versions(&self, name: String) -> BackendFuture<'_, Vec<ScenarioVersionText>>;

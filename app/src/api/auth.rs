@@ -340,7 +340,7 @@ pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 
 /// Every action the audit log records (the use cases of `server::auth::rules`;
 /// a test keeps the two equal): the audit page suggests them as filters.
-pub const AUDIT_ACTIONS: [&str; 19] = [
+pub const AUDIT_ACTIONS: [&str; 20] = [
     "sign-in",
     "sign-out",
     "execute",
@@ -355,6 +355,7 @@ pub const AUDIT_ACTIONS: [&str; 19] = [
     "duplicate-scenario",
     "archive-scenario",
     "clear-chaos",
+    "inject-chaos",
     "create-token",
     "revoke-token",
     "add-user",

@@ -269,6 +269,39 @@ pub struct ClearChaosRequest {
     pub all: bool,
 }
 
+/// `POST /api/v1/services/{name}/chaos`: a fault injected by hand
+/// (docs/proxy.md, "By hand"). On a proxied service it lives `ttl`, then the
+/// proxy clears it by itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InjectChaosRequest {
+    /// The action (`latency`, `error`, …): one the service offers
+    /// (`GET /api/v1/catalog`).
+    pub action: String,
+    /// Its parameters.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// How long it lives on a proxied service (`90s`, `10m`; 1 s to 24 h;
+    /// default `proxy.manual_lease`, 10 minutes). Only proxied services take one.
+    #[serde(default)]
+    pub ttl: Option<String>,
+}
+
+/// The answer of `POST /api/v1/services/{name}/chaos`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct InjectedChaos {
+    /// The service.
+    pub service: String,
+    /// The action injected.
+    pub action: String,
+    /// What the service's chaos API answered (for a proxy: the fault, with
+    /// its id and remaining lease).
+    pub response: serde_json::Value,
+}
+
 /// The answer of `POST /api/v1/services/clear-chaos`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -92,6 +92,42 @@ pub struct ServiceState {
     pub has_chaos_api: bool,
     /// Its active chaos as it reports it (`null` when unknown).
     pub active_chaos: serde_json::Value,
+    /// Its fault-injection proxy, when it is behind one (docs/proxy.md).
+    #[serde(default)]
+    pub proxy: Option<ProxyView>,
+}
+
+/// A proxied service's proxy as the services page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProxyView {
+    /// Where its callers connect (`127.0.0.1:18092`).
+    pub listen: String,
+    /// Where the proxy forwards (`127.0.0.1:18082`).
+    pub upstream: String,
+    /// `http` or `tcp`.
+    pub protocol: String,
+    /// Whether its chaos API answered (else the rest is empty).
+    pub reachable: bool,
+    /// Its active faults, in the order they act.
+    pub faults: Vec<ProxyFault>,
+    /// Requests (HTTP) or connections (TCP) so far: `none` (untouched) and
+    /// per action.
+    pub requests: std::collections::BTreeMap<String, u64>,
+}
+
+/// One active fault of a proxy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProxyFault {
+    /// Its id (`fault-000001`).
+    pub id: String,
+    /// The action.
+    pub action: String,
+    /// Its parameters, as JSON text.
+    pub parameters: String,
+    /// The execution holding it; none when injected by hand.
+    pub owner: Option<String>,
+    /// Time left on its lease, ms; none: until cleared.
+    pub remaining_ms: Option<u64>,
 }
 
 /// What saving a scenario gave.

@@ -214,7 +214,8 @@ impl ServiceCaller for HttpServices {
     }
 }
 
-fn is_clear(action: &str) -> bool {
+/// Whether `action` is every chaos API's clear (`POST …/clear`).
+pub fn is_clear(action: &str) -> bool {
     matches!(action, "clear_chaos" | "clear_all_chaos")
 }
 

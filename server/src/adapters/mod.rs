@@ -16,7 +16,7 @@ pub mod load;
 pub mod process;
 pub mod reply;
 
-pub use chaos_api::HttpServices;
 #[cfg(feature = "test-hooks")]
 pub use chaos_api::TEST_PANIC_PATH;
+pub use chaos_api::{is_clear as is_clear_action, HttpServices};
 pub use load::HttpLoad;

@@ -118,6 +118,7 @@ pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<R
         ("GET", "/api/v1/system/state") => read(V),
         ("GET", "/api/v1/services") => read(V),
         ("POST", "/api/v1/services/clear-chaos") => change(O, "clear-chaos"),
+        ("POST", "/api/v1/services/{name}/chaos") => change(O, "inject-chaos"),
 
         // Suites.
         ("POST", "/api/v1/suites") => change(O, "start-suite"),
@@ -163,6 +164,7 @@ pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
         "save-scenario" => change(O, "save-scenario"),
         "duplicate-scenario" => change(O, "duplicate-scenario"),
         "clear-chaos" => change(O, "clear-chaos"),
+        "inject-chaos" => change(O, "inject-chaos"),
         "rerun-execution" => change(O, "rerun-execution"),
         "archive-scenario" => change(O, "archive-scenario"),
 
@@ -215,6 +217,11 @@ mod tests {
             (Method::GET, "/api/v1/executions", "executions"),
             (Method::POST, "/api/v1/scenarios/execute", "execute"),
             (Method::POST, "/api/v1/services/clear-chaos", "clear-chaos"),
+            (
+                Method::POST,
+                "/api/v1/services/{name}/chaos",
+                "inject-chaos",
+            ),
             (
                 Method::DELETE,
                 "/api/v1/scenarios/{id}/definition",

@@ -4,8 +4,13 @@
 
 use std::sync::Arc;
 
-use app::api::rest::{ClearChaosRequest, ClearChaosResults, Services, SystemState};
-use axum::{extract::State, Json};
+use app::api::rest::{
+    ClearChaosRequest, ClearChaosResults, InjectChaosRequest, InjectedChaos, Services, SystemState,
+};
+use axum::{
+    extract::{Path, State},
+    Json,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::{bad_request, AppJson, ErrorBody, Result};
@@ -17,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(system_state))
         .routes(routes!(list_services))
         .routes(routes!(clear_chaos))
+        .routes(routes!(inject_chaos))
 }
 
 type Coord = State<Arc<Coordinator>>;
@@ -43,4 +49,20 @@ async fn clear_chaos(
         return Err(bad_request("give `service` or `all: true`"));
     }
     Ok(Json(c.clear_chaos(request.service.as_deref()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{name}/chaos", tag = "system", request_body = InjectChaosRequest,
+    params(("name" = String, Path, description = "the service")),
+    responses((status = 200, description = "the fault is active (on a proxied service: until its ttl runs out or it is cleared)", body = InjectedChaos),
+        (status = 400, description = "a malformed request, a service without a chaos API, or a ttl for a service that is not proxied", body = ErrorBody),
+        (status = 404, description = "no such service, or an action it does not offer", body = ErrorBody),
+        (status = 409, description = "the service holds as many faults as it can", body = ErrorBody),
+        (status = 422, description = "a parameter out of bounds", body = ErrorBody),
+        (status = 503, description = "the service's chaos API did not answer", body = ErrorBody)))]
+async fn inject_chaos(
+    State(c): Coord,
+    Path(name): Path<String>,
+    AppJson(request): AppJson<InjectChaosRequest>,
+) -> Result<Json<InjectedChaos>> {
+    Ok(Json(c.inject_chaos(&name, request).await?))
 }

@@ -97,6 +97,14 @@ impl Backend for Coordinator {
         Box::pin(async move { self.clear_chaos_outcomes(service.as_deref()).await })
     }
 
+    fn inject_chaos(
+        &self,
+        service: String,
+        request: app::api::rest::InjectChaosRequest,
+    ) -> BackendFuture<'_, app::api::rest::InjectedChaos> {
+        Box::pin(async move { Coordinator::inject_chaos(self, &service, request).await })
+    }
+
     fn scenario_versions(&self, name: String) -> BackendFuture<'_, Vec<ScenarioVersionText>> {
         Box::pin(async move { self.scenario_version_texts(&name).await })
     }

@@ -1,9 +1,14 @@
 //! The configured services: their list, their health and active chaos, and
 //! clearing chaos on them.
 
+use std::time::Duration;
+
 use app::api::{
-    rest::{ClearChaosResult, ClearChaosResults, ServiceHealth, SystemState},
-    ui::{ClearedChaos, ServiceState},
+    rest::{
+        ClearChaosResult, ClearChaosResults, InjectChaosRequest, InjectedChaos, ServiceHealth,
+        SystemState,
+    },
+    ui::{ClearedChaos, ProxyFault, ProxyView, ServiceState},
     ApiError, ErrorKind, ServiceInfo,
 };
 use serde_json::{json, Value};
@@ -61,10 +66,22 @@ impl Coordinator {
         })
     }
 
-    /// Health and active chaos of every service, for the UI.
+    /// Health and active chaos of every service, for the UI; a proxied
+    /// service's proxy with its faults' leases and its counters.
     pub async fn service_states(&self) -> Result<Vec<ServiceState>, ApiError> {
-        let state = self.system_state().await?;
-        Ok(state
+        let (state, proxies) = futures::join!(
+            self.system_state(),
+            futures::future::join_all(
+                self.config
+                    .services
+                    .values()
+                    .filter(|s| s.proxy.is_some())
+                    .map(|s| async move { (s.name.clone(), self.proxy_view(s).await) })
+            )
+        );
+        let mut proxies: std::collections::HashMap<String, ProxyView> =
+            proxies.into_iter().collect();
+        Ok(state?
             .services
             .into_iter()
             .map(|s| ServiceState {
@@ -73,6 +90,7 @@ impl Coordinator {
                     .services
                     .get(&s.name)
                     .is_some_and(|c| c.chaos_api_path.is_some()),
+                proxy: proxies.remove(&s.name),
                 url: s.url,
                 healthy: s.healthy,
                 status: s.status,
@@ -80,6 +98,163 @@ impl Coordinator {
                 name: s.name,
             })
             .collect())
+    }
+
+    /// `service`'s proxy as its chaos API reports it now.
+    async fn proxy_view(&self, service: &crate::config::ServiceConfig) -> ProxyView {
+        let mut view = ProxyView {
+            listen: String::new(),
+            upstream: String::new(),
+            protocol: String::new(),
+            reachable: false,
+            faults: Vec::new(),
+            requests: Default::default(),
+        };
+        let (Some(proxy), Some(path)) = (&service.proxy, &service.chaos_api_path) else {
+            return view;
+        };
+        view.listen = proxy.listen.to_string();
+        view.upstream = proxy.upstream.clone();
+        view.protocol = serde_json::to_value(proxy.protocol)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let url = format!(
+            "{}{path}/status",
+            service.chaos_base().as_str().trim_end_matches('/')
+        );
+        let status = async {
+            let reply = self
+                .client
+                .get(&url)
+                .timeout(Duration::from_secs(3))
+                .send()
+                .await
+                .ok()?;
+            reply.json::<Value>().await.ok()
+        };
+        let Some(status) = status.await else {
+            return view;
+        };
+        view.reachable = true;
+        view.faults = status["active"]
+            .as_array()
+            .map(|faults| {
+                faults
+                    .iter()
+                    .map(|f| ProxyFault {
+                        id: f["id"].as_str().unwrap_or_default().to_owned(),
+                        action: f["action"].as_str().unwrap_or_default().to_owned(),
+                        parameters: f["parameters"].to_string(),
+                        owner: f["owner"].as_str().map(str::to_owned),
+                        remaining_ms: f["remaining_ms"].as_u64(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        view.requests = serde_json::from_value(status["requests"].clone()).unwrap_or_default();
+        view
+    }
+
+    /// Injects a fault by hand on `name` through its chaos API (docs/proxy.md,
+    /// "By hand"): no execution holds it, so on a proxied service it lives
+    /// its `ttl` (default `proxy.manual_lease`), then the proxy clears it.
+    pub async fn inject_chaos(
+        &self,
+        name: &str,
+        request: InjectChaosRequest,
+    ) -> Result<InjectedChaos, ApiError> {
+        let service = self.config.services.get(name).ok_or_else(|| {
+            ApiError::new(ErrorKind::NotFound, format!("no service named {name:?}"))
+        })?;
+        let Some(path) = &service.chaos_api_path else {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                format!("{name} has no chaos API: faults are injected through a chaos API or a proxy (docs/proxy.md)"),
+            ));
+        };
+        let action = request.action.trim();
+        let well_formed = !action.is_empty()
+            && action.len() <= 64
+            && action
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !well_formed {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                "action is a name of at most 64 characters: a-z, 0-9, `_` and `-`",
+            ));
+        }
+        if crate::adapters::is_clear_action(action) {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                "to clear chaos, POST /api/v1/services/clear-chaos",
+            ));
+        }
+        let mut body = Value::Object(request.parameters);
+        if let Some(ttl) = &request.ttl {
+            if service.proxy.is_none() {
+                return Err(ApiError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("ttl is for proxied services; {name} is not behind a proxy (its actions take a `duration` parameter where they offer one)"),
+                ));
+            }
+            let parsed = app::scenario::duration::parse_duration(ttl).ok();
+            let bounds = Duration::from_secs(1)..=Duration::from_secs(24 * 3600);
+            if !parsed.is_some_and(|d| bounds.contains(&d)) {
+                return Err(ApiError::new(
+                    ErrorKind::InvalidRequest,
+                    format!(
+                        "ttl must be a duration from 1s to 24h, like `90s` or `10m`, not {ttl:?}"
+                    ),
+                ));
+            }
+            body["ttl"] = Value::String(ttl.clone());
+        }
+        let url = format!(
+            "{}{path}/{}",
+            service.chaos_base().as_str().trim_end_matches('/'),
+            action.replace('_', "-")
+        );
+        let reply = self
+            .client
+            .post(&url)
+            .json(&body)
+            .timeout(service.timeout)
+            .send()
+            .await
+            .map_err(|error| {
+                ApiError::new(
+                    ErrorKind::Unavailable,
+                    format!("{name}'s chaos API did not answer: {error}"),
+                )
+            })?;
+        let status = reply.status();
+        let answer: Value = reply.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            tracing::info!(service = name, action, "fault injected by hand");
+            return Ok(InjectedChaos {
+                service: name.to_owned(),
+                action: action.to_owned(),
+                response: answer,
+            });
+        }
+        let message = answer
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("{name} answered {status}"), str::to_owned);
+        let kind = match status.as_u16() {
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            422 => ErrorKind::Validation,
+            400..=499 => ErrorKind::InvalidRequest,
+            _ => ErrorKind::Unavailable,
+        };
+        let mut error = ApiError::new(kind, format!("{name} refused {action}: {message}"));
+        if let Some(details) = answer.pointer("/error/details") {
+            error.details = details.clone();
+        }
+        Err(error)
     }
 
     /// Clears chaos on one service or all chaos-API services.

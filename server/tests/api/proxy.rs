@@ -250,6 +250,155 @@ async fn what_the_faults_did_is_recorded_per_second_with_the_execution() {
     app.stop().await;
 }
 
+/// A fault injected by hand through the REST API: no execution holds it, so
+/// it lives its `ttl` and the proxy clears it by itself; the services page's
+/// view shows it with the time left; the audit log records who did it; every
+/// mistake is a 4xx naming it, and traffic keeps passing.
+#[tokio::test]
+async fn a_fault_injected_by_hand_lives_its_ttl_and_is_audited() {
+    let app = app_with_proxy("30s", "5s").await;
+    let inject = |service: &str, body: Value| {
+        let (client, url) = (
+            app.client.clone(),
+            format!("{}/api/v1/services/{service}/chaos", app.base),
+        );
+        async move {
+            let reply = client.post(url).json(&body).send().await.unwrap();
+            let status = reply.status().as_u16();
+            (status, reply.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    for (service, body, status, says) in [
+        (
+            "nowhere",
+            serde_json::json!({"action": "latency"}),
+            404,
+            "no service named",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"action": "explode"}),
+            404,
+            "explode",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"action": "error", "parameters": {"status": 99}}),
+            422,
+            "status",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"action": "latency", "parameters": {"latency": 5}, "ttl": "forever"}),
+            400,
+            "ttl",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"action": "latency", "parameters": {"latency": 5}, "ttl": "2d"}),
+            400,
+            "ttl",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"action": "../../etc"}),
+            400,
+            "action",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"action": "clear_chaos"}),
+            400,
+            "clear-chaos",
+        ),
+        (
+            "orders-api",
+            serde_json::json!({"parameters": {}}),
+            400,
+            "action",
+        ),
+        (
+            "exchange-simulator",
+            serde_json::json!({"action": "latency", "ttl": "1m"}),
+            400,
+            "not behind a proxy",
+        ),
+    ] {
+        let (got, body) = inject(service, body.clone()).await;
+        assert_eq!(got, status, "{service} {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(says),
+            "{service}: {body}"
+        );
+    }
+    assert_eq!(
+        front_door(&app).await,
+        200,
+        "mistakes leave traffic passing"
+    );
+
+    let (status, injected) = inject(
+        "orders-api",
+        serde_json::json!({"action": "error", "parameters": {"status": 503}, "ttl": "2s"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{injected}");
+    assert!(
+        injected["response"]["fault"]["remaining_ms"]
+            .as_u64()
+            .unwrap()
+            <= 2_000
+    );
+    assert_eq!(front_door(&app).await, 503);
+    let states = app.coordinator.service_states().await.unwrap();
+    let proxied = states.iter().find(|s| s.name == "orders-api").unwrap();
+    let proxy = proxied.proxy.as_ref().expect("shown as proxied");
+    assert!(proxy.reachable);
+    assert_eq!(proxy.protocol, "http");
+    assert_eq!(proxy.faults.len(), 1);
+    assert_eq!(
+        (
+            proxy.faults[0].action.as_str(),
+            proxy.faults[0].owner.as_deref()
+        ),
+        ("error", None)
+    );
+    assert!(proxy.faults[0].remaining_ms.is_some_and(|ms| ms <= 2_000));
+    // Ours, and the page's own health probe through the front door.
+    assert_eq!(proxy.requests["error"], 2, "{:?}", proxy.requests);
+
+    // It clears by itself within its ttl (+ 1 s).
+    let cleared = async {
+        loop {
+            if front_door(&app).await == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(3), cleared)
+        .await
+        .expect("cleared by its lease");
+    assert!(active_faults(&app).await.is_empty());
+
+    // Audited, accepted and refused alike.
+    let audit = app
+        .coordinator
+        .audit_page(app::api::auth::AuditQuery {
+            action: Some("inject-chaos".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .entries;
+    assert_eq!(audit.len(), 10, "{audit:#?}");
+    assert_eq!(audit.iter().filter(|e| e.status == 200).count(), 1);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_proxied_service_offers_the_proxy_faults_to_the_validator() {
     let app = app_with_proxy("30s", "5s").await;

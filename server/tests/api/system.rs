@@ -139,6 +139,7 @@ async fn server_functions_answer_with_the_backend_data() {
             "audit-correlator",
             "custodian-simulator",
             "exchange-simulator",
+            "market-data-proxy",
             "market-data-simulator",
             "risk-monitor",
             "trading-engine"

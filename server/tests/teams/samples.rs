@@ -186,6 +186,13 @@ impl<'a> Fixtures<'a> {
             ("POST", "/api/v1/services/clear-chaos") => {
                 send(pattern, Some(json!({"all": true})), 200)
             }
+            // The default proxy in front of market data (its chaos API
+            // answers even with the sandbox off); a 1 s fault.
+            ("POST", "/api/v1/services/{name}/chaos") => send(
+                with("market-data-proxy"),
+                Some(json!({"action": "latency", "parameters": {"latency": 1}, "ttl": "1s"})),
+                200,
+            ),
             ("POST", "/api/v1/suites") => send(
                 pattern,
                 Some(json!({"scenarios": [{"yaml": scenario("member")}], "speed": 1000.0})),
@@ -236,6 +243,10 @@ impl<'a> Fixtures<'a> {
             }
             "archive-scenario" => json!({"name": self.upload().await}),
             "clear-chaos" => json!({ "service": null }),
+            "inject-chaos" => json!({
+                "service": "market-data-proxy",
+                "request": {"action": "latency", "parameters": {"latency": 1}, "ttl": "1s"}
+            }),
             "add-user" => {
                 json!({"user": {"name": self.unique("new"), "role": "viewer", "password": PASSWORD}})
             }
