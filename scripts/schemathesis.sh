@@ -29,10 +29,11 @@ finish() {
 }
 trap finish EXIT
 
-# Seven free ports on 127.0.0.1: the coordinator and the six sandbox services.
-read -r port exchange custodian market trading risk audit < <(python3 - <<'PY'
+# Nine free ports on 127.0.0.1: the coordinator, the six sandbox services, the
+# default market-data-proxy and the proxies' chaos API.
+read -r port exchange custodian market trading risk audit proxy admin < <(python3 - <<'PY'
 import socket
-sockets = [socket.socket() for _ in range(7)]
+sockets = [socket.socket() for _ in range(9)]
 for s in sockets:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in sockets))
@@ -49,6 +50,7 @@ PY
     EXCHANGE_SIMULATOR_URL="http://127.0.0.1:$exchange" CUSTODIAN_SIMULATOR_URL="http://127.0.0.1:$custodian" \
     MARKET_DATA_SIMULATOR_URL="http://127.0.0.1:$market" TRADING_ENGINE_URL="http://127.0.0.1:$trading" \
     RISK_MONITOR_URL="http://127.0.0.1:$risk" AUDIT_CORRELATOR_URL="http://127.0.0.1:$audit" \
+    MARKET_DATA_PROXY_LISTEN="127.0.0.1:$proxy" TEST_COORDINATOR_PROXY_ADMIN="127.0.0.1:$admin" \
     "$binary" serve
 ) >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -66,10 +68,12 @@ status=0
 # The two operations that queue work answer a documented 503 when the queue is
 # full (the fuzzer's basic-market-disruption runs take minutes at speed 1, so it
 # fills the 3 + 100 places within the budget): a refusal by design, not a crash.
+# Injecting by hand answers a documented 503 when a service's chaos API does
+# not answer (the fuzzer may have broken that service a moment before).
 # Every other 5xx, and a 500 anywhere, still fails the run.
 cat >"$work/schemathesis.toml" <<'TOML'
 [[operations]]
-include-path-regex = "^/api/v1/(scenarios/execute|suites)$"
+include-path-regex = "^/api/v1/(scenarios/execute|suites|services/[^/]+/chaos)$"
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
 TOML
 # From the temporary folder: schemathesis keeps its example database in the

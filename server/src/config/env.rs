@@ -85,6 +85,17 @@ impl Settings {
         if let Some(v) = var("TEST_COORDINATOR_PROXY_ADMIN") {
             self.proxy.admin = v;
         }
+        // The default proxy follows market data when only market data moves.
+        let (proxy_name, _) = super::MARKET_DATA_PROXY;
+        let follows = self.services.get(proxy_name).is_some_and(|proxy| {
+            proxy.proxy.is_some()
+                && proxy.url == super::Settings::default().services[proxy_name].url
+        }) && var(&service_url_variable(proxy_name)).is_none();
+        if let (true, Some(url)) = (follows, var("MARKET_DATA_SIMULATOR_URL")) {
+            if let Some(proxy) = self.services.get_mut(proxy_name) {
+                proxy.url = url;
+            }
+        }
         // `EXCHANGE_SIMULATOR_URL`, `RISK_MONITOR_URL`, …: one per configured
         // service; and `MARKET_DATA_PROXY_LISTEN`, … for a proxied one.
         for (name, service) in &mut self.services {

@@ -538,4 +538,29 @@ mod tests {
         assert_eq!(config.proxy.admin, "127.0.0.1:28474".parse().unwrap());
         assert!(config.services["exchange-simulator"].proxy.is_none());
     }
+
+    #[test]
+    fn the_default_proxy_follows_market_data_when_only_market_data_moves() {
+        let mut settings = Settings::default();
+        settings
+            .apply_env(env(&[(
+                "MARKET_DATA_SIMULATOR_URL",
+                "http://127.0.0.1:28082",
+            )]))
+            .unwrap();
+        let config = settings.validate().unwrap();
+        let proxy = config.services["market-data-proxy"].proxy.as_ref().unwrap();
+        assert_eq!(proxy.upstream, "127.0.0.1:28082");
+        // Set apart, each keeps its own.
+        let mut settings = Settings::default();
+        settings
+            .apply_env(env(&[
+                ("MARKET_DATA_SIMULATOR_URL", "http://127.0.0.1:28082"),
+                ("MARKET_DATA_PROXY_URL", "http://127.0.0.1:38082"),
+            ]))
+            .unwrap();
+        let config = settings.validate().unwrap();
+        let proxy = config.services["market-data-proxy"].proxy.as_ref().unwrap();
+        assert_eq!(proxy.upstream, "127.0.0.1:38082");
+    }
 }
