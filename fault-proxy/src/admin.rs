@@ -103,6 +103,7 @@ pub struct ProxySet {
     proxies: BTreeMap<String, (ProxySpec, Running)>,
     lease: LeasePolicy,
     metrics: ProxyMetrics,
+    token: Option<String>,
 }
 
 impl ProxySet {
@@ -113,6 +114,7 @@ impl ProxySet {
             proxies: BTreeMap::new(),
             lease,
             metrics: ProxyMetrics::default(),
+            token: None,
         };
         for spec in specs {
             let started = match spec.protocol {
@@ -148,6 +150,13 @@ impl ProxySet {
     }
 
     /// The chaos API over these proxies.
+    /// Every route but `/health` asks for `Authorization: Bearer {token}`
+    /// (401 otherwise), so the chaos API may listen off loopback.
+    pub fn require_token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/health", get(health))
@@ -157,6 +166,10 @@ impl ProxySet {
             .route("/proxies/{name}/chaos/clear", post(clear))
             .route("/proxies/{name}/chaos/lease", post(renew))
             .route("/proxies/{name}/chaos/{action}", post(inject))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                require_token,
+            ))
             .with_state(self)
     }
 
@@ -399,6 +412,42 @@ async fn inject(
     Ok(Json(
         json!({"service": name, "status": "active", "fault": active}),
     ))
+}
+
+/// Lets a request through when no token is set, when it is `/health`, or
+/// when it carries the token.
+async fn require_token(
+    State(set): State<Arc<ProxySet>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(token) = &set.token else {
+        return next.run(request).await;
+    };
+    if request.uri().path() == "/health" {
+        return next.run(request).await;
+    }
+    let given = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if same(given.as_bytes(), token.as_bytes()) {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the proxies' chaos API asks for its token: Authorization: Bearer <proxy.token>",
+        )
+        .into_response()
+    }
+}
+
+/// Compares in a time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The body as a JSON object (empty: `{}`).

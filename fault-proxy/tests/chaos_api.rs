@@ -444,3 +444,67 @@ async fn effects_are_counted_and_collected_by_their_execution_per_second() {
         "{text}"
     );
 }
+
+/// With a token, every route but `/health` asks for it.
+#[tokio::test]
+async fn a_token_is_asked_of_every_route_but_health() {
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let set = ProxySet::start(
+        vec![ProxySpec {
+            name: "web".into(),
+            listen: any,
+            protocol: Protocol::Http,
+            upstream: "127.0.0.1:1".into(),
+        }],
+        LeasePolicy::default(),
+    )
+    .await
+    .unwrap()
+    .require_token(Some("sixteen-or-more-characters".into()));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, Arc::new(set).router()).await.unwrap() });
+    let http = reqwest::Client::new();
+    let status = |request: reqwest::RequestBuilder| async move {
+        request.send().await.unwrap().status().as_u16()
+    };
+    assert_eq!(status(http.get(format!("{api}/health"))).await, 200);
+    for path in [
+        "/proxies/web/chaos/status",
+        "/proxies/web/chaos/capabilities",
+        "/metrics",
+    ] {
+        assert_eq!(
+            status(http.get(format!("{api}{path}"))).await,
+            401,
+            "{path}"
+        );
+        assert_eq!(
+            status(
+                http.get(format!("{api}{path}"))
+                    .bearer_auth("sixteen-or-more-characterz")
+            )
+            .await,
+            401,
+            "{path}, a wrong token"
+        );
+        assert_eq!(
+            status(
+                http.get(format!("{api}{path}"))
+                    .bearer_auth("sixteen-or-more-characters")
+            )
+            .await,
+            200,
+            "{path}"
+        );
+    }
+    let refused = http
+        .post(format!("{api}/proxies/web/chaos/latency"))
+        .json(&json!({"latency": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "unauthorized");
+}

@@ -127,8 +127,8 @@ async fn fetch_capabilities(
         service.chaos_base().as_str().trim_end_matches('/'),
         chaos_path.trim_end_matches('/')
     );
-    let response = client
-        .get(&url)
+    let response = service
+        .chaos_auth(client.get(&url))
         .timeout(CAPABILITIES_TIMEOUT.min(service.timeout))
         .send()
         .await

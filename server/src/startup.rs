@@ -75,7 +75,8 @@ impl Proxies {
         };
         let set = fault_proxy::ProxySet::start(specs, lease)
             .await
-            .context("cannot start the fault-injection proxies")?;
+            .context("cannot start the fault-injection proxies")?
+            .require_token(config.proxy.token.clone());
         let admin_url: reqwest::Url = format!("http://{admin}").parse()?;
         for service in config.services.values_mut() {
             if let Some(proxy) = service.proxy.as_mut() {

@@ -104,9 +104,11 @@ impl HttpServices {
             service.chaos_base()
         };
         let url = format!("{}{}", base.as_str().trim_end_matches('/'), request.path);
-        let mut builder = self
-            .client
-            .request(request.method, &url)
+        let mut builder = self.client.request(request.method, &url);
+        if call.action != "http" {
+            builder = service.chaos_auth(builder);
+        }
+        let mut builder = builder
             .timeout(service.timeout)
             .header("X-Execution-Id", call.execution_id.to_string())
             .header("X-Chaos-Time-Scale", call.speed.to_string());
@@ -146,7 +148,10 @@ impl HttpServices {
                         // renewed while the execution runs.
                         self.renewals.hold(
                             call.execution_id,
-                            format!("{}{chaos}", base.as_str().trim_end_matches('/')),
+                            super::lease::ChaosApi {
+                                url: format!("{}{chaos}", base.as_str().trim_end_matches('/')),
+                                token: service.proxy.as_ref().and_then(|p| p.token.clone()),
+                            },
                             &call.service,
                             &call.effects,
                         );
@@ -460,6 +465,7 @@ mod tests {
             protocol: fault_proxy::Protocol::Http,
             upstream: "127.0.0.1:1".into(),
             admin: target.url.clone(),
+            token: None,
         });
         let mut services = BTreeMap::new();
         services.insert("exchange-simulator".to_owned(), target);

@@ -34,12 +34,35 @@ pub struct Renewals {
     held: Mutex<HashMap<ExecutionId, Held>>,
 }
 
+/// A proxied service's chaos API: its URL (`…/proxies/{name}/chaos`) and
+/// the proxies' bearer token, if they ask for one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChaosApi {
+    /// The URL, without a trailing `/`.
+    pub url: String,
+    /// `proxy.token`.
+    pub token: Option<String>,
+}
+
+impl ChaosApi {
+    fn post(&self, client: &Client, path: &str, execution: ExecutionId) -> reqwest::RequestBuilder {
+        let request = client
+            .post(format!("{}/{path}", self.url))
+            .header("X-Execution-Id", execution.to_string())
+            .json(&json!({}));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+}
+
 /// What one execution holds.
 #[derive(Debug)]
 struct Held {
-    /// Per proxied service: the chaos API URL (`…/proxies/{name}/chaos`)
-    /// whose `/lease` it renews and whose `/clear` it calls at the end.
-    urls: BTreeMap<String, String>,
+    /// Per proxied service: the chaos API whose `/lease` it renews and whose
+    /// `/clear` it calls at the end.
+    urls: BTreeMap<String, ChaosApi>,
     /// Stops its renewals.
     stop: CancellationToken,
     /// Where its faults' effects go.
@@ -91,7 +114,7 @@ impl Renewals {
     pub fn hold(
         self: &Arc<Self>,
         execution: ExecutionId,
-        chaos_url: String,
+        chaos_url: ChaosApi,
         service: &str,
         effects: &EffectSink,
     ) {
@@ -156,13 +179,10 @@ impl Renewals {
     }
 
     /// `POST {chaos_url}/clear` for `execution`: its answer, if any.
-    async fn clear(&self, execution: ExecutionId, chaos_url: &str) -> Option<Value> {
-        let clear = format!("{chaos_url}/clear");
-        let answer = self
-            .client
-            .post(&clear)
-            .header("X-Execution-Id", execution.to_string())
-            .json(&json!({}))
+    async fn clear(&self, execution: ExecutionId, chaos_url: &ChaosApi) -> Option<Value> {
+        let clear = format!("{}/clear", chaos_url.url);
+        let answer = chaos_url
+            .post(&self.client, "clear", execution)
             .timeout(self.every)
             .send()
             .await;
@@ -198,12 +218,9 @@ impl Renewals {
                 }
             };
             for (service, chaos_url) in urls {
-                let url = format!("{chaos_url}/lease");
-                let answer = self
-                    .client
-                    .post(&url)
-                    .header("X-Execution-Id", execution.to_string())
-                    .json(&json!({}))
+                let url = format!("{}/lease", chaos_url.url);
+                let answer = chaos_url
+                    .post(&self.client, "lease", execution)
                     .timeout(self.every)
                     .send()
                     .await;

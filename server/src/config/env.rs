@@ -85,6 +85,9 @@ impl Settings {
         if let Some(v) = var("TEST_COORDINATOR_PROXY_ADMIN") {
             self.proxy.admin = v;
         }
+        if let Some(v) = var("TEST_COORDINATOR_PROXY_TOKEN") {
+            self.proxy.token = Some(v);
+        }
         // The default proxy follows market data when only market data moves.
         let (proxy_name, _) = super::MARKET_DATA_PROXY;
         let follows = self.services.get(proxy_name).is_some_and(|proxy| {

@@ -184,6 +184,8 @@ pub struct ProxiedService {
     pub upstream: String,
     /// The base URL of the proxies' chaos API.
     pub admin: Url,
+    /// The bearer token its chaos API asks for, if any (`proxy.token`).
+    pub token: Option<String>,
 }
 
 /// The validated `proxy:` section.
@@ -199,6 +201,8 @@ pub struct ProxyConfig {
     pub renew_every: Duration,
     /// Lease of a fault injected by hand without a `ttl`.
     pub manual_lease: Duration,
+    /// The bearer token of the proxies' chaos API, if any.
+    pub token: Option<String>,
 }
 
 /// A validated process service command.
@@ -221,6 +225,15 @@ impl ServiceConfig {
     /// else its own.
     pub fn chaos_base(&self) -> &Url {
         self.proxy.as_ref().map_or(&self.url, |p| &p.admin)
+    }
+
+    /// `request` to its chaos API, with the proxies' bearer token when the
+    /// service is proxied and `proxy.token` is set.
+    pub fn chaos_auth(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.proxy.as_ref().and_then(|p| p.token.as_deref()) {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     /// As the UI and API show it.
@@ -474,6 +487,7 @@ mod tests {
             ("services:\n  x:\n    url: http://x:1\n    proxy: {listen: 127.0.0.1:9}\n  y:\n    url: http://y:1\n    proxy: {listen: 127.0.0.1:9}\n", "services.y.proxy.listen", "127.0.0.1:9"),
             ("proxy:\n  admin: somewhere\n", "proxy.admin", "somewhere"),
             ("proxy:\n  admin: 0.0.0.0:18474\n", "proxy.admin", "0.0.0.0:18474"),
+            ("proxy:\n  admin: 0.0.0.0:18474\n  token: short\n", "proxy.token", "(hidden)"),
             ("proxy:\n  lease: 1s\n", "proxy.lease", "1s"),
             ("proxy:\n  renew_every: 20s\n", "proxy.renew_every", "20s"),
             ("proxy:\n  manual_lease: 2d\n", "proxy.manual_lease", "2d"),
@@ -537,6 +551,24 @@ mod tests {
         assert_eq!(proxied.proxy.as_ref().unwrap().upstream, "127.0.0.1:28082");
         assert_eq!(config.proxy.admin, "127.0.0.1:28474".parse().unwrap());
         assert!(config.services["exchange-simulator"].proxy.is_none());
+    }
+
+    #[test]
+    fn a_token_lets_the_proxies_chaos_api_listen_off_loopback_and_is_never_echoed() {
+        let yaml = "proxy:\n  admin: 0.0.0.0:18474\n  token: 0123456789abcdef0123\n";
+        let config = Settings::from_yaml(yaml).unwrap().validate().unwrap();
+        assert_eq!(config.proxy.token.as_deref(), Some("0123456789abcdef0123"));
+        let proxied = &config.services["market-data-proxy"];
+        assert_eq!(
+            proxied.proxy.as_ref().unwrap().token.as_deref(),
+            Some("0123456789abcdef0123")
+        );
+        let error = Settings::from_yaml("proxy:\n  token: has a space in it here\n")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("has a space"), "{error}");
     }
 
     #[test]

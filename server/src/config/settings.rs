@@ -237,6 +237,10 @@ pub struct ProxySettings {
     pub renew_every: String,
     /// How long a fault injected by hand lives when it names no `ttl`.
     pub manual_lease: String,
+    /// The bearer token the proxies' chaos API asks of every caller
+    /// (`TEST_COORDINATOR_PROXY_TOKEN`); required when `admin` is not a
+    /// loopback address.
+    pub token: Option<String>,
 }
 
 impl Default for ProxySettings {
@@ -247,6 +251,7 @@ impl Default for ProxySettings {
             lease: "30s".into(),
             renew_every: "5s".into(),
             manual_lease: "10m".into(),
+            token: None,
         }
     }
 }

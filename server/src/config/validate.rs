@@ -288,12 +288,24 @@ impl super::settings::ProxySettings {
                 "expected an IP address and port such as 127.0.0.1:18474",
             )
         })?;
-        if !admin.ip().is_loopback() {
-            // Anyone who reaches it may inject chaos: it has no sign-in yet.
+        if let Some(token) = &self.token {
+            let usable =
+                (16..=256).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic());
+            if !usable {
+                // The value is a secret: not repeated in the message.
+                return Err(invalid(
+                    "proxy.token",
+                    "(hidden)",
+                    "expected 16 to 256 printable characters without spaces (e.g. `openssl rand -hex 24`)",
+                ));
+            }
+        }
+        if !admin.ip().is_loopback() && self.token.is_none() {
+            // Anyone who reaches it may inject chaos.
             return Err(invalid(
                 "proxy.admin",
                 &self.admin,
-                "the proxies' chaos API has no sign-in yet, so it listens on a loopback address only (127.0.0.1:18474)",
+                "anyone reaching the proxies' chaos API can inject chaos: off loopback, set proxy.token (TEST_COORDINATOR_PROXY_TOKEN) too, or listen on 127.0.0.1",
             ));
         }
         let bounded = |key: &str, value: &str, low: Duration, high: Duration| {
@@ -335,6 +347,7 @@ impl super::settings::ProxySettings {
         }
         Ok(ProxyConfig {
             admin,
+            token: self.token,
             embedded: self.embedded,
             lease,
             renew_every,
@@ -412,5 +425,6 @@ fn proxied_service(
         protocol,
         upstream,
         admin,
+        token: proxies.token.clone(),
     })
 }

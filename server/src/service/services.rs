@@ -36,9 +36,8 @@ impl Coordinator {
             let chaos = async {
                 let path = service.chaos_api_path.as_ref()?;
                 let chaos_base = service.chaos_base().as_str().trim_end_matches('/');
-                let reply = self
-                    .client
-                    .get(format!("{chaos_base}{path}/status"))
+                let reply = service
+                    .chaos_auth(self.client.get(format!("{chaos_base}{path}/status")))
                     .timeout(timeout)
                     .send()
                     .await
@@ -124,9 +123,8 @@ impl Coordinator {
             service.chaos_base().as_str().trim_end_matches('/')
         );
         let status = async {
-            let reply = self
-                .client
-                .get(&url)
+            let reply = service
+                .chaos_auth(self.client.get(&url))
                 .timeout(Duration::from_secs(3))
                 .send()
                 .await
@@ -216,9 +214,8 @@ impl Coordinator {
             service.chaos_base().as_str().trim_end_matches('/'),
             action.replace('_', "-")
         );
-        let reply = self
-            .client
-            .post(&url)
+        let reply = service
+            .chaos_auth(self.client.post(&url))
             .json(&body)
             .timeout(service.timeout)
             .send()
@@ -282,9 +279,8 @@ impl Coordinator {
                 "{}{path}/clear",
                 target.chaos_base().as_str().trim_end_matches('/')
             );
-            let outcome = self
-                .client
-                .post(&url)
+            let outcome = target
+                .chaos_auth(self.client.post(&url))
                 .json(&json!({}))
                 .timeout(target.timeout)
                 .send()

@@ -29,7 +29,13 @@ async fn upstream() -> std::net::SocketAddr {
 
 /// The app with `orders-api` behind an HTTP proxy on free ports.
 async fn app_with_proxy(lease: &str, renew_every: &str) -> TestApp {
+    app_with_proxy_token(lease, renew_every, None).await
+}
+
+/// [`app_with_proxy`], the proxies' chaos API asking for `token`.
+async fn app_with_proxy_token(lease: &str, renew_every: &str, token: Option<&str>) -> TestApp {
     let mut settings = Settings::default();
+    settings.proxy.token = token.map(str::to_owned);
     settings.services.insert(
         "orders-api".into(),
         ServiceSettings {
@@ -396,6 +402,92 @@ async fn a_fault_injected_by_hand_lives_its_ttl_and_is_audited() {
         .entries;
     assert_eq!(audit.len(), 10, "{audit:#?}");
     assert_eq!(audit.iter().filter(|e| e.status == 200).count(), 1);
+    app.stop().await;
+}
+
+/// With `proxy.token`, the proxies' chaos API refuses a caller without it
+/// (so it may listen off loopback), and the coordinator sends it on every
+/// call: injection, renewal, status, clear and injecting by hand.
+#[tokio::test]
+async fn with_a_token_the_chaos_api_refuses_strangers_and_the_coordinator_passes() {
+    const TOKEN: &str = "proxy-token-for-the-test-0123456789";
+    let app = app_with_proxy_token("2s", "500ms", Some(TOKEN)).await;
+    let service = app.coordinator.config().services["orders-api"].clone();
+    let chaos = format!(
+        "{}{}",
+        service.chaos_base().as_str().trim_end_matches('/'),
+        service.chaos_api_path.as_deref().unwrap()
+    );
+    let stranger = app
+        .client
+        .post(format!("{chaos}/error"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 401);
+    let body: Value = stranger.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "unauthorized");
+    let wrong = app
+        .client
+        .get(format!("{chaos}/status"))
+        .bearer_auth("proxy-token-for-the-test-0123456788")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let health = app
+        .client
+        .get(service.chaos_base().join("/health").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "health stays open");
+    assert_eq!(front_door(&app).await, 200, "refused calls broke nothing");
+
+    // The engine's calls carry it: the scenario breaks the service, the
+    // renewals keep the 2 s lease alive, and its end clears the fault.
+    let run = app.run(scenario("4s"), 1.0);
+    let held_at_3s = async {
+        tokio::time::sleep(Duration::from_millis(3_000)).await;
+        let status: Value = app
+            .client
+            .get(format!("{chaos}/status"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status["active"].as_array().map_or(0, Vec::len)
+    };
+    let ((status, events), held) = tokio::join!(run, held_at_3s);
+    assert_eq!(status, app::api::ExecutionStatus::Completed, "{events:#?}");
+    assert_eq!(
+        held, 1,
+        "renewed past its 2 s lease: the renewals carry the token"
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ChaosEffect { .. })));
+    let states = app.coordinator.service_states().await.unwrap();
+    let proxy = states
+        .iter()
+        .find(|s| s.name == "orders-api")
+        .unwrap()
+        .proxy
+        .clone()
+        .unwrap();
+    assert!(proxy.reachable && proxy.faults.is_empty(), "{proxy:?}");
+    let by_hand = app
+        .client
+        .post(format!("{}/api/v1/services/orders-api/chaos", app.base))
+        .json(&serde_json::json!({"action": "latency", "parameters": {"latency": 1}, "ttl": "1s"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_hand.status(), 200);
     app.stop().await;
 }
 
