@@ -140,15 +140,9 @@ impl Renewals {
     /// proxy that does not answer clears them anyway when their lease runs
     /// out.
     pub async fn settle(&self, execution: ExecutionId) {
-        let held = self
-            .held
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&execution);
-        let Some(held) = held else {
+        let Some(held) = self.stop(execution) else {
             return;
         };
-        held.stop.cancel();
         for (service, chaos_url) in &held.urls {
             if let Some(body) = self.clear(execution, chaos_url).await {
                 report_effects(service, body.get("effects").cloned(), &held.effects);
@@ -160,15 +154,9 @@ impl Renewals {
     /// `execution` ended (settled already, or cut short): its renewals stop
     /// and its proxied faults are cleared, in the background.
     pub fn release(self: &Arc<Self>, execution: ExecutionId) {
-        let held = self
-            .held
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&execution);
-        let Some(held) = held else {
+        let Some(held) = self.stop(execution) else {
             return;
         };
-        held.stop.cancel();
         held.effects.close();
         let this = self.clone();
         tokio::spawn(async move {
@@ -176,6 +164,17 @@ impl Renewals {
                 this.clear(execution, chaos_url).await;
             }
         });
+    }
+
+    /// Stops `execution`'s renewals and hands over what it held, if anything.
+    fn stop(&self, execution: ExecutionId) -> Option<Held> {
+        let held = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&execution)?;
+        held.stop.cancel();
+        Some(held)
     }
 
     /// `POST {chaos_url}/clear` for `execution`: its answer, if any.
