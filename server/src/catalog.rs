@@ -150,3 +150,45 @@ async fn fetch_capabilities(
     serde_json::from_value(actions)
         .map_err(|e| format!("{url}: capabilities in an unknown shape: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every scenario of the library validates and plans against the catalog
+    /// the default configuration offers offline: the sandbox's six services
+    /// and the default `market-data-proxy` with the proxy's real faults.
+    #[test]
+    fn every_library_scenario_validates_against_the_default_configuration() {
+        let config = crate::config::Settings::default()
+            .validate()
+            .expect("the defaults are valid");
+        let catalog = offline(&config);
+        let options = app::scenario::validate::ValidateOptions::default();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+        let mut checked = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the library") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let validation = app::scenario::validate::validate_text(&text, &catalog, &options);
+            let shown: Vec<String> = validation
+                .diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert!(
+                !validation.has_errors() && validation.plan.is_some(),
+                "{}: {shown:#?}",
+                path.display()
+            );
+            checked.push(path);
+        }
+        assert!(
+            checked.iter().any(|p| p.ends_with("proxy-latency.yaml")),
+            "{checked:?}"
+        );
+    }
+}

@@ -249,6 +249,12 @@ fn yaml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Library files that act on a service the default configuration adds beyond
+/// the sandbox (its fault-injection proxy, whose faults this crate does not
+/// know): `server::catalog`'s test validates every file, these included,
+/// against the default configuration's catalog with the proxy's real faults.
+const BEYOND_THE_SANDBOX: [&str; 1] = ["proxy-latency.yaml"];
+
 #[test]
 fn every_file_of_the_library_validates_against_the_sandbox_catalog() {
     let catalog = sandbox_catalog();
@@ -256,7 +262,10 @@ fn every_file_of_the_library_validates_against_the_sandbox_catalog() {
     let files = yaml_files(&crate::helpers::workspace().join("scenarios"));
     assert!(files.len() >= 3, "the seed files are there");
     let mut failures = Vec::new();
-    for file in &files {
+    for file in files.iter().filter(|f| {
+        !f.file_name()
+            .is_some_and(|n| BEYOND_THE_SANDBOX.iter().any(|b| n == *b))
+    }) {
         let text = std::fs::read_to_string(file).expect("readable");
         // A scenario must plan; a template is validated as written (its
         // expressions are checked when rendered).
