@@ -50,7 +50,7 @@ pub struct Cli {
 enum Command {
     /// Start the web app and API (http://127.0.0.1:8084 by default) and the sandbox.
     Serve(serve::ServeArgs),
-    /// Run only the sandbox trading ecosystem (ports 18080-18085 by default).
+    /// Run only the sandbox trading ecosystem (ports 18080-18085 by default) and the configured proxies (market-data-proxy on 18092).
     Sandbox(sandbox::SandboxArgs),
     /// Run only the fault-injection proxies of the configured services and their chaos API (docs/proxy.md).
     Proxy,

@@ -1,4 +1,4 @@
-//! `test-coordinator sandbox`: the sandbox ecosystem alone, until SIGINT/SIGTERM.
+//! `test-coordinator sandbox`: the sandbox ecosystem and the configured proxies, until SIGINT/SIGTERM.
 
 use std::{net::IpAddr, path::Path, process::ExitCode};
 
@@ -29,7 +29,7 @@ pub fn run(
     overrides: &Overrides,
     args: &SandboxArgs,
 ) -> anyhow::Result<ExitCode> {
-    let config = config::load(config_file, overrides).context("invalid configuration")?;
+    let mut config = config::load(config_file, overrides).context("invalid configuration")?;
     telemetry::init(&config.log_level, std::io::stdout);
     let mut settings = crate::sandbox::sandbox_config(&config);
     settings.host = args.host;
@@ -51,7 +51,17 @@ pub fn run(
         for (name, address) in running.services() {
             tracing::info!(service = name, %address, "sandbox service listening");
         }
+        // The configured proxies too (by default market-data-proxy), as
+        // `serve` runs them: what scenarios act on is all there.
+        let proxies = if config.proxy.embedded {
+            crate::startup::Proxies::start(&mut config).await?
+        } else {
+            None
+        };
         shutdown_signal().await;
+        if let Some(proxies) = proxies {
+            proxies.shutdown().await;
+        }
         running.shutdown().await;
         anyhow::Ok(())
     })?;

@@ -70,7 +70,7 @@ async fn every_verb_works_against_a_server_and_exit_codes_gate_ci() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        7
     );
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");

@@ -33,6 +33,7 @@ async fn a_killed_execution_is_interrupted_and_rolled_back_at_the_next_start() {
     for (name, service) in &settings.services {
         command.env(server::config::service_url_variable(name), &service.url);
     }
+    command.envs(crate::helpers::proxy_env(&settings));
     let mut child = command.spawn().unwrap();
 
     // Wait until the chaos phase has injected latency (after the 5-minute

@@ -143,13 +143,62 @@ pub async fn start_sandbox() -> (sandbox::Sandbox, Settings) {
             .expect("every sandbox service is configured by default")
             .url = format!("http://{address}");
     }
-    // The default proxy fronts this sandbox's market data.
-    settings
+    // The default proxy fronts this sandbox's market data, and runs beside
+    // it as `test-coordinator sandbox` runs it: a process the test starts
+    // (`execute`) finds it through `proxy_env`. It lives as long as the
+    // test's runtime.
+    let market = settings.services["market-data-simulator"].url.clone();
+    let upstream = market
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    let set = fault_proxy::ProxySet::start(
+        vec![fault_proxy::ProxySpec {
+            name: "market-data-proxy".into(),
+            listen: any,
+            protocol: fault_proxy::Protocol::Http,
+            upstream,
+        }],
+        fault_proxy::LeasePolicy::default(),
+    )
+    .await
+    .expect("the default proxy starts");
+    let listen = set.address("market-data-proxy").expect("its address");
+    let admin = tokio::net::TcpListener::bind(any)
+        .await
+        .expect("a free port");
+    settings.proxy.admin = admin.local_addr().expect("an address").to_string();
+    tokio::spawn(async move {
+        let _ = axum::serve(admin, std::sync::Arc::new(set).router()).await;
+    });
+    let proxied = settings
         .services
         .get_mut("market-data-proxy")
-        .expect("the default proxied service")
-        .url = settings.services["market-data-simulator"].url.clone();
+        .expect("the default proxied service");
+    proxied.url = market;
+    if let Some(proxy) = proxied.proxy.as_mut() {
+        proxy.listen = listen.to_string();
+    }
     (running, settings)
+}
+
+/// The environment that points a `test-coordinator` process at `settings`'
+/// proxies: where each proxied service listens, and their chaos API.
+pub fn proxy_env(settings: &Settings) -> Vec<(String, String)> {
+    let listening = settings.services.iter().filter_map(|(name, service)| {
+        let proxy = service.proxy.as_ref()?;
+        Some((
+            format!("{}_LISTEN", name.to_ascii_uppercase().replace('-', "_")),
+            proxy.listen.clone(),
+        ))
+    });
+    listening
+        .chain([(
+            "TEST_COORDINATOR_PROXY_ADMIN".to_owned(),
+            settings.proxy.admin.clone(),
+        )])
+        .collect()
 }
 
 /// The app wired to a sandbox of its own.

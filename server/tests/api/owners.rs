@@ -32,6 +32,7 @@ fn coordinator(settings: &Settings, database: &std::path::Path) -> Command {
     for (name, service) in &settings.services {
         command.env(server::config::service_url_variable(name), &service.url);
     }
+    command.envs(crate::helpers::proxy_env(settings));
     command
 }
 

@@ -420,7 +420,7 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
 #[tokio::test]
 async fn the_cli_runs_a_suite_here_prints_its_seed_and_progress_and_exits_by_its_outcome() {
     let _turn = SCENARIO_RUNS.lock().await;
-    let (sandbox, _) = start_sandbox().await;
+    let (sandbox, settings) = start_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let mut env: Vec<(String, String)> = sandbox
         .services()
@@ -432,6 +432,11 @@ async fn the_cli_runs_a_suite_here_prints_its_seed_and_progress_and_exits_by_its
             )
         })
         .collect();
+    env.extend(crate::helpers::proxy_env(&settings));
+    env.push((
+        "MARKET_DATA_PROXY_URL".into(),
+        settings.services["market-data-proxy"].url.clone(),
+    ));
     let database = dir.path().join("local.db");
     env.push((
         "TEST_COORDINATOR_DATABASE".into(),
