@@ -13,6 +13,7 @@ pub mod download;
 mod error;
 pub mod event;
 pub mod figures;
+pub mod proxy;
 pub mod rest;
 mod status;
 pub mod suite;

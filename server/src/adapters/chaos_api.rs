@@ -141,7 +141,11 @@ impl HttpServices {
                     if is_clear(&call.action) {
                         // A proxy's clear brings what the faults did since
                         // the last renewal: events, not part of the answer.
-                        let effects = body.as_object_mut().and_then(|b| b.remove("effects"));
+                        let effects = body
+                            .as_object_mut()
+                            .and_then(|b| b.remove("effects"))
+                            .and_then(|e| serde_json::from_value(e).ok())
+                            .unwrap_or_default();
                         super::lease::report_effects(&call.service, effects, &call.effects);
                     } else if let Some(chaos) = &service.chaos_api_path {
                         // The fault lives as long as its lease: keep it

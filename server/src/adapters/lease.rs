@@ -18,11 +18,13 @@ use std::{
 };
 
 use reqwest::Client;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use app::api::event::{ChaosEffect, EventKind};
-use serde::Deserialize;
+use app::api::{
+    event::EventKind,
+    proxy::{ProxyClearing, ProxyEffectRow, ProxyRenewal},
+};
 
 use crate::engine::{EffectSink, ExecutionId};
 
@@ -69,33 +71,15 @@ struct Held {
     effects: EffectSink,
 }
 
-/// One row of a proxy's effects (`fault_proxy::EffectRow` on the wire).
-#[derive(Debug, Deserialize)]
-struct EffectRow {
-    second: u64,
-    count: u64,
-    event_type: ChaosEffect,
-}
-
 /// Records the `effects` a proxy answered for `service` as events.
-pub fn report_effects(service: &str, effects: Option<Value>, sink: &EffectSink) {
-    let Some(effects) = effects else {
-        return;
-    };
-    match serde_json::from_value::<Vec<EffectRow>>(effects) {
-        Ok(rows) => {
-            for row in rows {
-                sink.emit(EventKind::ChaosEffect {
-                    service: service.to_owned(),
-                    second: row.second,
-                    count: row.count,
-                    effect: row.event_type,
-                });
-            }
-        }
-        Err(error) => {
-            tracing::warn!(service, %error, "a proxy's effects are not in the expected shape")
-        }
+pub fn report_effects(service: &str, effects: Vec<ProxyEffectRow>, sink: &EffectSink) {
+    for row in effects {
+        sink.emit(EventKind::ChaosEffect {
+            service: service.to_owned(),
+            second: row.second,
+            count: row.count,
+            effect: row.event_type,
+        });
     }
 }
 
@@ -144,8 +128,8 @@ impl Renewals {
             return;
         };
         for (service, chaos_url) in &held.urls {
-            if let Some(body) = self.clear(execution, chaos_url).await {
-                report_effects(service, body.get("effects").cloned(), &held.effects);
+            if let Some(clearing) = self.clear(execution, chaos_url).await {
+                report_effects(service, clearing.effects, &held.effects);
             }
         }
         held.effects.close();
@@ -178,7 +162,7 @@ impl Renewals {
     }
 
     /// `POST {chaos_url}/clear` for `execution`: its answer, if any.
-    async fn clear(&self, execution: ExecutionId, chaos_url: &ChaosApi) -> Option<Value> {
+    async fn clear(&self, execution: ExecutionId, chaos_url: &ChaosApi) -> Option<ProxyClearing> {
         let clear = format!("{}/clear", chaos_url.url);
         let answer = chaos_url
             .post(&self.client, "clear", execution)
@@ -186,7 +170,13 @@ impl Renewals {
             .send()
             .await;
         match answer {
-            Ok(reply) if reply.status().is_success() => reply.json().await.ok(),
+            Ok(reply) if reply.status().is_success() => match reply.json().await {
+                Ok(clearing) => Some(clearing),
+                Err(error) => {
+                    tracing::warn!(%execution, clear, %error, "the proxy's clear answer is not in the expected shape");
+                    None
+                }
+            },
             Ok(reply) => {
                 tracing::warn!(%execution, clear, status = %reply.status(), "the proxy refused to clear the execution's faults; their lease will");
                 None
@@ -225,9 +215,12 @@ impl Renewals {
                     .await;
                 match answer {
                     Ok(reply) if reply.status().is_success() => {
-                        let body: Value = reply.json().await.unwrap_or(Value::Null);
-                        report_effects(&service, body.get("effects").cloned(), &effects);
-                        if body["renewed"].as_array().is_some_and(Vec::is_empty) {
+                        let Ok(renewal) = reply.json::<ProxyRenewal>().await else {
+                            tracing::warn!(%execution, url, "the proxy's renewal answer is not in the expected shape");
+                            continue;
+                        };
+                        report_effects(&service, renewal.effects, &effects);
+                        if renewal.renewed.is_empty() {
                             tracing::warn!(%execution, url, "the proxy holds none of this execution's faults any more (their lease ran out or they were cleared)");
                         }
                     }

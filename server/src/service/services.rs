@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use app::api::{
+    proxy::{ProxyRefusal, ProxyStatus},
     rest::{
         ClearChaosResult, ClearChaosResults, InjectChaosRequest, InjectedChaos, ServiceHealth,
         SystemState,
@@ -129,28 +130,24 @@ impl Coordinator {
                 .send()
                 .await
                 .ok()?;
-            reply.json::<Value>().await.ok()
+            reply.json::<ProxyStatus>().await.ok()
         };
         let Some(status) = status.await else {
             return view;
         };
         view.reachable = true;
-        view.faults = status["active"]
-            .as_array()
-            .map(|faults| {
-                faults
-                    .iter()
-                    .map(|f| ProxyFault {
-                        id: f["id"].as_str().unwrap_or_default().to_owned(),
-                        action: f["action"].as_str().unwrap_or_default().to_owned(),
-                        parameters: f["parameters"].to_string(),
-                        owner: f["owner"].as_str().map(str::to_owned),
-                        remaining_ms: f["remaining_ms"].as_u64(),
-                    })
-                    .collect()
+        view.faults = status
+            .active
+            .into_iter()
+            .map(|f| ProxyFault {
+                parameters: serde_json::Value::Object(f.parameters).to_string(),
+                id: f.id,
+                action: f.action,
+                owner: f.owner,
+                remaining_ms: f.remaining_ms,
             })
-            .unwrap_or_default();
-        view.requests = serde_json::from_value(status["requests"].clone()).unwrap_or_default();
+            .collect();
+        view.requests = status.requests;
         view
     }
 
@@ -227,19 +224,20 @@ impl Coordinator {
                 )
             })?;
         let status = reply.status();
-        let answer: Value = reply.json().await.unwrap_or(Value::Null);
+        let answer = reply.bytes().await.unwrap_or_default();
         if status.is_success() {
             tracing::info!(service = name, action, "fault injected by hand");
             return Ok(InjectedChaos {
                 service: name.to_owned(),
                 action: action.to_owned(),
-                response: answer,
+                response: serde_json::from_slice(&answer).unwrap_or_default(),
             });
         }
-        let message = answer
-            .pointer("/error/message")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("{name} answered {status}"), str::to_owned);
+        let refusal = serde_json::from_slice::<ProxyRefusal>(&answer).ok();
+        let message = refusal.as_ref().map_or_else(
+            || format!("{name} answered {status}"),
+            |r| r.error.message.clone(),
+        );
         let kind = match status.as_u16() {
             404 => ErrorKind::NotFound,
             409 => ErrorKind::Conflict,
@@ -248,8 +246,8 @@ impl Coordinator {
             _ => ErrorKind::Unavailable,
         };
         let mut error = ApiError::new(kind, format!("{name} refused {action}: {message}"));
-        if let Some(details) = answer.pointer("/error/details") {
-            error.details = details.clone();
+        if let Some(refusal) = refusal {
+            error.details = serde_json::to_value(refusal.error.details).unwrap_or_default();
         }
         Err(error)
     }
