@@ -91,8 +91,7 @@ impl Settings {
         // The default proxy follows market data when only market data moves.
         let (proxy_name, _) = super::MARKET_DATA_PROXY;
         let follows = self.services.get(proxy_name).is_some_and(|proxy| {
-            proxy.proxy.is_some()
-                && proxy.url == super::Settings::default().services[proxy_name].url
+            proxy.proxy.is_some() && proxy.url == super::settings::default_market_data_url()
         }) && var(&service_url_variable(proxy_name)).is_none();
         if let (true, Some(url)) = (follows, var("MARKET_DATA_SIMULATOR_URL")) {
             if let Some(proxy) = self.services.get_mut(proxy_name) {

@@ -25,6 +25,11 @@ pub const SANDBOX_SERVICES: [(&str, u16); 6] = [
 /// fault-injection proxy in front of market-data-simulator, and its port.
 pub const MARKET_DATA_PROXY: (&str, u16) = ("market-data-proxy", 18092);
 
+/// The default URL of market-data-simulator: the default proxy's upstream.
+pub(super) fn default_market_data_url() -> String {
+    format!("http://127.0.0.1:{}", SANDBOX_SERVICES[2].1)
+}
+
 /// `config.yaml` as written, before validation. Unknown keys are errors: a typo
 /// must not silently fall back to a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -460,7 +465,7 @@ impl Default for Settings {
         services.insert(
             MARKET_DATA_PROXY.0.to_owned(),
             ServiceSettings {
-                url: format!("http://127.0.0.1:{}", SANDBOX_SERVICES[2].1),
+                url: default_market_data_url(),
                 chaos_api_path: None,
                 api_path: Some("/api/v1".into()),
                 health_endpoint: default_health_endpoint(),
