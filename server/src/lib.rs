@@ -22,13 +22,16 @@
 //!
 //! Use cases:
 //! - [`service`]: the use cases shared by the UI, the API and the CLI, one file
-//!   per resource (executions, scenarios, library, services, suites, reports),
+//!   per resource (executions, scenarios, library, services, suites, schedules,
+//!   reports),
 //!   and `backend`, the server functions' one-line adapters.
 //! - [`prepare`]: what the user asked to run → a validated plan.
 //!
 //! Core (no I/O of its own):
 //! - [`engine`]: runs plans on the virtual clock through traits; `runner`,
 //!   `scheduler`, `phase`, `rollback`, `verdict`, `workload`, owners and recovery.
+//! - [`schedule`]: schedules' timings and blackouts (croner over jiff), the
+//!   pure decision of one tick, and the task that fires due schedules.
 //! - [`report`]: the report pipeline (`schema`, `build`, `impact`, `audit`,
 //!   `summary`, `describe`, then `recommend`) and its formats.
 //! - [`stats`]: the one percentile and the one timing skew every figure uses.
@@ -66,6 +69,7 @@ pub mod prepare;
 pub mod report;
 pub mod sandbox;
 pub mod scenario_id;
+pub mod schedule;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -71,6 +71,13 @@ pub struct EngineLabels {
 
 /// Labels of `test_coordinator_assertions_total`: the assertion type and
 /// `passed`/`failed`, nothing else.
+/// Labels of `test_coordinator_schedule_firings_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FiringLabels {
+    /// `submitted`, `skipped` or `failed`.
+    pub result: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AssertionLabels {
     /// Assertion type.
@@ -157,6 +164,8 @@ pub struct Metrics {
     errors: Family<RouteLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
     refused: Family<RefusedLabels, Counter>,
+    firings: Family<FiringLabels, Counter>,
+    firing_lateness: Histogram,
     engine: EngineMetrics,
     /// Per-execution context the events do not repeat (name, category, chaos starts).
     executions: Arc<
@@ -228,6 +237,18 @@ impl Metrics {
             "test_coordinator_http_requests_refused",
             "HTTP requests the access gate refused, by reason (unauthenticated, forbidden, csrf, rate_limited)",
             refused.clone(),
+        );
+        let firings = Family::<FiringLabels, Counter>::default();
+        registry.register(
+            "test_coordinator_schedule_firings",
+            "Due times of schedules decided, by result (submitted, skipped, failed)",
+            firings.clone(),
+        );
+        let firing_lateness = latency_histogram();
+        registry.register(
+            "test_coordinator_schedule_firing_lateness_seconds",
+            "Time from a schedule's due time to its execution being submitted",
+            firing_lateness.clone(),
         );
         registry.register_collector(Box::new(ProcessCollector));
         let engine = EngineMetrics {
@@ -301,9 +322,24 @@ impl Metrics {
             errors,
             durations,
             refused,
+            firings,
+            firing_lateness,
             engine,
             executions: Arc::default(),
             outcomes: Arc::default(),
+        }
+    }
+
+    /// Counts a schedule's decided due time by `result`; a submitted one also
+    /// records how late it was submitted.
+    pub fn observe_firing(&self, result: &str, lateness_seconds: Option<f64>) {
+        self.firings
+            .get_or_create(&FiringLabels {
+                result: result.to_owned(),
+            })
+            .inc();
+        if let Some(late) = lateness_seconds {
+            self.firing_lateness.observe(late.max(0.0));
         }
     }
 

@@ -29,6 +29,7 @@ pub struct Application {
     store: Store,
     engine: Engine,
     coordinator: Arc<Coordinator>,
+    metrics: Metrics,
     sandbox: Option<sandbox::Sandbox>,
     proxies: Option<Proxies>,
 }
@@ -244,6 +245,16 @@ impl Application {
                 "suites left unfinished by a previous run are interrupted"
             );
         }
+        let lost = store
+            .settle_interrupted_firings()
+            .await
+            .context("cannot settle the scheduled firings a previous run left claimed")?;
+        if lost > 0 {
+            tracing::warn!(
+                lost,
+                "scheduled firings claimed by a previous run were never submitted; recorded as failed"
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
@@ -269,6 +280,7 @@ impl Application {
             backend: coordinator.clone(),
             coordinator: coordinator.clone(),
         };
+        let metrics = state.metrics.clone();
         if coordinator.config.auth.mode == app::api::auth::AuthMode::Users {
             announce_bootstrap_token(&coordinator, local).await?;
         }
@@ -279,6 +291,7 @@ impl Application {
             store,
             engine,
             coordinator,
+            metrics,
             sandbox,
             proxies,
         })
@@ -313,6 +326,8 @@ impl Application {
         );
         let engine = self.engine.clone();
         let suites = self.coordinator.suites.clone();
+        let schedules = self.coordinator.schedules.clone();
+        schedules.start(self.coordinator.clone(), self.metrics.clone());
         axum::serve(
             self.listener,
             self.router
@@ -320,7 +335,9 @@ impl Application {
         )
         .with_graceful_shutdown(async move {
             shutdown.await;
-            // Suites first, so that none submits a member the engine would then wait for.
+            // The scheduler and suites first, so that nothing submits an
+            // execution the engine would then wait for.
+            schedules.shutdown().await;
             suites.shutdown().await;
             engine.shutdown().await;
         })

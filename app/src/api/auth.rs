@@ -340,7 +340,7 @@ pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 
 /// Every action the audit log records (the use cases of `server::auth::rules`;
 /// a test keeps the two equal): the audit page suggests them as filters.
-pub const AUDIT_ACTIONS: [&str; 20] = [
+pub const AUDIT_ACTIONS: [&str; 26] = [
     "sign-in",
     "sign-out",
     "execute",
@@ -356,6 +356,12 @@ pub const AUDIT_ACTIONS: [&str; 20] = [
     "archive-scenario",
     "clear-chaos",
     "inject-chaos",
+    "create-schedule",
+    "enable-schedule",
+    "disable-schedule",
+    "set-schedule-enabled",
+    "trigger-schedule",
+    "remove-schedule",
     "create-token",
     "revoke-token",
     "add-user",

@@ -15,6 +15,7 @@ pub mod event;
 pub mod figures;
 pub mod proxy;
 pub mod rest;
+pub mod schedule;
 mod status;
 pub mod suite;
 pub mod ui;

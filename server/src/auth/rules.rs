@@ -118,6 +118,25 @@ pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<R
         ("GET", "/api/v1/system/state") => read(V),
         ("GET", "/api/v1/services") => read(V),
         ("POST", "/api/v1/services/clear-chaos") => change(O, "clear-chaos"),
+
+        // Schedules: the product's paths and the seed's twins, the same rules.
+        ("GET", "/api/v1/schedules" | "/api/chaos/schedules") => read(V),
+        ("GET", "/api/v1/schedules/{id}" | "/api/chaos/schedule/{id}") => read(V),
+        // Checks and describes; stores nothing.
+        ("POST", "/api/v1/schedules/preview") => read(V),
+        ("POST", "/api/v1/schedules" | "/api/chaos/schedule") => change(O, "create-schedule"),
+        ("DELETE", "/api/v1/schedules/{id}" | "/api/chaos/schedule/{id}") => {
+            change(O, "remove-schedule")
+        }
+        ("POST", "/api/v1/schedules/{id}/enable" | "/api/chaos/schedule/{id}/enable") => {
+            change(O, "enable-schedule")
+        }
+        ("POST", "/api/v1/schedules/{id}/disable" | "/api/chaos/schedule/{id}/disable") => {
+            change(O, "disable-schedule")
+        }
+        ("POST", "/api/v1/schedules/{id}/trigger" | "/api/chaos/schedule/{id}/trigger") => {
+            change(O, "trigger-schedule")
+        }
         ("POST", "/api/v1/services/{name}/chaos") => change(O, "inject-chaos"),
 
         // Suites.
@@ -154,7 +173,9 @@ pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
         "overview" | "services" | "executions" | "library" | "scenario-cards" | "scenario"
         | "execution" | "catalog" | "history" | "active" | "service-states"
         | "scenario-versions" | "active-progress" | "compare" | "previous-execution" | "tokens"
-        | "audit" => read(V),
+        | "audit" | "schedules" | "schedule" => read(V),
+        // Checks and describes a timing; stores nothing.
+        "preview-schedule" => read(V),
         "create-token" => change(V, "create-token"),
         "revoke-token" => change(V, "revoke-token"),
 
@@ -167,6 +188,12 @@ pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
         "inject-chaos" => change(O, "inject-chaos"),
         "rerun-execution" => change(O, "rerun-execution"),
         "archive-scenario" => change(O, "archive-scenario"),
+        "create-schedule" => change(O, "create-schedule"),
+        // One action for both directions (REST has `enable-schedule` and
+        // `disable-schedule`); the audit row's target is the schedule.
+        "set-schedule-enabled" => change(O, "set-schedule-enabled"),
+        "trigger-schedule" => change(O, "trigger-schedule"),
+        "remove-schedule" => change(O, "remove-schedule"),
 
         "users" => read(A),
         "add-user" => change(A, "add-user"),
@@ -227,6 +254,20 @@ mod tests {
                 "/api/v1/scenarios/{id}/definition",
                 "archive-scenario",
             ),
+            (Method::GET, "/api/v1/schedules", "schedules"),
+            (Method::GET, "/api/v1/schedules/{id}", "schedule"),
+            (
+                Method::POST,
+                "/api/v1/schedules/preview",
+                "preview-schedule",
+            ),
+            (Method::POST, "/api/v1/schedules", "create-schedule"),
+            (
+                Method::POST,
+                "/api/v1/schedules/{id}/trigger",
+                "trigger-schedule",
+            ),
+            (Method::DELETE, "/api/v1/schedules/{id}", "remove-schedule"),
             (Method::GET, "/api/v1/tokens", "tokens"),
             (Method::POST, "/api/v1/tokens", "create-token"),
             (Method::DELETE, "/api/v1/tokens/{id}", "revoke-token"),

@@ -16,6 +16,7 @@ mod openapi;
 mod query;
 mod reports;
 mod scenarios;
+mod schedules;
 mod services;
 mod suites;
 mod system;
@@ -115,6 +116,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(library::router())
         .merge(services::router())
         .merge(suites::router())
+        .merge(schedules::router())
         .merge(reports::router())
         .merge(team::router())
         .merge(ws::router())

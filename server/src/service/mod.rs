@@ -9,6 +9,7 @@
 //! - `services`: the configured services, their state, clearing chaos;
 //! - `rerun`: "Run again", an execution's text and options started anew;
 //! - `suites`: several scenarios run as one, and the tasks that drive them;
+//! - `schedules`: scenarios and suites on a calendar, and firing the due ones;
 //! - `compare`: two executions compared, and an execution's previous run;
 //! - `reports`: an execution's report and the summary over many (the I/O the
 //!   pure `report` pipeline leaves to its caller);
@@ -26,6 +27,7 @@ mod library;
 mod reports;
 mod rerun;
 mod scenarios;
+mod schedules;
 mod services;
 mod suites;
 
@@ -36,6 +38,7 @@ use app::api::{ApiError, ErrorKind};
 pub use executions::{
     admit, check_options, execution_detail, fold_progress, prepare_source, timeline_row,
 };
+pub use schedules::DUE_PER_TICK;
 pub use suites::{shuffled_order, SuiteDrivers, MAX_MEMBERS};
 
 use crate::{
@@ -43,6 +46,7 @@ use crate::{
     engine::{Engine, EngineError},
     library::Library,
     prepare::PrepareError,
+    schedule::Scheduler,
     store::{Store, StoreError},
 };
 
@@ -57,6 +61,8 @@ pub struct Coordinator {
     pub(crate) client: reqwest::Client,
     /// The tasks that run suites member by member.
     pub(crate) suites: SuiteDrivers,
+    /// The scheduler task, woken when a schedule changes.
+    pub(crate) schedules: Scheduler,
 }
 
 /// Largest scenario text accepted.
@@ -79,6 +85,7 @@ impl Coordinator {
             engine,
             client: reqwest::Client::new(),
             suites: SuiteDrivers::default(),
+            schedules: Scheduler::default(),
         }
     }
 }

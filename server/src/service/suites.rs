@@ -117,7 +117,7 @@ fn fresh_seed() -> u64 {
 }
 
 /// One member ready to submit.
-struct Admitted {
+pub(crate) struct Admitted {
     id: ExecutionId,
     prepared: Prepared,
     plan: Plan,
@@ -198,12 +198,13 @@ fn members_error(problems: Vec<(usize, String, ApiError)>) -> ApiError {
 }
 
 impl Coordinator {
-    /// Validates every member, stores the suite and starts its driver.
-    pub async fn start_suite(
+    /// The checks of [`Coordinator::start_suite`] before anything is stored:
+    /// the request's bounds and every member prepared and admitted (every
+    /// problem reported). A schedule of a suite is checked with it too.
+    pub(crate) async fn admit_suite(
         &self,
-        request: SuiteRequest,
-        started_by: StartedBy,
-    ) -> Result<SuiteAccepted, ApiError> {
+        request: &SuiteRequest,
+    ) -> Result<(Vec<Admitted>, ExecuteOptions), ApiError> {
         let invalid = |message: String| ApiError::new(ErrorKind::InvalidRequest, message);
         if self.suites.stopping() {
             return Err(ApiError::new(
@@ -237,7 +238,7 @@ impl Coordinator {
         // Every member is checked before anything runs; every problem is reported.
         let mut admitted = Vec::with_capacity(request.scenarios.len());
         let mut problems = Vec::new();
-        for (index, entry) in request.scenarios.into_iter().enumerate() {
+        for (index, entry) in request.scenarios.iter().cloned().enumerate() {
             let name = label(&entry);
             match self
                 .prepare_execution(execute_request(entry, &options))
@@ -255,6 +256,16 @@ impl Coordinator {
         if !problems.is_empty() {
             return Err(members_error(problems));
         }
+        Ok((admitted, options))
+    }
+
+    /// Validates every member, stores the suite and starts its driver.
+    pub async fn start_suite(
+        &self,
+        request: SuiteRequest,
+        started_by: StartedBy,
+    ) -> Result<SuiteAccepted, ApiError> {
+        let (mut admitted, options) = self.admit_suite(&request).await?;
         self.check_capacity(if request.parallel { admitted.len() } else { 1 })?;
         let seed =
             (request.mode == SuiteMode::Random).then(|| request.seed.unwrap_or_else(fresh_seed));

@@ -7,12 +7,14 @@ mod executions;
 mod owners;
 mod reports;
 mod scenarios;
+mod schedules;
 mod suites;
 mod teams;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
 pub use reports::{RecordedExecution, StoredExecution};
 pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
+pub use schedules::{Claim, NewFiring, NewSchedule, ScheduleRecord, KEPT_FIRINGS};
 pub use suites::{MemberRecord, NewSuite, SuiteRecord};
 pub use teams::{
     AuditFilter, NewAuditRecord, NewTokenRecord, SessionRecord, TokenRecord, UserRecord,
@@ -205,6 +207,8 @@ mod tests {
                 "owners",
                 "scenario_versions",
                 "scenarios",
+                "schedule_firings",
+                "schedules",
                 "sessions",
                 "suite_members",
                 "suites",

@@ -32,6 +32,16 @@ pub fn scenario(name: &str) -> String {
     format!("apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {{name: {name}}}\nspec:\n  phases:\n    - {{name: wait, duration: 1s}}\n")
 }
 
+/// A schedule named `name` of a one-second scenario, due in an hour.
+pub fn schedule_body(name: &str) -> Value {
+    json!({
+        "name": name,
+        "yaml": scenario("scheduled"),
+        "schedule": {"type": "periodic", "interval_seconds": 3600},
+        "options": {"speed": 1000.0},
+    })
+}
+
 /// One request of the table and the status it must get.
 pub struct Sample {
     /// Path and query.
@@ -100,6 +110,20 @@ impl<'a> Fixtures<'a> {
             .await;
         fixtures.suite = suite["suite_id"].as_str().expect("suite id").to_owned();
         fixtures
+    }
+
+    /// A new schedule's id (made as the admin).
+    async fn schedule(&self) -> String {
+        let made = self
+            .call_as_admin(
+                Method::POST,
+                "/api/v1/schedules",
+                "",
+                schedule_body(&self.unique("schedule")),
+                201,
+            )
+            .await;
+        made["id"].as_str().expect("schedule id").to_owned()
     }
 
     /// How many requests sent so far the audit log must hold a row for.
@@ -198,6 +222,33 @@ impl<'a> Fixtures<'a> {
                 Some(json!({"scenarios": [{"yaml": scenario("member")}], "speed": 1000.0})),
                 202,
             ),
+            ("GET", "/api/v1/schedules" | "/api/chaos/schedules") => read(pattern),
+            ("GET", "/api/v1/schedules/{id}" | "/api/chaos/schedule/{id}") => {
+                read(with(&self.schedule().await))
+            }
+            ("POST", "/api/v1/schedules/preview") => send(
+                pattern,
+                Some(
+                    json!({"schedule": {"type": "cron", "expression": "0 2 * * 1-5", "time_zone": "Europe/Berlin"}}),
+                ),
+                200,
+            ),
+            ("POST", "/api/v1/schedules" | "/api/chaos/schedule") => {
+                send(pattern, Some(schedule_body(&self.unique("schedule"))), 201)
+            }
+            ("DELETE", "/api/v1/schedules/{id}" | "/api/chaos/schedule/{id}") => {
+                send(with(&self.schedule().await), no_body, 204)
+            }
+            (
+                "POST",
+                "/api/v1/schedules/{id}/enable"
+                | "/api/v1/schedules/{id}/disable"
+                | "/api/chaos/schedule/{id}/enable"
+                | "/api/chaos/schedule/{id}/disable",
+            ) => send(with(&self.schedule().await), no_body, 200),
+            ("POST", "/api/v1/schedules/{id}/trigger" | "/api/chaos/schedule/{id}/trigger") => {
+                send(with(&self.schedule().await), no_body, 202)
+            }
             ("POST", "/api/v1/tokens") => send(pattern, Some(json!({"name": "made-here"})), 201),
             ("DELETE", "/api/v1/tokens/{id}") => {
                 send(with(&self.own_token(token).await), no_body, 204)
@@ -251,6 +302,15 @@ impl<'a> Fixtures<'a> {
                 json!({"user": {"name": self.unique("new"), "role": "viewer", "password": PASSWORD}})
             }
             "remove-user" => json!({"name": self.user().await}),
+            "schedules" => json!({}),
+            "schedule" | "trigger-schedule" | "remove-schedule" => {
+                json!({"id": self.schedule().await})
+            }
+            "preview-schedule" => json!({"request": {
+                "schedule": {"type": "cron", "expression": "0 2 * * 1-5", "time_zone": "Europe/Berlin"}
+            }}),
+            "create-schedule" => json!({"request": schedule_body(&self.unique("schedule"))}),
+            "set-schedule-enabled" => json!({"id": self.schedule().await, "enabled": false}),
             _ => return None,
         })
     }
