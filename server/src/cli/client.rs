@@ -102,6 +102,21 @@ impl Remote {
         Ok(self.call(path, request).await??)
     }
 
+    /// DELETE `path`; a refusal is an error (its message). The answer's body,
+    /// if any, is not read (`204 No Content`).
+    pub async fn delete(&self, path: &str) -> anyhow::Result<()> {
+        let response = self
+            .client
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", self.base))?;
+        if !response.status().is_success() {
+            return Err(anyhow::Error::new(Refusal::read(response).await));
+        }
+        Ok(())
+    }
+
     /// Prints `id`'s events after `since` as they come, until it ends; returns its final state.
     pub async fn follow(&self, id: &str, print: impl Fn(&Event)) -> anyhow::Result<String> {
         let mut since: Option<u64> = None;

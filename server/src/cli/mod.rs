@@ -8,6 +8,7 @@ mod recover;
 pub mod remote;
 mod render;
 mod sandbox;
+mod schedule;
 mod serve;
 mod suite;
 mod team;
@@ -82,6 +83,8 @@ enum Command {
     Recover(recover::RecoverArgs),
     /// An execution's report (json, html, csv, junit), or a summary of several.
     Report(remote::ReportArgs),
+    /// Schedules on a running server (--server): add, list, show, enable, disable, trigger, remove.
+    Schedule(schedule::ScheduleArgs),
     /// Manage accounts in the configured database (no server needed): add, list, remove.
     Users(team::UsersArgs),
     /// Manage API tokens in the configured database (no server needed): create, list, revoke.
@@ -326,6 +329,10 @@ pub fn run(cli: Cli) -> ExitCode {
                         args,
                     ))
                     .and_then(|r| r),
+                    Command::Schedule(args) => {
+                        block_on(schedule::run(cli.server.as_deref().map(&connect), args))
+                            .and_then(|r| r)
+                    }
                     Command::Recover(args) => match cli.server {
                         Some(_) => Err(anyhow::anyhow!(
                             "recover works on the local database; a server recovers its own at once"

@@ -146,7 +146,7 @@ impl Runner {
 }
 
 /// A member of `--scenarios`: a file's text when it names a file, else a library name.
-fn entry(name: &str) -> anyhow::Result<SuiteEntry> {
+pub(super) fn entry(name: &str) -> anyhow::Result<SuiteEntry> {
     let path = Path::new(name);
     if path.is_file() {
         let yaml = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;

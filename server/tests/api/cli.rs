@@ -178,3 +178,202 @@ async fn every_verb_works_against_a_server_and_exit_codes_gate_ci() {
     app.stop().await;
     sandbox.shutdown().await;
 }
+
+/// `test-coordinator ARGS` with no server configured.
+async fn cli_without_server(args: &[&str]) -> (i32, String, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_test-coordinator"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(args)
+        .env_remove("TEST_COORDINATOR_URL")
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn schedule_verbs_add_list_show_enable_disable_trigger_remove() {
+    use app::api::schedule::{
+        FiringResult, ScheduleDetail, ScheduleList, ScheduleTriggered, ScheduleView,
+    };
+
+    let app = crate::helpers::spawn_app().await;
+    let server = app.base.clone();
+
+    // Schedules fire only inside `serve`: without a server the verbs say so.
+    let (code, _, err) = cli_without_server(&["schedule", "list"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--server"), "{err}");
+
+    let (code, out, err) = cli(&server, &["schedule", "list"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no schedules"), "{out}");
+
+    // From flags, printed as the server's JSON.
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "schedule",
+            "add",
+            "--name",
+            "hourly dry run",
+            "--scenario",
+            "basic-market-disruption",
+            "--every",
+            "3600",
+            "--max-executions",
+            "5",
+            "--speed",
+            "100000",
+            "--dry-run",
+            "--concurrency",
+            "allow",
+            "--missed",
+            "run_once",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let hourly: ScheduleView = serde_json::from_str(&out).unwrap();
+    assert_eq!(hourly.name, "hourly dry run");
+    assert!(hourly.policies.enabled);
+    assert!(hourly.options.dry_run);
+    assert!(hourly.next_execution.is_some(), "{hourly:?}");
+    assert_eq!(
+        hourly.schedule,
+        app::api::schedule::ScheduleTiming::Periodic {
+            interval_seconds: 3600,
+            max_executions: Some(5)
+        }
+    );
+
+    // From a request file (YAML), printed for people.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nightly.yaml");
+    std::fs::write(
+        &file,
+        "name: nightly\nscenario: basic-market-disruption\nschedule: {type: cron, expression: '0 2 * * MON-FRI', time_zone: Europe/Berlin}\noptions: {speed: 3600, dry_run: true}\npolicies: {enabled: false}\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(
+        &server,
+        &["schedule", "add", "--file", file.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.starts_with("schedule ") && out.contains(" added: nightly"),
+        "{out}"
+    );
+    let nightly_id = out.split_whitespace().nth(1).unwrap().to_owned();
+
+    // A bad cron is refused by the server, naming the field; nothing is stored.
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "schedule",
+            "add",
+            "--scenario",
+            "basic-market-disruption",
+            "--cron",
+            "61 * * * *",
+        ],
+    )
+    .await;
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("schedule.expression"), "{err}");
+    assert!(err.contains("400"), "{err}");
+    // A missing timing is refused here, before anything is sent.
+    let (code, _, err) = cli(
+        &server,
+        &["schedule", "add", "--scenario", "basic-market-disruption"],
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--every"), "{err}");
+
+    // list: a table, and the server's JSON.
+    let (code, out, err) = cli(&server, &["schedule", "list"]).await;
+    assert_eq!(code, 0, "{err}");
+    let header = out.lines().next().unwrap_or_default();
+    for column in ["ID", "NAME", "NEXT RUN (UTC)", "LAST RESULT", "ENABLED"] {
+        assert!(header.contains(column), "{out}");
+    }
+    let row = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no row for {id}: {out}"))
+            .to_owned()
+    };
+    assert!(row(&hourly.id).contains("hourly dry run") && row(&hourly.id).ends_with("yes"));
+    assert!(row(&hourly.id).contains(" UTC"), "{out}");
+    assert!(row(&nightly_id).ends_with("no"), "{out}");
+    let (code, out, _) = cli(&server, &["schedule", "list", "--json"]).await;
+    assert_eq!(code, 0);
+    let list: ScheduleList = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.schedules.len(), 2, "the refused one was not stored");
+
+    // show: the detail, its upcoming runs and (no) firings.
+    let (code, out, err) = cli(&server, &["schedule", "show", &nightly_id]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("schedule {nightly_id}")), "{out}");
+    assert!(out.contains("Europe/Berlin"), "{out}");
+    assert!(out.contains("upcoming"), "{out}");
+    assert!(out.contains("firings: none yet"), "{out}");
+
+    // enable / disable.
+    let (code, out, err) = cli(&server, &["schedule", "enable", &nightly_id, "--json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let view: ScheduleView = serde_json::from_str(&out).unwrap();
+    assert!(view.policies.enabled);
+    let (code, out, _) = cli(&server, &["schedule", "disable", &nightly_id]).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("disabled") && out.contains("enabled     no"),
+        "{out}"
+    );
+
+    // trigger: an execution started by the schedule, in its firings.
+    let (code, out, err) = cli(&server, &["schedule", "trigger", &hourly.id, "--json"]).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let started: ScheduleTriggered = serde_json::from_str(&out).unwrap();
+    assert_eq!(started.schedule_id, hourly.id);
+    let execution = started.execution_id.expect("a scenario's execution");
+    let (code, out, _) = cli(&server, &["status", "--execution-id", &execution, "--json"]).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = cli(&server, &["schedule", "show", &hourly.id, "--json"]).await;
+    assert_eq!(code, 0);
+    let detail: ScheduleDetail = serde_json::from_str(&out).unwrap();
+    let firing = detail
+        .firings
+        .iter()
+        .find(|f| f.execution_id.as_deref() == Some(execution.as_str()))
+        .unwrap_or_else(|| panic!("no firing for the trigger: {detail:#?}"));
+    assert_eq!(firing.result, FiringResult::Submitted);
+    assert_eq!(firing.reason.as_deref(), Some("trigger"));
+    let (code, out, _) = cli(&server, &["schedule", "show", &hourly.id]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains(&execution) && out.contains("trigger"), "{out}");
+
+    // remove; then show is refused with the server's 404.
+    let (code, out, err) = cli(&server, &["schedule", "remove", &nightly_id]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("removed"), "{out}");
+    let (code, _, err) = cli(&server, &["schedule", "show", &nightly_id]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("404"), "{err}");
+    let (code, _, err) = cli(&server, &["schedule", "remove", &nightly_id, "--json"]).await;
+    assert_eq!(code, 2, "removing twice is refused: {err}");
+    let (code, out, _) = cli(&server, &["schedule", "remove", &hourly.id, "--json"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        serde_json::json!({"id": hourly.id, "removed": true})
+    );
+    app.stop().await;
+}

@@ -5,7 +5,7 @@
 mod binary;
 /// Stop against a target that never answers; a panic in an execution.
 mod cancel;
-/// The CLI against a running server.
+/// The CLI against a running server (`schedule …` among its verbs).
 mod cli;
 /// Client mistakes answered with the right 4xx in the error shape; upload names.
 mod client_errors;
@@ -32,6 +32,8 @@ mod proxy;
 mod report;
 /// The REST API, WebSocket and SSE.
 mod rest;
+/// Schedules fired by the real `serve`, across a `kill -9` and a restart.
+mod schedules;
 /// Security headers, the cross-site request guard, escaping of stored text, caught panics.
 mod security;
 /// Several scenarios run as one: API, order, summary, CLI here and remote.
