@@ -10,6 +10,7 @@
 //! viewer's CSRF token (docs/auth.md).
 
 pub mod csrf;
+pub mod schedule;
 pub mod team;
 
 use leptos::prelude::*;

@@ -10,6 +10,10 @@ use crate::api::auth::{
     AuditPage, AuditQuery, CreatedToken, Credentials, Me, NewToken, NewUser, Principal, TokenInfo,
     UserInfo,
 };
+use crate::api::schedule::{
+    ScheduleDetail, SchedulePreview, SchedulePreviewRequest, ScheduleRequest, ScheduleTriggered,
+    ScheduleView,
+};
 use crate::api::{
     ui::{
         ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
@@ -100,6 +104,30 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BackendFuture<'_, crate::api::compare::ExecutionComparison>;
     /// The latest finished execution of the same scenario submitted before `id`.
     fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>>;
+
+    // Schedules (issue 18).
+
+    /// Every schedule, by next due time.
+    fn list_schedules(&self) -> BackendFuture<'_, Vec<ScheduleView>>;
+    /// A schedule, its next due times and its firings.
+    fn schedule_detail(&self, id: String) -> BackendFuture<'_, ScheduleDetail>;
+    /// Validates and stores a schedule `caller` created.
+    fn create_schedule(
+        &self,
+        request: ScheduleRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, ScheduleView>;
+    /// A timing and its policies in plain words with the next due times.
+    fn preview_schedule(
+        &self,
+        request: SchedulePreviewRequest,
+    ) -> BackendFuture<'_, SchedulePreview>;
+    /// Enables or disables a schedule.
+    fn set_schedule_enabled(&self, id: String, enabled: bool) -> BackendFuture<'_, ScheduleView>;
+    /// Runs a schedule now (a manual firing).
+    fn trigger_schedule(&self, id: String) -> BackendFuture<'_, ScheduleTriggered>;
+    /// Removes a schedule and its firing history.
+    fn remove_schedule(&self, id: String) -> BackendFuture<'_, ()>;
 
     // Teams (docs/auth.md). The request's principal is checked against the role
     // table before any of these runs; `caller` is passed where the use case

@@ -13,9 +13,11 @@ mod raw_text;
 mod run_again;
 mod run_dialog;
 mod scenario_picker;
+mod schedule_form;
 mod shell;
 pub mod template_form;
 pub mod timeline;
+pub mod zoned_time;
 
 pub use compare_pick::ComparePicker;
 pub use confirm::ConfirmButton;
@@ -26,9 +28,11 @@ pub use raw_text::raw_text;
 pub use run_again::RunAgain;
 pub use run_dialog::RunDialog;
 pub use scenario_picker::ScenarioPicker;
+pub use schedule_form::ScheduleDialog;
 pub use shell::AppShell;
 pub use template_form::TemplateForm;
 pub use timeline::{format_ms, live_timeline_view, timeline_view, AssertionView, PollCounts};
+pub use zoned_time::{day_label, day_of, time_of_day, today, viewer_zone, zoned_label, ZonedTime};
 
 use leptos::prelude::*;
 

@@ -54,6 +54,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
                     <A href="/" exact=true>"Dashboard"</A>
                     <A href="/scenarios">"Scenarios"</A>
                     <A href="/executions">"Executions"</A>
+                    <A href="/schedules">"Schedules"</A>
                     <A href="/services">"Services"</A>
                     <A href="/tokens">"Tokens"</A>
                     <A href="/audit">"Audit"</A>

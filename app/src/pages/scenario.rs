@@ -1,7 +1,7 @@
 //! `/scenarios/{name}`: a scenario's definition (readable and raw), its plan as a
 //! timeline (a template's parameter form and rendered preview instead), its recent
-//! executions, and Run / Edit / Duplicate (Run and Duplicate for operators and
-//! admins; a viewer's "Open in editor" validates but cannot save).
+//! executions, and Run / Schedule / Edit / Duplicate (Run, Schedule and Duplicate
+//! for operators and admins; a viewer's "Open in editor" validates but cannot save).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +11,7 @@ use super::executions::ExecutionTable;
 use crate::api::{auth::Role, ui::ScenarioView};
 use crate::components::{
     format_ms, raw_text, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel, Loading,
-    RunDialog, TemplateForm,
+    RunDialog, ScheduleDialog, TemplateForm,
 };
 use crate::scenario::plan::{Plan, PlannedAction};
 use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario};
@@ -84,7 +84,18 @@ fn ScenarioDetail(scenario: ScenarioView) -> impl IntoView {
             </div>
             <div class="page-actions">
                 {runnable.then(|| view! { <RunDialog scenario=name.clone() custom /> })}
+                {runnable.then(|| view! { <ScheduleDialog scenario=name.clone() custom /> })}
                 {(is_template && operator).then(|| view! { <super::template_actions::TemplateActions template=name.clone() outcome /> })}
+                {(is_template && operator).then(|| {
+                    // Schedules what the parameter form's values render to, as "Run…" runs it.
+                    let source = Signal::derive(move || {
+                        outcome.get().map(|rendered| crate::api::ExecuteRequest {
+                            yaml: Some(rendered.yaml()),
+                            ..crate::api::ExecuteRequest::default()
+                        })
+                    });
+                    view! { <ScheduleDialog scenario=name.clone() source /> }
+                })}
                 <a class="button" id="edit-link" href=format!("/scenarios/{name}/edit")>{if operator { "Edit" } else { "Open in editor" }}</a>
                 {operator.then(|| view! { <Duplicate name=name.clone() template=is_template /> })}
                 {export}

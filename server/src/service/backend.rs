@@ -5,6 +5,10 @@
 use app::{
     api::{
         auth::Principal,
+        schedule::{
+            ScheduleDetail, SchedulePreview, SchedulePreviewRequest, ScheduleRequest,
+            ScheduleTriggered, ScheduleView,
+        },
         ui::{
             ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
             SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
@@ -140,6 +144,41 @@ impl Backend for Coordinator {
 
     fn previous_execution(&self, id: String) -> BackendFuture<'_, Option<ExecutionSummary>> {
         Box::pin(async move { Coordinator::previous_execution(self, &id).await })
+    }
+
+    fn list_schedules(&self) -> BackendFuture<'_, Vec<ScheduleView>> {
+        Box::pin(Coordinator::list_schedules(self))
+    }
+
+    fn schedule_detail(&self, id: String) -> BackendFuture<'_, ScheduleDetail> {
+        Box::pin(async move { Coordinator::schedule_detail(self, &id).await })
+    }
+
+    fn create_schedule(
+        &self,
+        request: ScheduleRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, ScheduleView> {
+        Box::pin(async move { Coordinator::create_schedule(self, request, &caller.actor()).await })
+    }
+
+    fn preview_schedule(
+        &self,
+        request: SchedulePreviewRequest,
+    ) -> BackendFuture<'_, SchedulePreview> {
+        Box::pin(async move { Coordinator::preview_schedule(self, request) })
+    }
+
+    fn set_schedule_enabled(&self, id: String, enabled: bool) -> BackendFuture<'_, ScheduleView> {
+        Box::pin(async move { Coordinator::set_schedule_enabled(self, &id, enabled).await })
+    }
+
+    fn trigger_schedule(&self, id: String) -> BackendFuture<'_, ScheduleTriggered> {
+        Box::pin(async move { Coordinator::trigger_schedule(self, &id).await })
+    }
+
+    fn remove_schedule(&self, id: String) -> BackendFuture<'_, ()> {
+        Box::pin(async move { Coordinator::remove_schedule(self, &id).await })
     }
 
     fn sign_in(
