@@ -103,15 +103,19 @@ pub fn tick(
             )
         }
     };
+    // The last due time before the latest: where a run of missed ones ends
+    // when the latest itself runs. Only asked for when some were missed.
+    let before_latest = || {
+        compiled
+            .timing
+            .last_between(first, latest - SignedDuration::from_millis(1))
+            .unwrap_or(first)
+    };
     let candidate = if on_time {
         if missed > 0 {
-            let before = compiled
-                .timing
-                .last_between(first, latest - SignedDuration::from_millis(1))
-                .unwrap_or(first);
             out.skipped.push(Skip {
                 due: first,
-                reason: missed_words(missed, before),
+                reason: missed_words(missed, before_latest()),
             });
         }
         Some(latest)
@@ -139,15 +143,11 @@ pub fn tick(
                     None
                 } else {
                     if missed > 1 {
-                        let before = compiled
-                            .timing
-                            .last_between(first, latest - SignedDuration::from_millis(1))
-                            .unwrap_or(first);
                         out.skipped.push(Skip {
                             due: first,
                             reason: format!(
                                 "{}; policy missed: run_once ran the latest",
-                                missed_words(missed - 1, before)
+                                missed_words(missed - 1, before_latest())
                             ),
                         });
                     }
