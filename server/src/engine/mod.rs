@@ -533,6 +533,7 @@ impl Engine {
             tasks: tokio::sync::Mutex::new(JoinSet::new()),
             steward: owner::Steward::start(weak.clone(), lost_rx),
         });
+        inner.steward.begin();
         Self { inner }
     }
 

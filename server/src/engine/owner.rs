@@ -16,7 +16,7 @@ use std::{
 use app::api::ExecutionStatus;
 use serde::{Deserialize, Serialize};
 use tokio::{
-    sync::{mpsc, watch},
+    sync::{mpsc, oneshot, watch},
     task::JoinSet,
 };
 
@@ -109,6 +109,8 @@ pub(super) struct Steward {
     pub(super) mode: watch::Sender<Mode>,
     /// The steward task, awaited at shutdown.
     pub(super) task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Lets the task begin once the engine is built ([`Steward::begin`]).
+    ready: std::sync::Mutex<Option<oneshot::Sender<()>>>,
 }
 
 /// What the steward does.
@@ -130,10 +132,23 @@ impl Steward {
     /// events the journal refused (another owner took them over).
     pub(super) fn start(inner: Weak<Inner>, lost: mpsc::UnboundedReceiver<ExecutionId>) -> Self {
         let (mode, mode_rx) = watch::channel(Mode::Renew);
-        let task = tokio::spawn(run(inner, lost, mode_rx));
+        let (ready, begin) = oneshot::channel();
+        let task = tokio::spawn(run(inner, lost, mode_rx, begin));
         Self {
             mode,
             task: std::sync::Mutex::new(Some(task)),
+            ready: std::sync::Mutex::new(Some(ready)),
+        }
+    }
+
+    /// The engine is built: the task may begin. It is spawned while the
+    /// engine is being built (inside `Arc::new_cyclic`), when its `Weak`
+    /// does not upgrade yet; on a multi-threaded runtime it used to run at
+    /// once on another thread, find no engine and end, so that nothing
+    /// renewed the lease or recovered orphans.
+    pub(super) fn begin(&self) {
+        if let Some(ready) = self.ready.lock().ok().and_then(|mut r| r.take()) {
+            let _ = ready.send(());
         }
     }
 }
@@ -142,7 +157,11 @@ async fn run(
     inner: Weak<Inner>,
     mut lost: mpsc::UnboundedReceiver<ExecutionId>,
     mut mode: watch::Receiver<Mode>,
+    begin: oneshot::Receiver<()>,
 ) {
+    if begin.await.is_err() {
+        return;
+    }
     let Some(lease) = inner.upgrade().map(|i| i.owner.lease) else {
         return;
     };

@@ -162,6 +162,14 @@ impl Runner {
                 dry_run: self.env.dry_run,
             },
         );
+        // Stored before anything is sent: a coordinator killed from here on
+        // leaves the execution `running`, so the next one rolls its chaos
+        // back (a `queued` one is taken to have sent nothing). The timeline
+        // starts once it is stored.
+        self.env.recorder.flush().await;
+        self.schedule
+            .send_replace(Schedule::starting_now(self.options.speed));
+        self.deadline = deadline_after(self.timeout, self.env.speed);
         self.progress.started();
         let iterations = self.options.repeat.max(1);
         let mut ending = Ending::Completed;
