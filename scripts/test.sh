@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A CI run builds once: incremental caches (6 GB here) would only fill its disk.
+if [[ "${CI:-}" == "true" ]]; then
+  export CARGO_INCREMENTAL=0
+fi
+
 step "rustfmt"
 cargo fmt --all -- --check
 
