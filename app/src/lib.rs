@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/executions/:id") view=pages::ExecutionPage ssr=SsrMode::Async />
                     <Route path=path!("/executions/:id/report") view=pages::ReportPage />
                     <Route path=path!("/schedules") view=pages::Schedules />
+                    <Route path=path!("/recordings") view=pages::Recordings />
                     <Route path=path!("/services") view=pages::Services />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/users") view=pages::Users />

@@ -10,6 +10,11 @@ use crate::api::auth::{
     AuditPage, AuditQuery, CreatedToken, Credentials, Me, NewToken, NewUser, Principal, TokenInfo,
     UserInfo,
 };
+use crate::api::event::ControlCommand;
+use crate::api::recording::{
+    RecordingDetail, RecordingList, RecordingScenario, RecordingStartRequest, RecordingStatus,
+    RecordingView, ReplayRequest, ReplayShape, ReplayView,
+};
 use crate::api::schedule::{
     ScheduleDetail, SchedulePreview, SchedulePreviewRequest, ScheduleRequest, ScheduleTriggered,
     ScheduleView,
@@ -128,6 +133,49 @@ pub trait Backend: Send + Sync + 'static {
     fn trigger_schedule(&self, id: String) -> BackendFuture<'_, ScheduleTriggered>;
     /// Removes a schedule and its firing history.
     fn remove_schedule(&self, id: String) -> BackendFuture<'_, ()>;
+
+    // Recordings and replays (issue 19).
+
+    /// Every recording, newest first.
+    fn list_recordings(&self) -> BackendFuture<'_, RecordingList>;
+    /// A recording with its events and its replays.
+    fn recording_detail(&self, id: String) -> BackendFuture<'_, RecordingDetail>;
+    /// Whether a recording captures now, and it (or else the newest).
+    fn recording_status(&self) -> BackendFuture<'_, RecordingStatus>;
+    /// Starts capturing for `caller` (one recording at a time).
+    fn start_recording(
+        &self,
+        request: RecordingStartRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, RecordingView>;
+    /// Stops the recording under way (`id`, when given, must be it).
+    fn stop_recording(&self, id: Option<String>) -> BackendFuture<'_, RecordingView>;
+    /// Removes a recording that is not capturing.
+    fn remove_recording(&self, id: String) -> BackendFuture<'_, ()>;
+    /// Stores a recording document written as JSON or YAML, imported by `caller`.
+    fn import_recording(&self, text: String, caller: Principal)
+        -> BackendFuture<'_, RecordingView>;
+    /// A recording as the scenario a replay with `shape` runs, to review.
+    fn recording_scenario(
+        &self,
+        id: String,
+        shape: ReplayShape,
+    ) -> BackendFuture<'_, RecordingScenario>;
+    /// Replays a recording: an execution `caller` started from the UI.
+    fn start_replay(
+        &self,
+        request: ReplayRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, ReplayView>;
+    /// One replay, by its execution's id.
+    fn replay(&self, execution_id: String) -> BackendFuture<'_, ReplayView>;
+    /// Pauses, resumes or stops a replay on `caller`'s behalf.
+    fn control_replay(
+        &self,
+        execution_id: String,
+        command: ControlCommand,
+        caller: Principal,
+    ) -> BackendFuture<'_, ReplayView>;
 
     // Teams (docs/auth.md). The request's principal is checked against the role
     // table before any of these runs; `caller` is passed where the use case

@@ -66,6 +66,7 @@ pub mod http;
 pub mod library;
 pub mod metrics;
 pub mod prepare;
+pub mod recording;
 pub mod report;
 pub mod sandbox;
 pub mod scenario_id;

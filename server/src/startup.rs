@@ -255,6 +255,16 @@ impl Application {
                 "scheduled firings claimed by a previous run were never submitted; recorded as failed"
             );
         }
+        let recordings = store
+            .end_interrupted_recordings()
+            .await
+            .context("cannot end the recordings a previous run left capturing")?;
+        if recordings > 0 {
+            tracing::warn!(
+                recordings,
+                "a recording a previous run left capturing is interrupted at its last event"
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
@@ -327,6 +337,7 @@ impl Application {
         let engine = self.engine.clone();
         let suites = self.coordinator.suites.clone();
         let schedules = self.coordinator.schedules.clone();
+        let coordinator = self.coordinator.clone();
         schedules.start(self.coordinator.clone(), self.metrics.clone());
         axum::serve(
             self.listener,
@@ -340,6 +351,9 @@ impl Application {
             schedules.shutdown().await;
             suites.shutdown().await;
             engine.shutdown().await;
+            // After the rollbacks, so that their clears are in it; what it
+            // captured is written, and it ends `interrupted`.
+            coordinator.interrupt_recording().await;
         })
         .await
         .context("server failed")?;

@@ -340,7 +340,7 @@ pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 
 /// Every action the audit log records (the use cases of `server::auth::rules`;
 /// a test keeps the two equal): the audit page suggests them as filters.
-pub const AUDIT_ACTIONS: [&str; 26] = [
+pub const AUDIT_ACTIONS: [&str; 34] = [
     "sign-in",
     "sign-out",
     "execute",
@@ -362,6 +362,14 @@ pub const AUDIT_ACTIONS: [&str; 26] = [
     "set-schedule-enabled",
     "trigger-schedule",
     "remove-schedule",
+    "start-recording",
+    "stop-recording",
+    "import-recording",
+    "remove-recording",
+    "start-replay",
+    "pause-replay",
+    "resume-replay",
+    "stop-replay",
     "create-token",
     "revoke-token",
     "add-user",

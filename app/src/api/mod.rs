@@ -14,6 +14,7 @@ mod error;
 pub mod event;
 pub mod figures;
 pub mod proxy;
+pub mod recording;
 pub mod rest;
 pub mod schedule;
 mod status;

@@ -10,6 +10,8 @@ mod forms;
 pub mod live;
 mod modal;
 mod raw_text;
+pub mod recording_timeline;
+pub mod replay_progress;
 mod run_again;
 mod run_dialog;
 mod scenario_picker;

@@ -13,19 +13,22 @@ use std::collections::BTreeMap;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
+use crate::api::recording::ReplayShape;
 use crate::api::ui::ScenarioVersionText;
 use crate::components::diff::{diff_view, line_diff};
 use crate::components::{
-    raw_text, readable_time, set_not_found_status, timeline_view, DiagnosticList, ErrorPanel,
-    Loading, TemplateForm,
+    query_value, raw_text, readable_time, set_not_found_status, timeline_view, DiagnosticList,
+    ErrorPanel, Loading, TemplateForm,
 };
 use crate::scenario::{
     catalog::Catalog,
     diagnostic::Severity,
     validate::{validate_text, ValidateOptions},
 };
+use crate::server_fns::recording::recording_as_scenario;
 use crate::server_fns::{get_catalog, get_scenario, list_scenario_versions, save_scenario};
 
 /// Height of one editor line in CSS pixels (`.editor-text` in style/main.css): the
@@ -56,19 +59,99 @@ spec:
             delay_ms: 500
 "#;
 
-/// `/scenarios/new`.
+/// The editor opened on the scenario recording `id` becomes with `shape`
+/// (`/scenarios/new?recording=…`): the Recordings page's "Save as scenario…".
+/// The text is built by the server when the editor opens (`recording-scenario`),
+/// so the link works from anywhere and survives a reload; nothing is saved
+/// until the user saves it.
+pub(crate) fn recording_scenario_path(id: &str, shape: &ReplayShape) -> String {
+    let mut path = format!("/scenarios/new?recording={}", query_value(id));
+    if shape.skip_initial_delay {
+        path.push_str("&skip_initial_delay=true");
+    }
+    if shape.fast {
+        path.push_str("&fast=true");
+    }
+    if !shape.event_types.is_empty() {
+        let types: Vec<String> = shape.event_types.iter().map(|t| query_value(t)).collect();
+        path.push_str(&format!("&event_types={}", types.join(",")));
+    }
+    path
+}
+
+/// The recording and shape named by `/scenarios/new`'s query, if any (the
+/// reverse of [`recording_scenario_path`]).
+fn recording_source(query: &ParamsMap) -> Option<(String, ReplayShape)> {
+    let id = query.get("recording").filter(|id| !id.is_empty())?;
+    let yes = |key: &str| query.get(key).is_some_and(|v| v == "true");
+    let event_types = query
+        .get("event_types")
+        .map(|types| {
+            types
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((
+        id,
+        ReplayShape {
+            skip_initial_delay: yes("skip_initial_delay"),
+            event_types,
+            fast: yes("fast"),
+        },
+    ))
+}
+
+/// `/scenarios/new`, empty (a starter), or with `?recording=` a recording's
+/// scenario to review.
 #[component]
 pub fn NewScenario() -> impl IntoView {
+    let query = use_query_map();
+    let source = Memo::new(move |_| query.with(recording_source));
     let catalog = Resource::new(|| (), |_| get_catalog());
+    let made = Resource::new(
+        move || source.get(),
+        |source| async move {
+            match source {
+                Some((id, shape)) => Some(recording_as_scenario(id, shape).await),
+                None => None,
+            }
+        },
+    );
+    let heading = move || {
+        if source.with(Option::is_some) {
+            "New scenario from a recording"
+        } else {
+            "New scenario"
+        }
+    };
     view! {
-        <Title text="New scenario" />
+        <Title text=heading />
         <p class="breadcrumbs"><a href="/scenarios">"Scenarios"</a>" / new"</p>
-        <h1>"New scenario"</h1>
+        <h1>{heading}</h1>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match catalog.await {
-                    Ok(catalog) => view! { <Editor initial=STARTER.to_owned() catalog /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                match (catalog.await, made.await) {
+                    (Ok(catalog), None) => view! { <Editor initial=STARTER.to_owned() catalog /> }.into_any(),
+                    (Ok(catalog), Some(Ok(made))) => {
+                        let back = source.get_untracked().map(|(id, _)| super::recordings::recording_path(&id)).unwrap_or_default();
+                        view! {
+                            <p class="panel" id="from-recording" role="status">
+                                "Made from "<a href=back>"a recording"</a>{format!(
+                                    ": {} event{} became actions, {} left out (effects and health changes are observed, not replayed; or filtered). Review it, then save it.",
+                                    made.actions, if made.actions == 1 { "" } else { "s" }, made.left_out
+                                )}
+                            </p>
+                            <Editor initial=made.yaml catalog />
+                        }.into_any()
+                    }
+                    (Ok(_), Some(Err(error))) => view! {
+                        <ErrorPanel error />
+                        <p><a href="/recordings">"Back to the recordings"</a></p>
+                    }.into_any(),
+                    (Err(error), _) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -445,5 +528,34 @@ fn VersionList(
             let (old, new) = (text_of(from.get()), text_of(to.get()));
             diff_view(&line_diff(&old, &new))
         }}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recordings_scenario_link_reads_back_as_its_shape() {
+        let shape = ReplayShape {
+            skip_initial_delay: true,
+            event_types: vec!["ChaosInjected".into()],
+            fast: true,
+        };
+        let path = recording_scenario_path("0b5e-9", &shape);
+        assert_eq!(
+            path,
+            "/scenarios/new?recording=0b5e-9&skip_initial_delay=true&fast=true&event_types=ChaosInjected"
+        );
+        let mut query = ParamsMap::new();
+        for pair in path.split_once('?').map_or("", |(_, q)| q).split('&') {
+            if let Some((key, value)) = pair.split_once('=') {
+                query.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        assert_eq!(recording_source(&query), Some(("0b5e-9".to_owned(), shape)));
+        let plain = recording_scenario_path("r", &ReplayShape::default());
+        assert_eq!(plain, "/scenarios/new?recording=r");
+        assert_eq!(recording_source(&ParamsMap::new()), None);
     }
 }

@@ -139,6 +139,32 @@ pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<R
         }
         ("POST", "/api/v1/services/{name}/chaos") => change(O, "inject-chaos"),
 
+        // Recordings and replays: the seed's paths and the product's twins.
+        ("GET", "/api/chaos/recording/status" | "/api/v1/recordings/status") => read(V),
+        ("GET", "/api/v1/recordings" | "/api/v1/recordings/{id}") => read(V),
+        ("GET", "/api/v1/recordings/{id}/export") => read(V),
+        // They write nothing: an export and a scenario to review.
+        ("POST", "/api/chaos/recording/export" | "/api/v1/recordings/{id}/scenario") => read(V),
+        ("POST", "/api/chaos/recording/start" | "/api/v1/recordings") => {
+            change(O, "start-recording")
+        }
+        ("POST", "/api/chaos/recording/stop" | "/api/v1/recordings/{id}/stop") => {
+            change(O, "stop-recording")
+        }
+        ("POST", "/api/v1/recordings/import") => change(O, "import-recording"),
+        ("DELETE", "/api/v1/recordings/{id}") => change(O, "remove-recording"),
+        ("GET", "/api/chaos/replay/status" | "/api/v1/replays" | "/api/v1/replays/{id}") => read(V),
+        ("POST", "/api/chaos/replay/start" | "/api/v1/replays") => change(O, "start-replay"),
+        ("POST", "/api/chaos/replay/pause" | "/api/v1/replays/{id}/pause") => {
+            change(O, "pause-replay")
+        }
+        ("POST", "/api/chaos/replay/resume" | "/api/v1/replays/{id}/resume") => {
+            change(O, "resume-replay")
+        }
+        ("POST", "/api/chaos/replay/stop" | "/api/v1/replays/{id}/stop") => {
+            change(O, "stop-replay")
+        }
+
         // Suites.
         ("POST", "/api/v1/suites") => change(O, "start-suite"),
         ("GET", "/api/v1/suites") => read(V),
@@ -194,6 +220,19 @@ pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
         "set-schedule-enabled" => change(O, "set-schedule-enabled"),
         "trigger-schedule" => change(O, "trigger-schedule"),
         "remove-schedule" => change(O, "remove-schedule"),
+
+        // Recordings and replays: the audit actions of their REST twins.
+        "recordings" | "recording" | "recording-status" | "replay" => read(V),
+        // Builds a scenario to review; stores nothing.
+        "recording-scenario" => read(V),
+        "start-recording" => change(O, "start-recording"),
+        "stop-recording" => change(O, "stop-recording"),
+        "import-recording" => change(O, "import-recording"),
+        "remove-recording" => change(O, "remove-recording"),
+        "start-replay" => change(O, "start-replay"),
+        "pause-replay" => change(O, "pause-replay"),
+        "resume-replay" => change(O, "resume-replay"),
+        "stop-replay" => change(O, "stop-replay"),
 
         "users" => read(A),
         "add-user" => change(A, "add-user"),
@@ -268,6 +307,35 @@ mod tests {
                 "trigger-schedule",
             ),
             (Method::DELETE, "/api/v1/schedules/{id}", "remove-schedule"),
+            (Method::GET, "/api/v1/recordings", "recordings"),
+            (Method::GET, "/api/v1/recordings/{id}", "recording"),
+            (Method::GET, "/api/v1/recordings/status", "recording-status"),
+            (Method::POST, "/api/v1/recordings", "start-recording"),
+            (
+                Method::POST,
+                "/api/v1/recordings/{id}/stop",
+                "stop-recording",
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/recordings/{id}",
+                "remove-recording",
+            ),
+            (
+                Method::POST,
+                "/api/v1/recordings/import",
+                "import-recording",
+            ),
+            (
+                Method::POST,
+                "/api/v1/recordings/{id}/scenario",
+                "recording-scenario",
+            ),
+            (Method::POST, "/api/v1/replays", "start-replay"),
+            (Method::GET, "/api/v1/replays/{id}", "replay"),
+            (Method::POST, "/api/v1/replays/{id}/pause", "pause-replay"),
+            (Method::POST, "/api/v1/replays/{id}/resume", "resume-replay"),
+            (Method::POST, "/api/v1/replays/{id}/stop", "stop-replay"),
             (Method::GET, "/api/v1/tokens", "tokens"),
             (Method::POST, "/api/v1/tokens", "create-token"),
             (Method::DELETE, "/api/v1/tokens/{id}", "revoke-token"),

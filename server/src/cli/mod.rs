@@ -4,6 +4,7 @@ mod client;
 mod execute;
 mod list;
 mod proxy;
+mod record;
 mod recover;
 pub mod remote;
 mod render;
@@ -85,6 +86,10 @@ enum Command {
     Report(remote::ReportArgs),
     /// Schedules on a running server (--server): add, list, show, enable, disable, trigger, remove.
     Schedule(schedule::ScheduleArgs),
+    /// Record chaos on a running server (--server): start, stop, status, export, list, remove.
+    Record(record::RecordArgs),
+    /// Replay a recording (a file or a stored id) as an execution on a running server.
+    Replay(record::ReplayArgs),
     /// Manage accounts in the configured database (no server needed): add, list, remove.
     Users(team::UsersArgs),
     /// Manage API tokens in the configured database (no server needed): create, list, revoke.
@@ -331,6 +336,14 @@ pub fn run(cli: Cli) -> ExitCode {
                     .and_then(|r| r),
                     Command::Schedule(args) => {
                         block_on(schedule::run(cli.server.as_deref().map(&connect), args))
+                            .and_then(|r| r)
+                    }
+                    Command::Record(args) => {
+                        block_on(record::record(cli.server.as_deref().map(&connect), args))
+                            .and_then(|r| r)
+                    }
+                    Command::Replay(args) => {
+                        block_on(record::replay(cli.server.as_deref().map(&connect), args))
                             .and_then(|r| r)
                     }
                     Command::Recover(args) => match cli.server {

@@ -271,7 +271,11 @@ struct Removed<'a> {
 }
 
 /// Prints `value` as JSON, or runs `human`.
-fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce()) -> anyhow::Result<ExitCode> {
+pub(super) fn print<T: Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(),
+) -> anyhow::Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
@@ -280,9 +284,13 @@ fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce()) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-/// `/api/v1/schedules/{id}{rest}`, the id escaped: whatever is typed stays one
-/// path segment.
+/// `/api/v1/schedules/{id}{rest}`, the id escaped.
 fn path(id: &str, rest: &str) -> String {
+    format!("/api/v1/schedules/{}{rest}", segment(id))
+}
+
+/// `id` escaped: whatever is typed stays one path segment.
+pub(super) fn segment(id: &str) -> String {
     let mut escaped = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -291,7 +299,7 @@ fn path(id: &str, rest: &str) -> String {
             escaped.push_str(&format!("%{byte:02X}"));
         }
     }
-    format!("/api/v1/schedules/{escaped}{rest}")
+    escaped
 }
 
 /// The request `schedule add`'s flags (or `--file`) describe.

@@ -14,6 +14,7 @@ mod library;
 mod live;
 mod openapi;
 mod query;
+mod recordings;
 mod reports;
 mod scenarios;
 mod schedules;
@@ -117,6 +118,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(services::router())
         .merge(suites::router())
         .merge(schedules::router())
+        .merge(recordings::router())
         .merge(reports::router())
         .merge(team::router())
         .merge(ws::router())

@@ -5,6 +5,11 @@
 use app::{
     api::{
         auth::Principal,
+        event::ControlCommand,
+        recording::{
+            RecordingDetail, RecordingList, RecordingScenario, RecordingStartRequest,
+            RecordingStatus, RecordingView, ReplayRequest, ReplayShape, ReplayView,
+        },
         schedule::{
             ScheduleDetail, SchedulePreview, SchedulePreviewRequest, ScheduleRequest,
             ScheduleTriggered, ScheduleView,
@@ -179,6 +184,74 @@ impl Backend for Coordinator {
 
     fn remove_schedule(&self, id: String) -> BackendFuture<'_, ()> {
         Box::pin(async move { Coordinator::remove_schedule(self, &id).await })
+    }
+
+    fn list_recordings(&self) -> BackendFuture<'_, RecordingList> {
+        Box::pin(Coordinator::list_recordings(self))
+    }
+
+    fn recording_detail(&self, id: String) -> BackendFuture<'_, RecordingDetail> {
+        Box::pin(async move { Coordinator::recording_detail(self, &id).await })
+    }
+
+    fn recording_status(&self) -> BackendFuture<'_, RecordingStatus> {
+        Box::pin(Coordinator::recording_status(self))
+    }
+
+    fn start_recording(
+        &self,
+        request: RecordingStartRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, RecordingView> {
+        Box::pin(async move { Coordinator::start_recording(self, request, &caller.actor()).await })
+    }
+
+    fn stop_recording(&self, id: Option<String>) -> BackendFuture<'_, RecordingView> {
+        Box::pin(async move { Coordinator::stop_recording(self, id.as_deref()).await })
+    }
+
+    fn remove_recording(&self, id: String) -> BackendFuture<'_, ()> {
+        Box::pin(async move { Coordinator::remove_recording(self, &id).await })
+    }
+
+    fn import_recording(
+        &self,
+        text: String,
+        caller: Principal,
+    ) -> BackendFuture<'_, RecordingView> {
+        Box::pin(async move { self.import_recording_text(&text, &caller.actor()).await })
+    }
+
+    fn recording_scenario(
+        &self,
+        id: String,
+        shape: ReplayShape,
+    ) -> BackendFuture<'_, RecordingScenario> {
+        Box::pin(async move { Coordinator::recording_scenario(self, &id, shape).await })
+    }
+
+    fn start_replay(
+        &self,
+        request: ReplayRequest,
+        caller: Principal,
+    ) -> BackendFuture<'_, ReplayView> {
+        let by = StartedBy::new(Channel::Ui, caller.actor());
+        Box::pin(Coordinator::start_replay(self, request, by))
+    }
+
+    fn replay(&self, execution_id: String) -> BackendFuture<'_, ReplayView> {
+        Box::pin(async move { Coordinator::replay(self, &execution_id).await })
+    }
+
+    fn control_replay(
+        &self,
+        execution_id: String,
+        command: ControlCommand,
+        caller: Principal,
+    ) -> BackendFuture<'_, ReplayView> {
+        Box::pin(async move {
+            Coordinator::control_replay(self, Some(&execution_id), command, caller.actor()).await
+        })
     }
 
     fn sign_in(

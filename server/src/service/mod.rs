@@ -10,6 +10,8 @@
 //! - `rerun`: "Run again", an execution's text and options started anew;
 //! - `suites`: several scenarios run as one, and the tasks that drive them;
 //! - `schedules`: scenarios and suites on a calendar, and firing the due ones;
+//! - `recordings`: recording chaos as it happens, exporting, importing and
+//!   replaying recordings (a replay is an execution), and saving one as a scenario;
 //! - `compare`: two executions compared, and an execution's previous run;
 //! - `reports`: an execution's report and the summary over many (the I/O the
 //!   pure `report` pipeline leaves to its caller);
@@ -24,6 +26,7 @@ mod backend;
 mod compare;
 mod executions;
 mod library;
+mod recordings;
 mod reports;
 mod rerun;
 mod scenarios;
@@ -46,6 +49,7 @@ use crate::{
     engine::{Engine, EngineError},
     library::Library,
     prepare::PrepareError,
+    recording::Recorder,
     schedule::Scheduler,
     store::{Store, StoreError},
 };
@@ -63,6 +67,8 @@ pub struct Coordinator {
     pub(crate) suites: SuiteDrivers,
     /// The scheduler task, woken when a schedule changes.
     pub(crate) schedules: Scheduler,
+    /// The recording capturing now, if any.
+    pub(crate) recorder: Recorder,
 }
 
 /// Largest scenario text accepted.
@@ -86,6 +92,7 @@ impl Coordinator {
             client: reqwest::Client::new(),
             suites: SuiteDrivers::default(),
             schedules: Scheduler::default(),
+            recorder: Recorder::default(),
         }
     }
 }

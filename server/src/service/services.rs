@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use app::api::{
     proxy::{ProxyRefusal, ProxyStatus},
+    recording::RecordedEventType,
     rest::{
         ClearChaosResult, ClearChaosResults, InjectChaosRequest, InjectedChaos, ServiceHealth,
         SystemState,
@@ -211,6 +212,11 @@ impl Coordinator {
             service.chaos_base().as_str().trim_end_matches('/'),
             action.replace('_', "-")
         );
+        let sent = time::OffsetDateTime::now_utc();
+        // As an execution would send it: a hand-made fault's `ttl` is not
+        // one of the action's parameters.
+        let mut parameters = body.as_object().cloned().unwrap_or_default();
+        parameters.remove("ttl");
         let reply = service
             .chaos_auth(self.client.post(&url))
             .json(&body)
@@ -227,6 +233,15 @@ impl Coordinator {
         let answer = reply.bytes().await.unwrap_or_default();
         if status.is_success() {
             tracing::info!(service = name, action, "fault injected by hand");
+            self.recorder.capture(
+                RecordedEventType::ChaosInjected {
+                    service: name.to_owned(),
+                    action: action.to_owned(),
+                    parameters,
+                },
+                sent,
+                None,
+            );
             return Ok(InjectedChaos {
                 service: name.to_owned(),
                 action: action.to_owned(),
@@ -277,6 +292,7 @@ impl Coordinator {
                 "{}{path}/clear",
                 target.chaos_base().as_str().trim_end_matches('/')
             );
+            let sent = time::OffsetDateTime::now_utc();
             let outcome = target
                 .chaos_auth(self.client.post(&url))
                 .json(&json!({}))
@@ -290,6 +306,15 @@ impl Coordinator {
                 ),
                 Err(e) => (false, json!({ "error": e.to_string() })),
             };
+            if ok {
+                self.recorder.capture(
+                    RecordedEventType::ChaosCleared {
+                        service: target.name.clone(),
+                    },
+                    sent,
+                    None,
+                );
+            }
             results.push(ClearChaosResult {
                 service: target.name.clone(),
                 cleared: ok,

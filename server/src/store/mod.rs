@@ -5,6 +5,7 @@
 mod events;
 mod executions;
 mod owners;
+mod recordings;
 mod reports;
 mod scenarios;
 mod schedules;
@@ -12,6 +13,9 @@ mod suites;
 mod teams;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
+pub use recordings::{
+    from_unix_ms, unix_ms, NewRecording, NewReplay, RecordingRecord, ReplayRecord,
+};
 pub use reports::{RecordedExecution, StoredExecution};
 pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
 pub use schedules::{Claim, NewFiring, NewSchedule, ScheduleRecord, KEPT_FIRINGS};
@@ -205,6 +209,9 @@ mod tests {
                 "events",
                 "executions",
                 "owners",
+                "recording_events",
+                "recordings",
+                "replays",
                 "scenario_versions",
                 "scenarios",
                 "schedule_firings",

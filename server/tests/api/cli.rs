@@ -377,3 +377,118 @@ async fn schedule_verbs_add_list_show_enable_disable_trigger_remove() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn record_and_replay_verbs_capture_export_and_replay_a_game_day() {
+    use app::api::recording::{RecordingDocument, RecordingList, RecordingView, ReplayView};
+
+    let (app, sandbox) = spawn_app_with_sandbox().await;
+    let server = app.base.clone();
+    let (code, _, err) = cli_without_server(&["record", "status"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--server"), "{err}");
+
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "record",
+            "start",
+            "--name",
+            "cli game day",
+            "--services",
+            "exchange-simulator",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let started: RecordingView = serde_json::from_str(&out).unwrap();
+    // A second start is the server's 409: its message, exit 2.
+    let (code, _, err) = cli(&server, &["record", "start"]).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("already capturing"), "{err}");
+
+    let http = reqwest::Client::new();
+    let sent = http
+        .post(format!("{server}/api/v1/services/exchange-simulator/chaos"))
+        .json(&serde_json::json!({"action": "inject_latency", "parameters": {"delay_ms": 50}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (code, _, err) = cli(&server, &["clear-chaos", "--service", "exchange-simulator"]).await;
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli(&server, &["record", "stop"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 events"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("game-day.yaml");
+    let (code, _, err) = cli(
+        &server,
+        &[
+            "record",
+            "export",
+            "--format",
+            "yaml",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let document: RecordingDocument =
+        serde_yaml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(document.scenario.name, "cli game day");
+    assert_eq!(document.events.len(), 2);
+
+    // The file, replayed with no waits until it ends: exit 0 when it completed.
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--speed",
+            "fast",
+            "--wait",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let tail = &out[out.find("{\n").unwrap()..];
+    let replay: ReplayView = serde_json::from_str(tail).unwrap();
+    assert_eq!((replay.current_event, replay.total_events), (2, 2));
+    // A stored one by id, looped.
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "replay",
+            &started.id,
+            "--speed",
+            "100",
+            "--loop",
+            "--max-iterations",
+            "2",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let looped: ReplayView = serde_json::from_str(&out).unwrap();
+    assert_eq!(looped.iterations, 2);
+    let (code, _, err) = cli(&server, &["replay", &started.id, "--speed", "warp"]).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("--speed"), "{err}");
+
+    let (code, out, err) = cli(&server, &["record", "list", "--json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let list: RecordingList = serde_json::from_str(&out).unwrap();
+    // The recording and the file the replay imported.
+    assert_eq!(list.recordings.len(), 2);
+    let (code, _, err) = cli(&server, &["record", "remove", &started.id]).await;
+    assert_eq!(code, 0, "{err}");
+    app.stop().await;
+    sandbox.shutdown().await;
+}

@@ -28,6 +28,8 @@ mod owners;
 mod paths;
 /// A service behind the fault-injection proxy: faults, leases, rollback.
 mod proxy;
+/// Recordings of chaos exported, imported and replayed against a real sandbox.
+mod recordings;
 /// Reports of a real execution in every format, checked by real validators.
 mod report;
 /// The REST API, WebSocket and SSE.

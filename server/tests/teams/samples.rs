@@ -42,6 +42,18 @@ pub fn schedule_body(name: &str) -> Value {
     })
 }
 
+/// A recording document named `name`: a clear of the default proxy 1 s in,
+/// an hour long.
+pub fn recording_body(name: &str) -> Value {
+    json!({
+        "scenario": {"name": name},
+        "events": [{"timestamp": "2026-01-01T00:00:01Z",
+                    "event_type": {"type": "ChaosCleared", "service": "market-data-proxy"}}],
+        "recording_started": "2026-01-01T00:00:00Z",
+        "total_duration_ms": 3_600_000,
+    })
+}
+
 /// One request of the table and the status it must get.
 pub struct Sample {
     /// Path and query.
@@ -124,6 +136,108 @@ impl<'a> Fixtures<'a> {
             )
             .await;
         made["id"].as_str().expect("schedule id").to_owned()
+    }
+
+    /// A new imported recording's id (made as the admin): one clear of the
+    /// default proxy, whose chaos API answers with the sandbox off.
+    async fn recording(&self) -> String {
+        let made = self
+            .call_as_admin(
+                Method::POST,
+                "/api/v1/recordings/import",
+                "",
+                recording_body(&self.unique("recording")),
+                201,
+            )
+            .await;
+        made["id"].as_str().expect("recording id").to_owned()
+    }
+
+    /// Ends the recording capturing now, if one is (as the admin).
+    async fn stop_capturing(&self) {
+        self.call(
+            Method::POST,
+            "/api/chaos/recording/stop",
+            "/api/chaos/recording/stop",
+            Some(&self.admin),
+            None,
+        )
+        .await;
+    }
+
+    /// A recording capturing now (the only one), started as the admin.
+    async fn capturing(&self) -> String {
+        self.stop_capturing().await;
+        let made = self
+            .call_as_admin(
+                Method::POST,
+                "/api/v1/recordings",
+                "",
+                json!({"name": self.unique("capturing")}),
+                201,
+            )
+            .await;
+        made["id"].as_str().expect("recording id").to_owned()
+    }
+
+    /// A replay of a new recording as the admin, `speed` as given; its
+    /// execution id once it is `state`.
+    async fn replay(&self, speed: Value, state: &str) -> String {
+        let recording = self.recording().await;
+        let started = self
+            .call_as_admin(
+                Method::POST,
+                "/api/v1/replays",
+                "",
+                json!({"recording_id": recording, "speed": speed}),
+                202,
+            )
+            .await;
+        let id = started["execution_id"]
+            .as_str()
+            .expect("execution id")
+            .to_owned();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let path = format!("/api/v1/replays/{id}");
+            let (_, view) = self
+                .call(
+                    Method::GET,
+                    "/api/v1/replays/{id}",
+                    &path,
+                    Some(&self.admin),
+                    None,
+                )
+                .await;
+            let view: Value = serde_json::from_str(&view).unwrap_or_default();
+            if view["status"] == state {
+                return id;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "replay {id} never became {state}: {view}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A realtime replay (an hour long) running now.
+    async fn running_replay(&self) -> String {
+        self.replay(json!("realtime"), "running").await
+    }
+
+    /// A realtime replay paused now (as the admin).
+    async fn paused_replay(&self) -> String {
+        let id = self.running_replay().await;
+        self.call_as_admin(
+            Method::POST,
+            "/api/v1/replays/{id}/pause",
+            &id,
+            Value::Null,
+            200,
+        )
+        .await;
+        id
     }
 
     /// How many requests sent so far the audit log must hold a row for.
@@ -249,6 +363,54 @@ impl<'a> Fixtures<'a> {
             ("POST", "/api/v1/schedules/{id}/trigger" | "/api/chaos/schedule/{id}/trigger") => {
                 send(with(&self.schedule().await), no_body, 202)
             }
+            (
+                "GET",
+                "/api/chaos/recording/status"
+                | "/api/v1/recordings/status"
+                | "/api/v1/recordings"
+                | "/api/chaos/replay/status"
+                | "/api/v1/replays",
+            ) => read(pattern),
+            ("GET", "/api/v1/recordings/{id}" | "/api/v1/recordings/{id}/export") => {
+                read(with(&self.recording().await))
+            }
+            ("POST", "/api/chaos/recording/export") => {
+                send(pattern, Some(json!({"id": self.recording().await})), 200)
+            }
+            ("POST", "/api/v1/recordings/{id}/scenario") => {
+                send(with(&self.recording().await), Some(json!({})), 200)
+            }
+            ("POST", "/api/chaos/recording/start" | "/api/v1/recordings") => {
+                self.stop_capturing().await;
+                send(pattern, Some(json!({"name": self.unique("started")})), 201)
+            }
+            ("POST", "/api/chaos/recording/stop" | "/api/v1/recordings/{id}/stop") => {
+                send(with(&self.capturing().await), no_body, 200)
+            }
+            ("POST", "/api/v1/recordings/import") => {
+                send(pattern, Some(recording_body(&self.unique("imported"))), 201)
+            }
+            ("DELETE", "/api/v1/recordings/{id}") => {
+                send(with(&self.recording().await), no_body, 204)
+            }
+            ("POST", "/api/chaos/replay/start" | "/api/v1/replays") => send(
+                pattern,
+                Some(json!({"recording_id": self.recording().await, "speed": "fast"})),
+                202,
+            ),
+            ("GET", "/api/v1/replays/{id}") => {
+                read(with(&self.replay(json!("fast"), "completed").await))
+            }
+            (
+                "POST",
+                "/api/chaos/replay/pause"
+                | "/api/v1/replays/{id}/pause"
+                | "/api/chaos/replay/stop"
+                | "/api/v1/replays/{id}/stop",
+            ) => send(with(&self.running_replay().await), no_body, 200),
+            ("POST", "/api/chaos/replay/resume" | "/api/v1/replays/{id}/resume") => {
+                send(with(&self.paused_replay().await), no_body, 200)
+            }
             ("POST", "/api/v1/tokens") => send(pattern, Some(json!({"name": "made-here"})), 201),
             ("DELETE", "/api/v1/tokens/{id}") => {
                 send(with(&self.own_token(token).await), no_body, 204)
@@ -311,6 +473,33 @@ impl<'a> Fixtures<'a> {
             }}),
             "create-schedule" => json!({"request": schedule_body(&self.unique("schedule"))}),
             "set-schedule-enabled" => json!({"id": self.schedule().await, "enabled": false}),
+            "recordings" | "recording-status" => json!({}),
+            "recording" | "remove-recording" => json!({"id": self.recording().await}),
+            "recording-scenario" => json!({
+                "id": self.recording().await,
+                "shape": {"skip_initial_delay": true, "event_types": ["ChaosCleared"]}
+            }),
+            "start-recording" => {
+                self.stop_capturing().await;
+                json!({"request": {
+                    "name": self.unique("recording"),
+                    "services": ["market-data-proxy"],
+                    "max_events": 100
+                }})
+            }
+            "stop-recording" => json!({"id": self.capturing().await}),
+            "import-recording" => json!({
+                "text": recording_body(&self.unique("imported")).to_string()
+            }),
+            "start-replay" => json!({"request": {
+                "recording_id": self.recording().await,
+                "speed": "fast"
+            }}),
+            "replay" => json!({"execution_id": self.replay(json!("fast"), "completed").await}),
+            "pause-replay" | "stop-replay" => {
+                json!({"execution_id": self.running_replay().await})
+            }
+            "resume-replay" => json!({"execution_id": self.paused_replay().await}),
             _ => return None,
         })
     }
