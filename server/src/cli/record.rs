@@ -18,7 +18,7 @@ use app::api::recording::{
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{
-    remote::Remote,
+    remote::{JsonArgs, Remote},
     schedule::{print, segment},
 };
 
@@ -43,13 +43,6 @@ enum RecordCommand {
     List(JsonArgs),
     /// Delete a recording and its events (its replays' executions stay).
     Remove(IdArgs),
-}
-
-#[derive(Debug, Args)]
-struct JsonArgs {
-    /// Print the server's JSON answer.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -88,7 +88,7 @@ pub struct ClearArgs {
 pub struct JsonArgs {
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 /// An execution id given on the command line.

@@ -25,6 +25,28 @@ use crate::helpers::{spawn_app_with_sandbox, start_sandbox, TestApp};
 
 const EXCHANGE: &str = "exchange-simulator";
 
+/// A recording exported elsewhere an hour ago: latency on the exchange at
+/// 0 s, cleared `clear_ms` later, `total_ms` long.
+fn latency_then_clear(name: &str, clear_ms: i64, total_ms: i64) -> Value {
+    let start = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let at = |ms: i64| {
+        (start + time::Duration::milliseconds(ms))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    json!({
+        "scenario": {"name": name},
+        "events": [
+            {"timestamp": at(0), "event_type": {"type": "ChaosInjected", "service": EXCHANGE,
+                "action": "inject_latency", "parameters": {"delay_ms": 100}}, "metadata": {}},
+            {"timestamp": at(clear_ms), "event_type": {"type": "ChaosCleared", "service": EXCHANGE}}
+        ],
+        "recording_started": at(0),
+        "recording_ended": at(total_ms),
+        "total_duration_ms": total_ms
+    })
+}
+
 async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     let response = app
         .client
@@ -341,24 +363,8 @@ async fn loops_filters_pause_resume_stop_and_save_as_scenario() {
         .as_str()
         .trim_end_matches('/')
         .to_owned();
-    let start = OffsetDateTime::now_utc() - time::Duration::hours(1);
-    let at = |ms: i64| {
-        (start + time::Duration::milliseconds(ms))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
     // Latency at 0 s, cleared at 60 s, as another site exported it.
-    let document = json!({
-        "scenario": {"name": "slow exchange"},
-        "events": [
-            {"timestamp": at(0), "event_type": {"type": "ChaosInjected", "service": EXCHANGE,
-                "action": "inject_latency", "parameters": {"delay_ms": 100}}, "metadata": {}},
-            {"timestamp": at(60_000), "event_type": {"type": "ChaosCleared", "service": EXCHANGE}}
-        ],
-        "recording_started": at(0),
-        "recording_ended": at(61_000),
-        "total_duration_ms": 61_000
-    });
+    let document = latency_then_clear("slow exchange", 60_000, 61_000);
 
     // Loop twice, fast: every event twice, in order.
     let (code, body) = post(
@@ -723,22 +729,7 @@ async fn a_replay_killed_mid_way_is_interrupted_and_its_chaos_cleared_at_the_res
     let log = dir.path().join("serve.log");
     let first = serve(&settings, &database, &log).await;
     let client = reqwest::Client::new();
-    let start = OffsetDateTime::now_utc() - time::Duration::hours(1);
-    let at = |ms: i64| {
-        (start + time::Duration::milliseconds(ms))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
-    let document = json!({
-        "scenario": {"name": "held latency"},
-        "events": [
-            {"timestamp": at(0), "event_type": {"type": "ChaosInjected", "service": EXCHANGE,
-                "action": "inject_latency", "parameters": {"delay_ms": 100}}},
-            {"timestamp": at(600_000), "event_type": {"type": "ChaosCleared", "service": EXCHANGE}}
-        ],
-        "recording_started": at(0),
-        "total_duration_ms": 600_000
-    });
+    let document = latency_then_clear("held latency", 600_000, 600_000);
     let replay: ReplayView = client
         .post(format!("{}/api/v1/replays", first.base))
         .json(&json!({"recording": document}))
