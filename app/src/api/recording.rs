@@ -173,8 +173,8 @@ pub struct RecordedEvent {
     pub timestamp: OffsetDateTime,
     /// What happened.
     pub event_type: RecordedEventType,
-    /// Where it came from: `source` (`execution` or `hand`), `execution_id`,
-    /// `by` (who injected it by hand).
+    /// Where it came from: `source` (`execution`, `hand` or `probe`) and,
+    /// for an execution's, its `execution_id`.
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
 }

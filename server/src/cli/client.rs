@@ -208,3 +208,30 @@ impl std::fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+/// Prints `value` as JSON, or runs `human`.
+pub fn print<T: Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(),
+) -> anyhow::Result<std::process::ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        human();
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `id` escaped: whatever is typed stays one path segment.
+pub fn segment(id: &str) -> String {
+    let mut escaped = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            escaped.push(char::from(byte));
+        } else {
+            escaped.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    escaped
+}

@@ -18,8 +18,8 @@ use app::api::recording::{
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{
+    client::{print, segment},
     remote::{JsonArgs, Remote},
-    schedule::{print, segment},
 };
 
 /// `record …`.

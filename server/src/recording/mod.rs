@@ -78,14 +78,6 @@ pub struct Capture {
 }
 
 impl Recorder {
-    /// The id of the recording capturing now.
-    pub fn active_id(&self) -> Option<String> {
-        self.active
-            .lock()
-            .ok()
-            .and_then(|a| a.as_ref().map(|a| a.id.clone()))
-    }
-
     /// Starts capturing into `capture.id`; false if a recording already is.
     pub fn start(&self, capture: Capture) -> bool {
         let Ok(mut active) = self.active.lock() else {
@@ -125,21 +117,17 @@ impl Recorder {
     }
 
     /// Captures an injection or a clear made by hand (the task filters by service).
-    pub fn capture(&self, event_type: RecordedEventType, sent: OffsetDateTime, by: Option<&str>) {
+    pub fn capture(&self, event_type: RecordedEventType, sent: OffsetDateTime) {
         let Ok(active) = self.active.lock() else {
             return;
         };
         let Some(active) = active.as_ref() else {
             return;
         };
-        let mut metadata = BTreeMap::from([("source".to_owned(), "hand".to_owned())]);
-        if let Some(by) = by {
-            metadata.insert("by".to_owned(), by.to_owned());
-        }
         let event = RecordedEvent {
             timestamp: sent,
             event_type,
-            metadata,
+            metadata: BTreeMap::from([("source".to_owned(), "hand".to_owned())]),
         };
         if active.hand.try_send(event).is_err() {
             active.dropped.fetch_add(1, Ordering::Relaxed);
@@ -231,7 +219,7 @@ async fn write(capture: &Capture, pending: &mut Vec<RecordedEvent>, dropped: &At
 }
 
 /// The recorded event an execution's event makes, if it makes one.
-pub fn from_execution(event: &Event, dry_runs: &mut HashSet<ExecutionId>) -> Option<RecordedEvent> {
+fn from_execution(event: &Event, dry_runs: &mut HashSet<ExecutionId>) -> Option<RecordedEvent> {
     let event_type = match &event.kind {
         EventKind::ExecutionStarted { dry_run: true, .. } => {
             dry_runs.insert(event.execution_id);

@@ -183,9 +183,6 @@ impl Coordinator {
                 "a recording is already capturing: stop it first (POST /api/chaos/recording/stop)",
             )
         };
-        if self.recorder.active_id().is_some() {
-            return Err(busy());
-        }
         let stored = self
             .store
             .insert_recording(&NewRecording {

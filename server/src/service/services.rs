@@ -240,7 +240,6 @@ impl Coordinator {
                     parameters,
                 },
                 sent,
-                None,
             );
             return Ok(InjectedChaos {
                 service: name.to_owned(),
@@ -312,7 +311,6 @@ impl Coordinator {
                         service: target.name.clone(),
                     },
                     sent,
-                    None,
                 );
             }
             results.push(ClearChaosResult {
