@@ -4,6 +4,9 @@
 //! # Layout
 //! - [`scenario`]: the scenario language — durations, parse, template,
 //!   validate, plan and the catalog it checks against. Pure and wasm-safe.
+//! - [`orchestration`]: scenarios chained as steps (seed 001's orchestration
+//!   document): its model, structure and semantic checks, and `config` steps
+//!   rendered as scenarios. Pure and wasm-safe.
 //! - [`api`]: data types the server sends to the UI and to API clients,
 //!   including the wire vocabulary of executions (events, verdicts, control
 //!   commands, workload figures) and `describe`, one line for people per event.
@@ -23,6 +26,7 @@ pub mod api;
 pub mod chart;
 pub mod components;
 pub mod me;
+pub mod orchestration;
 mod pages;
 pub mod scenario;
 pub mod server_fns;
@@ -84,6 +88,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/executions/:id/report") view=pages::ReportPage />
                     <Route path=path!("/schedules") view=pages::Schedules />
                     <Route path=path!("/recordings") view=pages::Recordings />
+                    <Route path=path!("/orchestrations") view=pages::Orchestrations />
+                    <Route path=path!("/orchestrations/new") view=pages::NewOrchestration />
+                    <Route path=path!("/orchestrations/runs/:run_id") view=pages::OrchestrationRunPage ssr=SsrMode::Async />
+                    <Route path=path!("/orchestrations/:id") view=pages::OrchestrationPage ssr=SsrMode::Async />
+                    <Route path=path!("/orchestrations/:id/edit") view=pages::EditOrchestration ssr=SsrMode::Async />
                     <Route path=path!("/services") view=pages::Services />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/users") view=pages::Users />

@@ -10,6 +10,7 @@
 //! viewer's CSRF token (docs/auth.md).
 
 pub mod csrf;
+pub mod orchestration;
 pub mod recording;
 pub mod schedule;
 pub mod team;

@@ -11,6 +11,11 @@ use crate::api::auth::{
     UserInfo,
 };
 use crate::api::event::ControlCommand;
+use crate::api::orchestration::OrchestrationNames;
+use crate::api::orchestration::{
+    OrchestrationCheck, OrchestrationChecked, OrchestrationDetail, OrchestrationImport,
+    OrchestrationList, OrchestrationSaved, OrchestrationStart,
+};
 use crate::api::recording::{
     RecordingDetail, RecordingList, RecordingScenario, RecordingStartRequest, RecordingStatus,
     RecordingView, ReplayRequest, ReplayShape, ReplayView,
@@ -19,6 +24,7 @@ use crate::api::schedule::{
     ScheduleDetail, SchedulePreview, SchedulePreviewRequest, ScheduleRequest, ScheduleTriggered,
     ScheduleView,
 };
+use crate::api::suite::{SuiteAccepted, SuiteDetail};
 use crate::api::{
     ui::{
         ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
@@ -176,6 +182,50 @@ pub trait Backend: Send + Sync + 'static {
         command: ControlCommand,
         caller: Principal,
     ) -> BackendFuture<'_, ReplayView>;
+
+    // Orchestrations and their runs (issue 19, seed 001).
+
+    /// Every stored orchestration with its latest run.
+    fn list_orchestrations(&self) -> BackendFuture<'_, OrchestrationList>;
+    /// One orchestration at its latest version (or `version`), with its
+    /// versions and recent runs.
+    fn orchestration_detail(
+        &self,
+        id: String,
+        version: Option<i64>,
+    ) -> BackendFuture<'_, OrchestrationDetail>;
+    /// Checks a document against this coordinator's services and scenarios.
+    fn check_orchestration(
+        &self,
+        request: OrchestrationCheck,
+    ) -> BackendFuture<'_, OrchestrationChecked>;
+    /// The catalog and the names a step may use, for the browser's editor.
+    fn orchestration_names(&self) -> BackendFuture<'_, OrchestrationNames>;
+    /// Validates a document and stores it as its next version, imported by `caller`.
+    fn import_orchestration(
+        &self,
+        request: OrchestrationImport,
+        caller: Principal,
+    ) -> BackendFuture<'_, OrchestrationSaved>;
+    /// Archives an orchestration (its versions and runs are kept).
+    fn remove_orchestration(&self, id: String) -> BackendFuture<'_, ()>;
+    /// Starts a run of an orchestration: a suite `caller` started from the UI.
+    fn start_orchestration(
+        &self,
+        request: OrchestrationStart,
+        caller: Principal,
+    ) -> BackendFuture<'_, SuiteAccepted>;
+    /// A suite (an orchestration's run): its state, members and summary.
+    fn suite_detail(&self, id: String) -> BackendFuture<'_, SuiteDetail>;
+    /// Pauses, resumes, skips in (`SkipPhase`: step `step`, or the current
+    /// one) or stops a suite on `caller`'s behalf.
+    fn control_suite(
+        &self,
+        id: String,
+        command: ControlCommand,
+        step: Option<String>,
+        caller: Principal,
+    ) -> BackendFuture<'_, SuiteDetail>;
 
     // Teams (docs/auth.md). The request's principal is checked against the role
     // table before any of these runs; `caller` is passed where the use case

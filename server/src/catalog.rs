@@ -191,4 +191,46 @@ mod tests {
             "{checked:?}"
         );
     }
+
+    /// The shipped orchestrations (`scenarios/orchestrations/`) validate
+    /// against the default configuration, their `config` blocks against the
+    /// proxy's real faults and their steps against the built-in library.
+    #[test]
+    fn every_shipped_orchestration_validates_against_the_default_configuration() {
+        let config = crate::config::Settings::default()
+            .validate()
+            .expect("the defaults are valid");
+        let catalog = offline(&config);
+        let library = crate::library::Library::load(&config);
+        let names = |kind: &str| {
+            library
+                .files()
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| f.name.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let (scenarios, templates) = (names("Scenario"), names("Template"));
+        let known = app::orchestration::Known {
+            catalog: &catalog,
+            library: &scenarios,
+            uploaded: &Default::default(),
+            templates: &templates,
+        };
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/orchestrations");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).expect("the orchestrations") {
+            let path = entry.expect("an entry").path();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let validation = app::orchestration::validate_orchestration(&text, &known);
+            assert!(
+                validation.orchestration.is_some(),
+                "{}: {:#?}",
+                path.display(),
+                validation.diagnostics
+            );
+            checked += 1;
+        }
+        assert!(checked >= 1);
+    }
 }

@@ -124,7 +124,8 @@ fn collect(root: &Path, folder: &Path, descend: bool, out: &mut Vec<LibraryFile>
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            if descend {
+            // `orchestrations/` holds orchestration documents, not scenarios.
+            if descend && !path.ends_with("orchestrations") {
                 collect(root, &path, false, out);
             }
             continue;
@@ -254,7 +255,7 @@ mod tests {
         let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"))
             .unwrap()
             .count()
-            - 1 // templates/
+            - 2 // templates/ and orchestrations/
             + std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/templates"))
                 .unwrap()
                 .count();

@@ -340,7 +340,7 @@ pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
 
 /// Every action the audit log records (the use cases of `server::auth::rules`;
 /// a test keeps the two equal): the audit page suggests them as filters.
-pub const AUDIT_ACTIONS: [&str; 34] = [
+pub const AUDIT_ACTIONS: [&str; 42] = [
     "sign-in",
     "sign-out",
     "execute",
@@ -370,6 +370,14 @@ pub const AUDIT_ACTIONS: [&str; 34] = [
     "pause-replay",
     "resume-replay",
     "stop-replay",
+    "import-orchestration",
+    "remove-orchestration",
+    "start-orchestration",
+    "stop-orchestration",
+    "pause-suite",
+    "resume-suite",
+    "skip-suite-step",
+    "stop-suite",
     "create-token",
     "revoke-token",
     "add-user",

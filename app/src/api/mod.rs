@@ -13,6 +13,7 @@ pub mod download;
 mod error;
 pub mod event;
 pub mod figures;
+pub mod orchestration;
 pub mod proxy;
 pub mod recording;
 pub mod rest;

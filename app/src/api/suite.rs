@@ -42,10 +42,15 @@ impl SuiteMode {
 pub enum SuiteStatus {
     /// Members are queued or running, or wait for their turn.
     Running,
-    /// Every member ran and passed.
+    /// Held by hand: its running members are paused and nothing new starts.
+    Paused,
+    /// Every member ran and passed (a skipped one counts as neither).
     Completed,
-    /// Every member ran; at least one did not pass.
+    /// A member did not pass (an orchestration stops at a step that fails
+    /// without `continue_on_failure`).
     Failed,
+    /// Stopped by hand: its running members were stopped with rollback.
+    Stopped,
     /// The coordinator stopped before every member had run.
     Interrupted,
 }
@@ -55,8 +60,10 @@ impl SuiteStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
+            Self::Paused => "paused",
             Self::Completed => "completed",
             Self::Failed => "failed",
+            Self::Stopped => "stopped",
             Self::Interrupted => "interrupted",
         }
     }
@@ -65,8 +72,10 @@ impl SuiteStatus {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "running" => Some(Self::Running),
+            "paused" => Some(Self::Paused),
             "completed" => Some(Self::Completed),
             "failed" => Some(Self::Failed),
+            "stopped" => Some(Self::Stopped),
             "interrupted" => Some(Self::Interrupted),
             _ => None,
         }
@@ -74,7 +83,7 @@ impl SuiteStatus {
 
     /// Whether the suite has ended.
     pub fn is_finished(self) -> bool {
-        self != Self::Running
+        !matches!(self, Self::Running | Self::Paused)
     }
 }
 
@@ -163,6 +172,59 @@ pub struct SuiteMember {
     pub duration_seconds: Option<f64>,
     /// Its recovery time in scenario seconds, when one was measured.
     pub recovery_time_seconds: Option<f64>,
+    /// An orchestration's run: the step it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// An orchestration's run: its iteration, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iteration: Option<u32>,
+    /// How the run ended it, when not by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<MemberOutcome>,
+}
+
+/// How a member was ended by its suite rather than by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MemberOutcome {
+    /// Its step's `duration_seconds` ran out and it was stopped with rollback.
+    /// It passes when nothing had failed by then.
+    TimeBoxed,
+    /// Skipped by hand: stopped with rollback, or never started.
+    /// It counts as neither passed nor failed.
+    Skipped,
+}
+
+impl MemberOutcome {
+    /// The name stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TimeBoxed => "time_boxed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// The outcome named `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "time_boxed" => Some(Self::TimeBoxed),
+            "skipped" => Some(Self::Skipped),
+            _ => None,
+        }
+    }
+}
+
+/// The orchestration a suite runs, when it is an orchestration's run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrchestrationRef {
+    /// The stored orchestration's id; none when it was run inline.
+    pub id: Option<String>,
+    /// Its version; none when it was run inline.
+    pub version: Option<i64>,
+    /// Its `name`.
+    pub name: String,
 }
 
 /// `202` to `POST /api/v1/suites`.
@@ -181,6 +243,9 @@ pub struct SuiteAccepted {
     pub seed: Option<u64>,
     /// The members in run order.
     pub members: Vec<SuiteMember>,
+    /// The orchestration it runs, when it is an orchestration's run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orchestration: Option<OrchestrationRef>,
 }
 
 /// `GET /api/v1/suites/{id}`.
@@ -201,6 +266,9 @@ pub struct SuiteDetail {
     pub members: Vec<SuiteMember>,
     /// N1V1's `chaos_summary.json`, as of now.
     pub summary: ChaosSummary,
+    /// The orchestration it runs, when it is an orchestration's run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orchestration: Option<OrchestrationRef>,
 }
 
 /// One row of `GET /api/v1/suites`.
@@ -223,6 +291,9 @@ pub struct SuiteSummary {
     pub created_at: String,
     /// Ended, once it has.
     pub finished_at: Option<String>,
+    /// The orchestration it runs, when it is an orchestration's run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orchestration: Option<OrchestrationRef>,
 }
 
 /// N1V1's `chaos_summary.json` of one suite.
@@ -265,11 +336,14 @@ pub struct ChaosTestRun {
 pub struct ChaosResults {
     /// Members that ended and passed.
     pub passed_scenarios: usize,
-    /// Members that ended and did not pass, or never ran because the suite was interrupted.
+    /// Members that ended and did not pass, or never ran because the suite ended first.
     pub failed_scenarios: usize,
     /// Members still waiting or running.
     pub pending_scenarios: usize,
-    /// passed / total × 100, rounded to 2 decimals (0 with no members).
+    /// Members skipped by hand (neither passed nor failed).
+    #[serde(default)]
+    pub skipped_scenarios: usize,
+    /// passed / (total − skipped) × 100, rounded to 2 decimals (0 with no such members).
     pub pass_rate_percent: f64,
     /// Mean of the members' recovery times (scenario seconds); null when none was measured.
     pub average_recovery_time_seconds: Option<f64>,

@@ -56,6 +56,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
                     <A href="/executions">"Executions"</A>
                     <A href="/schedules">"Schedules"</A>
                     <A href="/recordings">"Recordings"</A>
+                    <A href="/orchestrations">"Orchestrations"</A>
                     <A href="/services">"Services"</A>
                     <A href="/tokens">"Tokens"</A>
                     <A href="/audit">"Audit"</A>

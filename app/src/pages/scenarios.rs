@@ -1,7 +1,8 @@
 //! `/scenarios`: the library — built-in and uploaded scenarios and templates as
 //! cards, searched by text and filtered by category through query parameters, so
 //! the server renders any filtered view and it works without JavaScript; in the
-//! browser the list filters as the user types.
+//! browser the list filters as the user types. Below the cards, the
+//! orchestrations that chain them (`/orchestrations`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -109,6 +110,7 @@ pub fn Scenarios() -> impl IntoView {
                 }
             })}}
         </Suspense>
+        <super::orchestrations::OrchestrationLinks />
     }
 }
 

@@ -33,6 +33,9 @@ pub enum DiagnosticKind {
     Timing,
     /// A template parameter or `{{ … }}` expression is wrong.
     Template,
+    /// An orchestration step names a library scenario, uploaded scenario or
+    /// template that does not exist.
+    UnknownScenario,
 }
 
 impl DiagnosticKind {
@@ -48,6 +51,7 @@ impl DiagnosticKind {
             Self::UnsupportedExpectation => "unsupported_expectation",
             Self::Timing => "timing",
             Self::Template => "template",
+            Self::UnknownScenario => "unknown_scenario",
         }
     }
 }

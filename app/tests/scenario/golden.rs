@@ -231,11 +231,15 @@ fn the_plan_serialises_with_millisecond_offsets() {
     assert_eq!(back, plan);
 }
 
-/// Every `.yaml` under `dir`, recursively, sorted.
+/// Every `.yaml` under `dir`, recursively, sorted; not `orchestrations/`,
+/// whose documents are orchestrations (app::orchestration's tests read them).
 fn yaml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).expect("readable directory") {
         let path = entry.expect("an entry").path();
+        if path.ends_with("orchestrations") {
+            continue;
+        }
         if path.is_dir() {
             files.extend(yaml_files(&path));
         } else if path

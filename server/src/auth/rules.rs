@@ -165,10 +165,29 @@ pub fn rest_rule(method: &Method, pattern: &str, open_metrics: bool) -> Option<R
             change(O, "stop-replay")
         }
 
-        // Suites.
+        // Suites, and their controls (orchestration runs are suites).
         ("POST", "/api/v1/suites") => change(O, "start-suite"),
         ("GET", "/api/v1/suites") => read(V),
         ("GET", "/api/v1/suites/{id}") => read(V),
+        ("POST", "/api/v1/suites/{id}/pause") => change(O, "pause-suite"),
+        ("POST", "/api/v1/suites/{id}/resume") => change(O, "resume-suite"),
+        ("POST", "/api/v1/suites/{id}/skip") => change(O, "skip-suite-step"),
+        ("POST", "/api/v1/suites/{id}/stop") => change(O, "stop-suite"),
+
+        // Orchestrations: the seed's paths and the product's twins.
+        ("GET", "/api/chaos/orchestration/status") => read(V),
+        ("GET", "/api/v1/orchestrations" | "/api/v1/orchestrations/{id}") => read(V),
+        ("GET", "/api/v1/orchestrations/{id}/export") => read(V),
+        // Checks; stores nothing.
+        ("POST", "/api/v1/orchestrations/validate") => read(V),
+        ("POST", "/api/chaos/orchestration/import" | "/api/v1/orchestrations") => {
+            change(O, "import-orchestration")
+        }
+        ("DELETE", "/api/v1/orchestrations/{id}") => change(O, "remove-orchestration"),
+        ("POST", "/api/chaos/orchestration/start" | "/api/v1/orchestrations/run") => {
+            change(O, "start-orchestration")
+        }
+        ("POST", "/api/chaos/orchestration/stop") => change(O, "stop-orchestration"),
 
         // Teams: a user manages their own tokens; an admin manages accounts.
         ("GET", "/api/v1/tokens") => read(V),
@@ -233,6 +252,18 @@ pub fn server_fn_rule(endpoint: &str) -> Option<Rule> {
         "pause-replay" => change(O, "pause-replay"),
         "resume-replay" => change(O, "resume-replay"),
         "stop-replay" => change(O, "stop-replay"),
+
+        // Orchestrations and suite controls: the audit actions of their REST twins.
+        "orchestrations" | "orchestration" | "suite" => read(V),
+        // Checks; stores nothing. The names are what the browser's editor checks against.
+        "check-orchestration" | "orchestration-names" => read(V),
+        "import-orchestration" => change(O, "import-orchestration"),
+        "remove-orchestration" => change(O, "remove-orchestration"),
+        "start-orchestration" => change(O, "start-orchestration"),
+        "pause-suite" => change(O, "pause-suite"),
+        "resume-suite" => change(O, "resume-suite"),
+        "skip-suite-step" => change(O, "skip-suite-step"),
+        "stop-suite" => change(O, "stop-suite"),
 
         "users" => read(A),
         "add-user" => change(A, "add-user"),

@@ -3,6 +3,7 @@
 mod client;
 mod execute;
 mod list;
+mod orchestrate;
 mod proxy;
 mod record;
 mod recover;
@@ -90,6 +91,8 @@ enum Command {
     Record(record::RecordArgs),
     /// Replay a recording (a file or a stored id) as an execution on a running server.
     Replay(record::ReplayArgs),
+    /// Orchestrations (seed 001): template, validate, and on a running server start, status, stop, import, list.
+    Orchestrate(orchestrate::OrchestrateArgs),
     /// Manage accounts in the configured database (no server needed): add, list, remove.
     Users(team::UsersArgs),
     /// Manage API tokens in the configured database (no server needed): create, list, revoke.
@@ -346,6 +349,12 @@ pub fn run(cli: Cli) -> ExitCode {
                         block_on(record::replay(cli.server.as_deref().map(&connect), args))
                             .and_then(|r| r)
                     }
+                    Command::Orchestrate(args) => block_on(orchestrate::run(
+                        context,
+                        cli.server.as_deref().map(&connect),
+                        args,
+                    ))
+                    .and_then(|r| r),
                     Command::Recover(args) => match cli.server {
                         Some(_) => Err(anyhow::anyhow!(
                             "recover works on the local database; a server recovers its own at once"

@@ -13,6 +13,7 @@ mod headers;
 mod library;
 mod live;
 mod openapi;
+mod orchestrations;
 mod query;
 mod recordings;
 mod reports;
@@ -119,6 +120,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(suites::router())
         .merge(schedules::router())
         .merge(recordings::router())
+        .merge(orchestrations::router())
         .merge(reports::router())
         .merge(team::router())
         .merge(ws::router())

@@ -62,7 +62,7 @@ struct ListQuery {
     responses((status = 200, description = "the most recent suites, newest first", body = SuiteList), (status = 400, body = ErrorBody)))]
 async fn list_suites(State(c): Coord, Query(q): Query<ListQuery>) -> Result<Json<SuiteList>> {
     Ok(Json(SuiteList {
-        suites: c.list_suites(q.limit.unwrap_or(50)).await?,
+        suites: c.list_suites(q.limit.unwrap_or(50), None).await?,
     }))
 }
 

@@ -1,11 +1,26 @@
 //! A suite's summary (N1V1's `chaos_summary.json`): a pure fold of the suite's
 //! stored row and the reports of the members that have ended.
 
-use app::api::suite::{ChaosResults, ChaosSummary, ChaosTestRun, SuiteMember};
+use app::api::suite::{ChaosResults, ChaosSummary, ChaosTestRun, MemberOutcome, SuiteMember};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{recovery::recovery_time_seconds, ExecutionReport};
 use crate::store::SuiteRecord;
+
+/// Whether a member passed, by its report and how its suite ended it:
+/// - by itself: completed and every success criterion held;
+/// - time-boxed (its step's `duration_seconds` ran out): nothing had failed
+///   by then, neither an action nor an assertion;
+/// - skipped by hand: neither (`None`).
+pub fn member_passed(report: &ExecutionReport, outcome: Option<MemberOutcome>) -> Option<bool> {
+    match outcome {
+        None => Some(report.execution.passed),
+        Some(MemberOutcome::TimeBoxed) => {
+            Some(report.validation_results.unexpected_behaviors.is_empty())
+        }
+        Some(MemberOutcome::Skipped) => None,
+    }
+}
 
 /// The members as the suite shows them, and its summary as of `now`.
 /// `reports[i]` is member `i`'s report, present once its execution has ended.
@@ -22,6 +37,7 @@ pub fn summarize_suite(
             let report = reports.get(i).and_then(Option::as_ref);
             let status = match member.execution_status {
                 Some(status) => status.as_str().to_owned(),
+                None if member.outcome == Some(MemberOutcome::Skipped) => "skipped".to_owned(),
                 None if suite.status.is_finished() => "not_run".to_owned(),
                 None => "pending".to_owned(),
             };
@@ -30,20 +46,30 @@ pub fn summarize_suite(
                 execution_id: member.execution_id.clone(),
                 scenario: member.scenario.clone(),
                 status,
-                passed: report.map(|r| r.execution.passed),
+                passed: report.and_then(|r| member_passed(r, member.outcome)),
                 duration_seconds: report
                     .and_then(|r| r.execution.duration_ms)
                     .map(|ms| ms as f64 / 1000.0),
                 recovery_time_seconds: report.and_then(recovery_time_seconds),
+                step: member.step.clone(),
+                iteration: member.iteration,
+                outcome: member.outcome,
             }
         })
         .collect();
     let total = members.len();
     let passed = members.iter().filter(|m| m.passed == Some(true)).count();
+    let skipped = members
+        .iter()
+        .filter(|m| m.outcome == Some(MemberOutcome::Skipped))
+        .count();
     let pending = members
         .iter()
-        .filter(|m| m.passed.is_none() && m.status != "not_run")
+        .filter(|m| {
+            m.passed.is_none() && m.status != "not_run" && m.outcome != Some(MemberOutcome::Skipped)
+        })
         .count();
+    let counted = total - skipped;
     let recoveries: Vec<f64> = members
         .iter()
         .filter_map(|m| m.recovery_time_seconds)
@@ -74,12 +100,13 @@ pub fn summarize_suite(
         },
         results: ChaosResults {
             passed_scenarios: passed,
-            failed_scenarios: total - passed - pending,
+            failed_scenarios: counted - passed - pending,
             pending_scenarios: pending,
-            pass_rate_percent: if total == 0 {
+            skipped_scenarios: skipped,
+            pass_rate_percent: if counted == 0 {
                 0.0
             } else {
-                round(passed as f64 * 100.0 / total as f64, 2)
+                round(passed as f64 * 100.0 / counted as f64, 2)
             },
             average_recovery_time_seconds: (!recoveries.is_empty())
                 .then(|| round(recoveries.iter().sum::<f64>() / recoveries.len() as f64, 3)),
@@ -114,6 +141,9 @@ mod tests {
             execution_id: format!("e{position}"),
             scenario: format!("scenario-{position}"),
             execution_status: status,
+            step: None,
+            iteration: None,
+            outcome: None,
         }
     }
 
@@ -129,6 +159,7 @@ mod tests {
             created_at: "2026-01-01T10:00:00Z".into(),
             finished_at: (status != SuiteStatus::Running).then(|| "2026-01-01T10:01:30Z".into()),
             members,
+            orchestration: None,
         }
     }
 
@@ -205,5 +236,61 @@ mod tests {
         assert_eq!(shown[2].status, "not_run");
         assert_eq!(summary.results.failed_scenarios, 2, "not run is not passed");
         assert_eq!(summary.results.pass_rate_percent, 33.33);
+    }
+
+    #[test]
+    fn a_time_boxed_member_passes_when_nothing_failed_and_a_skipped_one_counts_as_neither() {
+        let mut members = vec![
+            member(0, Some(ExecutionStatus::Stopped)),
+            member(1, Some(ExecutionStatus::Stopped)),
+            member(2, Some(ExecutionStatus::Stopped)),
+            member(3, None),
+        ];
+        members[0].outcome = Some(MemberOutcome::TimeBoxed);
+        members[1].outcome = Some(MemberOutcome::TimeBoxed);
+        members[2].outcome = Some(MemberOutcome::Skipped);
+        members[3].outcome = Some(MemberOutcome::Skipped);
+        // A stopped run's report never says passed; the time box decides.
+        let mut clean = report(false, None);
+        clean.validation_results.unexpected_behaviors.clear();
+        let mut troubled = clean.clone();
+        troubled.validation_results.unexpected_behaviors = with_failed_action(&troubled);
+        assert!(!troubled.validation_results.unexpected_behaviors.is_empty());
+        let reports = vec![Some(clean.clone()), Some(troubled), Some(clean), None];
+        let (shown, summary) = summarize_suite(
+            &suite(SuiteStatus::Failed, members),
+            &reports,
+            datetime!(2026-01-01 11:00:00 UTC),
+        );
+        assert_eq!(
+            shown[0].passed,
+            Some(true),
+            "nothing failed before its time box"
+        );
+        assert_eq!(shown[1].passed, Some(false), "an action failed before it");
+        assert_eq!(shown[2].passed, None, "skipped while running");
+        assert_eq!(shown[3].status, "skipped", "skipped before it started");
+        assert_eq!(summary.results.skipped_scenarios, 2);
+        assert_eq!(summary.results.passed_scenarios, 1);
+        assert_eq!(summary.results.failed_scenarios, 1);
+        assert_eq!(summary.results.pending_scenarios, 0);
+        assert_eq!(
+            summary.results.pass_rate_percent, 50.0,
+            "over the members not skipped"
+        );
+    }
+
+    fn with_failed_action(
+        report: &ExecutionReport,
+    ) -> Vec<crate::report::schema::UnexpectedBehavior> {
+        let mut behaviors = report.validation_results.unexpected_behaviors.clone();
+        behaviors.push(crate::report::schema::UnexpectedBehavior {
+            kind: "action_failed".into(),
+            phase: Some("p".into()),
+            offset_ms: Some(1000),
+            subject: "svc.latency".into(),
+            message: "the call failed".into(),
+        });
+        behaviors
     }
 }

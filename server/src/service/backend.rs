@@ -6,6 +6,10 @@ use app::{
     api::{
         auth::Principal,
         event::ControlCommand,
+        orchestration::{
+            OrchestrationCheck, OrchestrationChecked, OrchestrationDetail, OrchestrationImport,
+            OrchestrationList, OrchestrationNames, OrchestrationSaved, OrchestrationStart,
+        },
         recording::{
             RecordingDetail, RecordingList, RecordingScenario, RecordingStartRequest,
             RecordingStatus, RecordingView, ReplayRequest, ReplayShape, ReplayView,
@@ -14,6 +18,7 @@ use app::{
             ScheduleDetail, SchedulePreview, SchedulePreviewRequest, ScheduleRequest,
             ScheduleTriggered, ScheduleView,
         },
+        suite::{SuiteAccepted, SuiteDetail},
         ui::{
             ActiveExecution, ClearedChaos, HistoryPage, HistoryQuery, LibraryCard, LiveExecution,
             SavedScenario, ScenarioVersionText, ScenarioView, ServiceState,
@@ -25,7 +30,7 @@ use app::{
     ssr::{Backend, BackendFuture},
 };
 
-use super::Coordinator;
+use super::{Coordinator, SuiteControl};
 use crate::engine::{Channel, StartedBy};
 
 impl Backend for Coordinator {
@@ -252,6 +257,83 @@ impl Backend for Coordinator {
         Box::pin(async move {
             Coordinator::control_replay(self, Some(&execution_id), command, caller.actor()).await
         })
+    }
+
+    fn list_orchestrations(&self) -> BackendFuture<'_, OrchestrationList> {
+        Box::pin(Coordinator::list_orchestrations(self))
+    }
+
+    fn orchestration_detail(
+        &self,
+        id: String,
+        version: Option<i64>,
+    ) -> BackendFuture<'_, OrchestrationDetail> {
+        Box::pin(async move { Coordinator::orchestration_detail(self, &id, version).await })
+    }
+
+    fn check_orchestration(
+        &self,
+        request: OrchestrationCheck,
+    ) -> BackendFuture<'_, OrchestrationChecked> {
+        Box::pin(Coordinator::check_orchestration(self, request))
+    }
+
+    fn orchestration_names(&self) -> BackendFuture<'_, OrchestrationNames> {
+        Box::pin(async move {
+            let (library, uploaded, templates) = self.known_names().await?;
+            let catalog = Coordinator::catalog(self);
+            Ok(OrchestrationNames {
+                catalog,
+                library,
+                uploaded,
+                templates,
+            })
+        })
+    }
+
+    fn import_orchestration(
+        &self,
+        request: OrchestrationImport,
+        caller: Principal,
+    ) -> BackendFuture<'_, OrchestrationSaved> {
+        Box::pin(
+            async move { Coordinator::import_orchestration(self, request, &caller.actor()).await },
+        )
+    }
+
+    fn remove_orchestration(&self, id: String) -> BackendFuture<'_, ()> {
+        Box::pin(async move { Coordinator::remove_orchestration(self, &id).await })
+    }
+
+    fn start_orchestration(
+        &self,
+        request: OrchestrationStart,
+        caller: Principal,
+    ) -> BackendFuture<'_, SuiteAccepted> {
+        let by = StartedBy::new(Channel::Ui, caller.actor());
+        Box::pin(Coordinator::start_orchestration(self, request, by))
+    }
+
+    fn suite_detail(&self, id: String) -> BackendFuture<'_, SuiteDetail> {
+        Box::pin(async move { Coordinator::suite_detail(self, &id).await })
+    }
+
+    fn control_suite(
+        &self,
+        id: String,
+        command: ControlCommand,
+        step: Option<String>,
+        caller: Principal,
+    ) -> BackendFuture<'_, SuiteDetail> {
+        let control = match command {
+            ControlCommand::Pause => SuiteControl::Pause,
+            ControlCommand::Resume => SuiteControl::Resume,
+            ControlCommand::SkipPhase => SuiteControl::Skip(step),
+            ControlCommand::Stop => SuiteControl::Stop,
+        };
+        Box::pin(
+            async move { Coordinator::control_suite(self, &id, control, caller.actor()).await },
+        )
     }
 
     fn sign_in(

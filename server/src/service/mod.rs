@@ -9,6 +9,7 @@
 //! - `services`: the configured services, their state, clearing chaos;
 //! - `rerun`: "Run again", an execution's text and options started anew;
 //! - `suites`: several scenarios run as one, and the tasks that drive them;
+//! - `orchestrations`: seed 001's documents of steps, stored, versioned and run as suites;
 //! - `schedules`: scenarios and suites on a calendar, and firing the due ones;
 //! - `recordings`: recording chaos as it happens, exporting, importing and
 //!   replaying recordings (a replay is an execution), and saving one as a scenario;
@@ -26,6 +27,7 @@ mod backend;
 mod compare;
 mod executions;
 mod library;
+mod orchestrations;
 mod recordings;
 mod reports;
 mod rerun;
@@ -42,7 +44,7 @@ pub use executions::{
     admit, check_options, execution_detail, fold_progress, prepare_source, timeline_row,
 };
 pub use schedules::DUE_PER_TICK;
-pub use suites::{shuffled_order, SuiteDrivers, MAX_MEMBERS};
+pub use suites::{shuffled_order, SuiteControl, SuiteDrivers, MAX_MEMBERS};
 
 use crate::{
     config::Config,

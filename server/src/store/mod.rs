@@ -4,6 +4,7 @@
 
 mod events;
 mod executions;
+mod orchestrations;
 mod owners;
 mod recordings;
 mod reports;
@@ -13,13 +14,16 @@ mod suites;
 mod teams;
 
 pub use executions::{ExecutionRecord, HistoryFilter};
+pub use orchestrations::{
+    Imported, NewOrchestration, OrchestrationRecord, OrchestrationVersionRecord,
+};
 pub use recordings::{
     from_unix_ms, unix_ms, NewRecording, NewReplay, RecordingRecord, ReplayRecord,
 };
 pub use reports::{RecordedExecution, StoredExecution};
 pub use scenarios::{NewVersion, ScenarioVersion, StoredScenario};
 pub use schedules::{Claim, NewFiring, NewSchedule, ScheduleRecord, KEPT_FIRINGS};
-pub use suites::{MemberRecord, NewSuite, SuiteRecord};
+pub use suites::{MemberRecord, NewMember, NewSuite, SuiteRecord};
 pub use teams::{
     AuditFilter, NewAuditRecord, NewTokenRecord, SessionRecord, TokenRecord, UserRecord,
     UserRemoval, BOOTSTRAP,
@@ -208,6 +212,8 @@ mod tests {
                 "audit",
                 "events",
                 "executions",
+                "orchestration_versions",
+                "orchestrations",
                 "owners",
                 "recording_events",
                 "recordings",

@@ -3,7 +3,7 @@
 //! suite's own state is written only by its driver (and by start-up recovery).
 
 use app::api::{
-    suite::{SuiteMode, SuiteStatus},
+    suite::{MemberOutcome, OrchestrationRef, SuiteMode, SuiteStatus},
     ExecutionStatus,
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -32,10 +32,37 @@ pub struct NewSuite<'a> {
     pub options: &'a serde_json::Value,
     /// Who asked, and how.
     pub started_by: &'a StartedBy,
-    /// `(execution id, scenario name)` in run order.
-    pub members: &'a [(String, String)],
+    /// The members in run order.
+    pub members: &'a [NewMember],
     /// The process that drives it (its engine's owner id).
     pub owner_id: &'a str,
+    /// The orchestration it runs, if it is an orchestration's run.
+    pub orchestration: Option<&'a OrchestrationRef>,
+}
+
+/// One member to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    /// Its reserved execution id.
+    pub execution_id: String,
+    /// Its scenario's name.
+    pub scenario: String,
+    /// An orchestration's run: its step's name.
+    pub step: Option<String>,
+    /// An orchestration's run: its iteration, from 1.
+    pub iteration: Option<u32>,
+}
+
+impl NewMember {
+    /// A plain suite's member.
+    pub fn new(execution_id: impl Into<String>, scenario: impl Into<String>) -> Self {
+        Self {
+            execution_id: execution_id.into(),
+            scenario: scenario.into(),
+            step: None,
+            iteration: None,
+        }
+    }
 }
 
 /// A stored suite with its members.
@@ -61,6 +88,8 @@ pub struct SuiteRecord {
     pub finished_at: Option<String>,
     /// Members in run order.
     pub members: Vec<MemberRecord>,
+    /// The orchestration it runs, if it is an orchestration's run.
+    pub orchestration: Option<OrchestrationRef>,
 }
 
 /// One member of a stored suite.
@@ -74,6 +103,12 @@ pub struct MemberRecord {
     pub scenario: String,
     /// Its execution's state; `None` until it is submitted.
     pub execution_status: Option<ExecutionStatus>,
+    /// An orchestration's run: its step's name.
+    pub step: Option<String>,
+    /// An orchestration's run: its iteration, from 1.
+    pub iteration: Option<u32>,
+    /// How the suite ended it, when not by itself.
+    pub outcome: Option<MemberOutcome>,
 }
 
 type SuiteRow = (
@@ -86,7 +121,22 @@ type SuiteRow = (
     String,
     String,
     Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
 );
+
+type MemberRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+const SUITE_COLUMNS: &str = "id, mode, parallel, seed, options, status, coalesce(actor, started_by), created_at, finished_at, orchestration_id, orchestration_version, orchestration_name";
 
 // A seed is any u64; SQLite integers are i64, so the bits are stored as they are.
 #[allow(clippy::cast_possible_wrap)]
@@ -105,8 +155,9 @@ impl Store {
         let created_at = now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "insert into suites (id, mode, parallel, seed, options, status, started_by, actor, created_at, owner_id)
-             values (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            "insert into suites (id, mode, parallel, seed, options, status, started_by, actor, created_at, owner_id,
+                                 orchestration_id, orchestration_version, orchestration_name)
+             values (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(suite.id)
         .bind(suite.mode.as_str())
@@ -117,18 +168,23 @@ impl Store {
         .bind(&suite.started_by.actor)
         .bind(&created_at)
         .bind(suite.owner_id)
+        .bind(suite.orchestration.and_then(|o| o.id.as_deref()))
+        .bind(suite.orchestration.and_then(|o| o.version))
+        .bind(suite.orchestration.map(|o| o.name.as_str()))
         .execute(&mut *tx)
         .await?;
-        for (position, (execution_id, scenario)) in suite.members.iter().enumerate() {
+        for (position, member) in suite.members.iter().enumerate() {
             sqlx::query(
-                "insert into suite_members (suite_id, position, execution_id, scenario, created_at)
-                 values (?, ?, ?, ?, ?)",
+                "insert into suite_members (suite_id, position, execution_id, scenario, created_at, step, iteration)
+                 values (?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(suite.id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(execution_id)
-            .bind(scenario)
+            .bind(&member.execution_id)
+            .bind(&member.scenario)
             .bind(&created_at)
+            .bind(&member.step)
+            .bind(member.iteration.map(i64::from))
             .execute(&mut *tx)
             .await?;
         }
@@ -138,25 +194,31 @@ impl Store {
 
     /// One suite with its members and their executions' states.
     pub async fn fetch_suite(&self, id: &str) -> Result<Option<SuiteRecord>, StoreError> {
-        let row: Option<SuiteRow> = sqlx::query_as(
-            "select id, mode, parallel, seed, options, status, coalesce(actor, started_by), created_at, finished_at
-             from suites where id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<SuiteRow> =
+            sqlx::query_as(&format!("select {SUITE_COLUMNS} from suites where id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
             Some(row) => Ok(Some(self.suite_record(row).await?)),
             None => Ok(None),
         }
     }
 
-    /// The `limit` most recent suites, newest first.
-    pub async fn list_suites(&self, limit: u32) -> Result<Vec<SuiteRecord>, StoreError> {
-        let rows: Vec<SuiteRow> = sqlx::query_as(
-            "select id, mode, parallel, seed, options, status, coalesce(actor, started_by), created_at, finished_at
-             from suites order by created_at desc, id limit ?",
-        )
+    /// The `limit` most recent suites, newest first; only the runs of
+    /// orchestration `orchestration` when given.
+    pub async fn list_suites(
+        &self,
+        limit: u32,
+        orchestration: Option<&str>,
+    ) -> Result<Vec<SuiteRecord>, StoreError> {
+        let rows: Vec<SuiteRow> = sqlx::query_as(&format!(
+            "select {SUITE_COLUMNS} from suites
+             where ? is null or orchestration_id = ?
+             order by created_at desc, id limit ?"
+        ))
+        .bind(orchestration)
+        .bind(orchestration)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -168,14 +230,27 @@ impl Store {
     }
 
     async fn suite_record(&self, row: SuiteRow) -> Result<SuiteRecord, StoreError> {
-        let (id, mode, parallel, seed, options, status, started_by, created_at, finished_at) = row;
+        let (
+            id,
+            mode,
+            parallel,
+            seed,
+            options,
+            status,
+            started_by,
+            created_at,
+            finished_at,
+            orchestration_id,
+            orchestration_version,
+            orchestration_name,
+        ) = row;
         let corrupt = |what: &str| StoreError::Corrupt(format!("suite {id}: {what}"));
         let mode = SuiteMode::parse(&mode).ok_or_else(|| corrupt(&format!("mode {mode:?}")))?;
         let status =
             SuiteStatus::parse(&status).ok_or_else(|| corrupt(&format!("status {status:?}")))?;
         let options = serde_json::from_str(&options).map_err(|e| corrupt(&e.to_string()))?;
-        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-            "select m.position, m.execution_id, m.scenario, e.status
+        let rows: Vec<MemberRow> = sqlx::query_as(
+            "select m.position, m.execution_id, m.scenario, e.status, m.step, m.iteration, m.outcome
              from suite_members m left join executions e on e.id = m.execution_id
              where m.suite_id = ? order by m.position",
         )
@@ -183,7 +258,14 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut members = Vec::with_capacity(rows.len());
-        for (position, execution_id, scenario, execution_status) in rows {
+        for (position, execution_id, scenario, execution_status, step, iteration, outcome) in rows {
+            let outcome = match outcome {
+                Some(text) => Some(
+                    MemberOutcome::parse(&text)
+                        .ok_or_else(|| corrupt(&format!("member outcome {text:?}")))?,
+                ),
+                None => None,
+            };
             let execution_status = match execution_status {
                 Some(text) => Some(
                     ExecutionStatus::parse(&text)
@@ -196,6 +278,9 @@ impl Store {
                 execution_id,
                 scenario,
                 execution_status,
+                step,
+                iteration: iteration.and_then(|i| u32::try_from(i).ok()),
+                outcome,
             });
         }
         Ok(SuiteRecord {
@@ -209,7 +294,65 @@ impl Store {
             created_at,
             finished_at,
             members,
+            orchestration: orchestration_name.map(|name| OrchestrationRef {
+                id: orchestration_id,
+                version: orchestration_version,
+                name,
+            }),
         })
+    }
+
+    /// The `limit` newest orchestration runs' ids and states, newest first.
+    pub async fn list_orchestration_runs(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(String, SuiteStatus)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "select id, status from suites where orchestration_name is not null
+             order by created_at desc, id limit ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, status)| {
+                let parsed = SuiteStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("suite {id}: status {status:?}")))?;
+                Ok((id, parsed))
+            })
+            .collect()
+    }
+
+    /// Moves a suite between `running` and `paused`; false when it was not in `from`.
+    pub async fn set_suite_paused(&self, id: &str, paused: bool) -> Result<bool, StoreError> {
+        let (from, to) = if paused {
+            ("running", "paused")
+        } else {
+            ("paused", "running")
+        };
+        let done = sqlx::query("update suites set status = ? where id = ? and status = ?")
+            .bind(to)
+            .bind(id)
+            .bind(from)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records how the suite ended one of its members.
+    pub async fn set_member_outcome(
+        &self,
+        suite_id: &str,
+        position: usize,
+        outcome: MemberOutcome,
+    ) -> Result<(), StoreError> {
+        sqlx::query("update suite_members set outcome = ? where suite_id = ? and position = ?")
+            .bind(outcome.as_str())
+            .bind(suite_id)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Ends a running suite with `status`; a suite that already ended is left as it is.
@@ -219,7 +362,7 @@ impl Store {
         status: SuiteStatus,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "update suites set status = ?, finished_at = ? where id = ? and status = 'running'",
+            "update suites set status = ?, finished_at = ? where id = ? and status in ('running', 'paused')",
         )
         .bind(status.as_str())
         .bind(now())
@@ -236,7 +379,7 @@ impl Store {
     pub async fn mark_unfinished_suites_interrupted(&self) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "update suites set status = 'interrupted', finished_at = ?
-               where status = 'running'
+               where status in ('running', 'paused')
                  and not exists (select 1 from owners o
                                    where o.id = suites.owner_id and o.lease_until > ?)",
         )
@@ -276,9 +419,18 @@ mod tests {
     async fn a_suite_keeps_its_members_in_order_and_joins_their_executions() {
         let (_dir, store) = store().await;
         let members = vec![
-            ("e-b".to_owned(), "second-in-list".to_owned()),
-            ("e-a".to_owned(), "first-in-list".to_owned()),
+            NewMember::new("e-b", "second-in-list"),
+            NewMember {
+                step: Some("chaos".to_owned()),
+                iteration: Some(2),
+                ..NewMember::new("e-a", "first-in-list")
+            },
         ];
+        let orchestration = OrchestrationRef {
+            id: Some("game-day".to_owned()),
+            version: Some(3),
+            name: "game-day".to_owned(),
+        };
         store
             .insert_suite(&NewSuite {
                 id: "s1",
@@ -289,6 +441,7 @@ mod tests {
                 owner_id: "gone",
                 started_by: &StartedBy::new(Channel::Api, "local:test"),
                 members: &members,
+                orchestration: Some(&orchestration),
             })
             .await
             .unwrap();
@@ -303,6 +456,28 @@ mod tests {
             Some(ExecutionStatus::Completed)
         );
         assert_eq!(suite.members[1].execution_status, None, "not submitted yet");
+        assert_eq!(suite.orchestration.as_ref(), Some(&orchestration));
+        assert_eq!(suite.members[1].step.as_deref(), Some("chaos"));
+        assert_eq!(suite.members[1].iteration, Some(2));
+        assert_eq!(suite.members[0].step, None);
+        store
+            .set_member_outcome("s1", 1, MemberOutcome::Skipped)
+            .await
+            .unwrap();
+        assert!(store.set_suite_paused("s1", true).await.unwrap());
+        assert!(
+            !store.set_suite_paused("s1", true).await.unwrap(),
+            "already paused"
+        );
+        let suite = store.fetch_suite("s1").await.unwrap().unwrap();
+        assert_eq!(suite.status, SuiteStatus::Paused);
+        assert_eq!(suite.members[1].outcome, Some(MemberOutcome::Skipped));
+        assert_eq!(suite.members[0].outcome, None);
+        assert_eq!(
+            store.list_suites(10, Some("game-day")).await.unwrap().len(),
+            1
+        );
+        assert_eq!(store.list_suites(10, Some("other")).await.unwrap().len(), 0);
         assert_eq!(
             store.fetch_suite_of_execution("e-a").await.unwrap(),
             Some("s1".to_owned())
@@ -318,7 +493,7 @@ mod tests {
         let suite = store.fetch_suite("s1").await.unwrap().unwrap();
         assert_eq!(suite.status, SuiteStatus::Failed);
         assert!(suite.finished_at.is_some());
-        assert_eq!(store.list_suites(10).await.unwrap().len(), 1);
+        assert_eq!(store.list_suites(10, None).await.unwrap().len(), 1);
     }
 
     #[tokio::test]
@@ -332,7 +507,8 @@ mod tests {
                 seed: None,
                 options: &serde_json::json!({}),
                 started_by: &StartedBy::new(Channel::Cli, "local:test"),
-                members: &[("e1".to_owned(), "a".to_owned())],
+                members: &[NewMember::new("e1", "a")],
+                orchestration: None,
                 owner_id: "gone",
             })
             .await
@@ -364,7 +540,8 @@ mod tests {
                 seed: None,
                 options: &serde_json::json!({}),
                 started_by: &StartedBy::new(Channel::Cli, "local:test"),
-                members: &[("e1".to_owned(), "a".to_owned())],
+                members: &[NewMember::new("e1", "a")],
+                orchestration: None,
                 owner_id: &owner_id,
             })
             .await

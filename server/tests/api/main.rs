@@ -22,6 +22,8 @@ mod hostile;
 mod library;
 /// The generated OpenAPI document against the router.
 mod openapi;
+/// Orchestrations: documents of steps, versioned, run as suites with delays, time boxes, loops and controls.
+mod orchestrations;
 /// Owners of executions: a live CLI run next to `serve`, `kill -9`, Ctrl-C, `recover`.
 mod owners;
 /// The UI's paths: overlapping names, downloads, run again, archive.

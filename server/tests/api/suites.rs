@@ -531,7 +531,7 @@ async fn the_cli_runs_a_suite_here_prints_its_seed_and_progress_and_exits_by_its
 
     // The runs are in the shared history.
     let store = server::store::Store::open(&database).await.unwrap();
-    assert_eq!(store.list_suites(10).await.unwrap().len(), 2);
+    assert_eq!(store.list_suites(10, None).await.unwrap().len(), 2);
     assert_eq!(store.list_executions(10).await.unwrap().len(), 4);
     store.close().await;
     sandbox.shutdown().await;

@@ -16,6 +16,9 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
 use crate::helpers::TestApp;
 
+#[path = "orchestration_samples.rs"]
+mod orchestrations;
+
 /// A scenario that waits an hour: it stays running until it is stopped.
 pub const WAITING: &str = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata: {name: waiting}\nspec:\n  phases:\n    - {name: wait, duration: 1h}\n";
 /// A library scenario.
@@ -421,7 +424,7 @@ impl<'a> Fixtures<'a> {
                 send(pattern, Some(user), 201)
             }
             ("DELETE", "/api/v1/users/{name}") => send(with(&self.user().await), no_body, 204),
-            _ => return None,
+            _ => return self.orchestration_rest_sample(method, pattern).await,
         })
     }
 
@@ -500,7 +503,7 @@ impl<'a> Fixtures<'a> {
                 json!({"execution_id": self.running_replay().await})
             }
             "resume-replay" => json!({"execution_id": self.paused_replay().await}),
-            _ => return None,
+            _ => return self.orchestration_fn_sample(endpoint).await,
         })
     }
 

@@ -10,30 +10,45 @@
 //! ([`SuiteDrivers::shutdown`]); a suite a crash left `running` is marked
 //! `interrupted` at the next start.
 //!
-//! This module owns the run order ([`shuffled_order`]) and the drivers; the
-//! figures come from [`crate::report::suite`], the rows from the store.
+//! An orchestration's run (issue 19) is a suite too: the same driver
+//! ([`driver`]) runs its steps with their delays, time boxes and failure
+//! rules, and pause, resume, skip and stop reach any running suite.
+//!
+//! This module owns the run order ([`shuffled_order`]), admission and the
+//! drivers' registry; the figures come from [`crate::report::suite`], the
+//! rows from the store.
 
-use std::{collections::HashSet, sync::Arc};
+mod driver;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex as StdMutex},
+};
 
 use app::api::{
     suite::{
-        SuiteAccepted, SuiteDetail, SuiteEntry, SuiteMember, SuiteMode, SuiteRequest, SuiteSource,
-        SuiteStatus, SuiteSummary,
+        OrchestrationRef, SuiteAccepted, SuiteDetail, SuiteEntry, SuiteMember, SuiteMode,
+        SuiteRequest, SuiteSource, SuiteStatus, SuiteSummary,
     },
-    ApiError, ErrorKind, ExecuteOptions, ExecuteRequest, ExecutionStatus,
+    ApiError, ErrorKind, ExecuteOptions, ExecuteRequest,
 };
 use app::scenario::plan::Plan;
 use serde_json::json;
 use tokio::{
-    sync::{broadcast::error::RecvError, watch, Mutex},
+    sync::{mpsc, oneshot, watch, Mutex},
     task::JoinSet,
 };
 
+pub(crate) use driver::Member;
+pub use driver::SuiteControl;
+use driver::{Command, Handle, Run};
+
 use super::Coordinator;
 use crate::{
-    engine::{event::EventKind, ExecutionId, StartedBy},
+    engine::{ExecutionId, StartedBy},
     prepare::Prepared,
-    store::{NewSuite, StoreError},
+    report::ExecutionReport,
+    store::{NewMember, NewSuite, StoreError},
 };
 
 /// Most members one suite may have.
@@ -50,6 +65,8 @@ struct DriversInner {
     stop: watch::Sender<bool>,
     /// One task per running suite, joined at shutdown.
     tasks: Mutex<JoinSet<()>>,
+    /// How to reach each running suite's driver, by suite id.
+    handles: StdMutex<HashMap<String, Handle>>,
 }
 
 impl Default for SuiteDrivers {
@@ -58,6 +75,7 @@ impl Default for SuiteDrivers {
             inner: Arc::new(DriversInner {
                 stop: watch::channel(false).0,
                 tasks: Mutex::new(JoinSet::new()),
+                handles: StdMutex::new(HashMap::new()),
             }),
         }
     }
@@ -80,6 +98,31 @@ impl SuiteDrivers {
 
     fn stopping(&self) -> bool {
         *self.inner.stop.borrow()
+    }
+
+    fn handle(&self, suite_id: &str) -> Option<Handle> {
+        self.inner
+            .handles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(suite_id)
+            .cloned()
+    }
+
+    fn register(&self, suite_id: &str, handle: Handle) {
+        self.inner
+            .handles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(suite_id.to_owned(), handle);
+    }
+
+    fn unregister(&self, suite_id: &str) {
+        self.inner
+            .handles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(suite_id);
     }
 
     async fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
@@ -116,20 +159,23 @@ fn fresh_seed() -> u64 {
     uuid::Uuid::new_v4().as_u64_pair().0 & ((1 << 53) - 1)
 }
 
+/// A suite to store and run: its members (the driver's and the store's
+/// view of each) and how it was asked for.
+pub(crate) struct Launch {
+    pub members: Vec<(Member, NewMember)>,
+    pub mode: SuiteMode,
+    pub parallel: bool,
+    pub seed: Option<u64>,
+    pub options: ExecuteOptions,
+    pub started_by: StartedBy,
+    pub orchestration: Option<OrchestrationRef>,
+}
+
 /// One member ready to submit.
 pub(crate) struct Admitted {
     id: ExecutionId,
     prepared: Prepared,
     plan: Plan,
-}
-
-/// What a driver needs besides the coordinator.
-struct Run {
-    suite_id: String,
-    members: Vec<Admitted>,
-    parallel: bool,
-    options: ExecuteOptions,
-    started_by: StartedBy,
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -266,7 +312,6 @@ impl Coordinator {
         started_by: StartedBy,
     ) -> Result<SuiteAccepted, ApiError> {
         let (mut admitted, options) = self.admit_suite(&request).await?;
-        self.check_capacity(if request.parallel { admitted.len() } else { 1 })?;
         let seed =
             (request.mode == SuiteMode::Random).then(|| request.seed.unwrap_or_else(fresh_seed));
         if let Some(seed) = seed {
@@ -274,49 +319,87 @@ impl Coordinator {
             let mut slots: Vec<Option<Admitted>> = admitted.into_iter().map(Some).collect();
             admitted = order.into_iter().filter_map(|i| slots[i].take()).collect();
         }
+        let members = admitted
+            .into_iter()
+            .enumerate()
+            .map(|(position, admitted)| {
+                let record =
+                    NewMember::new(admitted.id.to_string(), admitted.plan.metadata.name.clone());
+                let member = Member {
+                    position,
+                    id: admitted.id,
+                    prepared: Arc::new(admitted.prepared),
+                    plan: Arc::new(admitted.plan),
+                    delay: std::time::Duration::ZERO,
+                    limit: None,
+                    // A plain suite runs every member whatever the others do.
+                    continue_on_failure: true,
+                    group: if request.parallel { 0 } else { position },
+                    step: None,
+                };
+                (member, record)
+            })
+            .collect();
+        self.launch_suite(Launch {
+            members,
+            mode: request.mode,
+            parallel: request.parallel,
+            seed,
+            options,
+            started_by,
+            orchestration: None,
+        })
+        .await
+    }
+
+    /// Stores a suite whose members are admitted and starts its driver.
+    pub(crate) async fn launch_suite(&self, launch: Launch) -> Result<SuiteAccepted, ApiError> {
+        let first_group = launch.members.iter().filter(|(m, _)| m.group == 0).count();
+        self.check_capacity(first_group.max(1))?;
         let suite_id = uuid::Uuid::new_v4().to_string();
         let owner_id = self.engine.owner().id.to_string();
         // The owner's row must exist before the suite names it: a `serve`
         // starting now must see a live owner, not an unknown one.
         self.store.renew_lease(self.engine.owner()).await?;
-        let rows: Vec<(String, String)> = admitted
-            .iter()
-            .map(|m| (m.id.to_string(), m.plan.metadata.name.clone()))
-            .collect();
+        let (members, rows): (Vec<Member>, Vec<NewMember>) = launch.members.into_iter().unzip();
+        let options = launch.options;
         self.store
             .insert_suite(&NewSuite {
                 id: &suite_id,
-                mode: request.mode,
-                parallel: request.parallel,
-                seed,
+                mode: launch.mode,
+                parallel: launch.parallel,
+                seed: launch.seed,
                 options: &json!({ "speed": options.speed, "dry_run": options.dry_run, "continue_on_failure": options.continue_on_failure }),
-                started_by: &started_by,
+                started_by: &launch.started_by,
                 members: &rows,
                 owner_id: &owner_id,
+                orchestration: launch.orchestration.as_ref(),
             })
             .await?;
         tracing::info!(
             suite_id,
             members = rows.len(),
-            mode = request.mode.as_str(),
-            parallel = request.parallel,
-            ?seed,
+            mode = launch.mode.as_str(),
+            parallel = launch.parallel,
+            seed = ?launch.seed,
+            orchestration = ?launch.orchestration.as_ref().map(|o| &o.name),
             "suite created"
         );
         let run = Run {
             suite_id: suite_id.clone(),
-            members: admitted,
-            parallel: request.parallel,
+            members,
             options,
-            started_by,
+            started_by: launch.started_by,
         };
+        let (handle, commands) = mpsc::channel(8);
+        self.suites.register(&suite_id, handle);
         let stop = self.suites.inner.stop.subscribe();
         let coordinator = self.clone();
         let suite = suite_id.clone();
         self.suites
             .spawn(async move {
                 // A panic in the driver (a bug) must not leave the suite `running`.
-                let drive = coordinator.clone().drive(run, stop);
+                let drive = coordinator.clone().drive(run, commands, stop);
                 if let Err(message) = crate::engine::catch_panic(drive).await {
                     tracing::error!(suite_id = %suite, panic = %message, "a suite's driver panicked (a bug); the suite ends failed");
                     if let Err(error) = coordinator
@@ -327,123 +410,77 @@ impl Coordinator {
                         tracing::error!(error.cause_chain = ?error, "cannot record a suite's end");
                     }
                 }
+                coordinator.suites.unregister(&suite);
             })
             .await;
         Ok(SuiteAccepted {
             suite_id,
             status: SuiteStatus::Running,
-            mode: request.mode,
-            parallel: request.parallel,
-            seed,
+            mode: launch.mode,
+            parallel: launch.parallel,
+            seed: launch.seed,
             members: rows
                 .into_iter()
                 .enumerate()
-                .map(|(position, (execution_id, scenario))| SuiteMember {
+                .map(|(position, row)| SuiteMember {
                     position,
-                    execution_id,
-                    scenario,
+                    execution_id: row.execution_id,
+                    scenario: row.scenario,
                     status: "pending".to_owned(),
                     passed: None,
                     duration_seconds: None,
                     recovery_time_seconds: None,
+                    step: row.step,
+                    iteration: row.iteration,
+                    outcome: None,
                 })
                 .collect(),
+            orchestration: launch.orchestration,
         })
     }
 
-    /// Submits a suite's members in its order and records how it ended.
-    #[tracing::instrument(skip_all, fields(suite_id = %run.suite_id))]
-    async fn drive(self, run: Run, mut stop: watch::Receiver<bool>) {
-        // Subscribed before the first submission: no member's end is missed.
-        let mut events = self.subscribe();
-        let mut waiting: HashSet<ExecutionId> = HashSet::new();
-        let mut members = run.members.into_iter();
-        let mut interrupted = false;
-        loop {
-            while !interrupted && (run.parallel || waiting.is_empty()) {
-                let Some(member) = members.next() else { break };
-                if *stop.borrow() {
-                    interrupted = true;
-                    break;
-                }
-                match self
-                    .submit_prepared(
-                        member.id,
-                        &member.prepared,
-                        member.plan,
-                        &run.options,
-                        run.started_by.clone(),
-                    )
-                    .await
-                {
-                    Ok(()) => {
-                        waiting.insert(member.id);
-                    }
-                    Err(error) => {
-                        tracing::error!(execution_id = %member.id, %error, "cannot submit a suite member");
-                        interrupted = true;
-                    }
-                }
-            }
-            if waiting.is_empty() {
-                break;
-            }
-            tokio::select! {
-                received = events.recv() => match received {
-                    Ok(event) => {
-                        if let EventKind::ExecutionFinished { status, .. } = event.kind {
-                            // A member interrupted means the coordinator is stopping.
-                            if waiting.remove(&event.execution_id) && status == ExecutionStatus::Interrupted {
-                                interrupted = true;
-                            }
-                        }
-                    }
-                    Err(RecvError::Lagged(_)) => {
-                        // Missed events: the store knows which members ended.
-                        for id in waiting.clone() {
-                            match self.execution_status(&id.to_string()).await {
-                                Ok(status) if status.is_finished() => {
-                                    waiting.remove(&id);
-                                    interrupted |= status == ExecutionStatus::Interrupted;
-                                }
-                                Ok(_) => {}
-                                Err(error) => tracing::warn!(execution_id = %id, %error, "cannot read a member's state"),
-                            }
-                        }
-                    }
-                    Err(RecvError::Closed) => {
-                        interrupted = true;
-                        break;
-                    }
-                },
-                // Only `shutdown` sends, and only `true`.
-                _ = stop.changed() => {
-                    interrupted = true;
-                    break;
-                }
-            }
-        }
-        let status = if interrupted {
-            SuiteStatus::Interrupted
-        } else {
-            match self.suite_detail(&run.suite_id).await {
-                Ok(detail)
-                    if detail.summary.results.passed_scenarios
-                        == detail.summary.test_run.total_scenarios =>
-                {
-                    SuiteStatus::Completed
-                }
-                Ok(_) => SuiteStatus::Failed,
-                Err(error) => {
-                    tracing::error!(%error, "cannot summarise a finished suite");
-                    SuiteStatus::Failed
-                }
-            }
+    /// Pauses, resumes, skips in or stops a running suite, and answers with
+    /// its state after the command: 404 for an unknown suite, 409 for one
+    /// that has ended or that another process drives.
+    pub async fn control_suite(
+        &self,
+        id: &str,
+        control: SuiteControl,
+        by: String,
+    ) -> Result<SuiteDetail, ApiError> {
+        let Some(handle) = self.suites.handle(id) else {
+            let detail = self.suite_detail(id).await?;
+            let why = if detail.status.is_finished() {
+                format!("it is {}", detail.status.as_str())
+            } else {
+                "another process drives it".to_owned()
+            };
+            return Err(ApiError::new(
+                ErrorKind::Conflict,
+                format!("cannot control suite {id}: {why}"),
+            ));
         };
-        if let Err(error) = self.store.mark_suite_finished(&run.suite_id, status).await {
-            tracing::error!(error.cause_chain = ?error, "cannot record a suite's end");
-        }
-        tracing::info!(status = status.as_str(), "suite finished");
+        let (reply, answer) = oneshot::channel();
+        let sent = handle.send(Command { control, by, reply }).await;
+        let ended = || ApiError::new(ErrorKind::Conflict, format!("suite {id} has just ended"));
+        sent.map_err(|_| ended())?;
+        answer.await.map_err(|_| ended())??;
+        self.suite_detail(id).await
+    }
+
+    /// A member's report, once its execution has ended.
+    pub(crate) async fn member_report(
+        &self,
+        execution_id: ExecutionId,
+    ) -> Result<Option<ExecutionReport>, ApiError> {
+        // From the store only: the audit trail adds nothing to the figures,
+        // and a slow audit service must not slow this down.
+        let now = time::OffsetDateTime::now_utc();
+        Ok(self
+            .store
+            .fetch_recorded_execution(execution_id)
+            .await?
+            .map(|record| crate::report::generate(&record.into(), now, &self.config.instance)))
     }
 
     /// A suite: its state, members and summary as of now.
@@ -464,14 +501,7 @@ impl Coordinator {
                             member.execution_id
                         )))
                     })?;
-                    // From the store only: the audit trail adds nothing to the
-                    // figures, and a slow audit service must not slow this down.
-                    self.store
-                        .fetch_recorded_execution(execution_id)
-                        .await?
-                        .map(|record| {
-                            crate::report::generate(&record.into(), now, &self.config.instance)
-                        })
+                    self.member_report(execution_id).await?
                 }
                 _ => None,
             };
@@ -486,14 +516,20 @@ impl Coordinator {
             finished_at: record.finished_at,
             members,
             summary,
+            orchestration: record.orchestration,
         })
     }
 
-    /// The most recent suites, newest first.
-    pub async fn list_suites(&self, limit: u32) -> Result<Vec<SuiteSummary>, ApiError> {
+    /// The most recent suites, newest first; only the runs of orchestration
+    /// `orchestration` when given.
+    pub async fn list_suites(
+        &self,
+        limit: u32,
+        orchestration: Option<&str>,
+    ) -> Result<Vec<SuiteSummary>, ApiError> {
         Ok(self
             .store
-            .list_suites(limit.clamp(1, 500))
+            .list_suites(limit.clamp(1, 500), orchestration)
             .await?
             .into_iter()
             .map(|suite| SuiteSummary {
@@ -505,6 +541,7 @@ impl Coordinator {
                 seed: suite.seed,
                 created_at: suite.created_at,
                 finished_at: suite.finished_at,
+                orchestration: suite.orchestration,
             })
             .collect())
     }
