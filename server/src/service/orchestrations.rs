@@ -285,28 +285,16 @@ impl Coordinator {
                 };
                 (orchestration, reference)
             }
-            (None, Some(content), None) => {
-                let (orchestration, _) = self.read_orchestration(&content, None).await?;
-                let reference = OrchestrationRef {
-                    id: None,
-                    version: None,
-                    name: orchestration.name.clone(),
-                };
-                (orchestration, reference)
-            }
+            // Run as given, stored nowhere: the seed's object is read as the
+            // JSON text it is, so both forms get the same diagnostics.
+            (None, Some(content), None) => self.inline_document(&content).await?,
             (None, None, Some(object)) => {
                 if !object.is_object() {
                     return Err(invalid("orchestration: expected a JSON object"));
                 }
                 let content = serde_json::to_string_pretty(&object)
                     .map_err(|e| invalid(format!("orchestration: {e}")))?;
-                let (orchestration, _) = self.read_orchestration(&content, None).await?;
-                let reference = OrchestrationRef {
-                    id: None,
-                    version: None,
-                    name: orchestration.name.clone(),
-                };
-                (orchestration, reference)
+                self.inline_document(&content).await?
             }
             _ => {
                 return Err(invalid(
@@ -331,6 +319,20 @@ impl Coordinator {
             orchestration: Some(reference),
         })
         .await
+    }
+
+    /// A document run inline: read, and named by its `name` only.
+    async fn inline_document(
+        &self,
+        content: &str,
+    ) -> Result<(Orchestration, OrchestrationRef), ApiError> {
+        let (orchestration, _) = self.read_orchestration(content, None).await?;
+        let reference = OrchestrationRef {
+            id: None,
+            version: None,
+            name: orchestration.name.clone(),
+        };
+        Ok((orchestration, reference))
     }
 
     /// Each step prepared once, then one member per step and iteration.
