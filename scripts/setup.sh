@@ -59,6 +59,23 @@ if $want_browser; then
     python3 -m venv "$st_venv"
     "$st_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$st_version"
   fi
+  # grpcio and its tools (the foreign-client gRPC test, scripts/grpc-python.sh)
+  # in their own venv from PyPI: one grpc version for all five packages, since
+  # grpcio-tools' generated stubs check the grpcio they run against.
+  gp_version=$(sed -n 's/^GRPC_PYTHON_VERSION=//p' scripts/grpc-python.sh)
+  gp_venv="${GRPC_PYTHON_VENV:-$HOME/.cache/test-coordinator/grpc-python-$gp_version}"
+  # An import, not a file test: grpcio-tools installs no command to look for.
+  if ! "$gp_venv/bin/python" -c 'import grpc_tools.protoc, grpc_status, grpc_reflection, grpc_health' 2>/dev/null; then
+    say "installing grpcio $gp_version and its tools into $gp_venv (about 30 seconds)"
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+      apt_install python3-venv
+    fi
+    rm -rf "$gp_venv"
+    python3 -m venv "$gp_venv"
+    "$gp_venv/bin/pip" install --quiet --disable-pip-version-check \
+      "grpcio==$gp_version" "grpcio-tools==$gp_version" "grpcio-status==$gp_version" \
+      "grpcio-reflection==$gp_version" "grpcio-health-checking==$gp_version"
+  fi
   if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/html-validate ]]; then
     say "installing playwright-core and html-validate (no browser download)"
     (cd end2end && npm ci --silent --no-audit --no-fund)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check and test: formatting, lints (host and WASM), unit and integration
-# tests, schemathesis against the API, then the browser tests against a freshly
-# started server.
+# tests, schemathesis against the API, a Python gRPC client, then the browser
+# tests against a freshly started server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,11 @@ cargo test -p app -p server -p sandbox -p fault-proxy
 step "schemathesis against /api/openapi.json (bounded; 0 server errors, 0 schema violations)"
 # The debug binary `cargo test` just built; a fresh server, sandbox and database.
 scripts/schemathesis.sh target/debug/test-coordinator
+
+step "gRPC from Python (grpcio; stubs generated from proto/)"
+# A foreign client of the gRPC API, on the same binary: it knows the API only
+# through proto/, as any other language's client would.
+scripts/grpc-python.sh target/debug/test-coordinator
 
 step "browser tests (headless Chromium)"
 scripts/build-site.sh dev

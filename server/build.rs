@@ -1,10 +1,42 @@
 //! Build steps: rebuild when a migration changes (`sqlx::migrate!` embeds the SQL),
 //! and embed the built-in library (`scenarios/*.yaml`, `scenarios/templates/*.yaml`)
-//! so the binary has it wherever it is started (`library.rs`).
+//! so the binary has it wherever it is started (`library.rs`); and generate the
+//! gRPC code (docs/grpc.md) from `proto/`.
 
 use std::{fmt::Write as _, path::Path};
 
+use prost::Message;
+
+/// The proto files compiled (their imports come along).
+const PROTOS: [&str; 3] = [
+    "test_coordinator/v1/execution.proto",
+    "test_coordinator/v1/management.proto",
+    "google/rpc/status.proto",
+];
+
 fn main() {
+    embed_library();
+    generate_grpc();
+}
+
+/// protox compiles `proto/` in Rust (no system `protoc`); tonic-prost-build
+/// writes the messages, servers and clients; the encoded descriptor set is
+/// kept for the reflection service (`descriptors.bin`).
+fn generate_grpc() {
+    println!("cargo:rerun-if-changed=../proto");
+    let descriptors = protox::compile(PROTOS, ["../proto"])
+        .unwrap_or_else(|error| panic!("build.rs: proto/ does not compile: {error}"));
+    let out = Path::new(&std::env::var("OUT_DIR").expect("build.rs: cargo sets OUT_DIR"))
+        .join("descriptors.bin");
+    std::fs::write(out, descriptors.encode_to_vec()).expect("build.rs: OUT_DIR is writable");
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(descriptors)
+        .unwrap_or_else(|error| panic!("build.rs: cannot generate the gRPC code: {error}"));
+}
+
+fn embed_library() {
     println!("cargo:rerun-if-changed=../migrations");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     // A directory here makes cargo rescan it, so an added or edited file rebuilds.

@@ -62,6 +62,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod grpc;
 pub mod http;
 pub mod library;
 pub mod metrics;

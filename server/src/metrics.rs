@@ -33,6 +33,45 @@ pub struct RequestLabels {
 
 /// Labels of `test_coordinator_http_requests_refused_total`: why the gate
 /// refused (`unauthenticated`, `forbidden`, `csrf`, `rate_limited`).
+/// A gRPC code's name as the specification spells it (`NOT_FOUND`).
+pub fn grpc_code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code as C;
+    match code {
+        C::Ok => "OK",
+        C::Cancelled => "CANCELLED",
+        C::Unknown => "UNKNOWN",
+        C::InvalidArgument => "INVALID_ARGUMENT",
+        C::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        C::NotFound => "NOT_FOUND",
+        C::AlreadyExists => "ALREADY_EXISTS",
+        C::PermissionDenied => "PERMISSION_DENIED",
+        C::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        C::FailedPrecondition => "FAILED_PRECONDITION",
+        C::Aborted => "ABORTED",
+        C::OutOfRange => "OUT_OF_RANGE",
+        C::Unimplemented => "UNIMPLEMENTED",
+        C::Internal => "INTERNAL",
+        C::Unavailable => "UNAVAILABLE",
+        C::DataLoss => "DATA_LOSS",
+        C::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// Labels of a gRPC call: the service's and method's names (`unmatched` for
+/// a path no method has) and its final code (`OK`, `NOT_FOUND`, …).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GrpcLabels {
+    pub service: String,
+    pub method: String,
+    pub code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GrpcMethodLabels {
+    pub service: String,
+    pub method: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RefusedLabels {
     /// Why.
@@ -164,6 +203,9 @@ pub struct Metrics {
     errors: Family<RouteLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
     refused: Family<RefusedLabels, Counter>,
+    grpc_calls: Family<GrpcLabels, Counter>,
+    grpc_errors: Family<GrpcMethodLabels, Counter>,
+    grpc_durations: Family<GrpcMethodLabels, Histogram>,
     firings: Family<FiringLabels, Counter>,
     firing_lateness: Histogram,
     engine: EngineMetrics,
@@ -237,6 +279,26 @@ impl Metrics {
             "test_coordinator_http_requests_refused",
             "HTTP requests the access gate refused, by reason (unauthenticated, forbidden, csrf, rate_limited)",
             refused.clone(),
+        );
+        let grpc_calls = Family::<GrpcLabels, Counter>::default();
+        let grpc_errors = Family::<GrpcMethodLabels, Counter>::default();
+        let grpc_durations = Family::<GrpcMethodLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "test_coordinator_grpc_requests",
+            "gRPC calls answered, by service, method and code",
+            grpc_calls.clone(),
+        );
+        registry.register(
+            "test_coordinator_grpc_request_errors",
+            "gRPC calls that ended with a server-side code (UNKNOWN, INTERNAL, UNAVAILABLE, DATA_LOSS, UNIMPLEMENTED, DEADLINE_EXCEEDED), by service and method",
+            grpc_errors.clone(),
+        );
+        registry.register(
+            "test_coordinator_grpc_request_duration_seconds",
+            "Time from a gRPC call's arrival to its final status (a stream's whole life), by service and method",
+            grpc_durations.clone(),
         );
         let firings = Family::<FiringLabels, Counter>::default();
         registry.register(
@@ -322,6 +384,9 @@ impl Metrics {
             errors,
             durations,
             refused,
+            grpc_calls,
+            grpc_errors,
+            grpc_durations,
             firings,
             firing_lateness,
             engine,
@@ -374,6 +439,35 @@ impl Metrics {
             self.errors.get_or_create(&route_labels).inc();
         }
         self.durations.get_or_create(&route_labels).observe(seconds);
+    }
+
+    /// Records one gRPC call that ended with `code` after `seconds`.
+    /// `service` and `method` come from the method table, never from a raw path.
+    pub fn observe_grpc(&self, service: &str, method: &str, code: tonic::Code, seconds: f64) {
+        use tonic::Code as C;
+        let labels = GrpcMethodLabels {
+            service: cap_label(service),
+            method: cap_label(method),
+        };
+        self.grpc_calls
+            .get_or_create(&GrpcLabels {
+                service: labels.service.clone(),
+                method: labels.method.clone(),
+                code: grpc_code_name(code).to_owned(),
+            })
+            .inc();
+        if matches!(
+            code,
+            C::Unknown
+                | C::Internal
+                | C::Unavailable
+                | C::DataLoss
+                | C::Unimplemented
+                | C::DeadlineExceeded
+        ) {
+            self.grpc_errors.get_or_create(&labels).inc();
+        }
+        self.grpc_durations.get_or_create(&labels).observe(seconds);
     }
 
     /// Updates the engine metrics from one recorded event.

@@ -9,6 +9,9 @@ mod api;
 /// The CLI with a token, and its offline `users` and `tokens`.
 #[path = "teams/cli.rs"]
 mod cli;
+/// gRPC with tokens in metadata, the roles of REST, and the audit log.
+#[path = "teams/grpc.rs"]
+mod grpc;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;

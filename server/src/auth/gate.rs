@@ -423,6 +423,32 @@ pub async fn gate(State(gate): State<Gate>, request: Request, next: Next) -> Res
     response
 }
 
+/// Who a gRPC call comes from (docs/grpc.md), and the client's address: as
+/// for REST, from the `authorization` metadata (or a trusted proxy's identity
+/// headers), but never from a session cookie: gRPC has no browser, so no
+/// cross-site request to guard against. `Ok(None)`: nobody signed in.
+pub(crate) async fn grpc_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> (String, Result<Option<Principal>, ApiError>) {
+    let config = &state.config.auth;
+    let peer_ip = peer.map(|a| a.ip());
+    let trusted = peer_ip.is_some_and(|ip| config.proxy.trusts(ip));
+    let address = client_address(headers, peer_ip, trusted, &config.proxy);
+    let mut headers = headers.clone();
+    headers.remove(header::COOKIE);
+    let found = match resolve(state, config.mode, &headers, trusted).await {
+        Ok(Found::Someone { principal, .. }) => Ok(Some(principal)),
+        Ok(Found::Nobody) => Ok(None),
+        Err((reason, error)) => {
+            state.metrics.observe_refusal(reason.label());
+            Err(error)
+        }
+    };
+    (address, found)
+}
+
 /// Finds the principal of a request (see the module docs). An error is a
 /// refusal: a bad token (401), a proxy user with no role (403).
 async fn resolve(

@@ -302,6 +302,77 @@ pub fn static_rule() -> Rule {
     read(Access::Open)
 }
 
+/// The REST twin of each gRPC method (docs/grpc.md): `(gRPC path, method,
+/// route pattern)`. A gRPC call takes its twin's rule, so the roles and
+/// audit actions of the two APIs cannot drift apart.
+pub const GRPC_TWINS: &[(&str, &str, &str)] = &[
+    (
+        "/test_coordinator.v1.ScenarioExecutionService/ExecuteScenario",
+        "POST",
+        "/api/v1/scenarios/execute",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioExecutionService/GetExecutionStatus",
+        "GET",
+        "/api/v1/scenarios/{id}/status",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioExecutionService/StopExecution",
+        "POST",
+        "/api/v1/scenarios/{id}/stop",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioExecutionService/ListActiveExecutions",
+        "GET",
+        "/api/v1/scenarios/active",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioExecutionService/WatchExecution",
+        "GET",
+        "/ws/scenario-execution",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioManagementService/ListScenarios",
+        "GET",
+        "/api/v1/scenarios/available",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioManagementService/ValidateScenario",
+        "POST",
+        "/api/v1/scenarios/validate",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioManagementService/CreateScenario",
+        "POST",
+        "/api/v1/scenarios/upload",
+    ),
+    (
+        "/test_coordinator.v1.ScenarioManagementService/GetScenarioResults",
+        "GET",
+        "/api/v1/scenarios/{id}/report",
+    ),
+    ("/grpc.health.v1.Health/Check", "GET", "/health"),
+    ("/grpc.health.v1.Health/Watch", "GET", "/health"),
+];
+
+/// The gRPC services that describe the others (reflection), open as
+/// `/api/openapi.json` is.
+const GRPC_REFLECTION: [&str; 2] = [
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+/// The rule of a gRPC call by its path (`/package.Service/Method`): its REST
+/// twin's; none for a path no method has.
+pub fn grpc_rule(path: &str, open_metrics: bool) -> Option<Rule> {
+    if GRPC_REFLECTION.contains(&path) {
+        return rest_rule(&Method::GET, "/api/openapi.json", open_metrics);
+    }
+    let (_, method, pattern) = GRPC_TWINS.iter().find(|(p, _, _)| *p == path)?;
+    let method = Method::from_bytes(method.as_bytes()).ok()?;
+    rest_rule(&method, pattern, open_metrics)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -637,6 +637,12 @@ impl Engine {
         self.inner.recorder.subscribe()
     }
 
+    /// How many live viewers (and feeds) are subscribed now: a viewer that
+    /// went away must not stay among them.
+    pub fn subscribers(&self) -> usize {
+        self.inner.recorder.subscribers()
+    }
+
     /// Stops every execution (each rolls back and ends `interrupted`), cancels
     /// recoveries under way (the next coordinator takes them over), waits for
     /// the executions and for the recorder to finish writing, and ends the lease.

@@ -116,6 +116,10 @@ impl Recorder {
         self.events.subscribe()
     }
 
+    pub(super) fn subscribers(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// Waits until everything sent so far is stored.
     pub(super) async fn flush(&self) {
         let (done, wait) = oneshot::channel();

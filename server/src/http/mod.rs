@@ -11,7 +11,7 @@ mod executions;
 pub mod guard;
 mod headers;
 mod library;
-mod live;
+pub(crate) mod live;
 mod openapi;
 mod orchestrations;
 mod query;
@@ -106,6 +106,11 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
                 .map(MatchedPath::as_str);
             tracing::info_span!("http_request", method = %request.method(), matched_path, uri = %request.uri())
         }))
+        // Outermost: gRPC calls leave here for their own gate (docs/grpc.md).
+        .layer(middleware::from_fn_with_state(
+            crate::grpc::Grpc::new(state.clone()),
+            crate::grpc::dispatch,
+        ))
         .with_state(state)
 }
 

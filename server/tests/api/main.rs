@@ -15,6 +15,8 @@ mod compare;
 mod crash;
 /// Scenarios run by the real engine against a real sandbox.
 mod engine;
+/// The gRPC API on the HTTP port: execute, watch, stop, validate, create, errors, health.
+mod grpc;
 mod helpers;
 /// Hostile inputs: paths, huge numbers, amplification, absurd speeds.
 mod hostile;
