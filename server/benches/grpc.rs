@@ -25,17 +25,18 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use prost::Message as _;
-use server::{
-    config::{Overrides, Settings},
-    grpc::proto::{
-        execute_scenario_request::Source,
-        scenario_execution_service_client::ScenarioExecutionServiceClient, ExecuteOptions,
-        ExecuteScenarioRequest, ExecutionStatus, ExecutionStatusRequest, WatchRequest,
-    },
-    startup::Application,
+use server::grpc::proto::{
+    execute_scenario_request::Source,
+    scenario_execution_service_client::ScenarioExecutionServiceClient, ExecuteOptions,
+    ExecuteScenarioRequest, ExecutionStatus, ExecutionStatusRequest, WatchRequest,
 };
 use tokio_tungstenite::tungstenite::Message;
 use tonic::transport::Channel;
+
+/// The API tests' app: in-process on 127.0.0.1:0, a temporary database.
+#[path = "../tests/api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
 
 type Executions = ScenarioExecutionServiceClient<Channel>;
 
@@ -94,45 +95,6 @@ impl Latency {
 
 fn elapsed_us(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1e6
-}
-
-/// The app as `spawn_app_with_routes` (server/tests/api/helpers.rs) starts it.
-async fn start_app(
-    database: std::path::PathBuf,
-) -> (
-    String,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let mut settings = Settings::default();
-    settings.test_coordinator.instance = "test-coordinator-bench".into();
-    settings.test_coordinator.environment = "test".into();
-    // Benches run from server/: the library and site are one level up.
-    settings.scenarios.library_path = "../scenarios".into();
-    settings.scenarios.templates_path = "../scenarios/templates".into();
-    settings.test_coordinator.site_root = "../target/site-dev".into();
-    settings.sandbox.enabled = false;
-    settings.proxy.admin = "127.0.0.1:0".into();
-    for service in settings.services.values_mut() {
-        if let Some(proxy) = service.proxy.as_mut() {
-            proxy.listen = "127.0.0.1:0".into();
-        }
-    }
-    settings.apply_overrides(&Overrides {
-        port: Some(0),
-        database: Some(database),
-        ..Overrides::default()
-    });
-    let config = settings.validate().expect("valid bench config");
-    let app = Application::build(config)
-        .await
-        .expect("application builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-    (base, stop, task)
 }
 
 /// Runs the scenario as a dry run, waits for its end; its id and final status.
@@ -309,8 +271,8 @@ fn print_ratio(grpc: &Latency, rest: &Latency) {
 #[tokio::main]
 async fn main() {
     let begun = Instant::now();
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let (base, stop, task) = start_app(dir.path().join("coordinator.db")).await;
+    let app = helpers::spawn_app().await;
+    let base = app.base.clone();
     let channel = Channel::from_shared(base.clone())
         .expect("the app's address is a URI")
         .connect()
@@ -456,10 +418,11 @@ async fn main() {
         grpc_bytes / ws_bytes
     );
 
-    let _ = stop.send(());
-    match tokio::time::timeout(Duration::from_secs(10), task).await {
-        Ok(Ok(Ok(()))) => {}
-        other => eprintln!("(the app did not stop cleanly: {other:?})"),
+    if tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .is_err()
+    {
+        eprintln!("(the app did not stop within 10 s)");
     }
     println!("\ntotal {:.1} s", begun.elapsed().as_secs_f64());
 }

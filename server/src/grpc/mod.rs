@@ -431,12 +431,10 @@ fn deadline(headers: &HeaderMap) -> Option<Duration> {
 /// A method that panicked: INTERNAL, the panic's message to the log only.
 /// The process keeps serving, as for REST.
 fn panic_status(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let message = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("a panic without a message");
-    tracing::error!(panic = message, "a gRPC method panicked");
+    tracing::error!(
+        panic = crate::http::panic_message(panic.as_ref()),
+        "a gRPC method panicked"
+    );
     Status::internal("internal error").into_http()
 }
 

@@ -77,13 +77,20 @@ where
 /// coordinator, so a 500 in the API's shape; the panic's message goes to the log
 /// only. The process keeps serving.
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let message = panic
+    tracing::error!(
+        panic = panic_message(panic.as_ref()),
+        "a request handler panicked"
+    );
+    HttpError(ApiError::internal()).into_response()
+}
+
+/// What a caught panic says: its `String` or `&str` payload.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("a panic without a message");
-    tracing::error!(panic = message, "a request handler panicked");
-    HttpError(ApiError::internal()).into_response()
+        .unwrap_or("a panic without a message")
 }
 
 /// Largest error body rewritten by [`json_errors`] (axum's rejections are one line).

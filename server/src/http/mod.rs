@@ -26,6 +26,7 @@ mod team;
 mod ws;
 
 pub use caller::{Caller, CLI_USER_AGENT};
+pub use error::panic_message;
 
 use std::{
     net::SocketAddr,
