@@ -42,7 +42,7 @@ impl Store {
         super::owners::upsert_owner(&mut tx, owner).await?;
         sqlx::query(
             "insert into executions (id, scenario_id, scenario_name, definition, parameters, plan, options, status, started_by, actor, created_at, owner_id)
-             values (?, (select id from scenarios where id = ?), ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+             values ($1, (select id from scenarios where id = $2), $3, $4, $5, $6, $7, 'queued', $8, $9, $10, $11)",
         )
         .bind(execution.id.to_string())
         .bind(&execution.scenario_id)
@@ -86,8 +86,8 @@ impl Store {
             let at = event.at.format(&Rfc3339).unwrap_or_default();
             let inserted = sqlx::query(
                 "insert into events (execution_id, seq, at, offset_ms, planned_ms, kind, phase, payload)
-                 select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-                 where exists (select 1 from executions where id = ?1 and owner_id = ?9)",
+                 select $1, $2, $3, $4, $5, $6, $7, $8
+                 where exists (select 1 from executions where id = $1 and owner_id = $9)",
             )
             .bind(event.execution_id.to_string())
             .bind(to_i64(event.seq))
@@ -113,11 +113,11 @@ impl Store {
                     _ => None,
                 };
                 sqlx::query(
-                    "update executions set status = ?,
-                       started_at = case when ? = 'running' and started_at is null then ? else started_at end,
-                       finished_at = case when ? then ? else finished_at end,
-                       verdict = coalesce(?, verdict)
-                     where id = ?",
+                    "update executions set status = $1,
+                       started_at = case when $2 = 'running' and started_at is null then $3 else started_at end,
+                       finished_at = case when $4 then $5 else finished_at end,
+                       verdict = coalesce($6, verdict)
+                     where id = $7",
                 )
                 .bind(status.as_str())
                 .bind(status.as_str())
@@ -143,7 +143,7 @@ impl Store {
     ) -> Result<Vec<Event>, StoreError> {
         let rows: Vec<EventRow> = sqlx::query_as(
             "select seq, at, offset_ms, planned_ms, phase, payload from events
-             where execution_id = ? and seq > ? order by seq limit ?",
+             where execution_id = $1 and seq > $2 order by seq limit $3",
         )
         .bind(id.to_string())
         .bind(after.map_or(-1, to_i64))
@@ -172,7 +172,7 @@ impl Store {
         id: ExecutionId,
     ) -> Result<Option<ExecutionStatus>, StoreError> {
         let status: Option<String> =
-            sqlx::query_scalar("select status from executions where id = ?")
+            sqlx::query_scalar("select status from executions where id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;

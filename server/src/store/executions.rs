@@ -2,7 +2,7 @@
 
 use app::api::{ExecutionStatus, ExecutionSummary, Verdict};
 
-use super::{Store, StoreError};
+use super::{Placeholders, Store, StoreError};
 
 #[derive(sqlx::FromRow)]
 struct ExecutionRow {
@@ -105,7 +105,7 @@ impl Store {
         }
         let row: Option<Row> = sqlx::query_as(&format!(
             "select id, scenario_name, status, {STARTED_BY}, created_at, started_at, finished_at, {STOPPED_BY}, options, verdict, plan, definition
-             from executions where id = ?",
+             from executions where id = $1",
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -147,29 +147,35 @@ impl Store {
         &self,
         filter: &HistoryFilter,
     ) -> Result<(Vec<ExecutionSummary>, u64), StoreError> {
+        // Numbered in the order of the binds below: the filters, then limit and offset.
+        let mut placeholders = Placeholders::default();
         let mut conditions = vec!["1 = 1".to_owned()];
         if filter.scenario.is_some() {
-            conditions.push("scenario_name = ?".into());
+            conditions.push(format!("scenario_name = {}", placeholders.next()));
         }
         if filter.scenario_contains.is_some() {
-            conditions.push("instr(lower(scenario_name), lower(?)) > 0".into());
+            conditions.push(format!(
+                "instr(lower(scenario_name), lower({})) > 0",
+                placeholders.next()
+            ));
         }
         if !filter.statuses.is_empty() {
             conditions.push(format!(
                 "status in ({})",
-                vec!["?"; filter.statuses.len()].join(", ")
+                placeholders.list(filter.statuses.len())
             ));
         }
         if filter.since.is_some() {
-            conditions.push("created_at >= ?".into());
+            conditions.push(format!("created_at >= {}", placeholders.next()));
         }
         if filter.until.is_some() {
-            conditions.push("created_at < ?".into());
+            conditions.push(format!("created_at < {}", placeholders.next()));
         }
         let clause = conditions.join(" and ");
+        let (limit, offset) = (placeholders.next(), placeholders.next());
         let select = format!(
             "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {STOPPED_BY} from executions
-             where {clause} order by created_at desc, id limit ? offset ?"
+             where {clause} order by created_at desc, id limit {limit} offset {offset}"
         );
         let count = format!("select count(*) from executions where {clause}");
         let mut rows = sqlx::query_as::<_, ExecutionRow>(&select);
@@ -262,7 +268,7 @@ impl Store {
     pub async fn list_executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>, StoreError> {
         let rows: Vec<ExecutionRow> = sqlx::query_as(&format!(
             "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {STOPPED_BY}
-             from executions order by created_at desc, id limit ?",
+             from executions order by created_at desc, id limit $1",
         ))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -297,12 +303,13 @@ impl Store {
         let cutoff = cutoff
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| StoreError::Corrupt(format!("retention cutoff: {e}")))?;
-        let deleted =
-            sqlx::query("delete from executions where finished_at is not null and finished_at < ?")
-                .bind(cutoff)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+        let deleted = sqlx::query(
+            "delete from executions where finished_at is not null and finished_at < $1",
+        )
+        .bind(cutoff)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         Ok(deleted)
     }
 }
@@ -315,7 +322,7 @@ pub(crate) mod tests {
     pub(crate) async fn insert_execution(store: &Store, id: &str, status: &str) {
         sqlx::query(
             "insert into executions (id, scenario_name, definition, plan, options, status, started_by, created_at)
-             values (?, 'basic-market-disruption', 'kind: Scenario', '{}', '{}', ?, 'cli', ?)",
+             values ($1, 'basic-market-disruption', 'kind: Scenario', '{}', '{}', $2, 'cli', $3)",
         )
         .bind(id)
         .bind(status)
@@ -336,7 +343,7 @@ pub(crate) mod tests {
         let (_dir, store) = store().await;
         insert_execution(&store, "a", "completed").await;
         let set = |verdict: &'static str| {
-            sqlx::query("update executions set verdict = ? where id = 'a'")
+            sqlx::query("update executions set verdict = $1 where id = 'a'")
                 .bind(verdict)
                 .execute(store.pool())
         };
@@ -372,13 +379,13 @@ pub(crate) mod tests {
             ("running", "running", None),
         ] {
             insert_execution(&store, id, status).await;
-            sqlx::query("update executions set finished_at = ? where id = ?")
+            sqlx::query("update executions set finished_at = $1 where id = $2")
                 .bind(finished_at)
                 .bind(id)
                 .execute(store.pool())
                 .await
                 .unwrap();
-            sqlx::query("insert into events (execution_id, seq, at, kind, payload) values (?, 0, '2026-01-01T00:00:00Z', 'execution_queued', '{}')")
+            sqlx::query("insert into events (execution_id, seq, at, kind, payload) values ($1, 0, '2026-01-01T00:00:00Z', 'execution_queued', '{}')")
                 .bind(id)
                 .execute(store.pool())
                 .await
@@ -470,6 +477,32 @@ pub(crate) mod tests {
             ..HistoryFilter::default()
         };
         assert_eq!(search(later).await, (vec!["bb".to_owned()], 1));
+    }
+
+    #[tokio::test]
+    async fn the_history_numbers_every_filter_it_builds_in_bind_order() {
+        let (_dir, store) = store().await;
+        for (id, status) in [("a", "completed"), ("bb", "failed"), ("ccc", "running")] {
+            insert_execution(&store, id, status).await;
+        }
+        sqlx::query("update executions set scenario_name = 'other' where id = 'ccc'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        // Every filter at once: a placeholder numbered out of step would compare
+        // a column with another filter's value (or with NULL) and match nothing.
+        let all = HistoryFilter {
+            scenario: Some("basic-market-disruption".into()),
+            scenario_contains: Some("MARKET".into()),
+            statuses: vec![ExecutionStatus::Completed, ExecutionStatus::Failed],
+            since: Some("2026-11-24T10:00:01".into()),
+            until: Some("2026-11-24T10:00:03".into()),
+            limit: 5,
+            offset: 1,
+        };
+        let (rows, total) = store.search_executions(&all).await.unwrap();
+        let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!((ids, total), (vec!["a"], 2));
     }
 
     #[tokio::test]

@@ -97,6 +97,27 @@ async fn check_writable(pool: &SqlitePool, path: &Path) -> Result<(), StoreError
     }
 }
 
+/// Numbered placeholders (`$1`, `$2`, …) for a query whose text is built
+/// piece by piece, handed out in the order the values are bound.
+#[derive(Debug, Default)]
+pub(super) struct Placeholders(usize);
+
+impl Placeholders {
+    /// The next placeholder.
+    pub(super) fn next(&mut self) -> String {
+        self.0 += 1;
+        format!("${}", self.0)
+    }
+
+    /// The next `count` placeholders, separated by commas (for `in (…)`).
+    pub(super) fn list(&mut self, count: usize) -> String {
+        (0..count)
+            .map(|_| self.next())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A cheap handle on the database; clone it freely.
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -101,7 +101,7 @@ impl Store {
         // A write first (one that may change no row still takes the write
         // lock), so the reads below cannot turn into a write that fails with
         // SQLITE_BUSY_SNAPSHOT when another connection wrote in between.
-        sqlx::query("update orchestrations set id = id where id = ?")
+        sqlx::query("update orchestrations set id = id where id = $1")
             .bind(new.id)
             .execute(&mut *tx)
             .await?;
@@ -109,7 +109,7 @@ impl Store {
             "select o.archived_at, max(v.version),
                     (select source from orchestration_versions where orchestration_id = o.id order by version desc limit 1)
              from orchestrations o left join orchestration_versions v on v.orchestration_id = o.id
-             where o.id = ? group by o.id",
+             where o.id = $1 group by o.id",
         )
         .bind(new.id)
         .fetch_optional(&mut *tx)
@@ -128,7 +128,7 @@ impl Store {
         }
         sqlx::query(
             "insert into orchestrations (id, description, tags, created_at, created_by, updated_at)
-             values (?, ?, ?, ?, ?, ?)
+             values ($1, $2, $3, $4, $5, $6)
              on conflict (id) do update set description = excluded.description, tags = excluded.tags,
                updated_at = excluded.updated_at, archived_at = null",
         )
@@ -143,7 +143,7 @@ impl Store {
         let version = existing.and_then(|(_, latest, _)| latest).unwrap_or(0) + 1;
         sqlx::query(
             "insert into orchestration_versions (orchestration_id, version, source, created_at, created_by)
-             values (?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5)",
         )
         .bind(new.id)
         .bind(version)
@@ -171,8 +171,8 @@ impl Store {
                     (select max(version) from orchestration_versions where orchestration_id = o.id),
                     v.source, o.created_at, o.created_by, o.updated_at, v.created_by
              from orchestrations o join orchestration_versions v on v.orchestration_id = o.id
-             where o.id = ? and o.archived_at is null
-               and v.version = coalesce(?, (select max(version) from orchestration_versions where orchestration_id = o.id))",
+             where o.id = $1 and o.archived_at is null
+               and v.version = coalesce($2, (select max(version) from orchestration_versions where orchestration_id = o.id))",
         )
         .bind(id)
         .bind(version)
@@ -203,7 +203,7 @@ impl Store {
     ) -> Result<Vec<OrchestrationVersionRecord>, StoreError> {
         Ok(sqlx::query_as(
             "select version, created_at, created_by from orchestration_versions
-             where orchestration_id = ? order by version",
+             where orchestration_id = $1 order by version",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -213,7 +213,7 @@ impl Store {
     /// Archives an orchestration (its versions and runs are kept); false if there is none.
     pub async fn archive_orchestration(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "update orchestrations set archived_at = ? where id = ? and archived_at is null",
+            "update orchestrations set archived_at = $1 where id = $2 and archived_at is null",
         )
         .bind(now())
         .bind(id)

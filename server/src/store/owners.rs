@@ -8,7 +8,7 @@
 use app::api::ExecutionStatus;
 use sqlx::{Sqlite, Transaction};
 
-use super::{events::now_text, Store, StoreError};
+use super::{events::now_text, Placeholders, Store, StoreError};
 use crate::engine::{
     owner::{Orphan, Owner, OwnerId},
     ExecutionId, RunOptions, Unfinished,
@@ -48,7 +48,7 @@ pub(super) async fn upsert_owner(
     owner: &Owner,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "insert into owners (id, command, host, pid, lease_until, created_at) values (?, ?, ?, ?, ?, ?)
+        "insert into owners (id, command, host, pid, lease_until, created_at) values ($1, $2, $3, $4, $5, $6)
          on conflict (id) do update set lease_until = excluded.lease_until",
     )
     .bind(owner.id.to_string())
@@ -73,7 +73,7 @@ impl Store {
 
     /// Ends `owner`'s lease at once: what it still owns may be recovered.
     pub async fn release_owner(&self, owner: OwnerId) -> Result<(), StoreError> {
-        sqlx::query("delete from owners where id = ?")
+        sqlx::query("delete from owners where id = $1")
             .bind(owner.to_string())
             .execute(&self.pool)
             .await?;
@@ -88,9 +88,12 @@ impl Store {
     ) -> Result<Vec<ExecutionId>, StoreError> {
         let mut lost = Vec::new();
         for chunk in ids.chunks(500) {
+            // Numbered in bind order: the chunk's ids, then the owner.
+            let mut placeholders = Placeholders::default();
             let sql = format!(
-                "select id from executions where id in ({}) and owner_id is not ?",
-                vec!["?"; chunk.len()].join(", ")
+                "select id from executions where id in ({}) and owner_id is distinct from {}",
+                placeholders.list(chunk.len()),
+                placeholders.next()
             );
             let mut query = sqlx::query_scalar::<_, String>(&sql);
             for id in chunk {
@@ -112,7 +115,7 @@ impl Store {
     pub async fn orphaned_executions(&self) -> Result<Vec<Orphan>, StoreError> {
         let now = now_ms();
         sqlx::query(
-            "delete from owners where lease_until < ? and not exists
+            "delete from owners where lease_until < $1 and not exists
                (select 1 from executions e where e.owner_id = owners.id and e.status in ('queued', 'running', 'paused'))",
         )
         .bind(now.saturating_sub(24 * 3600 * 1000))
@@ -122,7 +125,7 @@ impl Store {
             "select e.id, e.scenario_name, e.status, e.owner_id, o.command, o.pid, o.host
                  from executions e left join owners o on o.id = e.owner_id
                  where e.status in ('queued', 'running', 'paused')
-                   and (o.id is null or o.lease_until <= ?)
+                   and (o.id is null or o.lease_until <= $1)
                  order by e.created_at",
         )
         .bind(now)
@@ -161,9 +164,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         upsert_owner(&mut tx, owner).await?;
         let claimed = sqlx::query(
-            "update executions set owner_id = ?
-             where id = ? and status in ('queued', 'running', 'paused') and owner_id is ?
-               and not exists (select 1 from owners o where o.id = executions.owner_id and o.lease_until > ?)",
+            "update executions set owner_id = $1
+             where id = $2 and status in ('queued', 'running', 'paused') and owner_id is not distinct from $3
+               and not exists (select 1 from owners o where o.id = executions.owner_id and o.lease_until > $4)",
         )
         .bind(owner.id.to_string())
         .bind(id.to_string())
@@ -178,7 +181,7 @@ impl Store {
         let (status, plan, options, max_seq): (String, String, String, Option<i64>) =
             sqlx::query_as(
                 "select e.status, e.plan, e.options, (select max(seq) from events v where v.execution_id = e.id)
-                 from executions e where e.id = ?",
+                 from executions e where e.id = $1",
             )
             .bind(id.to_string())
             .fetch_one(&mut *tx)

@@ -119,7 +119,7 @@ impl Store {
     pub async fn insert_recording(&self, recording: &NewRecording<'_>) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
             "insert into recordings (id, name, services, state, max_events, started_ms, ended_ms, created_by, created_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(recording.id)
         .bind(recording.name)
@@ -148,7 +148,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "insert into recordings (id, name, services, state, max_events, started_ms, ended_ms, event_count, created_by, created_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(recording.id)
         .bind(recording.name)
@@ -182,7 +182,7 @@ impl Store {
         // reads: a read that later turns into a write fails at once
         // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between.
         let capturing = sqlx::query(
-            "update recordings set event_count = event_count where id = ? and state = 'recording'",
+            "update recordings set event_count = event_count where id = $1 and state = 'recording'",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -191,7 +191,7 @@ impl Store {
             return Ok(());
         }
         let row: Option<(i64, i64)> = sqlx::query_as(
-            "select event_count, max_events from recordings where id = ? and state = 'recording'",
+            "select event_count, max_events from recordings where id = $1 and state = 'recording'",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -209,7 +209,7 @@ impl Store {
         let dropped =
             i64::try_from(events.len() - kept.len()).unwrap_or(i64::MAX) + i64::from(lost);
         sqlx::query(
-            "update recordings set event_count = event_count + ?, dropped_events = dropped_events + ? where id = ?",
+            "update recordings set event_count = event_count + $1, dropped_events = dropped_events + $2 where id = $3",
         )
         .bind(kept_n)
         .bind(dropped)
@@ -228,7 +228,7 @@ impl Store {
         ended_ms: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "update recordings set state = ?, ended_ms = ? where id = ? and state = 'recording'",
+            "update recordings set state = $1, ended_ms = $2 where id = $3 and state = 'recording'",
         )
         .bind(state.as_str())
         .bind(ended_ms)
@@ -260,7 +260,7 @@ impl Store {
 
     /// One recording.
     pub async fn fetch_recording(&self, id: &str) -> Result<Option<RecordingRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!("{RECORDING_SELECT} where id = ?"))
+        Ok(sqlx::query_as(&format!("{RECORDING_SELECT} where id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -278,7 +278,7 @@ impl Store {
     /// Recordings, newest first, at most `limit`.
     pub async fn list_recordings(&self, limit: u32) -> Result<Vec<RecordingRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "{RECORDING_SELECT} order by started_ms desc, rowid desc limit ?"
+            "{RECORDING_SELECT} order by started_ms desc, rowid desc limit $1"
         ))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -288,7 +288,7 @@ impl Store {
     /// A recording's events, oldest first.
     pub async fn recording_events(&self, id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let payloads: Vec<String> = sqlx::query_scalar(
-            "select payload from recording_events where recording_id = ? order by at_ms, seq",
+            "select payload from recording_events where recording_id = $1 order by at_ms, seq",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -305,7 +305,7 @@ impl Store {
     /// Deletes a recording that is not capturing, with its events and replay
     /// rows (their executions stay); false if there is no such recording.
     pub async fn delete_recording(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("delete from recordings where id = ? and state <> 'recording'")
+        let done = sqlx::query("delete from recordings where id = $1 and state <> 'recording'")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -316,7 +316,7 @@ impl Store {
     pub async fn insert_replay(&self, replay: &NewReplay<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "insert into replays (execution_id, recording_id, speed, iterations, total_events, created_at)
-             values (?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(replay.execution_id)
         .bind(replay.recording_id)
@@ -336,7 +336,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ReplayRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "{REPLAY_SELECT} where ?1 is null or r.recording_id = ?1 order by r.created_at desc, r.rowid desc limit ?2"
+            "{REPLAY_SELECT} where $1 is null or r.recording_id = $1 order by r.created_at desc, r.rowid desc limit $2"
         ))
         .bind(recording_id)
         .bind(i64::from(limit))
@@ -350,7 +350,7 @@ impl Store {
         execution_id: &str,
     ) -> Result<Option<ReplayRecord>, StoreError> {
         Ok(
-            sqlx::query_as(&format!("{REPLAY_SELECT} where r.execution_id = ?"))
+            sqlx::query_as(&format!("{REPLAY_SELECT} where r.execution_id = $1"))
                 .bind(execution_id)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -376,7 +376,7 @@ async fn insert_event(
     let payload = serde_json::to_string(event)
         .map_err(|e| StoreError::Corrupt(format!("recorded event: {e}")))?;
     sqlx::query(
-        "insert into recording_events (recording_id, seq, at_ms, payload) values (?, ?, ?, ?)",
+        "insert into recording_events (recording_id, seq, at_ms, payload) values ($1, $2, $3, $4)",
     )
     .bind(id)
     .bind(i64::try_from(seq).unwrap_or(i64::MAX))

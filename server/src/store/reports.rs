@@ -125,7 +125,7 @@ impl Store {
             "select id, scenario_name, definition, parameters, plan, options, status, verdict,
                     coalesce(actor, started_by) as started_by, started_by as channel,
                     created_at, started_at, finished_at
-             from executions where id = ?",
+             from executions where id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)

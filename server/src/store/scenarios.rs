@@ -77,7 +77,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "insert into scenarios (id, name, kind, source, category, description, created_at, updated_at)
-             values (?, ?, ?, 'custom', ?, ?, ?, ?)
+             values ($1, $2, $3, 'custom', $4, $5, $6, $7)
              on conflict (id) do update set kind = excluded.kind, category = excluded.category,
                description = excluded.description, updated_at = excluded.updated_at, archived_at = null",
         )
@@ -91,12 +91,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let version: i64 = sqlx::query_scalar(
-            "select coalesce(max(version), 0) + 1 from scenario_versions where scenario_id = ?",
+            "select coalesce(max(version), 0) + 1 from scenario_versions where scenario_id = $1",
         )
         .bind(new.id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("insert into scenario_versions (scenario_id, version, definition, created_at) values (?, ?, ?, ?)")
+        sqlx::query("insert into scenario_versions (scenario_id, version, definition, created_at) values ($1, $2, $3, $4)")
             .bind(new.id)
             .bind(version)
             .bind(new.definition)
@@ -116,7 +116,7 @@ impl Store {
         let row: Option<ScenarioRow> = sqlx::query_as(
             "select s.id, s.kind, s.category, s.description, v.version, v.definition, s.created_at, v.created_at
              from scenarios s join scenario_versions v on v.scenario_id = s.id
-             where s.id = ? and s.archived_at is null and (? is null and v.version = (select max(version) from scenario_versions where scenario_id = s.id) or v.version = ?)",
+             where s.id = $1 and s.archived_at is null and ($2 is null and v.version = (select max(version) from scenario_versions where scenario_id = s.id) or v.version = $3)",
         )
         .bind(id)
         .bind(version)
@@ -160,7 +160,7 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Vec<ScenarioVersion>, StoreError> {
-        Ok(sqlx::query_as("select version, definition, created_at from scenario_versions where scenario_id = ? order by version")
+        Ok(sqlx::query_as("select version, definition, created_at from scenario_versions where scenario_id = $1 order by version")
             .bind(id)
             .fetch_all(&self.pool)
             .await?)
@@ -170,7 +170,7 @@ impl Store {
     /// but is spelled differently (`Market-Crash` for `market-crash`), if any.
     pub async fn fetch_case_variant(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "select id from scenarios where lower(id) = lower(?) and id <> ? limit 1",
+            "select id from scenarios where lower(id) = lower($1) and id <> $2 limit 1",
         )
         .bind(id)
         .bind(id)
@@ -180,7 +180,7 @@ impl Store {
 
     /// Archives a custom scenario (its versions and executions are kept); false if there is none.
     pub async fn archive_scenario(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("update scenarios set archived_at = ? where id = ? and source = 'custom' and archived_at is null")
+        let done = sqlx::query("update scenarios set archived_at = $1 where id = $2 and source = 'custom' and archived_at is null")
             .bind(now())
             .bind(id)
             .execute(&self.pool)

@@ -192,7 +192,7 @@ impl Store {
     pub async fn insert_schedule(&self, schedule: &NewSchedule<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "insert into schedules (id, name, request, enabled, next_due_ms, ended, created_by, created_ms, created_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(schedule.id)
         .bind(schedule.name)
@@ -217,10 +217,11 @@ impl Store {
 
     /// One schedule.
     pub async fn fetch_schedule(&self, id: &str) -> Result<Option<ScheduleRecord>, StoreError> {
-        let row: Option<ScheduleRow> = sqlx::query_as(&format!("{SCHEDULE_SELECT} where s.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<ScheduleRow> =
+            sqlx::query_as(&format!("{SCHEDULE_SELECT} where s.id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(schedule_record).transpose()
     }
 
@@ -242,8 +243,8 @@ impl Store {
     ) -> Result<Vec<ScheduleRecord>, StoreError> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(&format!(
             "{SCHEDULE_SELECT}
-             where s.enabled = 1 and s.next_due_ms is not null and s.next_due_ms <= ?
-             order by s.next_due_ms limit ?"
+             where s.enabled = 1 and s.next_due_ms is not null and s.next_due_ms <= $1
+             order by s.next_due_ms limit $2"
         ))
         .bind(now_ms)
         .bind(i64::from(limit))
@@ -272,7 +273,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let done = match next_due_ms {
             Some(next) => {
-                sqlx::query("update schedules set enabled = ?, next_due_ms = ? where id = ?")
+                sqlx::query("update schedules set enabled = $1, next_due_ms = $2 where id = $3")
                     .bind(i64::from(enabled))
                     .bind(next)
                     .bind(id)
@@ -280,7 +281,7 @@ impl Store {
                     .await?
             }
             None => {
-                sqlx::query("update schedules set enabled = ? where id = ?")
+                sqlx::query("update schedules set enabled = $1 where id = $2")
                     .bind(i64::from(enabled))
                     .bind(id)
                     .execute(&self.pool)
@@ -292,7 +293,7 @@ impl Store {
 
     /// Deletes a schedule and its firings. False if there is none.
     pub async fn delete_schedule(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("delete from schedules where id = ?")
+        let done = sqlx::query("delete from schedules where id = $1")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -307,9 +308,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let moved = sqlx::query(
             "update schedules
-             set next_due_ms = ?, ended = ?, execution_count = execution_count + ?,
-                 last_run = coalesce(?, last_run)
-             where id = ? and next_due_ms is ? and (enabled = 1 or not ?)",
+             set next_due_ms = $1, ended = $2, execution_count = execution_count + $3,
+                 last_run = coalesce($4, last_run)
+             where id = $5 and next_due_ms is not distinct from $6 and (enabled = 1 or not $7)",
         )
         .bind(claim.next_due_ms)
         .bind(claim.ended.as_deref())
@@ -327,7 +328,7 @@ impl Store {
         for new in &claim.firings {
             sqlx::query(
                 "insert into schedule_firings (schedule_id, due_ms, fired_ms, manual, result, execution_id, reason, created_at)
-                 values (?, ?, ?, ?, ?, ?, ?, ?)",
+                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(id)
             .bind(new.due_ms)
@@ -342,9 +343,9 @@ impl Store {
         }
         // Keep the newest KEPT_FIRINGS.
         sqlx::query(
-            "delete from schedule_firings where schedule_id = ? and id <= (
-                 select id from schedule_firings where schedule_id = ?
-                 order by id desc limit 1 offset ?)",
+            "delete from schedule_firings where schedule_id = $1 and id <= (
+                 select id from schedule_firings where schedule_id = $2
+                 order by id desc limit 1 offset $3)",
         )
         .bind(id)
         .bind(id)
@@ -368,8 +369,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "update schedule_firings set result = ?, suite_id = coalesce(?, suite_id), reason = coalesce(?, reason)
-             where schedule_id = ? and execution_id = ? and result = 'claimed'",
+            "update schedule_firings set result = $1, suite_id = coalesce($2, suite_id), reason = coalesce($3, reason)
+             where schedule_id = $4 and execution_id = $5 and result = 'claimed'",
         )
         .bind(result.as_str())
         .bind(suite_id)
@@ -379,7 +380,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(suite) = suite_id {
-            sqlx::query("update schedules set last_run = ? where id = ? and last_run = ?")
+            sqlx::query("update schedules set last_run = $1 where id = $2 and last_run = $3")
                 .bind(suite)
                 .bind(schedule_id)
                 .bind(execution_id)
@@ -388,7 +389,7 @@ impl Store {
         }
         if result == FiringResult::Failed && counted {
             sqlx::query(
-                "update schedules set execution_count = max(execution_count - 1, 0) where id = ?",
+                "update schedules set execution_count = case when execution_count > 0 then execution_count - 1 else 0 end where id = $1",
             )
             .bind(schedule_id)
             .execute(&mut *tx)
@@ -423,7 +424,7 @@ impl Store {
     pub async fn list_firings(&self, id: &str, limit: u32) -> Result<Vec<Firing>, StoreError> {
         let rows: Vec<FiringRow> = sqlx::query_as(
             "select due_ms, fired_ms, result, execution_id, suite_id, reason
-             from schedule_firings where schedule_id = ? order by id desc limit ?",
+             from schedule_firings where schedule_id = $1 order by id desc limit $2",
         )
         .bind(id)
         .bind(i64::from(limit))

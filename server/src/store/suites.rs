@@ -157,7 +157,7 @@ impl Store {
         sqlx::query(
             "insert into suites (id, mode, parallel, seed, options, status, started_by, actor, created_at, owner_id,
                                  orchestration_id, orchestration_version, orchestration_name)
-             values (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(suite.id)
         .bind(suite.mode.as_str())
@@ -176,7 +176,7 @@ impl Store {
         for (position, member) in suite.members.iter().enumerate() {
             sqlx::query(
                 "insert into suite_members (suite_id, position, execution_id, scenario, created_at, step, iteration)
-                 values (?, ?, ?, ?, ?, ?, ?)",
+                 values ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(suite.id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -195,7 +195,7 @@ impl Store {
     /// One suite with its members and their executions' states.
     pub async fn fetch_suite(&self, id: &str) -> Result<Option<SuiteRecord>, StoreError> {
         let row: Option<SuiteRow> =
-            sqlx::query_as(&format!("select {SUITE_COLUMNS} from suites where id = ?"))
+            sqlx::query_as(&format!("select {SUITE_COLUMNS} from suites where id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -214,8 +214,8 @@ impl Store {
     ) -> Result<Vec<SuiteRecord>, StoreError> {
         let rows: Vec<SuiteRow> = sqlx::query_as(&format!(
             "select {SUITE_COLUMNS} from suites
-             where ? is null or orchestration_id = ?
-             order by created_at desc, id limit ?"
+             where $1 is null or orchestration_id = $2
+             order by created_at desc, id limit $3"
         ))
         .bind(orchestration)
         .bind(orchestration)
@@ -252,7 +252,7 @@ impl Store {
         let rows: Vec<MemberRow> = sqlx::query_as(
             "select m.position, m.execution_id, m.scenario, e.status, m.step, m.iteration, m.outcome
              from suite_members m left join executions e on e.id = m.execution_id
-             where m.suite_id = ? order by m.position",
+             where m.suite_id = $1 order by m.position",
         )
         .bind(&id)
         .fetch_all(&self.pool)
@@ -309,7 +309,7 @@ impl Store {
     ) -> Result<Vec<(String, SuiteStatus)>, StoreError> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "select id, status from suites where orchestration_name is not null
-             order by created_at desc, id limit ?",
+             order by created_at desc, id limit $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -330,7 +330,7 @@ impl Store {
         } else {
             ("paused", "running")
         };
-        let done = sqlx::query("update suites set status = ? where id = ? and status = ?")
+        let done = sqlx::query("update suites set status = $1 where id = $2 and status = $3")
             .bind(to)
             .bind(id)
             .bind(from)
@@ -346,7 +346,7 @@ impl Store {
         position: usize,
         outcome: MemberOutcome,
     ) -> Result<(), StoreError> {
-        sqlx::query("update suite_members set outcome = ? where suite_id = ? and position = ?")
+        sqlx::query("update suite_members set outcome = $1 where suite_id = $2 and position = $3")
             .bind(outcome.as_str())
             .bind(suite_id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -362,7 +362,7 @@ impl Store {
         status: SuiteStatus,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "update suites set status = ?, finished_at = ? where id = ? and status in ('running', 'paused')",
+            "update suites set status = $1, finished_at = $2 where id = $3 and status in ('running', 'paused')",
         )
         .bind(status.as_str())
         .bind(now())
@@ -378,10 +378,10 @@ impl Store {
     /// a starting `serve`) is left alone. Returns how many ended.
     pub async fn mark_unfinished_suites_interrupted(&self) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "update suites set status = 'interrupted', finished_at = ?
+            "update suites set status = 'interrupted', finished_at = $1
                where status in ('running', 'paused')
                  and not exists (select 1 from owners o
-                                   where o.id = suites.owner_id and o.lease_until > ?)",
+                                   where o.id = suites.owner_id and o.lease_until > $2)",
         )
         .bind(now())
         .bind(super::owners::now_ms())
@@ -396,7 +396,7 @@ impl Store {
         execution_id: &str,
     ) -> Result<Option<String>, StoreError> {
         Ok(
-            sqlx::query_scalar("select suite_id from suite_members where execution_id = ?")
+            sqlx::query_scalar("select suite_id from suite_members where execution_id = $1")
                 .bind(execution_id)
                 .fetch_optional(&self.pool)
                 .await?,

@@ -201,7 +201,7 @@ impl Store {
     ) -> Result<Option<UserInfo>, StoreError> {
         let created_at = now_text();
         let done = sqlx::query(
-            "insert into users (name, role, password_hash, created_at) values (?, ?, ?, ?)
+            "insert into users (name, role, password_hash, created_at) values ($1, $2, $3, $4)
              on conflict (name) do nothing",
         )
         .bind(name)
@@ -221,7 +221,7 @@ impl Store {
     /// The account `name`, with its hash.
     pub async fn fetch_user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         let row: Option<UserRow> = sqlx::query_as(
-            "select name, role, password_hash, created_at, last_sign_in_at from users where name = ?",
+            "select name, role, password_hash, created_at, last_sign_in_at from users where name = $1",
         )
         .bind(name)
         .fetch_optional(&self.pool)
@@ -243,7 +243,7 @@ impl Store {
 
     /// Notes a successful sign-in.
     pub async fn mark_user_signed_in(&self, name: &str) -> Result<(), StoreError> {
-        sqlx::query("update users set last_sign_in_at = ? where name = ?")
+        sqlx::query("update users set last_sign_in_at = $1 where name = $2")
             .bind(now_text())
             .bind(name)
             .execute(&self.pool)
@@ -255,7 +255,7 @@ impl Store {
     /// is the only admin. One statement, so two removals cannot both pass.
     pub async fn delete_user(&self, name: &str) -> Result<UserRemoval, StoreError> {
         let done = sqlx::query(
-            "delete from users where name = ?1 and not (role = 'admin'
+            "delete from users where name = $1 and not (role = 'admin'
                and (select count(*) from users where role = 'admin') <= 1)",
         )
         .bind(name)
@@ -281,8 +281,8 @@ impl Store {
         let created_at = now_text();
         let done = sqlx::query(&format!(
             "insert into tokens (id, name, user_name, role, secret_sha256, created_at, expires_at)
-             select ?1, ?2, ?3, ?4, ?5, ?6, ?7
-             where (select count(*) from tokens where user_name is ?3 and {LIVE}) < ?8"
+             select $1, $2, $3, $4, $5, $6, $7
+             where (select count(*) from tokens where user_name is not distinct from $3 and {LIVE}) < $8"
         ))
         .bind(token.id)
         .bind(token.name)
@@ -311,18 +311,19 @@ impl Store {
         &self,
         secret_sha256: &str,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let row: Option<TokenRow> =
-            sqlx::query_as(&format!("select {TOKEN_COLUMNS} where t.secret_sha256 = ?"))
-                .bind(secret_sha256)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<TokenRow> = sqlx::query_as(&format!(
+            "select {TOKEN_COLUMNS} where t.secret_sha256 = $1"
+        ))
+        .bind(secret_sha256)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(token_from_row).transpose()
     }
 
     /// Token `id`.
     pub async fn fetch_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
         let row: Option<TokenRow> =
-            sqlx::query_as(&format!("select {TOKEN_COLUMNS} where t.id = ?"))
+            sqlx::query_as(&format!("select {TOKEN_COLUMNS} where t.id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -332,7 +333,7 @@ impl Store {
     /// `user`'s tokens, or every token; newest first.
     pub async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<TokenInfo>, StoreError> {
         let rows: Vec<TokenRow> = sqlx::query_as(&format!(
-            "select {TOKEN_COLUMNS} where ?1 is null or t.user_name = ?1
+            "select {TOKEN_COLUMNS} where $1 is null or t.user_name = $1
              order by t.created_at desc, t.rowid desc"
         ))
         .bind(user)
@@ -345,7 +346,7 @@ impl Store {
 
     /// Notes that token `id` authenticated a request now.
     pub async fn mark_token_used(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("update tokens set last_used_at = ? where id = ?")
+        sqlx::query("update tokens set last_used_at = $1 where id = $2")
             .bind(now_text())
             .bind(id)
             .execute(&self.pool)
@@ -355,7 +356,7 @@ impl Store {
 
     /// Revokes token `id` (an already revoked one keeps its time).
     pub async fn revoke_token(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("update tokens set revoked_at = ? where id = ? and revoked_at is null")
+        sqlx::query("update tokens set revoked_at = $1 where id = $2 and revoked_at is null")
             .bind(now_text())
             .bind(id)
             .execute(&self.pool)
@@ -366,7 +367,7 @@ impl Store {
     /// Revokes every bootstrap token still live; how many.
     pub async fn revoke_bootstrap_tokens(&self) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "update tokens set revoked_at = ? where user_name is null and revoked_at is null",
+            "update tokens set revoked_at = $1 where user_name is null and revoked_at is null",
         )
         .bind(now_text())
         .execute(&self.pool)
@@ -383,13 +384,13 @@ impl Store {
         csrf: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("delete from sessions where expires_at <= ?")
+        sqlx::query("delete from sessions where expires_at <= $1")
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
         sqlx::query(
             "insert into sessions (secret_sha256, user_name, csrf_token, created_at, expires_at)
-             values (?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5)",
         )
         .bind(secret_sha256)
         .bind(user)
@@ -408,7 +409,7 @@ impl Store {
     ) -> Result<Option<SessionRecord>, StoreError> {
         let row: Option<(String, String, String, i64)> = sqlx::query_as(
             "select s.user_name, u.role, s.csrf_token, s.expires_at
-             from sessions s join users u on u.name = s.user_name where s.secret_sha256 = ?",
+             from sessions s join users u on u.name = s.user_name where s.secret_sha256 = $1",
         )
         .bind(secret_sha256)
         .fetch_optional(&self.pool)
@@ -430,7 +431,7 @@ impl Store {
         secret_sha256: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("update sessions set expires_at = ? where secret_sha256 = ?")
+        sqlx::query("update sessions set expires_at = $1 where secret_sha256 = $2")
             .bind(expires_at)
             .bind(secret_sha256)
             .execute(&self.pool)
@@ -440,7 +441,7 @@ impl Store {
 
     /// Ends a session (unknown ones are fine).
     pub async fn delete_session(&self, secret_sha256: &str) -> Result<(), StoreError> {
-        sqlx::query("delete from sessions where secret_sha256 = ?")
+        sqlx::query("delete from sessions where secret_sha256 = $1")
             .bind(secret_sha256)
             .execute(&self.pool)
             .await?;
@@ -456,7 +457,7 @@ impl Store {
         };
         sqlx::query(
             "insert into audit (at, actor, address, action, target, status, outcome)
-             values (?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(now_text())
         .bind(record.actor)
@@ -475,12 +476,12 @@ impl Store {
         let token_prefix = filter.user.as_ref().map(|user| format!("{user} (token "));
         let rows: Vec<AuditRow> = sqlx::query_as(
             "select id, at, actor, address, action, target, status, outcome from audit
-                 where (?1 is null or actor = ?1 or substr(actor, 1, length(?2)) = ?2)
-                   and (?3 is null or action = ?3)
-                   and (?4 is null or at >= ?4)
-                   and (?5 is null or at < ?5)
-                   and (?6 is null or id < ?6)
-                 order by id desc limit ?7",
+                 where ($1 is null or actor = $1 or substr(actor, 1, length($2)) = $2)
+                   and ($3 is null or action = $3)
+                   and ($4 is null or at >= $4)
+                   and ($5 is null or at < $5)
+                   and ($6 is null or id < $6)
+                 order by id desc limit $7",
         )
         .bind(filter.user.as_deref())
         .bind(token_prefix)

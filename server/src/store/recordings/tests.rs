@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use app::api::recording::{RecordedEvent, RecordedEventType, RecordingState};
 use time::macros::datetime;
 
-use super::{from_unix_ms, unix_ms, NewRecording};
+use super::{from_unix_ms, unix_ms, NewRecording, RecordingRecord};
 use crate::store::Store;
 
 async fn store() -> (tempfile::TempDir, Store) {
@@ -141,5 +141,56 @@ async fn an_import_is_stored_whole_and_can_be_deleted() {
     assert_eq!(
         unix_ms(datetime!(2026-12-03 10:00:00.123 UTC)),
         1_796_292_000_123
+    );
+}
+
+#[tokio::test]
+async fn every_field_of_a_recording_reads_back_as_it_was_bound() {
+    // A distinct value per column: a mis-numbered `$N` would swap two of them,
+    // and one beyond the bound values would read back as NULL.
+    let (_dir, store) = store().await;
+    let imported = NewRecording {
+        id: "r-1",
+        name: "game day",
+        services: r#"["exchange"]"#,
+        state: RecordingState::Imported,
+        max_events: 7,
+        started_ms: 1_001,
+        ended_ms: Some(2_002),
+        created_by: "alice",
+    };
+    assert!(store.insert_recording(&imported).await.unwrap());
+    let expected = RecordingRecord {
+        id: "r-1".into(),
+        name: "game day".into(),
+        services: r#"["exchange"]"#.into(),
+        state: "imported".into(),
+        max_events: 7,
+        started_ms: 1_001,
+        ended_ms: Some(2_002),
+        event_count: 0,
+        dropped_events: 0,
+        created_by: "alice".into(),
+    };
+    assert_eq!(
+        store.fetch_recording("r-1").await.unwrap(),
+        Some(expected.clone())
+    );
+    // The optional value left out is stored as NULL.
+    let capturing = NewRecording {
+        id: "r-2",
+        state: RecordingState::Recording,
+        ended_ms: None,
+        ..imported
+    };
+    assert!(store.insert_recording(&capturing).await.unwrap());
+    assert_eq!(
+        store.fetch_recording("r-2").await.unwrap(),
+        Some(RecordingRecord {
+            id: "r-2".into(),
+            state: "recording".into(),
+            ended_ms: None,
+            ..expected
+        })
     );
 }
