@@ -38,7 +38,11 @@ fn generate_grpc() {
 
 fn embed_library() {
     println!("cargo:rerun-if-changed=../migrations");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    // Read when the script runs, not when it is compiled: worktrees that
+    // share one target directory may share this script's binary too.
+    let manifest =
+        std::env::var("CARGO_MANIFEST_DIR").expect("build.rs: cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("../scenarios");
     // A directory here makes cargo rescan it, so an added or edited file rebuilds.
     println!("cargo:rerun-if-changed={}", root.display());
     println!(

@@ -33,6 +33,8 @@ pub struct Application {
     metrics: Metrics,
     sandbox: Option<sandbox::Sandbox>,
     proxies: Option<Proxies>,
+    /// [`AppState::stopping`].
+    stopping: tokio_util::sync::CancellationToken,
 }
 
 /// The fault-injection proxies of the proxied services and their chaos API.
@@ -290,7 +292,9 @@ impl Application {
             openapi: Arc::new(http::openapi()),
             backend: coordinator.clone(),
             coordinator: coordinator.clone(),
+            stopping: tokio_util::sync::CancellationToken::new(),
         };
+        let stopping = state.stopping.clone();
         let metrics = state.metrics.clone();
         if let Some(port) = std::env::var_os("TEST_COORDINATOR_GRPC_PORT") {
             tracing::warn!(
@@ -311,6 +315,7 @@ impl Application {
             metrics,
             sandbox,
             proxies,
+            stopping,
         })
     }
 
@@ -345,6 +350,7 @@ impl Application {
         let suites = self.coordinator.suites.clone();
         let schedules = self.coordinator.schedules.clone();
         let coordinator = self.coordinator.clone();
+        let stopping = self.stopping.clone();
         schedules.start(self.coordinator.clone(), self.metrics.clone());
         // Without TCP_NODELAY an HTTP/2 answer (headers, data, trailers: several
         // small writes) waits on the client's delayed ACK: 44 ms per gRPC call
@@ -369,6 +375,8 @@ impl Application {
             // After the rollbacks, so that their clears are in it; what it
             // captured is written, and it ends `interrupted`.
             coordinator.interrupt_recording().await;
+            // Last: the streams that never end by themselves.
+            stopping.cancel();
         })
         .await
         .context("server failed")?;

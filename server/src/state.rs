@@ -28,4 +28,8 @@ pub struct AppState {
     pub coordinator: Arc<Coordinator>,
     /// The same use cases, as server functions see them.
     pub backend: Arc<dyn Backend>,
+    /// Cancelled once the server is stopping and its executions have ended:
+    /// streams that would otherwise never end (a gRPC health `Watch`) end
+    /// then, so that the graceful shutdown does not wait on them.
+    pub stopping: tokio_util::sync::CancellationToken,
 }

@@ -24,6 +24,9 @@ const WATCH_BUFFER: usize = 256;
 
 pub struct Execution {
     pub coordinator: Arc<Coordinator>,
+    /// Ends every watch when the server stops ([`crate::state::AppState::stopping`]):
+    /// one of an execution another process runs would not end by itself.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 #[tonic::async_trait]
@@ -131,7 +134,14 @@ impl pb::scenario_execution_service_server::ScenarioExecutionService for Executi
             .await
             .map_err(convert::status)?;
         let (tx, rx) = mpsc::channel(WATCH_BUFFER);
-        let follower = tokio::spawn(live::follow(self.coordinator.clone(), id, since_seq, tx));
+        let follow = live::follow(self.coordinator.clone(), id, since_seq, tx);
+        let stopping = self.stopping.clone();
+        let follower = tokio::spawn(async move {
+            tokio::select! {
+                () = follow => {}
+                () = stopping.cancelled() => {}
+            }
+        });
         Ok(Response::new(Watch { rx, follower }))
     }
 }

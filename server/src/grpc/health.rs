@@ -10,6 +10,8 @@ use tonic_health::pb::{
     health_check_response::ServingStatus, health_server, HealthCheckRequest, HealthCheckResponse,
 };
 
+use tokio_util::sync::CancellationToken;
+
 use super::SERVICE_NAMES;
 use crate::store::Store;
 
@@ -18,6 +20,8 @@ const WATCH_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Health {
     pub store: Store,
+    /// Ends every Watch when the server stops ([`crate::state::AppState::stopping`]).
+    pub stopping: CancellationToken,
 }
 
 /// Whether `name` is served here: the server as a whole or one of its services.
@@ -59,18 +63,24 @@ impl health_server::Health for Health {
 
     type WatchStream = Watching;
 
-    /// The status now, then each change, checked every [`WATCH_EVERY`].
+    /// The status now, then each change, checked every [`WATCH_EVERY`], until
+    /// the client goes away or the server stops.
     async fn watch(
         &self,
         request: Request<HealthCheckRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
         let name = request.into_inner().service;
         let store = self.store.clone();
+        let stopping = self.stopping.clone();
         let stream = futures::stream::unfold(None, move |last: Option<ServingStatus>| {
             let store = store.clone();
+            let stopping = stopping.clone();
             let known = known(&name);
             async move {
                 loop {
+                    if stopping.is_cancelled() {
+                        return None;
+                    }
                     let now = if known {
                         serving(&store).await
                     } else {
@@ -79,7 +89,10 @@ impl health_server::Health for Health {
                     if last != Some(now) {
                         return Some((Ok(answer(now)), Some(now)));
                     }
-                    tokio::time::sleep(WATCH_EVERY).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(WATCH_EVERY) => {}
+                        () = stopping.cancelled() => return None,
+                    }
                 }
             }
         });

@@ -102,6 +102,7 @@ impl Grpc {
         let coordinator = state.coordinator.clone();
         let execution = ScenarioExecutionServiceServer::new(execution::Execution {
             coordinator: coordinator.clone(),
+            stopping: state.stopping.clone(),
         })
         .max_decoding_message_size(MAX_MESSAGE);
         let management =
@@ -109,6 +110,7 @@ impl Grpc {
                 .max_decoding_message_size(MAX_MESSAGE);
         let health = tonic_health::pb::health_server::HealthServer::new(health::Health {
             store: state.store.clone(),
+            stopping: state.stopping.clone(),
         });
         let mut routes = tonic::service::Routes::new(execution)
             .add_service(management)

@@ -576,3 +576,45 @@ async fn health_reflection_and_metrics_answer_beside_rest() {
         assert!(metrics.contains(line), "{line} in:\n{metrics}");
     }
 }
+
+#[tokio::test]
+async fn the_server_stops_gracefully_with_streams_open() {
+    use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+    let app = spawn_app().await;
+    let channel = channel(&app).await;
+    let mut health = HealthClient::new(channel.clone());
+    let mut watching = health
+        .watch(HealthCheckRequest::default())
+        .await
+        .expect("watch")
+        .into_inner();
+    watching.message().await.expect("a status").expect("one");
+    // A watch of an execution that would run for minutes.
+    let mut executions = Executions::new(channel);
+    let id = executions
+        .execute_scenario(run("basic-market-disruption", 1.0))
+        .await
+        .expect("accepted")
+        .into_inner()
+        .execution_id;
+    let mut events = executions
+        .watch_execution(WatchRequest {
+            execution_id: id,
+            since_seq: None,
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    events.message().await.expect("an event").expect("one");
+
+    // Health's watch never ends by itself: the stop must end it.
+    tokio::time::timeout(Duration::from_secs(30), app.stop())
+        .await
+        .expect("the server stops while streams are open");
+    // The watch of the run ended too (the run was interrupted, the connection closed).
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = events.message().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the execution's watch ended with the server");
+}
