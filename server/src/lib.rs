@@ -8,7 +8,7 @@
 //! cli ─┐                      ┌→ prepare → app::scenario (parse, render, validate → Plan)
 //! http ┼→ service (use cases) ┼→ engine (runs Plans; Event, Verdict from app::api)
 //! ui ──┘  (server functions)  ├→ report (pure: RecordedExecution → ExecutionReport → formats)
-//!                             └→ store (SQLite)
+//!                             └→ store (SQLite or PostgreSQL)
 //! adapters, assertions: implement the engine's traits (it never imports them)
 //! ```
 //!
@@ -60,6 +60,7 @@ pub mod assertions;
 pub mod auth;
 pub mod catalog;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod engine;
 pub mod grpc;

@@ -220,13 +220,24 @@ fn latency_histogram() -> Histogram {
 impl Metrics {
     /// A registry with the HTTP and process metrics.
     pub fn new() -> Self {
-        Self::with_proxies(None)
+        Self::with_proxies(None, None)
     }
 
     /// [`Metrics::new`], plus the embedded fault-injection proxies' metrics
-    /// (`test_coordinator_proxy_*`) when `serve` runs proxies.
-    pub fn with_proxies(proxies: Option<&fault_proxy::ProxyMetrics>) -> Self {
-        let mut registry = Registry::default();
+    /// (`test_coordinator_proxy_*`) when `serve` runs proxies. With `replica`
+    /// (a replica on a shared PostgreSQL database), every series carries a
+    /// `replica` label with its id, as `/health` shows it.
+    pub fn with_proxies(
+        proxies: Option<&fault_proxy::ProxyMetrics>,
+        replica: Option<String>,
+    ) -> Self {
+        let mut registry = match replica {
+            Some(id) => Registry::with_labels(std::iter::once((
+                std::borrow::Cow::Borrowed("replica"),
+                std::borrow::Cow::Owned(id),
+            ))),
+            None => Registry::default(),
+        };
         if let Some(proxies) = proxies {
             proxies.register(&mut registry);
         }

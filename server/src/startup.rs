@@ -145,6 +145,7 @@ pub fn build_engine(config: &Config, store: &Store, command: &str) -> Engine {
             command: command.to_owned(),
             host: host_name(),
             lease: config.execution.owner_lease,
+            heartbeat: config.execution.owner_heartbeat,
         },
         precise_timing: true,
     };
@@ -194,7 +195,7 @@ async fn announce_bootstrap_token(
              -H 'Content-Type: application/json' -d '{{\"name\":\"admin\",\"role\":\"admin\",\"password\":\"<12+ characters>\"}}'\n\n\
              or, on this machine, from the command line (it prints a generated password once):\n\n    \
              test-coordinator users add NAME --role admin --database {}\n",
-            coordinator.config.database.display()
+            coordinator.config.database
         );
     }
     Ok(())
@@ -213,9 +214,9 @@ impl Application {
         extra: axum::Router<AppState>,
     ) -> anyhow::Result<Self> {
         refuse_local_mode_off_loopback(&config)?;
-        let store = Store::open(&config.database)
+        let store = Store::connect(&config.database)
             .await
-            .with_context(|| format!("cannot start with database {}", config.database.display()))?;
+            .with_context(|| format!("cannot start with database {}", config.database))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {} (is another coordinator running? set TEST_COORDINATOR_PORT or --port)", config.listen))?;
@@ -274,7 +275,9 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(local)
             .build();
-        let metrics = Metrics::with_proxies(proxies.as_ref().map(|p| p.set.metrics()));
+        let replica = (store.backend() == crate::store::Backend::Postgres)
+            .then(|| engine.owner().id.to_string());
+        let metrics = Metrics::with_proxies(proxies.as_ref().map(|p| p.set.metrics()), replica);
         spawn_metrics_feed(&engine, metrics.clone());
         spawn_retention(store.clone(), config.reporting.retention_days);
         let config = Arc::new(config);
@@ -296,6 +299,9 @@ impl Application {
         };
         let stopping = state.stopping.clone();
         let metrics = state.metrics.clone();
+        if let crate::store::Database::Postgres(url) = &coordinator.config.database {
+            crate::cluster::spawn(url.clone(), store.clone(), engine.clone(), stopping.clone());
+        }
         if let Some(port) = std::env::var_os("TEST_COORDINATOR_GRPC_PORT") {
             tracing::warn!(
                 ?port,

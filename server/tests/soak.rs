@@ -119,6 +119,14 @@ impl Journal for CountingJournal {
         Box::pin(async { Ok(Vec::new()) })
     }
 
+    fn give_up<'a>(
+        &'a self,
+        _owner: OwnerId,
+        _ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
     fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>> {
         Box::pin(async { Ok(Vec::new()) })
     }

@@ -337,6 +337,7 @@ async fn every_route_and_server_function_answers_each_role_as_the_table_says() {
         .text()
         .await
         .unwrap();
+    let metrics = app.without_replica_label(&metrics);
     for reason in ["unauthenticated", "forbidden"] {
         let series = format!("test_coordinator_http_requests_refused_total{{reason=\"{reason}\"}}");
         assert!(metrics.contains(&series), "{series} in {metrics}");

@@ -389,6 +389,20 @@ pub struct Health {
     pub timestamp: String,
     /// Each dependency's state.
     pub checks: HealthChecks,
+    /// This replica: which one answered, on which database, running how much.
+    pub replica: Replica,
+}
+
+/// The replica that answered [`Health`] (docs/scale-out.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Replica {
+    /// Its owner id: fresh at every start, the `owner` of what it runs.
+    pub id: String,
+    /// `sqlite` or `postgres`.
+    pub database_backend: String,
+    /// Executions this replica owns now (queued, running or paused here).
+    pub owned_executions: u32,
 }
 
 /// The dependencies [`Health`] checks.

@@ -153,9 +153,9 @@ impl Context {
     ) -> anyhow::Result<crate::store::Store> {
         use anyhow::Context as _;
         let database = &self.config.database;
-        let store = crate::store::Store::open(database).await.with_context(|| {
-            format!("cannot open {} (or give --server URL)", database.display())
-        })?;
+        let store = crate::store::Store::connect(database)
+            .await
+            .with_context(|| format!("cannot open {database} (or give --server URL)"))?;
         recover::notice(self, &store, orphans)
             .await
             .context("cannot recover executions whose process is gone")?;

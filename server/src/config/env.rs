@@ -66,6 +66,9 @@ impl Settings {
         if let Some(v) = var("OWNER_LEASE") {
             e.owner_lease = v;
         }
+        if let Some(v) = var("OWNER_HEARTBEAT") {
+            e.owner_heartbeat = Some(v);
+        }
         if var("GENERATE_DETAILED_REPORTS").is_some() {
             self.reporting.detailed = Some(IgnoredAny);
         }

@@ -87,8 +87,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `tracing` filter directive, already checked.
     pub log_level: String,
-    /// SQLite file.
-    pub database: PathBuf,
+    /// The SQLite file or PostgreSQL database (`TEST_COORDINATOR_DATABASE`).
+    pub database: crate::store::Database,
     /// Built site (`pkg/`, favicon).
     pub site_root: PathBuf,
     /// DNS names answered besides loopback names and IP addresses.
@@ -147,6 +147,8 @@ pub struct ExecutionConfig {
     pub enable_rollback_on_failure: bool,
     /// A process's claim on its executions without renewal.
     pub owner_lease: Duration,
+    /// How often that claim is renewed.
+    pub owner_heartbeat: Duration,
 }
 
 /// A validated service entry.
@@ -295,7 +297,10 @@ mod tests {
     fn defaults_listen_on_8084_and_know_the_sandbox() {
         let config = Settings::default().validate().unwrap();
         assert_eq!(config.listen, "127.0.0.1:8084".parse().unwrap());
-        assert_eq!(config.database, PathBuf::from("data/test-coordinator.db"));
+        assert_eq!(
+            config.database,
+            crate::store::Database::Sqlite("data/test-coordinator.db".into())
+        );
         assert_eq!(config.services.len(), 7);
         assert_eq!(
             config.services["exchange-simulator"].url.as_str(),

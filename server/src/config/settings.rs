@@ -109,7 +109,8 @@ pub struct CoordinatorSettings {
     pub port: u16,
     /// `tracing` filter (`TEST_COORDINATOR_LOG_LEVEL`): `info`, `debug`, `server=debug,info`.
     pub log_level: String,
-    /// SQLite file (`TEST_COORDINATOR_DATABASE`), created if missing.
+    /// SQLite file (`TEST_COORDINATOR_DATABASE`), created if missing, or a
+    /// `postgres://` URL of a database shared by replicas (docs/scale-out.md).
     pub database: PathBuf,
     /// Folder holding the built site (`pkg/`, favicon), `LEPTOS_SITE_ROOT`.
     pub site_root: PathBuf,
@@ -159,8 +160,12 @@ pub struct ExecutionSettings {
     #[serde(default)]
     pub enable_real_time_monitoring: Option<IgnoredAny>,
     /// How long a process's claim on its executions lasts without renewal
-    /// (`OWNER_LEASE`); renewed every third of it (docs/engine.md, "Owners").
+    /// (`OWNER_LEASE`; docs/engine.md, "Owners", and docs/scale-out.md).
     pub owner_lease: String,
+    /// How often the claim is renewed (`OWNER_HEARTBEAT`): at most a third
+    /// of the lease, so two renewals may fail before it runs out. Unset: 2s,
+    /// or a third of a lease shorter than 6s.
+    pub owner_heartbeat: Option<String>,
 }
 
 impl Default for ExecutionSettings {
@@ -173,7 +178,8 @@ impl Default for ExecutionSettings {
             assertion_poll_interval: "1s".into(),
             enable_rollback_on_failure: true,
             enable_real_time_monitoring: None,
-            owner_lease: "15s".into(),
+            owner_lease: "10s".into(),
+            owner_heartbeat: None,
         }
     }
 }

@@ -50,7 +50,7 @@ impl Settings {
                 "at least 1 execution must be allowed to run",
             ));
         }
-        let execution = ExecutionConfig {
+        let mut execution = ExecutionConfig {
             max_concurrent: e.max_concurrent_scenarios as usize,
             default_timeout: duration_key("execution.default_timeout", &e.default_timeout)?,
             assertion_timeout: e
@@ -64,12 +64,27 @@ impl Settings {
             )?,
             enable_rollback_on_failure: e.enable_rollback_on_failure,
             owner_lease: duration_key("execution.owner_lease", &e.owner_lease)?,
+            owner_heartbeat: Duration::ZERO,
+        };
+        execution.owner_heartbeat = match &e.owner_heartbeat {
+            Some(value) => positive_duration_key("execution.owner_heartbeat", value)?,
+            None => (execution.owner_lease / 3).min(Duration::from_secs(2)),
         };
         if execution.owner_lease < Duration::from_secs(1) {
             return Err(invalid(
                 "execution.owner_lease",
                 &e.owner_lease,
-                "a lease shorter than 1s would be lost to a slow disk; 15s is the default",
+                "a lease shorter than 1s would be lost to a slow disk; 10s is the default",
+            ));
+        }
+        if execution.owner_heartbeat * 3 > execution.owner_lease {
+            return Err(invalid(
+                "execution.owner_heartbeat",
+                e.owner_heartbeat.as_deref().unwrap_or_default(),
+                format!(
+                    "at most a third of execution.owner_lease ({}), so that one failed renewal does not lose the lease; 2s (with 10s) is the default",
+                    e.owner_lease
+                ),
             ));
         }
 
@@ -233,13 +248,22 @@ impl Settings {
             ));
         }
 
+        let database = crate::store::Database::from_setting(&c.database).map_err(|error| {
+            // The message names the URL without its password; the value is not repeated.
+            invalid(
+                "test_coordinator.database",
+                "(a postgres:// URL)",
+                error.to_string(),
+            )
+        })?;
+
         Ok(Config {
             name: c.name,
             instance: c.instance,
             environment: c.environment,
             listen: SocketAddr::new(ip, c.port),
             log_level: c.log_level,
-            database: c.database,
+            database,
             site_root: c.site_root,
             allowed_hosts: c.allowed_hosts,
             execution,

@@ -226,6 +226,14 @@ pub trait Journal: Send + Sync + 'static {
         owner: OwnerId,
         ids: &'a [ExecutionId],
     ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>>;
+    /// Hands `ids` back: `owner` no longer owns them and nobody does, so any
+    /// engine recovers them (rolls their chaos back again and ends them). For
+    /// runs an owner stopped itself while it could not reach the journal.
+    fn give_up<'a>(
+        &'a self,
+        owner: OwnerId,
+        ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<(), String>>;
     /// Executions left `queued`, `running` or `paused` whose owner is gone.
     fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>>;
     /// Takes `id` over for `owner`, atomically: only if it is unfinished, its
@@ -490,6 +498,15 @@ impl Inner {
         lock(&self.controls).remove(&id);
     }
 
+    /// Stops `id`'s run as a shutdown does (rollback, `interrupted`), for an
+    /// engine that lost its journal ([`owner`]'s fence). `false` when it is
+    /// not running here.
+    fn stop_fenced(&self, id: ExecutionId) -> bool {
+        lock(&self.controls)
+            .get(&id)
+            .is_some_and(|control| control.send(Signal::Shutdown).is_ok())
+    }
+
     /// Another process owns `id` now: its runner stops at once, without a
     /// rollback (the new owner rolls back) and without writing anything more.
     fn abandon(&self, id: ExecutionId) {
@@ -635,6 +652,12 @@ impl Engine {
     /// lag: it should then re-read the store from the last `seq` it saw.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.recorder.subscribe()
+    }
+
+    /// Hands an event of an execution another replica runs (read back from
+    /// the store) to this engine's live viewers (`crate::cluster`).
+    pub fn relay(&self, event: Event) {
+        self.inner.recorder.relay(event);
     }
 
     /// How many live viewers (and feeds) are subscribed now: a viewer that

@@ -68,8 +68,10 @@ pub struct OwnerSettings {
     pub command: String,
     /// The host name.
     pub host: String,
-    /// The lease; it is renewed every third of it.
+    /// The lease.
     pub lease: Duration,
+    /// How often it is renewed: at most a third of the lease.
+    pub heartbeat: Duration,
 }
 
 impl Default for OwnerSettings {
@@ -78,13 +80,17 @@ impl Default for OwnerSettings {
             command: "engine".into(),
             host: "localhost".into(),
             lease: DEFAULT_LEASE,
+            heartbeat: DEFAULT_HEARTBEAT,
         }
     }
 }
 
 /// The default lease: long enough that a busy database or a paused VM does not
 /// lose it, short enough that a crashed run's chaos is cleared within seconds.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+
+/// The default renewal period: five renewals per lease.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(2);
 
 /// An unfinished execution whose owner is gone (its lease ran out, or it has
 /// none), as the journal reports it.
@@ -162,11 +168,21 @@ async fn run(
     if begin.await.is_err() {
         return;
     }
-    let Some(lease) = inner.upgrade().map(|i| i.owner.lease) else {
+    let Some((lease, heartbeat)) = inner.upgrade().map(|i| {
+        (
+            i.owner.lease,
+            i.parts.settings.owner.heartbeat.min(i.owner.lease / 3),
+        )
+    }) else {
         return;
     };
-    let mut tick = tokio::time::interval((lease / 3).max(Duration::from_millis(10)));
+    let mut fence = Fence::new(lease, heartbeat);
+    let mut tick = tokio::time::interval(heartbeat.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Orphans are looked for twice per heartbeat: a dead owner's runs are
+    // taken within its lease's end plus half a heartbeat.
+    let mut scan = tokio::time::interval((heartbeat / 2).max(Duration::from_millis(10)));
+    scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut recoveries: JoinSet<()> = JoinSet::new();
     loop {
         let current = *mode.borrow_and_update();
@@ -178,10 +194,11 @@ async fn run(
         tokio::select! {
             _ = tick.tick() => {
                 let Some(inner) = inner.upgrade() else { break };
-                renew(&inner).await;
-                if current == Mode::Watch {
-                    adopt_orphans(&inner, &mut recoveries).await;
-                }
+                renew(&inner, &mut fence).await;
+            }
+            _ = scan.tick(), if current == Mode::Watch => {
+                let Some(inner) = inner.upgrade() else { break };
+                adopt_orphans(&inner, &mut recoveries).await;
             }
             Some(id) = lost.recv() => {
                 if let Some(inner) = inner.upgrade() {
@@ -194,7 +211,7 @@ async fn run(
                     break;
                 }
                 if *mode.borrow() == Mode::Watch {
-                    tick.reset_immediately();
+                    scan.reset_immediately();
                 }
             }
         }
@@ -203,13 +220,69 @@ async fn run(
     while recoveries.join_next().await.is_some() {}
 }
 
+/// Self-fencing (docs/scale-out.md, "Partitions"): an owner that cannot
+/// renew its lease stops its own runs, rolling their chaos back, before the
+/// lease can run out and another owner take them, so that two owners never
+/// act on one execution.
+struct Fence {
+    /// When the lease was last renewed.
+    renewed: tokio::time::Instant,
+    /// How long renewals may fail before the runs are stopped: the lease less
+    /// two heartbeats, so the rollbacks start well before another owner may.
+    after: Duration,
+    /// Runs stopped that way, handed back once the journal answers again.
+    stopped: Vec<ExecutionId>,
+}
+
+impl Fence {
+    fn new(lease: Duration, heartbeat: Duration) -> Self {
+        Self {
+            renewed: tokio::time::Instant::now(),
+            after: lease.saturating_sub(heartbeat * 2).max(heartbeat),
+            stopped: Vec::new(),
+        }
+    }
+}
+
 /// Renews the lease, then stops the runners of executions this engine no
-/// longer owns (its lease ran out and another process took them over).
-async fn renew(inner: &Arc<Inner>) {
+/// longer owns (its lease ran out and another process took them over). When
+/// renewals have failed for too long, stops every run itself ([`Fence`]).
+async fn renew(inner: &Arc<Inner>, fence: &mut Fence) {
     let journal = &inner.parts.journal;
-    if let Err(error) = journal.renew_lease(&inner.owner).await {
-        // Checked below all the same: a lease that ran out may have been taken.
-        tracing::warn!(%error, owner = %inner.owner.id, "cannot renew the lease");
+    match journal.renew_lease(&inner.owner).await {
+        Ok(()) => {
+            fence.renewed = tokio::time::Instant::now();
+            if !fence.stopped.is_empty() {
+                // Their end could not be stored: whoever recovers them
+                // (this engine too) rolls back again and ends them.
+                match journal.give_up(inner.owner.id, &fence.stopped).await {
+                    Ok(()) => fence.stopped.clear(),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot hand back the runs stopped while the database was away")
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            // Checked below all the same: a lease that ran out may have been taken.
+            tracing::warn!(%error, owner = %inner.owner.id, "cannot renew the lease");
+            if fence.renewed.elapsed() >= fence.after {
+                let mine = inner.owned_ids();
+                if !mine.is_empty() {
+                    tracing::error!(
+                        executions = mine.len(),
+                        "the lease could not be renewed for {:?}: stopping every run here and rolling its chaos back before another replica may take it",
+                        fence.renewed.elapsed()
+                    );
+                }
+                for id in mine {
+                    if inner.stop_fenced(id) && !fence.stopped.contains(&id) {
+                        fence.stopped.push(id);
+                    }
+                }
+            }
+            return;
+        }
     }
     let mine = inner.owned_ids();
     if mine.is_empty() {

@@ -8,7 +8,7 @@ use app::api::ExecutionStatus;
 
 use super::{
     event::EventKind,
-    owner::DEFAULT_LEASE,
+    owner::{DEFAULT_HEARTBEAT, DEFAULT_LEASE},
     tests::{harness_sharing, plan, FakeJournal, Harness, HEADER},
     RunOptions,
 };
@@ -111,7 +111,7 @@ async fn a_live_run_is_left_alone_by_a_second_engine_and_taken_over_once_its_own
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_engine_that_lost_its_lease_stops_its_run_and_writes_nothing_more() {
+async fn an_engine_that_cannot_renew_its_lease_rolls_its_run_back_before_the_lease_runs_out() {
     let journal = Arc::new(FakeJournal::default());
     let a = harness_sharing(journal.clone());
     let b = harness_sharing(journal.clone());
@@ -119,9 +119,39 @@ async fn an_engine_that_lost_its_lease_stops_its_run_and_writes_nothing_more() {
     let id = a.submit(ten_phases(), RunOptions::default()).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    // A's disk stalls: it cannot renew, but its run goes on.
+    // A is cut off from its journal's leases (a partition, a stalled disk):
+    // its last renewal was at most a heartbeat ago.
     journal.stalled.lock().unwrap().push(a.engine.owner().id);
-    tokio::time::sleep(DEFAULT_LEASE * 2).await;
+    // Before the lease can run out (and B take the run), A stops the run
+    // itself and rolls its chaos back: two owners never act at once.
+    tokio::time::sleep(DEFAULT_LEASE - DEFAULT_HEARTBEAT * 2).await;
+    assert_eq!(a.status(id), ExecutionStatus::Interrupted);
+    assert!(a.engine.active().is_empty(), "A's runner stopped");
+    assert_eq!(a.calls().last().map(|c| c.1.as_str()), Some("clear_chaos"));
+    let calls_of_a = a.calls().len();
+    assert!(calls_of_a < 10, "A did not run its remaining phases");
+
+    // Long after the lease ran out: the run had ended, so B had nothing to take.
+    tokio::time::sleep(DEFAULT_LEASE * 3).await;
+    assert!(b.calls().is_empty(), "B touched nothing: {:?}", b.calls());
+    assert_eq!(a.calls().len(), calls_of_a, "A injected nothing more");
+    assert_one_clean_log(&a, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_engine_whose_run_was_taken_over_stops_it_and_writes_nothing_more() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    let b = harness_sharing(journal.clone());
+    b.engine.watch_orphans();
+    let id = a.submit(ten_phases(), RunOptions::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // A's lease runs out under it (its clock jumped, a VM pause) while its
+    // renewals seem to succeed: B takes the run over.
+    journal.leases.lock().unwrap().remove(&a.engine.owner().id);
+    journal.frozen.lock().unwrap().push(a.engine.owner().id);
+    tokio::time::sleep(DEFAULT_HEARTBEAT * 3).await;
 
     // B took it over and recovered it; A noticed and stopped its runner.
     assert_eq!(a.status(id), ExecutionStatus::Interrupted);
@@ -132,6 +162,34 @@ async fn an_engine_that_lost_its_lease_stops_its_run_and_writes_nothing_more() {
     assert!(calls_of_a < 10, "A did not run its remaining phases");
     assert_eq!(b.calls().last().map(|c| c.1.as_str()), Some("clear_chaos"));
     assert_one_clean_log(&a, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn runs_stopped_while_cut_off_are_handed_back_and_recovered_once_the_journal_answers() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    a.engine.watch_orphans();
+    let id = a.submit(ten_phases(), RunOptions::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Cut off entirely: neither renewals nor events get through.
+    journal.stalled.lock().unwrap().push(a.engine.owner().id);
+    journal.unwritable.lock().unwrap().push(a.engine.owner().id);
+    tokio::time::sleep(DEFAULT_LEASE).await;
+    assert!(a.engine.active().is_empty(), "A stopped its run itself");
+    let rolled_back = a.calls().iter().filter(|c| c.1 == "clear_chaos").count();
+    assert_eq!(rolled_back, 1, "{:?}", a.calls());
+    // Its end could not be stored: the journal still says running.
+    assert_eq!(a.status(id), ExecutionStatus::Running);
+
+    // The journal answers again: the run is handed back, recovered (its
+    // chaos cleared once more, to be sure) and ended interrupted.
+    journal.stalled.lock().unwrap().clear();
+    journal.unwritable.lock().unwrap().clear();
+    tokio::time::sleep(DEFAULT_HEARTBEAT * 3).await;
+    assert_eq!(a.status(id), ExecutionStatus::Interrupted);
+    let kinds = kinds(&a, id);
+    assert!(kinds.contains(&"recovery_started"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"execution_finished"), "{kinds:?}");
 }
 
 #[tokio::test(start_paused = true)]

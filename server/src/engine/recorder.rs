@@ -116,6 +116,11 @@ impl Recorder {
         self.events.subscribe()
     }
 
+    /// Hands an event another replica stored to this engine's live viewers.
+    pub(super) fn relay(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
     pub(super) fn subscribers(&self) -> usize {
         self.events.receiver_count()
     }

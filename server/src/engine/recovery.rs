@@ -22,7 +22,7 @@ pub(super) async fn recover(recorder: &Recorder, parts: &EngineParts, execution:
         previous_owner: execution.previous_owner.clone(),
     }));
     let summary = if execution.status == ExecutionStatus::Queued {
-        "its coordinator stopped while it was queued; it never started".to_owned()
+        "owner lost: its coordinator stopped while it was queued; it never started".to_owned()
     } else {
         let actions =
             runner::rollback_actions(&execution.plan, &parts.settings.default_rollback_services);
@@ -39,11 +39,11 @@ pub(super) async fn recover(recorder: &Recorder, parts: &EngineParts, execution:
         .await;
         match rollback {
             Ok(ok) => format!(
-                "its coordinator stopped while it ran; the recovery's rollback {}",
+                "owner lost: its coordinator stopped while it ran; the recovery's rollback {}",
                 if ok { "succeeded" } else { "failed" }
             ),
             Err(panic) => format!(
-                "its coordinator stopped while it ran; the recovery's rollback panicked ({panic}): check every service's chaos status"
+                "owner lost: its coordinator stopped while it ran; the recovery's rollback panicked ({panic}): check every service's chaos status"
             ),
         }
     };

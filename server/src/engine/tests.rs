@@ -36,8 +36,13 @@ pub(super) struct FakeJournal {
     pub(super) leases: Mutex<HashMap<OwnerId, Instant>>,
     /// Plan and speed of each execution, for claims.
     pub(super) plans: Mutex<HashMap<ExecutionId, (Plan, f64)>>,
-    /// Owners whose renewals fail (a stalled disk).
+    /// Owners whose renewals fail (a stalled disk, a partition).
     pub(super) stalled: Mutex<Vec<OwnerId>>,
+    /// Owners whose renewals seem to succeed but extend nothing (a clock
+    /// that jumped, a VM paused past its lease).
+    pub(super) frozen: Mutex<Vec<OwnerId>>,
+    /// Owners whose events cannot be written (the database is away).
+    pub(super) unwritable: Mutex<Vec<OwnerId>>,
 }
 
 impl FakeJournal {
@@ -89,6 +94,9 @@ impl Journal for FakeJournal {
         owner: OwnerId,
         events: &'a [(Event, Option<ExecutionStatus>)],
     ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>> {
+        if self.unwritable.lock().unwrap().contains(&owner) {
+            return Box::pin(async { Err("database unreachable".to_owned()) });
+        }
         let mut refused = Vec::new();
         for (event, status) in events {
             let owned = self.owners.lock().unwrap().get(&event.execution_id) == Some(&Some(owner));
@@ -114,6 +122,9 @@ impl Journal for FakeJournal {
         if self.stalled.lock().unwrap().contains(&owner.id) {
             return Box::pin(async { Err("disk stalled".to_owned()) });
         }
+        if self.frozen.lock().unwrap().contains(&owner.id) {
+            return Box::pin(async { Ok(()) });
+        }
         self.leases
             .lock()
             .unwrap()
@@ -123,6 +134,20 @@ impl Journal for FakeJournal {
 
     fn release(&self, owner: OwnerId) -> BoxFuture<'_, Result<(), String>> {
         self.leases.lock().unwrap().remove(&owner);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn give_up<'a>(
+        &'a self,
+        owner: OwnerId,
+        ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        let mut owners = self.owners.lock().unwrap();
+        for id in ids {
+            if owners.get(id) == Some(&Some(owner)) {
+                owners.insert(*id, None);
+            }
+        }
         Box::pin(async { Ok(()) })
     }
 

@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use std::sync::Arc;
 
-use app::api::rest::{Health, HealthChecks, ScenarioPerformance};
+use app::api::rest::{Health, HealthChecks, Replica, ScenarioPerformance};
 
 use crate::{service::Coordinator, state::AppState};
 
@@ -69,6 +69,11 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
             .unwrap_or_default(),
         checks: HealthChecks {
             database: if database_ok { "ok" } else { "unavailable" }.to_owned(),
+        },
+        replica: Replica {
+            id: state.engine.owner().id.to_string(),
+            database_backend: state.store.backend().name().to_owned(),
+            owned_executions: u32::try_from(state.engine.active().len()).unwrap_or(u32::MAX),
         },
     };
     let status = if database_ok {

@@ -373,15 +373,23 @@ impl Coordinator {
         }
         // Answer with the state the command led to: wait (briefly) for its event.
         let mut events = self.engine.subscribe();
-        self.engine
-            .control_by(execution_id, command, Some(by))
-            .map_err(|e| match e {
-                EngineError::NotRunning(_) => ApiError::new(
+        match self
+            .engine
+            .control_by(execution_id, command, Some(by.clone()))
+        {
+            Ok(()) => {}
+            // Another replica runs it: the command goes to that one
+            // (docs/scale-out.md, "Controls"), and its event comes back here.
+            Err(EngineError::NotRunning(_))
+                if self.relay_control(execution_id, command, by).await? => {}
+            Err(EngineError::NotRunning(_)) => {
+                return Err(ApiError::new(
                     ErrorKind::Conflict,
                     format!("execution {id} is not running in this coordinator"),
-                ),
-                other => ApiError::from(other),
-            })?;
+                ))
+            }
+            Err(other) => return Err(ApiError::from(other)),
+        }
         let took_effect = |kind: &EventKind| match command {
             ControlCommand::Pause => matches!(kind, EventKind::Paused),
             ControlCommand::Resume => matches!(kind, EventKind::Resumed),
@@ -414,6 +422,29 @@ impl Coordinator {
         };
         let _ = tokio::time::timeout(bound, wait).await;
         self.execution_detail(id).await
+    }
+
+    /// Sends `command` to the live replica that owns `id`, if another one
+    /// does; `false` when none does (or on SQLite, where nothing relays).
+    async fn relay_control(
+        &self,
+        id: ExecutionId,
+        command: ControlCommand,
+        by: String,
+    ) -> Result<bool, ApiError> {
+        let Some(ownership) = self.store.execution_owner(id).await? else {
+            return Ok(false);
+        };
+        if !ownership.live || ownership.owner == self.engine.owner().id {
+            return Ok(false);
+        }
+        let request = crate::store::ControlRequest {
+            owner: ownership.owner,
+            execution_id: id,
+            command,
+            by: Some(by),
+        };
+        Ok(self.store.send_control(&request).await?)
     }
 
     /// Stored events of an execution after `since`.

@@ -183,6 +183,8 @@ impl Coordinator {
                 "a recording is already capturing: stop it first (POST /api/chaos/recording/stop)",
             )
         };
+        // One captured by a replica that died since must not block the next.
+        self.store.end_interrupted_recordings().await?;
         let stored = self
             .store
             .insert_recording(&NewRecording {
@@ -194,6 +196,7 @@ impl Coordinator {
                 started_ms: unix_ms(now),
                 ended_ms: None,
                 created_by: actor,
+                owner: Some(self.engine.owner().id),
             })
             .await?;
         if !stored {
@@ -442,6 +445,7 @@ impl Coordinator {
                     started_ms,
                     ended_ms: Some(started_ms.saturating_add(i64::try_from(total).unwrap_or(0))),
                     created_by: actor,
+                    owner: None,
                 },
                 &events,
             )

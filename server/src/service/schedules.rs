@@ -357,6 +357,7 @@ impl Coordinator {
             }],
             fired_ms: millis(now),
             only_if_enabled: false,
+            claimed_by: Some(self.engine.owner().id),
         };
         if !self.store.claim_firings(id, &claim).await? {
             return Err(ApiError::new(
@@ -536,6 +537,7 @@ impl Coordinator {
             firings,
             fired_ms: millis(now),
             only_if_enabled: true,
+            claimed_by: Some(self.engine.owner().id),
         };
         if !self.store.claim_firings(&record.id, &claim).await? {
             // Decided elsewhere, or disabled, since it was read.

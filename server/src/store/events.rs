@@ -22,6 +22,19 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Inserts one event if `$9` still owns its execution. SQLite's first write
+/// takes the database lock, so a claim is wholly before or after the batch;
+/// PostgreSQL locks the execution's row instead (`for share`, held to the
+/// commit), which a claim's `update` waits for.
+const APPEND_SQLITE: &str =
+    "insert into events (execution_id, seq, at, offset_ms, planned_ms, kind, phase, payload)
+     select $1, $2, $3, $4, $5, $6, $7, $8
+     where exists (select 1 from executions where id = $1 and owner_id = $9)";
+const APPEND_POSTGRES: &str =
+    "insert into events (execution_id, seq, at, offset_ms, planned_ms, kind, phase, payload)
+     select $1, $2, $3, $4, $5, $6, $7, $8
+     where exists (select 1 from executions where id = $1 and owner_id = $9 for share)";
+
 /// `(seq, at, offset_ms, planned_ms, phase, payload)` of a stored event.
 type EventRow = (i64, String, Option<i64>, Option<i64>, Option<i64>, String);
 
@@ -38,8 +51,9 @@ impl Store {
         let options = serde_json::to_string(&execution.options)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let parameters = execution.parameters.as_ref().map(|p| p.to_string());
-        let mut tx = self.pool.begin().await?;
-        super::owners::upsert_owner(&mut tx, owner).await?;
+        let now = self.clock_ms().await?;
+        let mut tx = self.begin_write().await?;
+        super::owners::upsert_owner(&mut tx, owner, now).await?;
         sqlx::query(
             "insert into executions (id, scenario_id, scenario_name, definition, parameters, plan, options, status, started_by, actor, created_at, owner_id)
              values ($1, (select id from scenarios where id = $2), $3, $4, $5, $6, $7, 'queued', $8, $9, $10, $11)",
@@ -84,22 +98,18 @@ impl Store {
             let payload = serde_json::to_value(&event.kind)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let at = event.at.format(&Rfc3339).unwrap_or_default();
-            let inserted = sqlx::query(
-                "insert into events (execution_id, seq, at, offset_ms, planned_ms, kind, phase, payload)
-                 select $1, $2, $3, $4, $5, $6, $7, $8
-                 where exists (select 1 from executions where id = $1 and owner_id = $9)",
-            )
-            .bind(event.execution_id.to_string())
-            .bind(to_i64(event.seq))
-            .bind(&at)
-            .bind(event.offset_ms.map(to_i64))
-            .bind(event.planned_ms.map(to_i64))
-            .bind(event.kind.name())
-            .bind(event.phase.map(|p| to_i64(p as u64)))
-            .bind(payload.to_string())
-            .bind(&owner)
-            .execute(&mut *tx)
-            .await?;
+            let inserted = sqlx::query(self.dialect(APPEND_SQLITE, APPEND_POSTGRES))
+                .bind(event.execution_id.to_string())
+                .bind(to_i64(event.seq))
+                .bind(&at)
+                .bind(event.offset_ms.map(to_i64))
+                .bind(event.planned_ms.map(to_i64))
+                .bind(event.kind.name())
+                .bind(event.phase.map(|p| to_i64(p as u64)))
+                .bind(payload.to_string())
+                .bind(&owner)
+                .execute(&mut *tx)
+                .await?;
             if inserted.rows_affected() == 0 {
                 refused.push(event.execution_id);
                 continue;
@@ -128,6 +138,18 @@ impl Store {
                 .bind(event.execution_id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            }
+        }
+        if self.backend == super::Backend::Postgres {
+            // Other replicas' live viewers learn of the batch at commit
+            // (docs/scale-out.md, "Live events"): ids and seqs only, the
+            // events themselves are read from the store.
+            for (execution, first, last) in stored_ranges(events, &refused) {
+                sqlx::query("select count(*) from (select pg_notify($1, $2)) as sent")
+                    .bind(super::cluster::EVENTS_CHANNEL)
+                    .bind(format!("{execution} {first} {last} {owner}"))
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -185,6 +207,27 @@ impl Store {
     }
 }
 
+/// Per execution whose events were stored, its first and last `seq` in the batch.
+fn stored_ranges(
+    events: &[(Event, Option<ExecutionStatus>)],
+    refused: &[ExecutionId],
+) -> Vec<(ExecutionId, u64, u64)> {
+    let mut ranges: Vec<(ExecutionId, u64, u64)> = Vec::new();
+    for (event, _) in events {
+        if refused.contains(&event.execution_id) {
+            continue;
+        }
+        match ranges.iter_mut().find(|(id, ..)| *id == event.execution_id) {
+            Some(range) => {
+                range.1 = range.1.min(event.seq);
+                range.2 = range.2.max(event.seq);
+            }
+            None => ranges.push((event.execution_id, event.seq, event.seq)),
+        }
+    }
+    ranges
+}
+
 impl Journal for Store {
     fn insert_execution<'a>(
         &'a self,
@@ -229,6 +272,18 @@ impl Journal for Store {
     ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>> {
         Box::pin(async move {
             self.disowned_executions(owner, ids)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn give_up<'a>(
+        &'a self,
+        owner: OwnerId,
+        ids: &'a [ExecutionId],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.give_up_executions(owner, ids)
                 .await
                 .map_err(|e| e.to_string())
         })

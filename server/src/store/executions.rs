@@ -22,10 +22,16 @@ const STARTED_BY: &str = "coalesce(actor, started_by) as started_by, started_by 
 
 /// The `stopped_by` column of a query over `executions`: for a stopped one, where
 /// who sent its first stop command (`a user` when the event does not say).
-const STOPPED_BY: &str = "case when status = 'stopped' then (
+const STOPPED_BY_SQLITE: &str = "case when status = 'stopped' then (
     select coalesce(json_extract(ev.payload, '$.by'), 'a user') from events ev
     where ev.execution_id = executions.id and ev.kind = 'control_received'
       and json_extract(ev.payload, '$.command') = 'stop'
+    order by ev.seq limit 1) end as stopped_by";
+/// The same in PostgreSQL's JSON operators.
+const STOPPED_BY_POSTGRES: &str = "case when status = 'stopped' then (
+    select coalesce(ev.payload::jsonb ->> 'by', 'a user') from events ev
+    where ev.execution_id = executions.id and ev.kind = 'control_received'
+      and ev.payload::jsonb ->> 'command' = 'stop'
     order by ev.seq limit 1) end as stopped_by";
 
 impl TryFrom<ExecutionRow> for ExecutionSummary {
@@ -103,8 +109,9 @@ impl Store {
             plan: String,
             definition: String,
         }
+        let stopped_by = self.dialect(STOPPED_BY_SQLITE, STOPPED_BY_POSTGRES);
         let row: Option<Row> = sqlx::query_as(&format!(
-            "select id, scenario_name, status, {STARTED_BY}, created_at, started_at, finished_at, {STOPPED_BY}, options, verdict, plan, definition
+            "select id, scenario_name, status, {STARTED_BY}, created_at, started_at, finished_at, {stopped_by}, options, verdict, plan, definition
              from executions where id = $1",
         ))
         .bind(id)
@@ -154,8 +161,9 @@ impl Store {
             conditions.push(format!("scenario_name = {}", placeholders.next()));
         }
         if filter.scenario_contains.is_some() {
+            let contains = self.dialect("instr", "strpos");
             conditions.push(format!(
-                "instr(lower(scenario_name), lower({})) > 0",
+                "{contains}(lower(scenario_name), lower({})) > 0",
                 placeholders.next()
             ));
         }
@@ -173,8 +181,9 @@ impl Store {
         }
         let clause = conditions.join(" and ");
         let (limit, offset) = (placeholders.next(), placeholders.next());
+        let stopped_by = self.dialect(STOPPED_BY_SQLITE, STOPPED_BY_POSTGRES);
         let select = format!(
-            "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {STOPPED_BY} from executions
+            "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {stopped_by} from executions
              where {clause} order by created_at desc, id limit {limit} offset {offset}"
         );
         let count = format!("select count(*) from executions where {clause}");
@@ -246,7 +255,7 @@ impl Store {
     /// `system_recovery`, `performance_recovery`, `price_recovery`,
     /// `system_stabilization` and `alert_resolution` that passed.
     pub async fn mean_recovery_ms(&self) -> Result<Vec<(String, f64, u64)>, StoreError> {
-        let rows: Vec<(String, f64, i64)> = sqlx::query_as(
+        let rows: Vec<(String, f64, i64)> = sqlx::query_as(self.dialect(
             "select e.scenario_name, avg(json_extract(v.payload, '$.result.time_to_hold_ms')), count(*)
              from events v join executions e on e.id = v.execution_id
              where v.kind = 'assertion_finished'
@@ -255,7 +264,15 @@ impl Store {
                and json_extract(v.payload, '$.type') in
                  ('system_recovery', 'performance_recovery', 'price_recovery', 'system_stabilization', 'alert_resolution')
              group by e.scenario_name",
-        )
+            "select e.scenario_name, avg((v.payload::jsonb #>> '{result,time_to_hold_ms}')::float8), count(*)
+             from events v join executions e on e.id = v.execution_id
+             where v.kind = 'assertion_finished'
+               and v.payload::jsonb #> '{result,passed}' = 'true'::jsonb
+               and v.payload::jsonb #>> '{result,time_to_hold_ms}' is not null
+               and v.payload::jsonb ->> 'type' in
+                 ('system_recovery', 'performance_recovery', 'price_recovery', 'system_stabilization', 'alert_resolution')
+             group by e.scenario_name",
+        ))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -266,8 +283,9 @@ impl Store {
 
     /// The `limit` most recent executions, newest first.
     pub async fn list_executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>, StoreError> {
+        let stopped_by = self.dialect(STOPPED_BY_SQLITE, STOPPED_BY_POSTGRES);
         let rows: Vec<ExecutionRow> = sqlx::query_as(&format!(
-            "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {STOPPED_BY}
+            "select id, scenario_name, status, {STARTED_BY}, created_at, finished_at, {stopped_by}
              from executions order by created_at desc, id limit $1",
         ))
         .bind(i64::from(limit))
@@ -332,9 +350,8 @@ pub(crate) mod tests {
         .unwrap();
     }
 
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    async fn store() -> (crate::store::testing::Guard, Store) {
+        let (dir, store) = crate::store::testing::store().await;
         (dir, store)
     }
 

@@ -1,7 +1,14 @@
-//! The SQLite store: the one place that speaks SQL. Opens the pool once (created
-//! if missing, WAL, foreign keys, busy timeout), runs the migrations at start-up,
-//! and converts rows into domain types or DTOs; row structs stay private here.
+//! The store: the one place that speaks SQL. One interface over two backends
+//! (docs/scale-out.md): an SQLite file (the default; created if missing, WAL,
+//! foreign keys, busy timeout) or a PostgreSQL database shared by replicas.
+//! Both are reached through sqlx's `Any` driver with one text per statement
+//! (`$N` placeholders), but for the few statements whose dialects differ
+//! ([`Store::dialect`]). It opens the pool once, runs the backend's migrations
+//! (`migrations/` and `migrations/postgres/`, kept in step) at start-up, and
+//! converts rows into domain types or DTOs; row structs stay private here.
 
+mod cluster;
+mod database;
 mod events;
 mod executions;
 mod orchestrations;
@@ -12,7 +19,11 @@ mod scenarios;
 mod schedules;
 mod suites;
 mod teams;
+#[cfg(test)]
+pub(crate) mod testing;
 
+pub use cluster::{ControlRequest, Ownership, CONTROL_CHANNEL, EVENTS_CHANNEL};
+pub use database::{Backend, Database, DatabaseUrlError, PostgresUrl};
 pub use executions::{ExecutionRecord, HistoryFilter};
 pub use orchestrations::{
     Imported, NewOrchestration, OrchestrationRecord, OrchestrationVersionRecord,
@@ -29,21 +40,24 @@ pub use teams::{
     UserRemoval, BOOTSTRAP,
 };
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::Path, sync::Once, time::Duration};
 
 use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
     migrate::MigrateError,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
+    AnyPool, Executor,
 };
+
+/// A transaction on either backend.
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database file could not be opened or created.
+    /// The database could not be opened, created or reached.
     #[error("cannot open database {path}: {source}")]
     Open {
-        /// The file.
+        /// The file, or the URL without its password.
         path: String,
         /// sqlx's error.
         source: sqlx::Error,
@@ -71,7 +85,7 @@ pub enum StoreError {
 /// database: a write inside a transaction that is rolled back, so nothing stays.
 /// Without it a read-only file passes the (already applied) migrations and fails
 /// at the first write, with a message about whatever that write was for.
-async fn check_writable(pool: &SqlitePool, path: &Path) -> Result<(), StoreError> {
+async fn check_writable(pool: &AnyPool, path: &Path) -> Result<(), StoreError> {
     let mut transaction = pool.begin().await?;
     let probe = sqlx::query("create table _write_probe (x integer) strict")
         .execute(&mut *transaction)
@@ -118,43 +132,123 @@ impl Placeholders {
     }
 }
 
+/// The key of the advisory lock that serialises the store's write
+/// transactions on PostgreSQL, as SQLite's database lock does (`"tc-store"`).
+const WRITE_LOCK: i64 = 0x7463_2d73_746f_7265;
+
 /// A cheap handle on the database; clone it freely.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
     /// Opens (creating if missing) the SQLite file at `path` and migrates it.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                source: sqlx::Error::Io(e),
-            })?;
+        Self::connect(&Database::Sqlite(path.to_owned())).await
+    }
+
+    /// Opens `database` and brings its schema up to date.
+    pub async fn connect(database: &Database) -> Result<Self, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        match database {
+            Database::Sqlite(path) => Self::open_sqlite(path).await,
+            Database::Postgres(url) => Self::open_postgres(database, url).await,
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open {
-                path: path.display().to_string(),
-                source,
-            })?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_error(sqlx::Error::Io(e)))?;
+        }
+        // The Any driver takes a URL: the path is percent-encoded into it, and
+        // what a URL cannot say is set on each new connection.
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            url::form_urlencoded::byte_serialize(path.as_os_str().as_encoded_bytes())
+                .collect::<String>()
+                .replace("%2F", "/")
+        );
+        let options: AnyConnectOptions = url.parse().map_err(open_error)?;
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "pragma busy_timeout = 5000; pragma foreign_keys = on; \
+                             pragma journal_mode = wal; pragma synchronous = normal;",
+                        )
+                        .await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.display().to_string(),
-                source,
-            })?;
+            .map_err(open_error)?;
         check_writable(&pool, path).await?;
         sqlx::migrate!("../migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    async fn open_postgres(database: &Database, url: &PostgresUrl) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: database.to_string(),
+            source,
+        };
+        let options: AnyConnectOptions = url.secret().parse().map_err(open_error)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        // sqlx holds an advisory lock while it migrates, so replicas starting
+        // together apply each migration once.
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            pool,
+            backend: Backend::Postgres,
+        })
+    }
+
+    /// Which kind of database this store is on.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The statement for this backend, where the two dialects differ.
+    pub(crate) fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+
+    /// A transaction that will write, serialised with every other such
+    /// transaction of every process on the database. SQLite's database lock
+    /// gives that; on PostgreSQL an advisory lock held until commit or
+    /// rollback does, so a read-then-write (the next version number, a
+    /// claim, the last admin) cannot interleave with another.
+    pub(crate) async fn begin_write(&self) -> Result<Tx<'static>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("select 1 from (select pg_advisory_xact_lock($1)) as locked")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Whether the database answers; used by `/health`.
@@ -169,7 +263,7 @@ impl Store {
     }
 
     #[cfg(test)]
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }
@@ -184,9 +278,9 @@ mod tests {
         let path = dir.path().join("coordinator.db");
         Store::open(&path).await.unwrap().close().await;
         // As root a chmod does not stop writes, so SQLite is told to open it read-only.
-        let options = SqliteConnectOptions::new().filename(&path).read_only(true);
-        let pool = SqlitePoolOptions::new()
-            .connect_with(options)
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .connect(&format!("sqlite://{}?mode=ro", path.display()))
             .await
             .unwrap();
         let error = check_writable(&pool, &path).await.unwrap_err();

@@ -97,7 +97,7 @@ impl Store {
     ) -> Result<Imported, StoreError> {
         let now = now();
         let tags = serde_json::to_string(new.tags).unwrap_or_else(|_| "[]".to_owned());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // A write first (one that may change no row still takes the write
         // lock), so the reads below cannot turn into a write that fails with
         // SQLITE_BUSY_SNAPSHOT when another connection wrote in between.
@@ -258,8 +258,7 @@ mod tests {
 
     #[tokio::test]
     async fn imports_keep_every_version_skip_unchanged_text_and_archiving_hides() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.db")).await.unwrap();
+        let (_guard, store) = crate::store::testing::store().await;
         let tags = vec!["chaos".to_owned()];
         let new = |source| NewOrchestration {
             id: "game-day",

@@ -6,7 +6,6 @@
 //! `lease_until` has passed, or when its row is gone (it ended its lease).
 
 use app::api::ExecutionStatus;
-use sqlx::{Sqlite, Transaction};
 
 use super::{events::now_text, Placeholders, Store, StoreError};
 use crate::engine::{
@@ -33,8 +32,8 @@ pub(super) fn now_ms() -> i64 {
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn lease_until(owner: &Owner) -> i64 {
-    now_ms().saturating_add(i64::try_from(owner.lease.as_millis()).unwrap_or(i64::MAX))
+fn lease_until(owner: &Owner, now: i64) -> i64 {
+    now.saturating_add(i64::try_from(owner.lease.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// `execute (pid 4242 on build-1)`.
@@ -42,10 +41,11 @@ fn label(command: &str, pid: i64, host: &str) -> String {
     format!("{command} (pid {pid} on {host})")
 }
 
-/// Registers `owner` (or extends its lease) inside `tx`.
+/// Registers `owner` (or extends its lease from `now`, [`Store::clock_ms`]) inside `tx`.
 pub(super) async fn upsert_owner(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut super::Tx<'_>,
     owner: &Owner,
+    now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "insert into owners (id, command, host, pid, lease_until, created_at) values ($1, $2, $3, $4, $5, $6)
@@ -55,7 +55,7 @@ pub(super) async fn upsert_owner(
     .bind(&owner.command)
     .bind(&owner.host)
     .bind(i64::from(owner.pid))
-    .bind(lease_until(owner))
+    .bind(lease_until(owner, now))
     .bind(now_text())
     .execute(&mut **tx)
     .await?;
@@ -63,10 +63,26 @@ pub(super) async fn upsert_owner(
 }
 
 impl Store {
+    /// Now, in unix milliseconds, by the clock every owner's lease is kept
+    /// in: the database's on PostgreSQL, so that replicas whose clocks
+    /// disagree still agree on whose lease has run out (docs/scale-out.md,
+    /// "Clock skew"); this machine's on SQLite, whose processes share it.
+    pub async fn clock_ms(&self) -> Result<i64, StoreError> {
+        match self.backend {
+            super::Backend::Sqlite => Ok(now_ms()),
+            super::Backend::Postgres => Ok(sqlx::query_scalar(
+                "select cast(floor(extract(epoch from clock_timestamp()) * 1000) as bigint)",
+            )
+            .fetch_one(&self.pool)
+            .await?),
+        }
+    }
+
     /// Extends `owner`'s lease (registering it if needed).
     pub async fn renew_lease(&self, owner: &Owner) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        upsert_owner(&mut tx, owner).await?;
+        let now = self.clock_ms().await?;
+        let mut tx = self.begin_write().await?;
+        upsert_owner(&mut tx, owner, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -109,11 +125,35 @@ impl Store {
         Ok(lost)
     }
 
+    /// Of `ids`, those `owner` owns no longer belong to anyone: the next
+    /// engine that looks for orphans recovers them.
+    pub async fn give_up_executions(
+        &self,
+        owner: OwnerId,
+        ids: &[ExecutionId],
+    ) -> Result<(), StoreError> {
+        for chunk in ids.chunks(500) {
+            // Numbered in bind order: the owner, then the chunk's ids.
+            let mut placeholders = Placeholders::default();
+            let sql = format!(
+                "update executions set owner_id = null where owner_id = {} and id in ({})",
+                placeholders.next(),
+                placeholders.list(chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(owner.to_string());
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            query.execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// Unfinished executions whose owner is gone (lease run out, row gone, or
     /// none at all), oldest first. Also forgets owners gone a day ago that own
     /// nothing unfinished, so killed processes do not pile up.
     pub async fn orphaned_executions(&self) -> Result<Vec<Orphan>, StoreError> {
-        let now = now_ms();
+        let now = self.clock_ms().await?;
         sqlx::query(
             "delete from owners where lease_until < $1 and not exists
                (select 1 from executions e where e.owner_id = owners.id and e.status in ('queued', 'running', 'paused'))",
@@ -161,8 +201,9 @@ impl Store {
         previous: Option<OwnerId>,
         owner: &Owner,
     ) -> Result<Option<Unfinished>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        upsert_owner(&mut tx, owner).await?;
+        let now = self.clock_ms().await?;
+        let mut tx = self.begin_write().await?;
+        upsert_owner(&mut tx, owner, now).await?;
         let claimed = sqlx::query(
             "update executions set owner_id = $1
              where id = $2 and status in ('queued', 'running', 'paused') and owner_id is not distinct from $3
@@ -171,7 +212,7 @@ impl Store {
         .bind(owner.id.to_string())
         .bind(id.to_string())
         .bind(previous.map(|p| p.to_string()))
-        .bind(now_ms())
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() == 0 {
@@ -256,8 +297,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_live_owners_execution_is_no_orphan_and_cannot_be_claimed() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let (_guard, store) = crate::store::testing::store().await;
         let live = owner(Duration::from_secs(15));
         let id = submitted(&store, &live).await;
         assert!(store.orphaned_executions().await.unwrap().is_empty());
@@ -271,9 +311,8 @@ mod tests {
 
     #[tokio::test]
     async fn of_two_processes_claiming_an_orphan_at_once_exactly_one_gets_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path).await.unwrap();
+        let (_guard, database) = crate::store::testing::database().await;
+        let store = Store::connect(&database).await.unwrap();
         let dead = owner(Duration::ZERO);
         let id = submitted(&store, &dead).await;
         store
@@ -286,8 +325,8 @@ mod tests {
             orphans[0].owner_label.as_deref(),
             Some("execute (pid 4242 on build-1)")
         );
-        // Two processes: two pools on the same file.
-        let other = Store::open(&path).await.unwrap();
+        // Two processes: two pools on the same database.
+        let other = Store::connect(&database).await.unwrap();
         let (b, c) = (
             owner(Duration::from_secs(15)),
             owner(Duration::from_secs(15)),
@@ -308,8 +347,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_of_an_execution_another_owner_took_are_refused_and_others_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let (_guard, store) = crate::store::testing::store().await;
         let a = owner(Duration::ZERO);
         let (lost, kept) = (submitted(&store, &a).await, submitted(&store, &a).await);
         let b = owner(Duration::from_secs(15));
@@ -336,8 +374,7 @@ mod tests {
 
     #[tokio::test]
     async fn executions_from_before_owners_and_released_owners_are_orphans() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let (_guard, store) = crate::store::testing::store().await;
         let old = ExecutionId::new();
         crate::store::executions::tests::insert_execution(&store, &old.to_string(), "running")
             .await;

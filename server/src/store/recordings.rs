@@ -43,6 +43,8 @@ pub struct NewRecording<'a> {
     pub ended_ms: Option<i64>,
     /// Who.
     pub created_by: &'a str,
+    /// The owner (process) capturing it; `None` for an imported one.
+    pub owner: Option<crate::engine::owner::OwnerId>,
 }
 
 /// A stored recording.
@@ -118,8 +120,8 @@ impl Store {
     /// Stores a new recording; false when it would be a second one capturing.
     pub async fn insert_recording(&self, recording: &NewRecording<'_>) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
-            "insert into recordings (id, name, services, state, max_events, started_ms, ended_ms, created_by, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "insert into recordings (id, name, services, state, max_events, started_ms, ended_ms, created_by, created_at, owner_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(recording.id)
         .bind(recording.name)
@@ -130,6 +132,7 @@ impl Store {
         .bind(recording.ended_ms)
         .bind(recording.created_by)
         .bind(now())
+        .bind(recording.owner.map(|o| o.to_string()))
         .execute(&self.pool)
         .await;
         match inserted {
@@ -145,7 +148,7 @@ impl Store {
         recording: &NewRecording<'_>,
         events: &[RecordedEvent],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "insert into recordings (id, name, services, state, max_events, started_ms, ended_ms, event_count, created_by, created_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -177,7 +180,7 @@ impl Store {
         events: &[RecordedEvent],
         lost: u32,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // A write first, so the transaction holds the write lock before it
         // reads: a read that later turns into a write fails at once
         // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between.
@@ -238,14 +241,17 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// At start-up: recordings a previous run left capturing end `interrupted`
-    /// at their last event (or their start). How many.
+    /// Recordings left capturing by a process that is gone (its lease ran
+    /// out, or none is recorded) end `interrupted` at their last event (or
+    /// their start). A live replica's recording goes on. How many.
     pub async fn end_interrupted_recordings(&self) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "update recordings set state = 'interrupted',
                  ended_ms = coalesce((select max(at_ms) from recording_events e where e.recording_id = recordings.id), started_ms)
-             where state = 'recording'",
+             where state = 'recording' and (owner_id is null or not exists
+               (select 1 from owners o where o.id = recordings.owner_id and o.lease_until > $1))",
         )
+        .bind(self.clock_ms().await?)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -360,7 +366,7 @@ impl Store {
     /// The replay under way (the newest, if several), or else the newest.
     pub async fn current_replay(&self) -> Result<Option<ReplayRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "{REPLAY_SELECT} order by e.status in ('queued', 'running', 'paused') desc, r.created_at desc, r.rowid desc limit 1"
+            "{REPLAY_SELECT} order by e.status in ('queued', 'running', 'paused') desc nulls last, r.created_at desc, r.rowid desc limit 1"
         ))
         .fetch_optional(&self.pool)
         .await?)
@@ -368,7 +374,7 @@ impl Store {
 }
 
 async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut super::Tx<'_>,
     id: &str,
     seq: usize,
     event: &RecordedEvent,

@@ -181,8 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stored_execution_reads_back_as_the_record_it_was() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let (_guard, store) = crate::store::testing::store().await;
         let input = testdata::input();
         let id = input.record.execution.id;
         let owner = crate::engine::owner::Owner {

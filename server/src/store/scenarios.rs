@@ -74,7 +74,7 @@ impl Store {
     /// back from the archive); returns its version number.
     pub async fn insert_scenario_version(&self, new: &NewVersion<'_>) -> Result<i64, StoreError> {
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "insert into scenarios (id, name, kind, source, category, description, created_at, updated_at)
              values ($1, $2, $3, 'custom', $4, $5, $6, $7)
@@ -195,8 +195,7 @@ mod tests {
 
     #[tokio::test]
     async fn uploads_keep_every_version_and_archiving_hides_without_losing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+        let (_guard, store) = crate::store::testing::store().await;
         let new = |definition| NewVersion {
             id: "my-test",
             kind: "scenario",

@@ -162,6 +162,9 @@ pub struct Claim {
     /// Only while the schedule is enabled (its timing fires; a person's
     /// trigger does not need it).
     pub only_if_enabled: bool,
+    /// The owner (this process) that will submit the claimed firings: a
+    /// starting replica settles only firings whose claimer is gone.
+    pub claimed_by: Option<crate::engine::owner::OwnerId>,
 }
 
 type FiringRow = (
@@ -305,7 +308,7 @@ impl Store {
     /// someone decided it already.
     pub async fn claim_firings(&self, id: &str, claim: &Claim) -> Result<bool, StoreError> {
         let decided_at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
             "update schedules
              set next_due_ms = $1, ended = $2, execution_count = execution_count + $3,
@@ -327,8 +330,8 @@ impl Store {
         }
         for new in &claim.firings {
             sqlx::query(
-                "insert into schedule_firings (schedule_id, due_ms, fired_ms, manual, result, execution_id, reason, created_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "insert into schedule_firings (schedule_id, due_ms, fired_ms, manual, result, execution_id, reason, created_at, claimed_by)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id)
             .bind(new.due_ms)
@@ -338,6 +341,7 @@ impl Store {
             .bind(new.execution_id.as_deref())
             .bind(new.reason.as_deref())
             .bind(&decided_at)
+            .bind(claim.claimed_by.map(|o| o.to_string()))
             .execute(&mut *tx)
             .await?;
         }
@@ -367,7 +371,7 @@ impl Store {
         reason: Option<&str>,
         counted: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "update schedule_firings set result = $1, suite_id = coalesce($2, suite_id), reason = coalesce($3, reason)
              where schedule_id = $4 and execution_id = $5 and result = 'claimed'",
@@ -401,20 +405,27 @@ impl Store {
 
     /// Firings claimed but never settled (the process died between claim and
     /// submission): each becomes `submitted` if its execution or suite
-    /// exists, else `failed`. Returns how many failed.
+    /// exists, else `failed`. Only firings whose claimer is gone (its lease
+    /// ran out, or none is recorded): a live replica's are its own to settle.
+    /// Returns how many failed.
     pub async fn settle_interrupted_firings(&self) -> Result<u64, StoreError> {
-        sqlx::query(
+        const CLAIMER_GONE: &str = "(claimed_by is null or not exists
+               (select 1 from owners o where o.id = schedule_firings.claimed_by and o.lease_until > $1))";
+        let now = self.clock_ms().await?;
+        sqlx::query(&format!(
             "update schedule_firings set result = 'submitted'
-             where result = 'claimed'
-               and exists (select 1 from executions e where e.id = schedule_firings.execution_id)",
-        )
+             where result = 'claimed' and {CLAIMER_GONE}
+               and exists (select 1 from executions e where e.id = schedule_firings.execution_id)"
+        ))
+        .bind(now)
         .execute(&self.pool)
         .await?;
-        let failed = sqlx::query(
+        let failed = sqlx::query(&format!(
             "update schedule_firings set result = 'failed',
                  reason = 'the coordinator stopped between claiming this firing and submitting it'
-             where result = 'claimed'",
-        )
+             where result = 'claimed' and {CLAIMER_GONE}"
+        ))
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(failed.rows_affected())
@@ -438,11 +449,8 @@ impl Store {
 mod tests {
     use super::*;
 
-    async fn store_with_schedule() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("coordinator.db"))
-            .await
-            .unwrap();
+    async fn store_with_schedule() -> (crate::store::testing::Guard, Store) {
+        let (dir, store) = crate::store::testing::store().await;
         store
             .insert_schedule(&NewSchedule {
                 id: "s1",
@@ -475,6 +483,7 @@ mod tests {
             }],
             fired_ms: expected + 2,
             only_if_enabled: true,
+            claimed_by: None,
         }
     }
 

@@ -153,7 +153,7 @@ impl Store {
     /// Stores a new suite (state `running`) and its members, in one transaction.
     pub async fn insert_suite(&self, suite: &NewSuite<'_>) -> Result<(), StoreError> {
         let created_at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "insert into suites (id, mode, parallel, seed, options, status, started_by, actor, created_at, owner_id,
                                  orchestration_id, orchestration_version, orchestration_name)
@@ -384,7 +384,7 @@ impl Store {
                                    where o.id = suites.owner_id and o.lease_until > $2)",
         )
         .bind(now())
-        .bind(super::owners::now_ms())
+        .bind(self.clock_ms().await?)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -409,9 +409,8 @@ mod tests {
     use super::*;
     use crate::engine::Channel;
 
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    async fn store() -> (crate::store::testing::Guard, Store) {
+        let (dir, store) = crate::store::testing::store().await;
         (dir, store)
     }
 

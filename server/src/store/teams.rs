@@ -4,7 +4,9 @@
 //! an argon2id PHC string.
 //!
 //! Limits that must hold under concurrent requests (the last admin, live
-//! tokens per user) are single statements, so two requests cannot both pass.
+//! tokens per user) are single statements in a write transaction
+//! ([`Store::begin_write`]), so two requests cannot both pass, on SQLite or on
+//! PostgreSQL under read committed.
 
 use app::api::auth::{AuditEntry, AuditOutcome, Role, TokenInfo, UserInfo};
 
@@ -172,8 +174,11 @@ fn token_from_row(row: TokenRow) -> Result<TokenRecord, StoreError> {
 }
 
 /// A token counts as live until it is revoked or its expiry passes.
-const LIVE: &str =
+const LIVE_SQLITE: &str =
     "revoked_at is null and (expires_at is null or julianday(expires_at) > julianday('now'))";
+/// The same on PostgreSQL, whose clock decides.
+const LIVE_POSTGRES: &str =
+    "revoked_at is null and (expires_at is null or expires_at::timestamptz > now())";
 
 impl Store {
     /// How many accounts exist.
@@ -252,15 +257,18 @@ impl Store {
     }
 
     /// Removes account `name` (its tokens and sessions go with it), unless it
-    /// is the only admin. One statement, so two removals cannot both pass.
+    /// is the only admin. One statement in a write transaction, so two
+    /// removals cannot both pass.
     pub async fn delete_user(&self, name: &str) -> Result<UserRemoval, StoreError> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "delete from users where name = $1 and not (role = 'admin'
                and (select count(*) from users where role = 'admin') <= 1)",
         )
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         if done.rows_affected() == 1 {
             return Ok(UserRemoval::Removed);
         }
@@ -271,18 +279,20 @@ impl Store {
     }
 
     /// Stores a token unless its user already has `max_live` live ones;
-    /// false when refused. One statement, so concurrent creations cannot
-    /// overshoot.
+    /// `None` when refused. One statement in a write transaction, so
+    /// concurrent creations cannot overshoot on either backend.
     pub async fn insert_token(
         &self,
         token: &NewTokenRecord<'_>,
         max_live: i64,
     ) -> Result<Option<TokenInfo>, StoreError> {
         let created_at = now_text();
+        let live = self.dialect(LIVE_SQLITE, LIVE_POSTGRES);
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(&format!(
             "insert into tokens (id, name, user_name, role, secret_sha256, created_at, expires_at)
              select $1, $2, $3, $4, $5, $6, $7
-             where (select count(*) from tokens where user_name is not distinct from $3 and {LIVE}) < $8"
+             where (select count(*) from tokens where user_name is not distinct from $3 and {live}) < $8"
         ))
         .bind(token.id)
         .bind(token.name)
@@ -292,8 +302,9 @@ impl Store {
         .bind(&created_at)
         .bind(token.expires_at)
         .bind(max_live)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok((done.rows_affected() == 1).then(|| TokenInfo {
             id: token.id.to_owned(),
             name: token.name.to_owned(),

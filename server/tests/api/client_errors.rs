@@ -109,7 +109,7 @@ async fn upload_ids_are_bounded_slugs_without_case_variants() {
 async fn an_existing_mixed_case_id_refuses_its_case_variants_with_409() {
     // Ids stored before the slug rule may have capitals: a variant is a conflict.
     let app = spawn_app().await;
-    let store = server::store::Store::open(&app.database).await.unwrap();
+    let store = crate::helpers::open_store(&app.database).await;
     store
         .insert_scenario_version(&server::store::NewVersion {
             id: "Legacy-Check",

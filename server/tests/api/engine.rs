@@ -37,6 +37,7 @@ async fn basic_market_disruption_passes_against_the_sandbox() {
     // The seed's engine metrics follow the recorded events.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.without_replica_label(&metrics);
     for line in [
         r#"test_coordinator_scenarios_executed_total{scenario_name="basic-market-disruption",phase_name="",status="completed""#,
         r#"test_coordinator_assertion_results_total{scenario_name="",phase_name="",status="passed",assertion_type="risk_alert""#,

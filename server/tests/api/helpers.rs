@@ -43,7 +43,7 @@ pub async fn spawn_app_with_routes(
     // A test may bring its own database (to restart on it); others get a fresh one.
     let database =
         if settings.test_coordinator.database == Settings::default().test_coordinator.database {
-            dir.path().join("coordinator.db")
+            fresh_database(dir.path()).await
         } else {
             settings.test_coordinator.database.clone()
         };
@@ -91,7 +91,55 @@ pub async fn spawn_app_with_routes(
     }
 }
 
+/// A fresh database for one app: an SQLite file in `dir`, or, when the store
+/// is under test on PostgreSQL (`TEST_COORDINATOR_STORE_BACKEND=postgres`,
+/// scripts/test.sh), a fresh database on the server of
+/// `TEST_COORDINATOR_PG_ADMIN_URL`, named by its URL.
+pub async fn fresh_database(dir: &std::path::Path) -> PathBuf {
+    use sqlx::Connection as _;
+    if std::env::var("TEST_COORDINATOR_STORE_BACKEND").as_deref() != Ok("postgres") {
+        return dir.join("coordinator.db");
+    }
+    let admin = std::env::var("TEST_COORDINATOR_PG_ADMIN_URL")
+        .expect("TEST_COORDINATOR_STORE_BACKEND=postgres needs TEST_COORDINATOR_PG_ADMIN_URL (scripts/pg-throwaway.sh run -- …)");
+    let name = format!("tc_it_{}", uuid::Uuid::new_v4().simple());
+    let mut connection = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("the test PostgreSQL server answers");
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut connection)
+        .await
+        .expect("a test database");
+    let _ = connection.close().await;
+    let mut url = url::Url::parse(&admin).expect("a URL");
+    url.set_path(&name);
+    PathBuf::from(url.as_str())
+}
+
+/// Opens the store of an app's `database` (a file or a URL) beside it.
+#[allow(dead_code)]
+pub async fn open_store(database: &std::path::Path) -> server::store::Store {
+    let database = server::store::Database::from_setting(database).expect("a database");
+    server::store::Store::connect(&database)
+        .await
+        .expect("the database opens")
+}
+
 impl TestApp {
+    /// `/metrics` text without the `replica` label every series carries on
+    /// PostgreSQL (checked present there), so that one expected line fits
+    /// both backends.
+    #[allow(dead_code)]
+    pub fn without_replica_label(&self, metrics: &str) -> String {
+        let label = format!("replica=\"{}\"", self.engine.owner().id);
+        if matches!(self.config.database, server::store::Database::Postgres(_)) {
+            assert!(metrics.contains(&label), "{label} missing from\n{metrics}");
+        }
+        metrics
+            .replace(&format!("{{{label}}}"), "")
+            .replace(&format!("{label},"), "")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))

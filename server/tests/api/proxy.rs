@@ -219,7 +219,7 @@ async fn what_the_faults_did_is_recorded_per_second_with_the_execution() {
 
     // The report adds them up.
     let id = events[0].execution_id;
-    let store = server::store::Store::open(&app.database).await.unwrap();
+    let store = crate::helpers::open_store(&app.database).await;
     let input = server::report::ReportInput::from(
         store.fetch_recorded_execution(id).await.unwrap().unwrap(),
     );

@@ -12,7 +12,6 @@ use app::api::ExecutionStatus;
 use server::{
     prepare::Source,
     report::{self, ReportInput},
-    store::Store,
 };
 use time::OffsetDateTime;
 
@@ -109,7 +108,7 @@ async fn the_report_of_a_real_run_validates_renders_and_parses_in_every_format()
     let audit_events = audit["events"].as_array().cloned().expect("audit events");
 
     // The report is made from the store only.
-    let store = Store::open(&app.database).await.unwrap();
+    let store = crate::helpers::open_store(&app.database).await;
     let mut input = ReportInput::from(
         store
             .fetch_recorded_execution(id)

@@ -17,6 +17,14 @@ async fn health_reports_every_field_of_the_seed() {
     let timestamp = body["timestamp"].as_str().unwrap();
     time::OffsetDateTime::parse(timestamp, &time::format_description::well_known::Rfc3339)
         .expect("timestamp is RFC 3339");
+    // Which replica answered, on which database, owning how much.
+    assert_eq!(body["replica"]["id"], app.engine.owner().id.to_string());
+    let backend = match app.config.database {
+        server::store::Database::Sqlite(_) => "sqlite",
+        server::store::Database::Postgres(_) => "postgres",
+    };
+    assert_eq!(body["replica"]["database_backend"], backend);
+    assert_eq!(body["replica"]["owned_executions"], 0);
     app.stop().await;
 }
 
@@ -56,7 +64,7 @@ async fn metrics_count_requests_per_route_with_errors_and_durations() {
         content_type.starts_with("application/openmetrics-text"),
         "{content_type}"
     );
-    let text = response.text().await.unwrap();
+    let text = app.without_replica_label(&response.text().await.unwrap());
     assert!(
         text.contains(
             r#"test_coordinator_http_requests_total{method="GET",route="/health",status="200"} 3"#

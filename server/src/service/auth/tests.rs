@@ -1,4 +1,5 @@
-//! The teams use cases on a real SQLite file.
+//! The teams use cases on a real database: an SQLite file, or PostgreSQL
+//! when the store's tests run there (`store::testing`).
 
 use super::*;
 use crate::{startup::build_engine, store::Store};
@@ -6,6 +7,7 @@ use std::sync::Arc;
 
 struct Setup {
     dir: tempfile::TempDir,
+    _database: crate::store::testing::Guard,
     coordinator: Coordinator,
 }
 
@@ -19,15 +21,37 @@ impl Setup {
     }
 }
 
+/// The teams use cases on a fresh database of the backend under test.
 async fn setup(mode: AuthMode) -> Setup {
+    let (guard, database) = crate::store::testing::database().await;
+    setup_on(mode, guard, database).await
+}
+
+/// On an SQLite file in `Setup::dir`, whatever the backend under test.
+async fn setup_sqlite(mode: AuthMode) -> Setup {
     let dir = tempfile::tempdir().unwrap();
+    let database = crate::store::Database::Sqlite(dir.path().join("coordinator.db"));
+    let mut setup = setup_on(mode, crate::store::testing::Guard::default(), database).await;
+    setup.dir = dir;
+    setup
+}
+
+async fn setup_on(
+    mode: AuthMode,
+    guard: crate::store::testing::Guard,
+    database: crate::store::Database,
+) -> Setup {
     let mut config = crate::config::Settings::default().validate().unwrap();
-    config.database = dir.path().join("coordinator.db");
+    config.database = database;
     config.auth.mode = mode;
-    let store = Store::open(&config.database).await.unwrap();
+    let store = Store::connect(&config.database).await.unwrap();
     let engine = build_engine(&config, &store, "test");
     let coordinator = Coordinator::new(Arc::new(config), store, engine);
-    Setup { dir, coordinator }
+    Setup {
+        dir: tempfile::tempdir().unwrap(),
+        _database: guard,
+        coordinator,
+    }
 }
 
 fn new_user(name: &str, role: Role) -> NewUser {
@@ -88,7 +112,8 @@ fn assert_error(result: Result<impl std::fmt::Debug, ApiError>, kind: ErrorKind,
 
 #[tokio::test]
 async fn passwords_are_stored_only_as_argon2id_hashes() {
-    let s = setup(AuthMode::Users).await;
+    // The database's bytes on disk are read back: an SQLite file.
+    let s = setup_sqlite(AuthMode::Users).await;
     let password = "Plain-Text-Secret-4417";
     s.coordinator
         .add_user(NewUser {

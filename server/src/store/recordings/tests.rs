@@ -6,9 +6,8 @@ use time::macros::datetime;
 use super::{from_unix_ms, unix_ms, NewRecording, RecordingRecord};
 use crate::store::Store;
 
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+async fn store() -> (crate::store::testing::Guard, Store) {
+    let (dir, store) = crate::store::testing::store().await;
     (dir, store)
 }
 
@@ -22,6 +21,7 @@ fn recording<'a>(id: &'a str, state: RecordingState, max_events: u32) -> NewReco
         started_ms: 1_000,
         ended_ms: None,
         created_by: "local",
+        owner: None,
     }
 }
 
@@ -158,6 +158,7 @@ async fn every_field_of_a_recording_reads_back_as_it_was_bound() {
         started_ms: 1_001,
         ended_ms: Some(2_002),
         created_by: "alice",
+        owner: None,
     };
     assert!(store.insert_recording(&imported).await.unwrap());
     let expected = RecordingRecord {
