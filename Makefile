@@ -30,12 +30,13 @@ dev:
 watch:
 	scripts/watch.sh
 
-## bench: the engine, workload and validator benchmarks (print figures; installs Debian's wrk to compare)
+## bench: the engine, workload, validator and scale-out benchmarks (print figures; installs Debian's wrk to compare, and a throwaway PostgreSQL)
 bench:
 	@command -v wrk >/dev/null || (command -v sudo >/dev/null && sudo apt-get install -y -qq wrk || apt-get install -y -qq wrk)
 	cargo bench -p server --bench engine
 	cargo bench -p server --bench workload
 	cargo bench -p app --features ssr --bench validate
+	scripts/pg-throwaway.sh run -- cargo bench -p server --bench replicas
 
 ## fuzz: the scenario language's properties and fuzzer with many more cases than CI runs
 fuzz:

@@ -5,7 +5,8 @@
 //!   this replica's live viewers, so a WebSocket on any replica follows any
 //!   execution (the follower's seq checks re-read the store on any gap);
 //! - a control command sent through another replica, for an execution this
-//!   one owns, is applied here as if it had been sent here.
+//!   one owns, is applied here as if it had been sent here;
+//! - an execution joined the shared queue: this replica's claimer looks.
 //!
 //! Nothing but ids and seqs travels in a notification: the store stays the
 //! one source of events, and a notification lost while the listener
@@ -18,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     engine::{Engine, ExecutionId},
-    store::{ControlRequest, PostgresUrl, Store, CONTROL_CHANNEL, EVENTS_CHANNEL},
+    store::{ControlRequest, PostgresUrl, Store, CONTROL_CHANNEL, EVENTS_CHANNEL, QUEUE_CHANNEL},
 };
 
 /// Events relayed per store read.
@@ -52,6 +53,7 @@ async fn listen(url: &PostgresUrl, store: &Store, engine: &Engine) {
                 Ok(Some(notification)) => match notification.channel() {
                     EVENTS_CHANNEL => relay_events(store, engine, notification.payload()).await,
                     CONTROL_CHANNEL => apply_control(engine, notification.payload()),
+                    QUEUE_CHANNEL => engine.wake_queue(),
                     _ => {}
                 },
                 Ok(None) => tracing::warn!(
@@ -70,7 +72,7 @@ async fn listen(url: &PostgresUrl, store: &Store, engine: &Engine) {
 async fn connect(url: &PostgresUrl) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url.secret()).await?;
     listener
-        .listen_all([EVENTS_CHANNEL, CONTROL_CHANNEL])
+        .listen_all([EVENTS_CHANNEL, CONTROL_CHANNEL, QUEUE_CHANNEL])
         .await?;
     Ok(listener)
 }

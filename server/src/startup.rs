@@ -148,6 +148,7 @@ pub fn build_engine(config: &Config, store: &Store, command: &str) -> Engine {
             heartbeat: config.execution.owner_heartbeat,
         },
         precise_timing: true,
+        shared_queue: command == "serve" && store.backend() == crate::store::Backend::Postgres,
     };
     let load = HttpLoad::new(services.client().clone(), config.services.clone());
     Engine::start(EngineParts {
@@ -301,6 +302,7 @@ impl Application {
         let metrics = state.metrics.clone();
         if let crate::store::Database::Postgres(url) = &coordinator.config.database {
             crate::cluster::spawn(url.clone(), store.clone(), engine.clone(), stopping.clone());
+            engine.serve_shared_queue();
         }
         if let Some(port) = std::env::var_os("TEST_COORDINATOR_GRPC_PORT") {
             tracing::warn!(
@@ -440,7 +442,8 @@ fn spawn_retention(store: Store, days: u32) {
 
 /// Feeds every recorded event into the engine metrics; ends with the engine.
 fn spawn_metrics_feed(engine: &Engine, metrics: Metrics) {
-    let mut events = engine.subscribe();
+    // Its own runs only: on replicas, each counts what it ran.
+    let mut events = engine.subscribe_local();
     tokio::spawn(async move {
         loop {
             match events.recv().await {

@@ -3,11 +3,14 @@
 //! throwaway server of `TEST_COORDINATOR_PG_ADMIN_URL` (scripts/test.sh runs
 //! every test under scripts/pg-throwaway.sh).
 //!
-//! Six executions hold chaos, two on each replica; replica A is killed with
-//! SIGKILL. Another replica takes A's two over within the lease plus a second,
-//! marks them interrupted (owner lost) and clears their chaos; the other four
-//! finish normally; WebSocket viewers on replica B see every event of all six,
-//! in order and without gaps. Before that, a run on C is stopped through B.
+//! Six executions hold chaos; the queue is shared, so each replica (two slots
+//! each) runs two, whichever replica they were sent to. Replica A is killed
+//! with SIGKILL. Another replica takes A's two over within the lease plus a
+//! second, marks them interrupted (owner lost) and clears their chaos; the
+//! other four finish normally; WebSocket viewers on replica B see every event
+//! of all six, in order and without gaps. Before that, a run is stopped
+//! through a replica that does not run it, and a seventh is stopped while it
+//! waits in the shared queue.
 
 use std::{
     process::{Child, Command, Stdio},
@@ -16,7 +19,6 @@ use std::{
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use sqlx::Connection as _;
 use tokio_tungstenite::tungstenite::Message;
 
 /// The lease of every replica here, and how often it is renewed.
@@ -75,18 +77,10 @@ async fn fresh_database() -> Option<String> {
         eprintln!("replicas: no PostgreSQL (TEST_COORDINATOR_PG_ADMIN_URL); run scripts/pg-throwaway.sh run -- cargo test");
         return None;
     };
-    let name = format!("tc_replicas_{}", uuid::Uuid::new_v4().simple());
-    let mut connection = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("PostgreSQL answers");
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut connection)
-        .await
-        .expect("a database");
-    let _ = connection.close().await;
-    let mut url = url::Url::parse(&admin).expect("a URL");
-    url.set_path(&name);
-    Some(url.to_string())
+    match server::store::testing::scratch_database(&admin, "tc_replicas").await {
+        server::store::Database::Postgres(url) => Some(url.secret().to_owned()),
+        sqlite => panic!("not a PostgreSQL database: {sqlite}"),
+    }
 }
 
 /// The environment every process shares: where each service listens, and
@@ -254,6 +248,8 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
                 "SERVICE_INSTANCE_NAME".to_owned(),
                 format!("replica-{name}"),
             ),
+            // Two slots each: six runs fill all three replicas.
+            ("MAX_CONCURRENT_EXECUTIONS".to_owned(), "2".to_owned()),
         ]);
         processes
             .0
@@ -275,123 +271,49 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
         let id = health["replica"]["id"].as_str().unwrap().to_owned();
         replicas.push(Replica { base, id });
     }
+    let owners = sqlx::PgPool::connect(&database)
+        .await
+        .expect("the database");
+    let owner_of = |id: String| {
+        let owners = owners.clone();
+        async move {
+            let owner: Option<String> =
+                sqlx::query_scalar("select owner_id from executions where id = $1")
+                    .bind(id)
+                    .fetch_one(&owners)
+                    .await
+                    .unwrap();
+            owner
+        }
+    };
     let (a, b, c) = (&replicas[0], &replicas[1], &replicas[2]);
 
-    // A holds chaos on the exchange and the custodian; B and C on market data.
-    let latency = json!({"delay_ms": 300, "operations": ["place_order"]});
-    let settlements = json!({"settlement_types": ["fiat"], "delay_duration": "2h"});
-    let spike = json!({"multiplier": 2, "symbols": ["BTC-USD"], "duration": "10m"});
-    let on_a = [
-        submit(
-            &client,
-            a,
-            &holding(
-                "held-latency",
-                "exchange-simulator",
-                "inject_latency",
-                latency,
-                "60s",
-            ),
-        )
-        .await,
-        submit(
-            &client,
-            a,
-            &holding(
-                "held-settlements",
-                "custodian-simulator",
-                "delay_settlements",
-                settlements,
-                "60s",
-            ),
-        )
-        .await,
-    ];
-    let mut others = Vec::new();
-    for replica in [b, c] {
-        for _ in 0..2 {
-            let yaml = holding(
-                "held-spike",
-                "market-data-simulator",
-                "volatility_spike",
-                spike.clone(),
-                "12s",
-            );
-            others.push(submit(&client, replica, &yaml).await);
-        }
-    }
-    // Viewers on B, of all six, from their first event.
-    let viewers: Vec<_> = on_a
-        .iter()
-        .chain(&others)
-        .map(|id| (id.clone(), follow(b, id)))
-        .collect();
-
-    // Each run is owned by the replica it was sent to.
-    for (id, owner) in on_a
-        .iter()
-        .map(|id| (id, a))
-        .chain(others.iter().zip([b, b, c, c]))
-    {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let detail = status(&client, b, id).await;
-            if detail["status"] == "running" {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{id} never ran: {detail}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let health: Value = client
-            .get(format!("{}/health", owner.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(health["replica"]["id"], owner.id.as_str());
-    }
-    let health_a: Value = client
-        .get(format!("{}/health", a.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(health_a["replica"]["owned_executions"], 2, "{health_a}");
-    // A's chaos is in place.
+    // A stop sent through one replica reaches the one that runs the execution.
+    let probe = holding(
+        "stopped-elsewhere",
+        "trading-engine",
+        "http",
+        json!({"method": "GET", "path": "/health"}),
+        "60s",
+    );
+    let stopped_id = submit(&client, a, &probe).await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while active_chaos(&client, &url_of("exchange-simulator")).await == 0
-        || active_chaos(&client, &url_of("custodian-simulator")).await == 0
-    {
-        assert!(Instant::now() < deadline, "A never injected its chaos");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-
-    // A stop sent through B reaches C, which runs the execution.
-    let on_c = submit(
-        &client,
-        c,
-        &holding(
-            "stopped-through-b",
-            "trading-engine",
-            "http",
-            json!({"method": "GET", "path": "/health"}),
-            "60s",
-        ),
-    )
-    .await;
-    let viewer = follow(b, &on_c);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while status(&client, b, &on_c).await["status"] != "running" {
-        assert!(Instant::now() < deadline, "the run on C never started");
+    while status(&client, a, &stopped_id).await["status"] != "running" {
+        assert!(Instant::now() < deadline, "the probe never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let runner = owner_of(stopped_id.clone())
+        .await
+        .expect("a running execution has an owner");
+    let through = replicas.iter().find(|r| r.id != runner).unwrap();
+    let viewer = follow(through, &stopped_id);
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let sent = Instant::now();
     let stopped = client
-        .post(format!("{}/api/v1/scenarios/{on_c}/stop", b.base))
+        .post(format!(
+            "{}/api/v1/scenarios/{stopped_id}/stop",
+            through.base
+        ))
         .json(&json!({}))
         .send()
         .await
@@ -403,11 +325,101 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
         .find(|(_, kind, _)| kind == "control_received")
         .unwrap_or_else(|| panic!("no control_received: {:?}", kinds(&events)));
     eprintln!(
-        "replicas: a stop sent through B took effect on C (its control_received seen on B) after {:.1} ms",
+        "replicas: a stop sent through one replica took effect on the one running it (its control_received seen back) after {:.1} ms",
         received.duration_since(sent).as_secs_f64() * 1000.0
     );
-    let detail = status(&client, c, &on_c).await;
+    let detail = status(&client, b, &stopped_id).await;
     assert_eq!(detail["status"], "stopped", "{detail}");
+
+    // Six runs hold chaos, submitted through all three; each replica runs two
+    // (two slots each), whichever it was sent to: the queue is shared.
+    let chaos = [
+        (
+            "exchange-simulator",
+            "inject_latency",
+            json!({"delay_ms": 300, "operations": ["place_order"]}),
+        ),
+        (
+            "custodian-simulator",
+            "delay_settlements",
+            json!({"settlement_types": ["fiat"], "delay_duration": "2h"}),
+        ),
+        (
+            "market-data-simulator",
+            "volatility_spike",
+            json!({"multiplier": 2, "symbols": ["BTC-USD"], "duration": "10m"}),
+        ),
+    ];
+    let mut runs = Vec::new();
+    for (i, through) in [a, a, a, b, b, c].into_iter().enumerate() {
+        let (service, action, parameters) = &chaos[i % 3];
+        let yaml = holding(
+            &format!("held-{i}"),
+            service,
+            action,
+            parameters.clone(),
+            "15s",
+        );
+        runs.push((submit(&client, through, &yaml).await, *service));
+    }
+    // Viewers on B, of all six, from their first event.
+    let viewers: Vec<_> = runs
+        .iter()
+        .map(|(id, _)| (id.clone(), follow(b, id)))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (id, _) in &runs {
+        while status(&client, b, id).await["status"] != "running" {
+            assert!(Instant::now() < deadline, "{id} never ran");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // A seventh waits in the shared queue (every slot is taken), and is
+    // stopped there through any replica.
+    let waiting = submit(&client, c, &probe).await;
+    let stopped = client
+        .post(format!("{}/api/v1/scenarios/{waiting}/stop", b.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stopped.status(), 200, "{}", stopped.text().await.unwrap());
+    let detail = status(&client, a, &waiting).await;
+    assert_eq!(detail["status"], "stopped", "{detail}");
+    assert_eq!(detail["progress"]["phases_done"], 0, "{detail}");
+
+    let mut owned = std::collections::HashMap::<String, Vec<(String, &str)>>::new();
+    for (id, service) in &runs {
+        let owner = owner_of(id.clone()).await.expect("running, so owned");
+        owned.entry(owner).or_default().push((id.clone(), *service));
+    }
+    for replica in &replicas {
+        let health: Value = client
+            .get(format!("{}/health", replica.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mine = owned.get(&replica.id).map_or(0, Vec::len);
+        assert_eq!(mine, 2, "each replica runs two: {owned:?}");
+        assert_eq!(health["replica"]["owned_executions"], 2, "{health}");
+    }
+    // The victim: A. Its chaos is in place.
+    let on_a = owned.remove(&a.id).unwrap();
+    let survivors = owned.clone();
+    let others: Vec<String> = owned.into_values().flatten().map(|(id, _)| id).collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (_, service) in &on_a {
+        while active_chaos(&client, &url_of(service)).await == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "A never injected its chaos on {service}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 
     // A dies.
     let killed = Instant::now();
@@ -415,11 +427,11 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
     let deadline = killed + LEASE + Duration::from_secs(30);
     loop {
         let ended = [
-            status(&client, b, &on_a[0]).await,
-            status(&client, b, &on_a[1]).await,
+            status(&client, b, &on_a[0].0).await,
+            status(&client, b, &on_a[1].0).await,
         ];
-        let cleared = active_chaos(&client, &url_of("exchange-simulator")).await == 0
-            && active_chaos(&client, &url_of("custodian-simulator")).await == 0;
+        let cleared = active_chaos(&client, &url_of(on_a[0].1)).await == 0
+            && active_chaos(&client, &url_of(on_a[1].1)).await == 0;
         if cleared && ended.iter().all(|d| d["status"] == "interrupted") {
             break;
         }
@@ -456,6 +468,43 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
         }
     }
 
+    // Each replica's metrics count the runs it ran, not those it relayed.
+    let name_of = |id: &String| {
+        let i = runs.iter().position(|(run, _)| run == id).unwrap();
+        format!("held-{i}")
+    };
+    for replica in [b, c] {
+        let metrics = client
+            .get(format!("{}/metrics", replica.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut counted: Vec<String> = metrics
+            .lines()
+            .filter(|l| {
+                l.starts_with("test_coordinator_scenarios_executed_total{")
+                    && l.contains("status=\"completed\"")
+            })
+            .filter_map(|l| {
+                l.split("scenario_name=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .collect();
+        counted.sort();
+        let mut ran: Vec<String> = survivors[&replica.id]
+            .iter()
+            .map(|(id, _)| name_of(id))
+            .collect();
+        ran.sort();
+        assert_eq!(counted, ran, "{}'s metrics", replica.id);
+    }
+
     // B's viewers saw every event of all six, each once, in order.
     for (id, viewer) in viewers {
         let events = tokio::time::timeout(Duration::from_secs(30), viewer)
@@ -480,13 +529,13 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
         let stored = stored["events"].as_array().map_or(0, Vec::len);
         assert_eq!(events.len(), stored, "{id}: every stored event was seen");
         let kinds = kinds(&events);
-        if on_a.contains(&id) {
+        if on_a.iter().any(|(lost, _)| *lost == id) {
             assert!(kinds.contains(&"recovery_started"), "{id}: {kinds:?}");
         } else {
             assert!(!kinds.contains(&"recovery_started"), "{id}: {kinds:?}");
         }
     }
-    let detail = status(&client, b, &on_a[0]).await;
+    let detail = status(&client, b, &on_a[0].0).await;
     assert!(
         detail["verdict"]["summary"]
             .as_str()

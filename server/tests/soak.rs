@@ -127,6 +127,22 @@ impl Journal for CountingJournal {
         Box::pin(async { Ok(()) })
     }
 
+    fn enqueue(&self, _id: ExecutionId, _owner: OwnerId) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async { Ok(false) })
+    }
+
+    fn claim_queued<'a>(
+        &'a self,
+        _owner: &'a Owner,
+        _only: Option<ExecutionId>,
+    ) -> BoxFuture<'a, Result<Option<server::engine::Queued>, String>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn queue_len(&self) -> BoxFuture<'_, Result<usize, String>> {
+        Box::pin(async { Ok(0) })
+    }
+
     fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>> {
         Box::pin(async { Ok(Vec::new()) })
     }

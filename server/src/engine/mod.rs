@@ -35,10 +35,12 @@ pub mod clock;
 pub mod event;
 pub mod figures;
 mod guard;
+mod journal;
 pub mod owner;
 #[cfg(test)]
 mod owner_tests;
 mod phase;
+mod queue;
 mod recorder;
 mod recovery;
 mod rollback;
@@ -47,6 +49,8 @@ mod scheduler;
 pub mod state;
 mod verdict;
 pub mod workload;
+
+pub use journal::Journal;
 
 use std::{
     collections::HashMap,
@@ -180,6 +184,16 @@ pub struct NewExecution {
     pub started_by: StartedBy,
 }
 
+/// An execution of the shared queue, as the store has it once this engine
+/// claimed it: what was submitted, and its next `seq`.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The execution as it was submitted.
+    pub execution: NewExecution,
+    /// Its next sequence number (after its `execution_queued`).
+    pub next_seq: u64,
+}
+
 /// An execution a crash left unfinished, as the store has it once this engine
 /// has claimed it.
 #[derive(Debug, Clone)]
@@ -196,55 +210,6 @@ pub struct Unfinished {
     pub speed: f64,
     /// Who ran it before, for people (`execute (pid 4242 on build-1)`).
     pub previous_owner: Option<String>,
-}
-
-/// The store, as the engine sees it. The journal keeps the time of leases: an
-/// owner whose `lease_until` has passed by the journal's clock is gone.
-pub trait Journal: Send + Sync + 'static {
-    /// Stores a new execution owned by `owner` (state `queued` comes with its
-    /// first event), registering `owner` with a fresh lease if needed.
-    fn insert_execution<'a>(
-        &'a self,
-        execution: &'a NewExecution,
-        owner: &'a Owner,
-    ) -> BoxFuture<'a, Result<(), String>>;
-    /// Appends events (already numbered) and, when it changed, the new state,
-    /// but only of executions `owner` owns. Returns the executions whose
-    /// events were refused because another owner took them over.
-    fn append<'a>(
-        &'a self,
-        owner: OwnerId,
-        events: &'a [(Event, Option<ExecutionStatus>)],
-    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>>;
-    /// Extends `owner`'s lease to `owner.lease` from now (registering it if needed).
-    fn renew_lease<'a>(&'a self, owner: &'a Owner) -> BoxFuture<'a, Result<(), String>>;
-    /// Ends `owner`'s lease now: what it still owns is anyone's to recover.
-    fn release(&self, owner: OwnerId) -> BoxFuture<'_, Result<(), String>>;
-    /// Of `ids`, those `owner` no longer owns.
-    fn disowned<'a>(
-        &'a self,
-        owner: OwnerId,
-        ids: &'a [ExecutionId],
-    ) -> BoxFuture<'a, Result<Vec<ExecutionId>, String>>;
-    /// Hands `ids` back: `owner` no longer owns them and nobody does, so any
-    /// engine recovers them (rolls their chaos back again and ends them). For
-    /// runs an owner stopped itself while it could not reach the journal.
-    fn give_up<'a>(
-        &'a self,
-        owner: OwnerId,
-        ids: &'a [ExecutionId],
-    ) -> BoxFuture<'a, Result<(), String>>;
-    /// Executions left `queued`, `running` or `paused` whose owner is gone.
-    fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>>;
-    /// Takes `id` over for `owner`, atomically: only if it is unfinished, its
-    /// owner is still `previous`, and `previous` is gone. `None` when another
-    /// process was first; else the execution as it is now.
-    fn claim<'a>(
-        &'a self,
-        id: ExecutionId,
-        previous: Option<OwnerId>,
-        owner: &'a Owner,
-    ) -> BoxFuture<'a, Result<Option<Unfinished>, String>>;
 }
 
 /// A call of one action on one service.
@@ -411,6 +376,9 @@ pub struct EngineSettings {
     /// Start timed steps to the sub-millisecond (spinning the last millisecond).
     /// Off on a virtual clock (tests), where spinning would measure real time.
     pub precise_timing: bool,
+    /// Submitted executions go to the shared queue of replicas, and run on
+    /// whichever replica claims them (`serve` on PostgreSQL; docs/scale-out.md).
+    pub shared_queue: bool,
 }
 
 impl Default for EngineSettings {
@@ -426,6 +394,7 @@ impl Default for EngineSettings {
             rollback_timeout: Duration::from_secs(600),
             owner: OwnerSettings::default(),
             precise_timing: true,
+            shared_queue: false,
         }
     }
 }
@@ -466,6 +435,10 @@ struct Inner {
     owner: Owner,
     recorder: recorder::Recorder,
     slots: Arc<Semaphore>,
+    /// Wakes the claimer of the shared queue ([`queue`]).
+    queue_wake: Arc<tokio::sync::Notify>,
+    /// Held by the claimer from a claim until its run is started.
+    claiming: tokio::sync::Mutex<()>,
     controls: Mutex<HashMap<ExecutionId, mpsc::UnboundedSender<Signal>>>,
     /// Every execution this engine runs or recovers, to stop it at once when
     /// another process took it over.
@@ -545,6 +518,8 @@ impl Engine {
             owner,
             recorder,
             slots,
+            queue_wake: Arc::new(tokio::sync::Notify::new()),
+            claiming: tokio::sync::Mutex::new(()),
             controls: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             tasks: tokio::sync::Mutex::new(JoinSet::new()),
@@ -568,8 +543,6 @@ impl Engine {
             .insert_execution(&execution, &self.inner.owner)
             .await
             .map_err(EngineError::Journal)?;
-        let (control_tx, control_rx) = mpsc::unbounded_channel();
-        self.controls().insert(id, control_tx);
         let recorder = self.inner.recorder.handle(id, None, 0);
         recorder.emit(EventDraft {
             offset_ms: None,
@@ -580,6 +553,37 @@ impl Engine {
                 category: execution.plan.metadata.category.clone(),
             },
         });
+        if self.inner.parts.settings.shared_queue {
+            self.enqueue(execution, recorder).await;
+            return Ok(id);
+        }
+        self.start_run(execution, recorder, None).await;
+        Ok(id)
+    }
+
+    /// Runs `execution` (its `execution_queued` recorded) in a task of its own:
+    /// in `slot` when it has one already, else once one is free.
+    async fn start_run(
+        &self,
+        execution: NewExecution,
+        recorder: recorder::ExecutionRecorder,
+        slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
+        let id = execution.id;
+        self.inner.recorder.announce_local(Event {
+            execution_id: id,
+            seq: 0,
+            at: time::OffsetDateTime::now_utc(),
+            offset_ms: None,
+            planned_ms: None,
+            phase: None,
+            kind: EventKind::ExecutionQueued {
+                scenario: execution.plan.metadata.name.clone(),
+                category: execution.plan.metadata.category.clone(),
+            },
+        });
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
+        self.controls().insert(id, control_tx);
         let progress = Arc::new(guard::Progress::default());
         let guard = guard::Guard {
             id,
@@ -604,16 +608,22 @@ impl Engine {
         while tasks.try_join_next().is_some() {}
         self.inner.spawn_tracked(&mut tasks, id, async move {
             // A panic (a bug) must not leave the execution unfinished or its chaos in place.
-            let run = runner::run_when_admitted(context, execution, slots);
+            let run = async move {
+                match slot {
+                    Some(permit) => runner::run_in_slot(context, execution, permit).await,
+                    None => runner::run_when_admitted(context, execution, slots).await,
+                }
+            };
             if let Err(message) = catch_panic(run).await {
                 guard.end_panicked(&message).await;
             }
             engine.inner.parts.assertions.execution_ended(id);
             engine.inner.parts.services.execution_ended(id);
             engine.inner.forget(id);
+            // Its slot is free: the shared queue's next may run here now.
+            engine.inner.queue_wake.notify_one();
         });
         drop(tasks);
-        Ok(id)
     }
 
     /// How many execution tasks the engine holds (live ones, and ended ones not
@@ -654,6 +664,13 @@ impl Engine {
         self.inner.recorder.subscribe()
     }
 
+    /// This engine's own events only, after they are stored: without those
+    /// of other replicas' runs that [`Engine::relay`] adds for viewers.
+    /// Metrics count these, so that no replica counts another's runs.
+    pub fn subscribe_local(&self) -> broadcast::Receiver<Event> {
+        self.inner.recorder.subscribe_local()
+    }
+
     /// Hands an event of an execution another replica runs (read back from
     /// the store) to this engine's live viewers (`crate::cluster`).
     pub fn relay(&self, event: Event) {
@@ -672,6 +689,9 @@ impl Engine {
     pub async fn shutdown(&self) {
         let steward = &self.inner.steward;
         let _ = steward.mode.send(owner::Mode::Drain);
+        // A claim from the shared queue under way starts its run before the
+        // runs are told to stop; none begins after (the claimer sees Drain).
+        drop(self.inner.claiming.lock().await);
         for sender in self.controls().values() {
             let _ = sender.send(Signal::Shutdown);
         }
@@ -736,9 +756,25 @@ impl Engine {
     }
 
     /// Waits until every submitted execution has finished (used by the CLI and tests).
+    /// With the shared queue, also until the queue is empty and no claim is
+    /// under way.
     pub async fn wait_idle(&self) {
-        let mut tasks = self.inner.tasks.lock().await;
-        while tasks.join_next().await.is_some() {}
+        loop {
+            let mut tasks = self.inner.tasks.lock().await;
+            while tasks.join_next().await.is_some() {}
+            drop(tasks);
+            if !self.inner.parts.settings.shared_queue {
+                break;
+            }
+            let claiming = self.inner.claiming.lock().await;
+            let queued = self.inner.parts.journal.queue_len().await.unwrap_or(0);
+            if queued == 0 && self.inner.tasks.lock().await.is_empty() {
+                break;
+            }
+            drop(claiming);
+            self.wake_queue();
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         self.inner.recorder.flush().await;
     }
 

@@ -34,6 +34,8 @@ enum Message {
     },
     Event(ExecutionId, Box<EventDraft>),
     Flush(oneshot::Sender<()>),
+    /// This engine writes nothing more for it (it went to the shared queue).
+    Release(ExecutionId),
 }
 
 /// Handle on the recorder task.
@@ -41,6 +43,8 @@ enum Message {
 pub(super) struct Recorder {
     tx: mpsc::UnboundedSender<Message>,
     events: broadcast::Sender<Event>,
+    /// This engine's own events only (no relayed ones): what its metrics count.
+    local: broadcast::Sender<Event>,
 }
 
 /// A runner's handle: records events of one execution.
@@ -69,6 +73,11 @@ impl ExecutionRecorder {
             let _ = wait.await;
         }
     }
+
+    /// Forgets the execution: another engine numbers its events from now on.
+    pub(super) fn release(self) {
+        let _ = self.tx.send(Message::Release(self.id));
+    }
 }
 
 impl Recorder {
@@ -81,6 +90,7 @@ impl Recorder {
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (local, _) = broadcast::channel(BROADCAST_CAPACITY);
         tokio::spawn(run(
             Writer {
                 journal,
@@ -89,8 +99,9 @@ impl Recorder {
             },
             rx,
             events.clone(),
+            local.clone(),
         ));
-        Self { tx, events }
+        Self { tx, events, local }
     }
 
     /// A handle for one execution, whose state before its next event is
@@ -114,6 +125,19 @@ impl Recorder {
 
     pub(super) fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+
+    pub(super) fn subscribe_local(&self) -> broadcast::Receiver<Event> {
+        self.local.subscribe()
+    }
+
+    /// Tells this engine's own subscribers (its metrics) that it runs an
+    /// execution: its `execution_queued`, which names the scenario, sent
+    /// when its run starts here rather than when it is stored. With the
+    /// shared queue the replica that stored it may not be the one that runs
+    /// it. Nothing is stored.
+    pub(super) fn announce_local(&self, event: Event) {
+        let _ = self.local.send(event);
     }
 
     /// Hands an event another replica stored to this engine's live viewers.
@@ -151,6 +175,7 @@ async fn run(
     writer: Writer,
     mut rx: mpsc::UnboundedReceiver<Message>,
     events: broadcast::Sender<Event>,
+    local: broadcast::Sender<Event>,
 ) {
     let mut tracks: HashMap<ExecutionId, Track> = HashMap::new();
     // Executions another process took over: nothing more is written for them.
@@ -200,6 +225,9 @@ async fn run(
                     batch.push((event, changed));
                 }
                 Message::Flush(done) => flushes.push(done),
+                Message::Release(id) => {
+                    tracks.remove(&id);
+                }
             }
             if batch.len() < BATCH {
                 next = rx.try_recv().ok();
@@ -224,6 +252,15 @@ async fn run(
                     continue;
                 }
                 // No receivers is fine: nobody is watching.
+                // `execution_queued` reaches them from the run ([`Recorder::announce_local`]).
+                if local.receiver_count() > 0
+                    && !matches!(
+                        event.kind,
+                        crate::engine::event::EventKind::ExecutionQueued { .. }
+                    )
+                {
+                    let _ = local.send(event.clone());
+                }
                 let _ = events.send(event);
             }
         }

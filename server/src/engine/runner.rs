@@ -74,7 +74,23 @@ pub(super) async fn run_when_admitted(
     drop(permit);
 }
 
-async fn finish_unstarted(recorder: &ExecutionRecorder, status: ExecutionStatus, why: &str) {
+/// Runs `execution` in the slot `permit` holds: one this engine claimed from
+/// the shared queue of replicas with a slot already taken.
+pub(super) async fn run_in_slot(
+    context: Context,
+    execution: NewExecution,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    Runner::new(context, execution).run().await;
+    drop(permit);
+}
+
+/// Ends an execution that never started (stopped or shut down while queued).
+pub(super) async fn finish_unstarted(
+    recorder: &ExecutionRecorder,
+    status: ExecutionStatus,
+    why: &str,
+) {
     recorder.emit(EventDraft {
         offset_ms: None,
         planned_ms: None,

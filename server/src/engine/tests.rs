@@ -165,6 +165,22 @@ impl Journal for FakeJournal {
         Box::pin(async move { Ok(lost) })
     }
 
+    fn enqueue(&self, _id: ExecutionId, _owner: OwnerId) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async { Ok(false) })
+    }
+
+    fn claim_queued<'a>(
+        &'a self,
+        _owner: &'a Owner,
+        _only: Option<ExecutionId>,
+    ) -> BoxFuture<'a, Result<Option<super::Queued>, String>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn queue_len(&self) -> BoxFuture<'_, Result<usize, String>> {
+        Box::pin(async { Ok(0) })
+    }
+
     fn orphaned(&self) -> BoxFuture<'_, Result<Vec<Orphan>, String>> {
         let statuses = self.statuses.lock().unwrap().clone();
         let owners = self.owners.lock().unwrap().clone();

@@ -247,7 +247,7 @@ impl Coordinator {
         options: &ExecuteOptions,
         started_by: StartedBy,
     ) -> Result<ExecuteResponse, ApiError> {
-        self.check_capacity(1)?;
+        self.check_capacity(1).await?;
         let id = ExecutionId::new();
         let scenario = plan.metadata.name.clone();
         self.submit_prepared(id, prepared, plan, options, started_by)
@@ -261,9 +261,16 @@ impl Coordinator {
     }
 
     /// A bounded queue: when `needed` more executions would not fit, say so
-    /// rather than pile up work.
-    pub(crate) fn check_capacity(&self, needed: usize) -> Result<(), ApiError> {
-        let active = self.engine.active().len();
+    /// rather than pile up work. On PostgreSQL the shared queue counts too,
+    /// against this replica's bound.
+    pub(crate) async fn check_capacity(&self, needed: usize) -> Result<(), ApiError> {
+        let shared = match self.store.backend() {
+            crate::store::Backend::Postgres => {
+                usize::try_from(self.store.count_queued().await?).unwrap_or(usize::MAX)
+            }
+            crate::store::Backend::Sqlite => 0,
+        };
+        let active = self.engine.active().len().saturating_add(shared);
         if active + needed > self.config.execution.max_concurrent + MAX_QUEUED {
             return Err(ApiError::new(
                 ErrorKind::Unavailable,
@@ -381,7 +388,17 @@ impl Coordinator {
             // Another replica runs it: the command goes to that one
             // (docs/scale-out.md, "Controls"), and its event comes back here.
             Err(EngineError::NotRunning(_))
-                if self.relay_control(execution_id, command, by).await? => {}
+                if self
+                    .relay_control(execution_id, command, by.clone())
+                    .await? => {}
+            // It waits in the shared queue: this replica takes it out and ends it.
+            Err(EngineError::NotRunning(_))
+                if command == ControlCommand::Stop
+                    && self
+                        .engine
+                        .stop_queued(execution_id, Some(by.clone()))
+                        .await
+                        .map_err(ApiError::from)? => {}
             Err(EngineError::NotRunning(_)) => {
                 return Err(ApiError::new(
                     ErrorKind::Conflict,

@@ -433,7 +433,7 @@ impl Coordinator {
         let execute = self.execute_request(request).await?;
         let options = execute.options.clone();
         let (prepared, plan) = self.prepare_execution(execute).await?;
-        self.check_capacity(1)?;
+        self.check_capacity(1).await?;
         let id: ExecutionId = reserved.parse().map_err(|_| ApiError::internal())?;
         self.submit_prepared(id, &prepared, plan, &options, started_by(&record.id))
             .await

@@ -9,7 +9,7 @@ use super::{Store, StoreError};
 use crate::engine::{
     event::Event,
     owner::{Orphan, Owner, OwnerId},
-    ExecutionId, Journal, NewExecution, Unfinished,
+    ExecutionId, Journal, NewExecution, Queued, Unfinished,
 };
 
 pub(super) fn now_text() -> String {
@@ -285,6 +285,35 @@ impl Journal for Store {
         Box::pin(async move {
             self.give_up_executions(owner, ids)
                 .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn enqueue(&self, id: ExecutionId, owner: OwnerId) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move {
+            self.enqueue_execution(id, owner)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn claim_queued<'a>(
+        &'a self,
+        owner: &'a Owner,
+        only: Option<ExecutionId>,
+    ) -> BoxFuture<'a, Result<Option<Queued>, String>> {
+        Box::pin(async move {
+            Store::claim_queued(self, owner, only)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn queue_len(&self) -> BoxFuture<'_, Result<usize, String>> {
+        Box::pin(async move {
+            self.count_queued()
+                .await
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
                 .map_err(|e| e.to_string())
         })
     }

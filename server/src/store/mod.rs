@@ -13,14 +13,15 @@ mod events;
 mod executions;
 mod orchestrations;
 mod owners;
+mod queue;
 mod recordings;
 mod reports;
 mod scenarios;
 mod schedules;
 mod suites;
 mod teams;
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "test-hooks"))]
+pub mod testing;
 
 pub use cluster::{ControlRequest, Ownership, CONTROL_CHANNEL, EVENTS_CHANNEL};
 pub use database::{Backend, Database, DatabaseUrlError, PostgresUrl};
@@ -28,6 +29,7 @@ pub use executions::{ExecutionRecord, HistoryFilter};
 pub use orchestrations::{
     Imported, NewOrchestration, OrchestrationRecord, OrchestrationVersionRecord,
 };
+pub use queue::QUEUE_CHANNEL;
 pub use recordings::{
     from_unix_ms, unix_ms, NewRecording, NewReplay, RecordingRecord, ReplayRecord,
 };
@@ -326,6 +328,7 @@ mod tests {
             [
                 "audit",
                 "events",
+                "execution_queue",
                 "executions",
                 "orchestration_versions",
                 "orchestrations",

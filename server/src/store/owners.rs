@@ -166,6 +166,7 @@ impl Store {
                  from executions e left join owners o on o.id = e.owner_id
                  where e.status in ('queued', 'running', 'paused')
                    and (o.id is null or o.lease_until <= $1)
+                   and not exists (select 1 from execution_queue q where q.execution_id = e.id)
                  order by e.created_at",
         )
         .bind(now)
@@ -207,7 +208,8 @@ impl Store {
         let claimed = sqlx::query(
             "update executions set owner_id = $1
              where id = $2 and status in ('queued', 'running', 'paused') and owner_id is not distinct from $3
-               and not exists (select 1 from owners o where o.id = executions.owner_id and o.lease_until > $4)",
+               and not exists (select 1 from owners o where o.id = executions.owner_id and o.lease_until > $4)
+               and not exists (select 1 from execution_queue q where q.execution_id = executions.id)",
         )
         .bind(owner.id.to_string())
         .bind(id.to_string())

@@ -4,26 +4,32 @@
 //! `scripts/pg-throwaway.sh run --` starts one and sets it). `scripts/test.sh`
 //! runs the store's tests both ways, so every query is proven on both
 //! backends. Asked for PostgreSQL without a server, a test fails: it is never
-//! skipped.
+//! skipped. [`scratch_database`] is also for the integration tests and
+//! benchmarks (feature `test-hooks`).
 
 use sqlx::{Connection, PgConnection};
 
-use super::{Database, Store};
+use super::Database;
+#[cfg(test)]
+use super::Store;
 
 /// Keeps a test's database alive: the SQLite file's folder is removed on drop;
 /// a PostgreSQL test database is left to the throwaway server.
+#[cfg(test)]
 #[derive(Default)]
-pub(crate) struct Guard {
+pub struct Guard {
     _dir: Option<tempfile::TempDir>,
 }
 
 /// Whether the tests were asked to run on PostgreSQL.
-pub(crate) fn on_postgres() -> bool {
+#[cfg(test)]
+pub fn on_postgres() -> bool {
     std::env::var("TEST_COORDINATOR_STORE_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
 /// A fresh, empty database of the backend under test.
-pub(crate) async fn database() -> (Guard, Database) {
+#[cfg(test)]
+pub async fn database() -> (Guard, Database) {
     if !on_postgres() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join("coordinator.db");
@@ -33,24 +39,33 @@ pub(crate) async fn database() -> (Guard, Database) {
         "TEST_COORDINATOR_STORE_BACKEND=postgres needs TEST_COORDINATOR_PG_ADMIN_URL: \
          run the tests under scripts/pg-throwaway.sh run -- …",
     );
-    let name = format!("tc_test_{}", uuid::Uuid::new_v4().simple());
-    let mut connection = PgConnection::connect(&admin)
+    (
+        Guard { _dir: None },
+        scratch_database(&admin, "tc_test").await,
+    )
+}
+
+/// A fresh, empty database named `<prefix>_<uuid>` on the PostgreSQL server
+/// `admin` (a superuser URL) names. For tests and benchmarks: the throwaway
+/// server of scripts/pg-throwaway.sh is deleted with everything on it.
+pub async fn scratch_database(admin: &str, prefix: &str) -> Database {
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let mut connection = PgConnection::connect(admin)
         .await
         .expect("the PostgreSQL server of TEST_COORDINATOR_PG_ADMIN_URL answers");
     sqlx::query(&format!("create database {name}"))
         .execute(&mut connection)
         .await
-        .expect("a test database");
+        .expect("a scratch database");
     connection.close().await.ok();
-    let mut url = url::Url::parse(&admin).expect("TEST_COORDINATOR_PG_ADMIN_URL is a URL");
+    let mut url = url::Url::parse(admin).expect("TEST_COORDINATOR_PG_ADMIN_URL is a URL");
     url.set_path(&name);
-    let database =
-        Database::from_setting(std::path::Path::new(url.as_str())).expect("a PostgreSQL URL");
-    (Guard { _dir: None }, database)
+    Database::from_setting(std::path::Path::new(url.as_str())).expect("a PostgreSQL URL")
 }
 
 /// A store on a fresh database of the backend under test.
-pub(crate) async fn store() -> (Guard, Store) {
+#[cfg(test)]
+pub async fn store() -> (Guard, Store) {
     let (guard, database) = database().await;
     let store = Store::connect(&database)
         .await

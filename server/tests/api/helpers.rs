@@ -96,24 +96,15 @@ pub async fn spawn_app_with_routes(
 /// scripts/test.sh), a fresh database on the server of
 /// `TEST_COORDINATOR_PG_ADMIN_URL`, named by its URL.
 pub async fn fresh_database(dir: &std::path::Path) -> PathBuf {
-    use sqlx::Connection as _;
     if std::env::var("TEST_COORDINATOR_STORE_BACKEND").as_deref() != Ok("postgres") {
         return dir.join("coordinator.db");
     }
     let admin = std::env::var("TEST_COORDINATOR_PG_ADMIN_URL")
         .expect("TEST_COORDINATOR_STORE_BACKEND=postgres needs TEST_COORDINATOR_PG_ADMIN_URL (scripts/pg-throwaway.sh run -- …)");
-    let name = format!("tc_it_{}", uuid::Uuid::new_v4().simple());
-    let mut connection = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("the test PostgreSQL server answers");
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut connection)
-        .await
-        .expect("a test database");
-    let _ = connection.close().await;
-    let mut url = url::Url::parse(&admin).expect("a URL");
-    url.set_path(&name);
-    PathBuf::from(url.as_str())
+    match server::store::testing::scratch_database(&admin, "tc_it").await {
+        server::store::Database::Postgres(url) => PathBuf::from(url.secret()),
+        sqlite => panic!("not a PostgreSQL database: {sqlite}"),
+    }
 }
 
 /// Opens the store of an app's `database` (a file or a URL) beside it.

@@ -355,7 +355,7 @@ impl Coordinator {
     /// Stores a suite whose members are admitted and starts its driver.
     pub(crate) async fn launch_suite(&self, launch: Launch) -> Result<SuiteAccepted, ApiError> {
         let first_group = launch.members.iter().filter(|(m, _)| m.group == 0).count();
-        self.check_capacity(first_group.max(1))?;
+        self.check_capacity(first_group.max(1)).await?;
         let suite_id = uuid::Uuid::new_v4().to_string();
         let owner_id = self.engine.owner().id.to_string();
         // The owner's row must exist before the suite names it: a `serve`
