@@ -41,8 +41,11 @@
 //! Outside world:
 //! - [`adapters`]: actions on services (chaos API, HTTP, processes) and workload traffic.
 //! - [`assertions`]: one checker per assertion type.
-//! - [`store`]: SQLite through sqlx; the only module with SQL, owner of the
-//!   typed records (`StoredExecution`, `RecordedExecution`).
+//! - [`store`]: SQLite or PostgreSQL through sqlx's `Any` driver; the only
+//!   module with SQL, owner of the typed records (`StoredExecution`,
+//!   `RecordedExecution`).
+//! - [`cluster`]: replicas on one PostgreSQL database: relayed events,
+//!   controls and queue wake-ups over `LISTEN/NOTIFY` (docs/scale-out.md).
 //! - [`library`]: the built-in library (embedded) plus configured folders, read once.
 //! - [`sandbox`]: the embedded simulated ecosystem.
 //!

@@ -51,6 +51,7 @@ mod verdict;
 pub mod workload;
 
 pub use journal::Journal;
+pub use queue::Queued;
 
 use std::{
     collections::HashMap,
@@ -182,16 +183,6 @@ pub struct NewExecution {
     pub options: RunOptions,
     /// Who asked.
     pub started_by: StartedBy,
-}
-
-/// An execution of the shared queue, as the store has it once this engine
-/// claimed it: what was submitted, and its next `seq`.
-#[derive(Debug, Clone)]
-pub struct Queued {
-    /// The execution as it was submitted.
-    pub execution: NewExecution,
-    /// Its next sequence number (after its `execution_queued`).
-    pub next_seq: u64,
 }
 
 /// An execution a crash left unfinished, as the store has it once this engine
@@ -548,10 +539,7 @@ impl Engine {
             offset_ms: None,
             planned_ms: None,
             phase: None,
-            kind: EventKind::ExecutionQueued {
-                scenario: execution.plan.metadata.name.clone(),
-                category: execution.plan.metadata.category.clone(),
-            },
+            kind: queue::queued(&execution),
         });
         if self.inner.parts.settings.shared_queue {
             self.enqueue(execution, recorder).await;
@@ -577,10 +565,7 @@ impl Engine {
             offset_ms: None,
             planned_ms: None,
             phase: None,
-            kind: EventKind::ExecutionQueued {
-                scenario: execution.plan.metadata.name.clone(),
-                category: execution.plan.metadata.category.clone(),
-            },
+            kind: queue::queued(&execution),
         });
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         self.controls().insert(id, control_tx);

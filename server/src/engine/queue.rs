@@ -12,9 +12,27 @@ use app::api::event::ControlCommand;
 
 use super::{
     owner::Mode, recorder::ExecutionRecorder, runner, Engine, EngineError, ExecutionId, Inner,
-    NewExecution, Queued,
+    NewExecution,
 };
 use crate::engine::event::{EventDraft, EventKind};
+
+/// An execution of the shared queue, as the store has it once this engine
+/// claimed it: what was submitted, and its next `seq`.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The execution as it was submitted.
+    pub execution: NewExecution,
+    /// Its next sequence number (after its `execution_queued`).
+    pub next_seq: u64,
+}
+
+/// The `execution_queued` of `execution`: its scenario's name and category.
+pub(super) fn queued(execution: &NewExecution) -> EventKind {
+    EventKind::ExecutionQueued {
+        scenario: execution.plan.metadata.name.clone(),
+        category: execution.plan.metadata.category.clone(),
+    }
+}
 
 impl Engine {
     /// Hands `execution`, whose `execution_queued` `recorder` holds, to the
