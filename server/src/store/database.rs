@@ -65,7 +65,9 @@ impl Database {
             reason,
         };
         let url = url::Url::parse(text).map_err(|e| invalid(e.to_string()))?;
-        if url.host_str().is_none_or(str::is_empty) {
+        // A Unix socket is named by `?host=/run/postgresql` with no host part.
+        let socket = url.query_pairs().any(|(key, _)| key == "host");
+        if url.host_str().is_none_or(str::is_empty) && !socket {
             return Err(invalid("no host".into()));
         }
         Ok(Self::Postgres(PostgresUrl(url)))
@@ -137,6 +139,7 @@ mod tests {
             "postgres://tc:pw@db:5432/coordinator",
             "postgresql://tc:pw@db/coordinator",
             "POSTGRES://tc@127.0.0.1:5433/x",
+            "postgres:///coordinator?host=/run/postgresql",
         ] {
             let db = Database::from_setting(Path::new(url)).unwrap();
             assert_eq!(db.backend(), Backend::Postgres, "{url}");
