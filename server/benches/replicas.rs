@@ -51,10 +51,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn start_target() -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port for the target");
+    let address = listener.local_addr().expect("the target's address");
     let router = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .await
+            .expect("the target serves")
+    });
     address
 }
 
@@ -64,7 +70,7 @@ fn services(target: std::net::SocketAddr) -> BTreeMap<String, ServiceConfig> {
         "target".to_owned(),
         ServiceConfig {
             name: "target".into(),
-            url: format!("http://{target}").parse().unwrap(),
+            url: format!("http://{target}").parse().expect("a target URL"),
             chaos_api_path: None,
             health_endpoint: "/".into(),
             timeout: Duration::from_secs(10),
@@ -136,7 +142,9 @@ async fn cluster(
     let mut engines = Vec::new();
     let mut stores = Vec::new();
     for _ in 0..replicas {
-        let store = Store::connect(database).await.unwrap();
+        let store = Store::connect(database)
+            .await
+            .expect("the bench database opens");
         let services = services(target);
         let adapters = HttpServices::new(services.clone());
         let client = adapters.client().clone();
@@ -180,7 +188,7 @@ impl Cluster {
                 .store
                 .count_executions_by_status()
                 .await
-                .unwrap()
+                .expect("the counts by status")
                 .into_iter()
                 .filter(|(status, _)| status.is_finished())
                 .map(|(_, n)| n)
@@ -232,7 +240,7 @@ async fn drain(
     let mut started = Instant::now();
     for i in 0..QUEUE {
         let engine = &cluster.engines[i % cluster.engines.len()];
-        ids.insert(engine.submit(execution(&plan)).await.unwrap());
+        ids.insert(engine.submit(execution(&plan)).await.expect("a submission"));
     }
     if prefill {
         started = Instant::now();
@@ -246,7 +254,7 @@ async fn drain(
             .store
             .list_events(*id, None, 10_000)
             .await
-            .unwrap()
+            .expect("the stored events")
             .len();
     }
     cluster.shutdown().await;
@@ -273,7 +281,7 @@ async fn claim_latency(
         let id = cluster.engines[i % replicas]
             .submit(execution(&plan))
             .await
-            .unwrap();
+            .expect("a submission");
         let (mut started, mut finished) = (None, false);
         while started.is_none() || !finished {
             for receiver in &mut events {
@@ -302,7 +310,7 @@ async fn claim_latency(
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let target = start_target().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     println!("scale-out: {QUEUE} short executions (1 phase, 1 HTTP call, speed 1000)");
     println!();
     println!("draining a shared queue of {QUEUE} (all queued before the first claim)");

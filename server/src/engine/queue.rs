@@ -8,13 +8,11 @@
 
 use std::{sync::Weak, time::Duration};
 
-use app::api::event::ControlCommand;
-
 use super::{
     owner::Mode, recorder::ExecutionRecorder, runner, Engine, EngineError, ExecutionId, Inner,
     NewExecution,
 };
-use crate::engine::event::{EventDraft, EventKind};
+use crate::engine::event::EventKind;
 
 /// An execution of the shared queue, as the store has it once this engine
 /// claimed it: what was submitted, and its next `seq`.
@@ -121,21 +119,7 @@ impl Engine {
             self.inner
                 .recorder
                 .handle(id, Some(app::api::ExecutionStatus::Queued), next_seq);
-        recorder.emit(EventDraft {
-            offset_ms: None,
-            planned_ms: None,
-            phase: None,
-            kind: EventKind::ControlReceived {
-                command: ControlCommand::Stop,
-                by,
-            },
-        });
-        runner::finish_unstarted(
-            &recorder,
-            app::api::ExecutionStatus::Stopped,
-            "stopped while queued",
-        )
-        .await;
+        runner::stop_unstarted(&recorder, by).await;
         Ok(true)
     }
 }

@@ -54,13 +54,13 @@ pub(super) async fn run_when_admitted(
                 Err(_) => return,
             },
             signal = context.control.recv() => match signal {
+                Some(Signal::Command(ControlCommand::Stop, by)) => {
+                    stop_unstarted(&context.recorder, by).await;
+                    context.progress.finished();
+                    return;
+                }
                 Some(Signal::Command(command, by)) => {
                     context.recorder.emit(queued(EventKind::ControlReceived { command, by }));
-                    if command == ControlCommand::Stop {
-                        finish_unstarted(&context.recorder, ExecutionStatus::Stopped, "stopped while queued").await;
-                        context.progress.finished();
-                        return;
-                    }
                 }
                 Some(Signal::Shutdown) | None => {
                     finish_unstarted(&context.recorder, ExecutionStatus::Interrupted, "the coordinator shut down while it was queued").await;
@@ -83,6 +83,21 @@ pub(super) async fn run_in_slot(
 ) {
     Runner::new(context, execution).run().await;
     drop(permit);
+}
+
+/// Records a stop (sent `by` someone) of an execution that never started,
+/// and ends it `stopped`: in this engine's queue, or the replicas' shared one.
+pub(super) async fn stop_unstarted(recorder: &ExecutionRecorder, by: Option<String>) {
+    recorder.emit(EventDraft {
+        offset_ms: None,
+        planned_ms: None,
+        phase: None,
+        kind: EventKind::ControlReceived {
+            command: ControlCommand::Stop,
+            by,
+        },
+    });
+    finish_unstarted(recorder, ExecutionStatus::Stopped, "stopped while queued").await;
 }
 
 /// Ends an execution that never started (stopped or shut down while queued).

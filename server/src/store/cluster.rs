@@ -35,6 +35,22 @@ pub struct Ownership {
     pub live: bool,
 }
 
+/// `NOTIFY channel, payload` on `connection`: in a transaction, delivered at
+/// its commit. Written as a `select` whose one column `Any` can decode
+/// (`pg_notify` returns `void`).
+pub(super) async fn notify(
+    connection: &mut sqlx::AnyConnection,
+    channel: &str,
+    payload: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("select count(*) from (select pg_notify($1, $2)) as sent")
+        .bind(channel)
+        .bind(payload)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Hands `request` to the owner of its execution, if that owner listens
     /// (a replica on the same PostgreSQL database). `false` on SQLite, where
@@ -45,11 +61,7 @@ impl Store {
         }
         let payload =
             serde_json::to_string(request).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("select count(*) from (select pg_notify($1, $2)) as sent")
-            .bind(CONTROL_CHANNEL)
-            .bind(payload)
-            .execute(&self.pool)
-            .await?;
+        notify(&mut *self.pool.acquire().await?, CONTROL_CHANNEL, &payload).await?;
         Ok(true)
     }
 

@@ -145,11 +145,8 @@ impl Store {
             // (docs/scale-out.md, "Live events"): ids and seqs only, the
             // events themselves are read from the store.
             for (execution, first, last) in stored_ranges(events, &refused) {
-                sqlx::query("select count(*) from (select pg_notify($1, $2)) as sent")
-                    .bind(super::cluster::EVENTS_CHANNEL)
-                    .bind(format!("{execution} {first} {last} {owner}"))
-                    .execute(&mut *tx)
-                    .await?;
+                let payload = format!("{execution} {first} {last} {owner}");
+                super::cluster::notify(&mut tx, super::cluster::EVENTS_CHANNEL, &payload).await?;
             }
         }
         tx.commit().await?;

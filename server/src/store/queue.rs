@@ -57,10 +57,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if self.backend == Backend::Postgres {
-            sqlx::query("select count(*) from (select pg_notify($1, '')) as sent")
-                .bind(QUEUE_CHANNEL)
-                .execute(&mut *tx)
-                .await?;
+            super::cluster::notify(&mut tx, QUEUE_CHANNEL, "").await?;
         }
         tx.commit().await?;
         Ok(true)
