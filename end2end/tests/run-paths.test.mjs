@@ -97,7 +97,10 @@ test('the dashboard\'s Run a scenario opens a picker: search, keyboard, Escape, 
   assert.equal(await page.inputValue('#picker-search'), '', 'a new search each time');
   await page.waitForSelector('#picker-list .picker-option');
   await page.keyboard.type('crash');
-  await page.waitForFunction(() => [...document.querySelectorAll('#picker-list .picker-option')].every((e) => /crash/i.test(e.textContent)));
+  await page.waitForFunction(() => {
+    const options = [...document.querySelectorAll('#picker-list .picker-option')];
+    return options.length > 0 && options.every((e) => /crash/i.test(e.textContent));
+  });
   await page.keyboard.press('Tab');
   await page.keyboard.press('Space');
   const picked = await page.$eval('#picker-list input:checked', (e) => e.value);

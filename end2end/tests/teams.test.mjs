@@ -337,7 +337,11 @@ test('the audit page lists the sign-ins, the accounts, the token and the runs, f
   await page.fill('#audit-user', PEOPLE.operator.name);
   await page.click('#audit-filter');
   await page.waitForURL(/\/audit\?user=ana&action=execute$/);
-  await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody tr')].every((tr) => tr.dataset.action === 'execute'));
+  // Non-empty: `every` over no rows (the table while the filtered page loads) is vacuously true.
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#audit-table tbody tr')];
+    return rows.length > 0 && rows.every((tr) => tr.dataset.action === 'execute');
+  });
   const filtered = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => `${tr.dataset.actor} ${tr.dataset.action}`));
   assert.ok(filtered.length >= 3, `the operator's runs and the refused one: ${filtered}`);
   assert.ok(filtered.every((r) => r === `${PEOPLE.operator.name} execute`), filtered.join(', '));
