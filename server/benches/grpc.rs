@@ -108,6 +108,7 @@ async fn dry_run(client: &mut Executions, repeat: u32) -> (String, ExecutionStat
                 dry_run: true,
                 continue_on_failure: false,
                 repeat,
+                ..ExecuteOptions::default()
             }),
         })
         .await

@@ -239,7 +239,8 @@ impl Application {
         // In the background, each in its own task: serving never waits for a
         // rollback, and a live run of another process (a CLI `execute` on the
         // same database) is left alone while its owner renews its lease.
-        engine.watch_orphans();
+        // Those that asked for `on_owner_loss: resume` go on here.
+        engine.watch_and_resume_orphans();
         let suites = store
             .mark_unfinished_suites_interrupted()
             .await

@@ -10,7 +10,8 @@
 //! other four finish normally; WebSocket viewers on replica B see every event
 //! of all six, in order and without gaps. Before that, a run is stopped
 //! through a replica that does not run it, and a seventh is stopped while it
-//! waits in the shared queue.
+//! waits in the shared queue. Last, a run that asked for `on_owner_loss:
+//! resume` loses its owner and goes on from its phase on the survivor.
 
 use std::{
     process::{Child, Command, Stdio},
@@ -60,11 +61,21 @@ impl Drop for Processes {
     }
 }
 
+/// A port free now, below Linux's ephemeral range (32768 and up): a port the
+/// kernel handed out for `:0` could be taken, before the child process binds
+/// it, by an outgoing connection (the database's, a client's), which made the
+/// sandbox fail to start now and then. Each call gives a different one.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 1_000) as u16 * 12;
+    loop {
+        let offset = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        assert!(offset < 12_000, "no free port below 32768");
+        let port = 20_000 + (base - 20_000 + offset) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A fresh database on the test server, as a URL.
@@ -142,9 +153,18 @@ struct Replica {
 }
 
 async fn submit(client: &reqwest::Client, replica: &Replica, yaml: &str) -> String {
+    submit_with(client, replica, yaml, json!({"speed": 1.0})).await
+}
+
+async fn submit_with(
+    client: &reqwest::Client,
+    replica: &Replica,
+    yaml: &str,
+    options: Value,
+) -> String {
     let response = client
         .post(format!("{}/api/v1/scenarios/execute", replica.base))
-        .json(&json!({"yaml": yaml, "options": {"speed": 1.0}}))
+        .json(&json!({"yaml": yaml, "options": options}))
         .send()
         .await
         .unwrap();
@@ -541,5 +561,102 @@ async fn a_killed_replicas_runs_are_taken_over_and_rolled_back_while_the_others_
             .as_str()
             .is_some_and(|s| s.starts_with("owner lost")),
         "{detail}"
+    );
+
+    // Last, a run that asked to resume (`on_owner_loss: resume`): its owner
+    // (B or C) is killed inside its second phase; the survivor rolls its
+    // chaos back and runs it on from that phase's start, to its own end.
+    let yaml = "apiVersion: chaos.trading/v1\nkind: Scenario\nmetadata:\n  name: resumed\nspec:\n  phases:\n    - name: calm\n      duration: 1s\n    - name: hold\n      duration: 6s\n      actions:\n        - service: exchange-simulator\n          action: inject_latency\n          parameters: {delay_ms: 300, operations: [place_order]}\n";
+    let resumed = submit_with(
+        &client,
+        b,
+        yaml,
+        json!({"speed": 1.0, "on_owner_loss": "resume"}),
+    )
+    .await;
+    let logs = |replica: &Replica| {
+        let (client, url) = (
+            client.clone(),
+            format!("{}/api/v1/scenarios/{resumed}/logs", replica.base),
+        );
+        async move {
+            let stored: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            stored["events"]
+                .as_array()
+                .map(|events| {
+                    events
+                        .iter()
+                        .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    // Killed once phase hold has injected its chaos.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !logs(b).await.iter().any(|k| k == "action_finished") {
+        assert!(Instant::now() < deadline, "the run never injected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let owner = owner_of(resumed.clone()).await.expect("running, so owned");
+    let (victim, survivor) = if owner == b.id { ("b", c) } else { ("c", b) };
+    processes.kill(victim);
+    let killed = Instant::now();
+    let deadline = killed + LEASE + Duration::from_secs(30);
+    while !logs(survivor)
+        .await
+        .iter()
+        .any(|k| k == "resumed_on_new_owner")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "never resumed: {:?}",
+            logs(survivor).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "replicas: the run that asked to resume went on on the survivor {:.2} s after the kill (lease {} s)",
+        killed.elapsed().as_secs_f64(),
+        LEASE.as_secs()
+    );
+    assert_eq!(
+        owner_of(resumed.clone()).await.as_deref(),
+        Some(survivor.id.as_str())
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let detail = loop {
+        let detail = status(&client, survivor, &resumed).await;
+        if detail["status"] != "running" {
+            break detail;
+        }
+        assert!(Instant::now() < deadline, "{detail}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(detail["status"], "completed", "{detail}");
+    assert_eq!(detail["verdict"]["passed"], true, "{detail}");
+    let kinds = logs(survivor).await;
+    let at = kinds.iter().position(|k| k == "recovery_started").unwrap();
+    assert_eq!(
+        kinds[at..]
+            .iter()
+            .filter(|k| !k.starts_with("action") && *k != "chaos_effect")
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "recovery_started",
+            "rollback_started",
+            "rollback_finished",
+            "resumed_on_new_owner",
+            "phase_started",
+            "phase_finished",
+            "execution_finished"
+        ],
+        "rolled back, then phase hold again from its start: {kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "phase_started").count(),
+        3,
+        "calm once, hold twice: {kinds:?}"
     );
 }

@@ -127,6 +127,25 @@ pub fn describe(kind: &EventKind) -> String {
                 .map(|o| format!(" ({o})"))
                 .unwrap_or_default()
         ),
+        EventKind::ResumedOnNewOwner {
+            name,
+            iteration,
+            paused,
+            resumption,
+        } => format!(
+            "resumed here at the start of phase {name}{}{}{}",
+            if *iteration > 1 {
+                format!(" (iteration {iteration})")
+            } else {
+                String::new()
+            },
+            if *paused { ", paused as it was" } else { "" },
+            if *resumption > 1 {
+                format!(": resumption {resumption}")
+            } else {
+                String::new()
+            }
+        ),
         EventKind::RollbackStarted { reason, actions } => format!(
             "rollback started ({}): {actions} action{}",
             reason.as_str(),

@@ -405,11 +405,26 @@ pub enum EventKind {
     /// The schedule continued.
     Resumed,
     /// Its owner is gone (a crash, a `kill -9`) and this coordinator took it
-    /// over: its rollback follows, then it ends `interrupted`.
+    /// over: its rollback follows, then it ends `interrupted` or, with
+    /// `on_owner_loss: resume`, runs on ([`EventKind::ResumedOnNewOwner`]).
     RecoveryStarted {
         /// The owner that is gone, for people: `execute (pid 4242 on build-1)`.
         #[serde(default)]
         previous_owner: Option<String>,
+    },
+    /// The coordinator that took over a run whose owner was lost has rolled
+    /// its chaos back and, as `on_owner_loss: resume` asks, runs it on from
+    /// the start of the phase it was in (the event's `phase`), on its own
+    /// timeline from that phase's offset.
+    ResumedOnNewOwner {
+        /// That phase's name.
+        name: String,
+        /// The iteration it resumes in (1 without `repeat`).
+        iteration: u32,
+        /// Whether it resumes paused, as it was when its owner was lost.
+        paused: bool,
+        /// How many times it has resumed so far, this one included.
+        resumption: u32,
     },
     /// Rollback began.
     RollbackStarted {
@@ -474,6 +489,7 @@ impl EventKind {
             Self::Paused => "paused",
             Self::Resumed => "resumed",
             Self::RecoveryStarted { .. } => "recovery_started",
+            Self::ResumedOnNewOwner { .. } => "resumed_on_new_owner",
             Self::RollbackStarted { .. } => "rollback_started",
             Self::RollbackFinished { .. } => "rollback_finished",
             Self::WorkloadSlot { .. } => "workload_slot",

@@ -117,6 +117,9 @@ pub struct ExecuteOptions {
     pub continue_on_failure: bool,
     /// How many times to run the phases.
     pub repeat: u32,
+    /// What happens when the coordinator running it is lost (replicas on
+    /// PostgreSQL, docs/scale-out.md): its chaos is rolled back either way.
+    pub on_owner_loss: OnOwnerLoss,
 }
 
 impl Default for ExecuteOptions {
@@ -126,6 +129,49 @@ impl Default for ExecuteOptions {
             dry_run: false,
             continue_on_failure: false,
             repeat: 1,
+            on_owner_loss: OnOwnerLoss::Rollback,
+        }
+    }
+}
+
+/// What a coordinator that takes over a run whose owner was lost does once it
+/// has rolled the run's chaos back (docs/scale-out.md, "Owner loss").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OnOwnerLoss {
+    /// End it `interrupted`.
+    #[default]
+    Rollback,
+    /// Run it on from the start of the phase it was in.
+    Resume,
+}
+
+impl OnOwnerLoss {
+    /// Its name in options and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rollback => "rollback",
+            Self::Resume => "resume",
+        }
+    }
+
+    /// Whether it is the default (left out of stored options).
+    pub fn is_rollback(&self) -> bool {
+        *self == Self::Rollback
+    }
+}
+
+impl std::str::FromStr for OnOwnerLoss {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "rollback" => Ok(Self::Rollback),
+            "resume" => Ok(Self::Resume),
+            other => Err(format!(
+                "on_owner_loss is rollback or resume, not {other:?}"
+            )),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The run dialog: speed, dry run, continue on failure, repeat; starts an
+//! The run dialog: speed, dry run, continue on failure, repeat, what happens
+//! if its coordinator is lost; starts an
 //! execution and goes to its live view. While open it keeps the keyboard focus
 //! inside (Tab and Shift+Tab wrap around) and Escape closes it, giving the focus
 //! back to the button that opened it.
@@ -9,7 +10,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::modal_focus;
 
-use crate::api::{ExecuteOptions, ExecuteRequest, MAX_SPEED, MIN_SPEED};
+use crate::api::{ExecuteOptions, ExecuteRequest, OnOwnerLoss, MAX_SPEED, MIN_SPEED};
 use crate::server_fns::start_execution;
 
 /// A "Run…" button and the dialog it opens for the library scenario `scenario`
@@ -34,6 +35,7 @@ pub fn RunDialog(
     let speed = RwSignal::new("600".to_owned());
     let dry_run = RwSignal::new(false);
     let continue_on_failure = RwSignal::new(false);
+    let resume = RwSignal::new(false);
     let repeat = RwSignal::new("1".to_owned());
     let invalid = RwSignal::new(None::<String>);
 
@@ -68,6 +70,11 @@ pub fn RunDialog(
             dry_run: dry_run.get_untracked(),
             continue_on_failure: continue_on_failure.get_untracked(),
             repeat: repeat_value,
+            on_owner_loss: if resume.get_untracked() {
+                OnOwnerLoss::Resume
+            } else {
+                OnOwnerLoss::Rollback
+            },
         };
         // The same check as the server's and the CLI's, before anything is sent.
         if let Err(message) = options.check() {
@@ -151,6 +158,11 @@ pub fn RunDialog(
                         <input id="run-continue" type="checkbox" prop:checked=move || continue_on_failure.get()
                             on:change:target=move |ev| continue_on_failure.set(ev.target().checked()) />
                         " Continue after a failed phase"
+                    </label>
+                    <label class="check">
+                        <input id="run-resume" type="checkbox" prop:checked=move || resume.get()
+                            on:change:target=move |ev| resume.set(ev.target().checked()) />
+                        " If its coordinator is lost, resume at its phase on another (after the rollback)"
                     </label>
                     {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                     <div class="dialog-actions">

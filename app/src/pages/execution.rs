@@ -178,6 +178,7 @@ fn LiveView(live: LiveExecution) -> impl IntoView {
                         {options.dry_run.then(|| view! { <span class="tag tag-warn">"dry run"</span> })}
                         {options.continue_on_failure.then(|| view! { <span class="tag">"continues after failures"</span> })}
                         {(options.repeat > 1).then(|| view! { <span class="tag">{format!("repeat ×{}", options.repeat)}</span> })}
+                        {(!options.on_owner_loss.is_rollback()).then(|| view! { <span class="tag" title="If its coordinator is lost, another rolls its chaos back and runs it on from its phase">"resumes on owner loss"</span> })}
                         <span class="tag">"started by "{detail.started_by.clone()}</span>
                         <span class="muted" id="link-state">{move || link.get()}</span>
                     </p>

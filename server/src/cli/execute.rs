@@ -8,7 +8,9 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc, time::Dur
 
 use anyhow::Context as _;
 use app::{
-    api::{ErrorKind, ExecuteOptions, ExecuteRequest, ExecuteResponse, ExecutionStatus},
+    api::{
+        ErrorKind, ExecuteOptions, ExecuteRequest, ExecuteResponse, ExecutionStatus, OnOwnerLoss,
+    },
     scenario::duration::{format_duration, parse_duration},
 };
 use clap::Args;
@@ -56,6 +58,11 @@ pub struct ExecuteArgs {
     /// Run the phases this many times.
     #[arg(long, default_value_t = 1)]
     repeat: u32,
+    /// When the coordinator running it is lost, the one that takes it over
+    /// rolls its chaos back, then ends it (rollback) or runs it on from the
+    /// phase it was in (resume). See docs/scale-out.md.
+    #[arg(long, value_name = "rollback|resume", default_value = "rollback")]
+    on_owner_loss: OnOwnerLoss,
     /// Print a JSON summary at the end instead of progress.
     #[arg(long)]
     json: bool,
@@ -135,6 +142,7 @@ pub async fn run(context: Context, args: ExecuteArgs) -> anyhow::Result<ExitCode
         dry_run: args.dry_run,
         continue_on_failure: args.continue_on_failure,
         repeat: args.repeat,
+        on_owner_loss: args.on_owner_loss,
     };
     let plan = match admit(&prepared, &options) {
         Ok(plan) => plan,
@@ -310,6 +318,7 @@ pub async fn run_remote(
         dry_run: args.dry_run,
         continue_on_failure: args.continue_on_failure,
         repeat: args.repeat,
+        on_owner_loss: args.on_owner_loss,
     };
     let accepted: ExecuteResponse = match remote
         .post_json("/api/v1/scenarios/execute", &request)
@@ -433,6 +442,7 @@ fn describe(event: &Event) -> Option<String> {
             | EventKind::Paused
             | EventKind::Resumed
             | EventKind::RecoveryStarted { .. }
+            | EventKind::ResumedOnNewOwner { .. }
             | EventKind::WorkloadSummary { .. }
     );
     notable.then(|| app::api::describe(&event.kind))

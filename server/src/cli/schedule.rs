@@ -312,6 +312,7 @@ fn request(args: AddArgs) -> anyhow::Result<ScheduleRequest> {
             dry_run: args.dry_run,
             continue_on_failure: args.continue_on_failure,
             repeat: args.repeat,
+            ..ExecuteOptions::default()
         },
         policies: Default::default(),
     };

@@ -34,6 +34,15 @@ impl Schedule {
         }
     }
 
+    /// A schedule at `offset` of the timeline now: a run that resumes at a
+    /// phase on a new owner goes on from that phase's start.
+    pub fn starting_at(speed: f64, offset: Duration) -> Self {
+        Self {
+            skipped: offset,
+            ..Self::starting_now(speed)
+        }
+    }
+
     /// The time scale.
     pub fn speed(&self) -> f64 {
         self.speed
@@ -212,6 +221,18 @@ mod tests {
         assert_eq!(
             schedule.instant_of(Duration::from_secs(600)) - schedule.start,
             Duration::from_secs(10)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_schedule_starting_at_an_offset_goes_on_from_it() {
+        let schedule = Schedule::starting_at(60.0, Duration::from_secs(600));
+        assert_eq!(schedule.offset(), Duration::from_secs(600));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(schedule.offset(), Duration::from_secs(720));
+        assert_eq!(
+            schedule.instant_of(Duration::from_secs(900)) - schedule.start,
+            Duration::from_secs(5)
         );
     }
 

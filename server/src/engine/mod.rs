@@ -28,7 +28,8 @@
 //! - [`owner`]: this engine's lease on its executions, renewed by the steward
 //!   task, which also takes over executions whose owner is gone.
 //! - `recovery`: executions whose owner crashed are rolled back and marked
-//!   `interrupted`.
+//!   `interrupted`, or, with `on_owner_loss: resume`, run on from the phase
+//!   they were in ([`resume`] finds it in their events).
 
 mod cancel;
 pub mod clock;
@@ -43,6 +44,7 @@ mod phase;
 mod queue;
 mod recorder;
 mod recovery;
+pub mod resume;
 mod rollback;
 mod runner;
 mod scheduler;
@@ -59,7 +61,10 @@ use std::{
     time::Duration,
 };
 
-use app::{api::ExecutionStatus, scenario::plan::Plan};
+use app::{
+    api::{ExecutionStatus, OnOwnerLoss},
+    scenario::plan::Plan,
+};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -153,6 +158,11 @@ pub struct RunOptions {
     pub continue_on_failure: bool,
     /// How many times to run the phases (1 = once).
     pub repeat: u32,
+    /// Once a lost owner's chaos is rolled back, whether the coordinator that
+    /// took it over ends it or runs it on ([`resume`]). Left out of the stored
+    /// options when it is the default, so they read as before.
+    #[serde(default, skip_serializing_if = "OnOwnerLoss::is_rollback")]
+    pub on_owner_loss: OnOwnerLoss,
 }
 
 impl Default for RunOptions {
@@ -162,6 +172,7 @@ impl Default for RunOptions {
             dry_run: false,
             continue_on_failure: false,
             repeat: 1,
+            on_owner_loss: OnOwnerLoss::Rollback,
         }
     }
 }
@@ -197,8 +208,12 @@ pub struct Unfinished {
     pub plan: Plan,
     /// The next sequence number.
     pub next_seq: u64,
-    /// Its speed (sent to services during the rollback).
-    pub speed: f64,
+    /// How it was asked to run: its speed is sent to services during the
+    /// rollback; `on_owner_loss` says whether it runs on after.
+    pub options: RunOptions,
+    /// With `on_owner_loss: resume`, its events that say how far it got
+    /// ([`resume::MILESTONES`]); empty otherwise.
+    pub history: Vec<Event>,
     /// Who ran it before, for people (`execute (pid 4242 on build-1)`).
     pub previous_owner: Option<String>,
 }
@@ -405,6 +420,17 @@ pub struct EngineParts {
     pub settings: EngineSettings,
 }
 
+/// How a run gets its slot.
+enum Admission {
+    /// It waits in this engine's queue for one.
+    Queue,
+    /// It has one (claimed from the shared queue with a slot taken).
+    Slot(tokio::sync::OwnedSemaphorePermit),
+    /// It goes on from where its lost owner left it: in a slot if one is
+    /// free, else beside them, for it was admitted once already.
+    Resume(resume::ResumePoint),
+}
+
 /// What reaches a runner from outside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Signal {
@@ -567,6 +593,50 @@ impl Engine {
             phase: None,
             kind: queue::queued(&execution),
         });
+        let admission = match slot {
+            Some(permit) => Admission::Slot(permit),
+            None => Admission::Queue,
+        };
+        self.spawn_runner(execution.into(), recorder, admission)
+            .await;
+    }
+
+    /// Goes on with a run whose lost owner's chaos this engine has rolled
+    /// back ([`recovery`]), from `point`, in a slot if one is free. Not while
+    /// the engine shuts down: the run stays this engine's, unfinished, and
+    /// the next coordinator takes it over once the lease is released.
+    async fn resume_run(
+        &self,
+        execution: Unfinished,
+        recorder: recorder::ExecutionRecorder,
+        point: resume::ResumePoint,
+    ) {
+        // Held as a claim from the shared queue holds it: a shutdown waits
+        // for the run to start before telling every run to stop.
+        let _claiming = self.inner.claiming.lock().await;
+        if matches!(
+            *self.inner.steward.mode.borrow(),
+            owner::Mode::Drain | owner::Mode::Stop
+        ) {
+            return;
+        }
+        let run = runner::Run {
+            id: execution.id,
+            plan: Arc::new(execution.plan),
+            options: execution.options,
+        };
+        self.spawn_runner(run, recorder, Admission::Resume(point))
+            .await;
+    }
+
+    /// Runs `run` in a task of its own, admitted as `admission` says.
+    async fn spawn_runner(
+        &self,
+        run: runner::Run,
+        recorder: recorder::ExecutionRecorder,
+        admission: Admission,
+    ) {
+        let id = run.id;
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         self.controls().insert(id, control_tx);
         let progress = Arc::new(guard::Progress::default());
@@ -574,9 +644,9 @@ impl Engine {
             id,
             recorder: recorder.clone(),
             parts: self.inner.parts.clone(),
-            plan: execution.plan.clone(),
-            speed: execution.options.speed,
-            dry_run: execution.options.dry_run,
+            plan: run.plan.clone(),
+            speed: run.options.speed,
+            dry_run: run.options.dry_run,
             progress: progress.clone(),
         };
         let context = runner::Context {
@@ -593,13 +663,19 @@ impl Engine {
         while tasks.try_join_next().is_some() {}
         self.inner.spawn_tracked(&mut tasks, id, async move {
             // A panic (a bug) must not leave the execution unfinished or its chaos in place.
-            let run = async move {
-                match slot {
-                    Some(permit) => runner::run_in_slot(context, execution, permit).await,
-                    None => runner::run_when_admitted(context, execution, slots).await,
+            let task = async move {
+                match admission {
+                    Admission::Queue => runner::run_when_admitted(context, run, slots).await,
+                    Admission::Slot(permit) => {
+                        runner::run_in_slot(context, run, Some(permit), None).await;
+                    }
+                    Admission::Resume(point) => {
+                        let permit = slots.try_acquire_owned().ok();
+                        runner::run_in_slot(context, run, permit, Some(point)).await;
+                    }
                 }
             };
-            if let Err(message) = catch_panic(run).await {
+            if let Err(message) = catch_panic(task).await {
                 guard.end_panicked(&message).await;
             }
             engine.inner.parts.assertions.execution_ended(id);
@@ -707,7 +783,8 @@ impl Engine {
 
     /// Recovers, concurrently, every execution whose owner is gone: those
     /// found `running` or `paused` are rolled back and marked `interrupted`;
-    /// `queued` ones are marked `interrupted` (they never started). An
+    /// `queued` ones are marked `interrupted` (they never started). None
+    /// resumes, whatever its `on_owner_loss`: nothing stays to run it. An
     /// execution another process claims first is left to it. Returns the
     /// executions this engine recovered.
     pub async fn recover_orphans(&self) -> Result<Vec<Orphan>, EngineError> {
@@ -719,7 +796,10 @@ impl Engine {
             };
             let (inner, id) = (self.inner.clone(), claimed.id);
             self.inner.spawn_tracked(&mut recoveries, id, async move {
-                recovery::recover(&inner.recorder, &inner.parts, &claimed).await;
+                let handle = inner
+                    .recorder
+                    .handle(id, Some(claimed.status), claimed.next_seq);
+                recovery::recover(&handle, &inner.parts, &claimed, false).await;
                 inner.forget(id);
                 orphan
             });
@@ -738,6 +818,16 @@ impl Engine {
     /// hanging service delays nothing else. Stops at [`Engine::shutdown`].
     pub fn watch_orphans(&self) {
         let _ = self.inner.steward.mode.send(owner::Mode::Watch);
+    }
+
+    /// [`Engine::watch_orphans`], and runs that asked for `on_owner_loss:
+    /// resume` go on here once rolled back (`serve`: it stays to run them).
+    pub fn watch_and_resume_orphans(&self) {
+        self.inner
+            .steward
+            .resumes
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.watch_orphans();
     }
 
     /// Waits until every submitted execution has finished (used by the CLI and tests).

@@ -9,7 +9,10 @@
 
 use std::{
     fmt,
-    sync::{Arc, Weak},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Weak,
+    },
     time::Duration,
 };
 
@@ -117,6 +120,9 @@ pub(super) struct Steward {
     pub(super) task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Lets the task begin once the engine is built ([`Steward::begin`]).
     ready: std::sync::Mutex<Option<oneshot::Sender<()>>>,
+    /// Whether runs it takes over that asked for `on_owner_loss: resume` go
+    /// on here (`serve`), rather than end once rolled back.
+    pub(super) resumes: AtomicBool,
 }
 
 /// What the steward does.
@@ -144,6 +150,7 @@ impl Steward {
             mode,
             task: std::sync::Mutex::new(Some(task)),
             ready: std::sync::Mutex::new(Some(ready)),
+            resumes: AtomicBool::new(false),
         }
     }
 
@@ -311,8 +318,16 @@ async fn adopt_orphans(inner: &Arc<Inner>, recoveries: &mut JoinSet<()>) {
         if let Some(claimed) = claim(inner, &orphan).await {
             let (task_inner, id) = (inner.clone(), claimed.id);
             inner.spawn_tracked(recoveries, id, async move {
-                recovery::recover(&task_inner.recorder, &task_inner.parts, &claimed).await;
+                let handle = task_inner
+                    .recorder
+                    .handle(id, Some(claimed.status), claimed.next_seq);
+                let resumes = task_inner.steward.resumes.load(Ordering::Relaxed);
+                let resume = recovery::recover(&handle, &task_inner.parts, &claimed, resumes).await;
                 task_inner.forget(id);
+                if let Some(point) = resume {
+                    let engine = super::Engine { inner: task_inner };
+                    engine.resume_run(claimed, handle, point).await;
+                }
             });
         }
     }

@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use app::api::ExecutionStatus;
+use app::api::{ExecutionStatus, OnOwnerLoss};
 
 use super::{
     event::EventKind,
@@ -216,5 +216,139 @@ async fn an_engine_that_shuts_down_ends_its_lease_so_others_need_not_wait() {
     a.engine.shutdown().await;
     assert_eq!(a.status(id), ExecutionStatus::Interrupted);
     assert!(!journal.leases.lock().unwrap().contains_key(&owner));
+    assert_one_clean_log(&a, id);
+}
+
+fn resuming() -> RunOptions {
+    RunOptions {
+        on_owner_loss: OnOwnerLoss::Resume,
+        ..RunOptions::default()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_that_asked_to_resume_goes_on_from_its_phase_on_the_engine_that_took_it_over() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    let b = harness_sharing(journal.clone());
+    b.engine.watch_and_resume_orphans();
+    let id = a.submit(ten_phases(), resuming()).await;
+    // Inside phase p3 (30 s to 40 s): p0 to p3 injected.
+    tokio::time::sleep(Duration::from_secs(35)).await;
+    assert_eq!(a.calls().len(), 4);
+    a.engine.crash();
+    tokio::time::sleep(DEFAULT_LEASE + DEFAULT_HEARTBEAT).await;
+    assert_eq!(a.status(id), ExecutionStatus::Running, "it runs on, on B");
+    assert_eq!(b.engine.active(), vec![id]);
+    tokio::time::sleep(Duration::from_secs(80)).await;
+
+    assert_eq!(a.status(id), ExecutionStatus::Completed);
+    let on_b: Vec<String> = b.calls().into_iter().map(|c| c.1).collect();
+    assert_eq!(
+        on_b,
+        ["clear_chaos"]
+            .into_iter()
+            .chain(["inject_latency"; 7])
+            .map(String::from)
+            .collect::<Vec<_>>(),
+        "B rolled A's chaos back, then ran p3 to p9"
+    );
+    let events = a.events(id);
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
+    let recovery = kinds.iter().position(|k| *k == "recovery_started").unwrap();
+    assert_eq!(
+        &kinds[recovery..recovery + 7],
+        [
+            "recovery_started",
+            "rollback_started",
+            "action_started",
+            "action_finished",
+            "rollback_finished",
+            "resumed_on_new_owner",
+            "phase_started",
+        ]
+    );
+    let resumed = &events[recovery + 5];
+    assert_eq!(resumed.phase, Some(3));
+    assert_eq!(resumed.planned_ms, Some(30_000));
+    assert!(matches!(
+        &resumed.kind,
+        EventKind::ResumedOnNewOwner { name, iteration: 1, paused: false, resumption: 1 } if name == "p3"
+    ));
+    // p3 began twice (on A, then on B, on its own timeline from 30 s); every
+    // other phase once.
+    let started = |name: &str| {
+        events
+            .iter()
+            .filter(|e| matches!(&e.kind, EventKind::PhaseStarted { name: n, .. } if n == name))
+            .count()
+    };
+    assert_eq!((started("p2"), started("p3"), started("p9")), (1, 2, 1));
+    let Some(EventKind::ExecutionFinished { verdict, .. }) = events.last().map(|e| &e.kind) else {
+        panic!("{kinds:?}");
+    };
+    assert!(verdict.passed, "{verdict:?}");
+    let phases = &verdict.criteria[0];
+    assert!(
+        phases.detail.starts_with("10 of 10 phases completed"),
+        "the phases A finished count: {phases:?}"
+    );
+    assert_one_clean_log(&a, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_paused_run_resumes_paused_and_runs_on_when_resumed_on_the_new_owner() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    let b = harness_sharing(journal.clone());
+    b.engine.watch_and_resume_orphans();
+    let id = a.submit(ten_phases(), resuming()).await;
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    a.engine
+        .control(id, super::event::ControlCommand::Pause)
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    a.engine.crash();
+    tokio::time::sleep(DEFAULT_LEASE * 3).await;
+    assert_eq!(a.status(id), ExecutionStatus::Paused);
+    assert_eq!(
+        b.calls().iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
+        ["clear_chaos"],
+        "B rolled A's chaos back and, paused, injects nothing yet"
+    );
+    b.engine
+        .control(id, super::event::ControlCommand::Resume)
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(100)).await;
+    assert_eq!(a.status(id), ExecutionStatus::Completed);
+    assert_eq!(b.calls().len(), 1 + 9, "p1 to p9 on B");
+    assert_one_clean_log(&a, id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_that_asked_to_resume_ends_when_a_process_that_runs_only_its_own_takes_it_over() {
+    let journal = Arc::new(FakeJournal::default());
+    let a = harness_sharing(journal.clone());
+    // As a local `execute` does: it rolls others' runs back, runs none.
+    let b = harness_sharing(journal.clone());
+    b.engine.watch_orphans();
+    let id = a.submit(ten_phases(), resuming()).await;
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    a.engine.crash();
+    tokio::time::sleep(DEFAULT_LEASE * 2).await;
+    assert_eq!(a.status(id), ExecutionStatus::Interrupted);
+    assert_eq!(b.calls().len(), 1, "rolled back only: {:?}", b.calls());
+    let Some(EventKind::ExecutionFinished { verdict, .. }) =
+        a.events(id).last().map(|e| e.kind.clone())
+    else {
+        panic!("not ended");
+    };
+    assert!(
+        verdict
+            .summary
+            .contains("not resumed: `engine` took it over"),
+        "{}",
+        verdict.summary
+    );
     assert_one_clean_log(&a, id);
 }

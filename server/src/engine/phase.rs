@@ -18,7 +18,7 @@ use super::{
     event::{ActionOutcome, AssertionResult, EventDraft, EventKind},
     recorder::ExecutionRecorder,
     runner::Runner,
-    verdict::{Ending, RECOVERY_METRIC},
+    verdict::{tallied_kind, Ending},
     workload::WorkloadHandle,
     ActionCall, AssertionCall, CheckOutcome, EngineParts, ExecutionId,
 };
@@ -279,16 +279,8 @@ impl StepEnv {
                 result,
             },
         );
-        // A `recovery_time` metric counts as a recovery assertion in the verdict.
-        let kind = if assertion.assertion_type == METRIC
-            && assertion.expect.trim_start().starts_with("recovery_time")
-        {
-            RECOVERY_METRIC.to_owned()
-        } else {
-            assertion.assertion_type
-        };
         StepResult::Assertion {
-            kind,
+            kind: tallied_kind(&assertion.assertion_type, &assertion.expect),
             passed,
             message,
         }

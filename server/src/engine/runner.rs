@@ -7,6 +7,8 @@
 use std::{sync::Arc, time::Duration};
 
 use app::{api::ExecutionStatus, scenario::plan::Plan};
+
+use super::{resume::ResumePoint, ExecutionId, RunOptions};
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use super::{
@@ -34,13 +36,26 @@ pub(super) struct Context {
     pub(super) progress: Arc<Progress>,
 }
 
+/// What a runner runs.
+pub(super) struct Run {
+    pub(super) id: ExecutionId,
+    pub(super) plan: Arc<Plan>,
+    pub(super) options: RunOptions,
+}
+
+impl From<NewExecution> for Run {
+    fn from(execution: NewExecution) -> Self {
+        Self {
+            id: execution.id,
+            plan: execution.plan,
+            options: execution.options,
+        }
+    }
+}
+
 /// Waits for a free slot (a stop or shutdown while queued ends the execution
 /// there), then runs it.
-pub(super) async fn run_when_admitted(
-    mut context: Context,
-    execution: NewExecution,
-    slots: Arc<Semaphore>,
-) {
+pub(super) async fn run_when_admitted(mut context: Context, run: Run, slots: Arc<Semaphore>) {
     let queued = |kind| EventDraft {
         offset_ms: None,
         planned_ms: None,
@@ -70,18 +85,21 @@ pub(super) async fn run_when_admitted(
             },
         }
     };
-    Runner::new(context, execution).run().await;
+    Runner::new(context, run, None).run().await;
     drop(permit);
 }
 
-/// Runs `execution` in the slot `permit` holds: one this engine claimed from
-/// the shared queue of replicas with a slot already taken.
+/// Runs `run` in the slot `permit` holds: one this engine claimed from the
+/// shared queue of replicas with a slot already taken, or one whose lost
+/// owner's run goes on here (`None` when no slot was free: it was admitted
+/// once and does not queue again).
 pub(super) async fn run_in_slot(
     context: Context,
-    execution: NewExecution,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    run: Run,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    resume: Option<ResumePoint>,
 ) {
-    Runner::new(context, execution).run().await;
+    Runner::new(context, run, resume).run().await;
     drop(permit);
 }
 
@@ -139,12 +157,13 @@ pub(super) struct Runner {
     /// A run's workload that stopped sending but still has requests in flight:
     /// it is summed up after the rollback, which must not wait for them.
     pub(super) stopped_workload: Option<Workload>,
+    /// Where a run whose owner was lost goes on (`on_owner_loss: resume`).
+    resume: Option<ResumePoint>,
 }
 
 impl Runner {
-    fn new(context: Context, execution: NewExecution) -> Self {
-        let (schedule, schedule_rx) =
-            watch::channel(Schedule::starting_now(execution.options.speed));
+    fn new(context: Context, run: Run, resume: Option<ResumePoint>) -> Self {
+        let (schedule, schedule_rx) = watch::channel(Schedule::starting_now(run.options.speed));
         let speed = schedule_rx.borrow().speed();
         let precision = if context.parts.settings.precise_timing {
             Precision::Precise
@@ -152,66 +171,91 @@ impl Runner {
             Precision::Timer
         };
         let env = StepEnv {
-            id: execution.id,
+            id: run.id,
             precision,
             speed,
-            dry_run: execution.options.dry_run,
+            dry_run: run.options.dry_run,
             parts: context.parts,
             recorder: context.recorder,
             schedule: schedule_rx,
             workload: None,
             cancel: Cancel::default(),
         };
-        let timeout = execution
+        let timeout = run
             .plan
             .timeout_ms
             .unwrap_or(env.parts.settings.default_timeout);
         Self {
             timeout,
             deadline: deadline_after(timeout, speed),
-            plan: execution.plan,
-            options: execution.options,
+            plan: run.plan,
+            options: run.options,
             control: context.control,
             schedule,
             env,
             tally: Tally::default(),
             stopped_workload: None,
             progress: context.progress,
+            resume,
         }
+    }
+
+    /// Starts the timeline afresh at `offset` (the plan's start, or the phase
+    /// a resumed run goes on from), its timeout counted from the plan's start.
+    fn restart_timeline(&mut self, offset: Duration) {
+        self.schedule
+            .send_replace(Schedule::starting_at(self.options.speed, offset));
+        self.deadline = deadline_after(self.timeout.saturating_sub(offset), self.env.speed);
     }
 
     #[tracing::instrument(skip_all, fields(execution_id = %self.env.id, scenario = %self.plan.metadata.name))]
     async fn run(mut self) {
-        self.schedule
-            .send_replace(Schedule::starting_now(self.options.speed));
-        self.deadline = deadline_after(self.timeout, self.env.speed);
-        self.env.emit(
-            None,
-            None,
-            EventKind::ExecutionStarted {
-                speed: self.env.speed,
-                dry_run: self.env.dry_run,
-            },
-        );
-        // Stored before anything is sent: a coordinator killed from here on
-        // leaves the execution `running`, so the next one rolls its chaos
-        // back (a `queued` one is taken to have sent nothing). The timeline
-        // starts once it is stored.
-        self.env.recorder.flush().await;
-        self.schedule
-            .send_replace(Schedule::starting_now(self.options.speed));
-        self.deadline = deadline_after(self.timeout, self.env.speed);
+        // A run lost while queued has not started: it starts as a new one.
+        let resumed = self.resume.take().filter(|point| point.started);
+        if resumed.is_none() {
+            self.restart_timeline(Duration::ZERO);
+            self.env.emit(
+                None,
+                None,
+                EventKind::ExecutionStarted {
+                    speed: self.env.speed,
+                    dry_run: self.env.dry_run,
+                },
+            );
+            // Stored before anything is sent: a coordinator killed from here on
+            // leaves the execution `running`, so the next one rolls its chaos
+            // back (a `queued` one is taken to have sent nothing). The timeline
+            // starts once it is stored.
+            self.env.recorder.flush().await;
+        }
+        let (first_iteration, first_phase, announce_first) = match &resumed {
+            Some(point) => (point.iteration, point.phase, point.new_iteration),
+            None => (1, 0, true),
+        };
+        let offset = self
+            .plan
+            .phases
+            .get(first_phase)
+            .map_or(Duration::ZERO, |phase| phase.start_ms);
+        self.restart_timeline(offset);
+        if let Some(point) = resumed {
+            self.tally = point.tally;
+            if point.paused {
+                self.schedule.send_modify(Schedule::pause);
+            }
+        }
         self.progress.started();
         let iterations = self.options.repeat.max(1);
         let mut ending = Ending::Completed;
-        for iteration in 1..=iterations {
-            if iteration > 1 {
+        for iteration in first_iteration..=iterations {
+            let first = if iteration == first_iteration {
+                first_phase
+            } else {
                 // Each loop runs the plan's timeline afresh, with its own timeout.
-                self.schedule
-                    .send_replace(Schedule::starting_now(self.options.speed));
-                self.deadline = deadline_after(self.timeout, self.env.speed);
-            }
-            if iterations > 1 {
+                self.restart_timeline(Duration::ZERO);
+                0
+            };
+            if iterations > 1 && (iteration != first_iteration || announce_first) {
                 self.env.emit(
                     None,
                     Some(Duration::ZERO),
@@ -219,9 +263,9 @@ impl Runner {
                 );
             }
             ending = if self.env.dry_run {
-                self.simulate_phases()
+                self.simulate_phases(first)
             } else {
-                self.run_with_workload().await
+                self.run_with_workload(first).await
             };
             if ending != Ending::Completed {
                 break;
@@ -275,9 +319,9 @@ impl Runner {
 
     /// Runs the phases with the plan's workload (if any) driving traffic
     /// throughout, then records the workload's summary.
-    async fn run_with_workload(&mut self) -> Ending {
+    async fn run_with_workload(&mut self, first: usize) -> Ending {
         if self.plan.workload.is_none() {
-            return self.run_phases().await;
+            return self.run_phases(first).await;
         }
         let workload = match Workload::start(
             self.plan.clone(),
@@ -291,7 +335,7 @@ impl Runner {
             Err(why) => return Ending::Failed(format!("the workload cannot start: {why}")),
         };
         self.env.workload = Some(workload.handle());
-        let ending = self.run_phases().await;
+        let ending = self.run_phases(first).await;
         self.env.workload = None;
         let mut workload = workload;
         workload.stop_sending().await;
@@ -303,9 +347,10 @@ impl Runner {
         ending
     }
 
-    async fn run_phases(&mut self) -> Ending {
+    /// Runs the phases from the one at `first` (0 but for a resumed run).
+    async fn run_phases(&mut self, first: usize) -> Ending {
         let plan = self.plan.clone();
-        for (index, phase) in plan.phases.iter().enumerate() {
+        for (index, phase) in plan.phases.iter().enumerate().skip(first) {
             if let Some(ending) = self.wait_until(phase.start_ms).await {
                 return ending;
             }

@@ -19,11 +19,12 @@ use super::{
 };
 
 impl Runner {
-    /// A dry run: every step recorded at its planned time, nothing called or waited for.
-    pub(super) fn simulate_phases(&mut self) -> Ending {
+    /// A dry run: every step recorded at its planned time, nothing called or
+    /// waited for, from the phase at `first` (0 but for a resumed run).
+    pub(super) fn simulate_phases(&mut self, first: usize) -> Ending {
         let plan = self.plan.clone();
         let at = |offset: Duration| Some(millis(offset));
-        for (index, phase) in plan.phases.iter().enumerate() {
+        for (index, phase) in plan.phases.iter().enumerate().skip(first) {
             let emit = |planned: Duration, kind| {
                 self.env.recorder.emit(EventDraft {
                     offset_ms: at(planned),

@@ -34,7 +34,9 @@ pub fn apply(
             Some(S::Queued),
             EventKind::RollbackStarted { .. }
             | EventKind::RollbackFinished { .. }
-            | EventKind::RecoveryStarted { .. },
+            | EventKind::RecoveryStarted { .. }
+            // A queued run whose owner was lost resumes from its start.
+            | EventKind::ResumedOnNewOwner { .. },
         ) => Ok(S::Queued),
         (Some(S::Queued), _) => Err(illegal()),
         (

@@ -34,8 +34,8 @@ pub(super) struct FakeJournal {
     pub(super) owners: Mutex<HashMap<ExecutionId, Option<OwnerId>>>,
     /// Lease of each owner.
     pub(super) leases: Mutex<HashMap<OwnerId, Instant>>,
-    /// Plan and speed of each execution, for claims.
-    pub(super) plans: Mutex<HashMap<ExecutionId, (Plan, f64)>>,
+    /// Plan and options of each execution, for claims.
+    pub(super) plans: Mutex<HashMap<ExecutionId, (Plan, RunOptions)>>,
     /// Owners whose renewals fail (a stalled disk, a partition).
     pub(super) stalled: Mutex<Vec<OwnerId>>,
     /// Owners whose renewals seem to succeed but extend nothing (a clock
@@ -60,7 +60,10 @@ impl FakeJournal {
     pub(super) fn left_behind(&self, id: ExecutionId, plan: &Plan, status: ExecutionStatus) {
         self.statuses.lock().unwrap().insert(id, status);
         self.owners.lock().unwrap().insert(id, None);
-        self.plans.lock().unwrap().insert(id, (plan.clone(), 1.0));
+        self.plans
+            .lock()
+            .unwrap()
+            .insert(id, (plan.clone(), RunOptions::default()));
     }
 }
 
@@ -80,7 +83,7 @@ impl Journal for FakeJournal {
             .insert(execution.id, Some(owner.id));
         self.plans.lock().unwrap().insert(
             execution.id,
-            ((*execution.plan).clone(), execution.options.speed),
+            ((*execution.plan).clone(), execution.options.clone()),
         );
         self.leases
             .lock()
@@ -219,22 +222,23 @@ impl Journal for FakeJournal {
                 if !status.is_finished() && current == previous && self.gone(current) =>
             {
                 owners.insert(id, Some(owner.id));
-                let (plan, speed) = self.plans.lock().unwrap()[&id].clone();
-                let next_seq = self
+                let (plan, options) = self.plans.lock().unwrap()[&id].clone();
+                // Every event: the resume point reads only its milestones.
+                let history: Vec<Event> = self
                     .events
                     .lock()
                     .unwrap()
                     .iter()
                     .filter(|e| e.execution_id == id)
-                    .map(|e| e.seq + 1)
-                    .max()
-                    .unwrap_or(0);
+                    .cloned()
+                    .collect();
                 Some(Unfinished {
                     id,
                     status,
                     plan,
-                    next_seq,
-                    speed,
+                    next_seq: history.last().map_or(0, |e| e.seq + 1),
+                    options,
+                    history,
                     previous_owner: None,
                 })
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use app::scenario::{
     catalog::{assertion_role, AssertionRole},
     plan::{Plan, SuccessCriterion},
+    validate::METRIC,
 };
 
 use super::event::{CriterionResult, Verdict};
@@ -21,7 +22,7 @@ pub(super) enum Ending {
 }
 
 /// What the verdict is computed from.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct Tally {
     pub(super) phases_passed: usize,
     pub(super) phases_not_passed: Vec<String>,
@@ -33,6 +34,16 @@ pub(super) struct Tally {
 
 /// How a `metric` assertion on `recovery_time` is tallied.
 pub(super) const RECOVERY_METRIC: &str = "metric.recovery_time";
+
+/// How an assertion of `kind` expecting `expect` is tallied: as its kind,
+/// except that a `recovery_time` metric counts as a recovery assertion.
+pub(super) fn tallied_kind(kind: &str, expect: &str) -> String {
+    if kind == METRIC && expect.trim_start().starts_with("recovery_time") {
+        RECOVERY_METRIC.to_owned()
+    } else {
+        kind.to_owned()
+    }
+}
 
 /// The role of a tallied assertion kind, from the catalog ([`assertion_role`]):
 /// the one list the report and `/metrics` read too.

@@ -8,7 +8,7 @@ use app::{
         rest::{AvailableScenario, ScenarioSource},
         verdict::Verdict,
         ApiError, ErrorKind, ExecuteOptions, ExecutionDetail, ExecutionStatus, ExecutionSummary,
-        Progress,
+        OnOwnerLoss, Progress,
     },
     scenario::{
         diagnostic::{Diagnostic, Severity},
@@ -283,6 +283,10 @@ pub fn options_in(o: Option<pb::ExecuteOptions>) -> ExecuteOptions {
         } else {
             o.repeat
         },
+        on_owner_loss: match o.on_owner_loss() {
+            pb::OnOwnerLoss::Resume => OnOwnerLoss::Resume,
+            pb::OnOwnerLoss::Unspecified | pb::OnOwnerLoss::Rollback => OnOwnerLoss::Rollback,
+        },
     }
 }
 
@@ -292,6 +296,10 @@ fn options(o: ExecuteOptions) -> pb::ExecuteOptions {
         dry_run: o.dry_run,
         continue_on_failure: o.continue_on_failure,
         repeat: o.repeat,
+        on_owner_loss: match o.on_owner_loss {
+            OnOwnerLoss::Rollback => pb::OnOwnerLoss::Rollback,
+            OnOwnerLoss::Resume => pb::OnOwnerLoss::Resume,
+        } as i32,
     }
 }
 
@@ -558,6 +566,17 @@ pub fn event(e: Event) -> pb::ExecutionEvent {
         EventKind::RecoveryStarted { previous_owner } => {
             D::RecoveryStarted(pb::RecoveryStarted { previous_owner })
         }
+        EventKind::ResumedOnNewOwner {
+            name,
+            iteration,
+            paused,
+            resumption,
+        } => D::ResumedOnNewOwner(pb::ResumedOnNewOwner {
+            name,
+            iteration,
+            paused,
+            resumption,
+        }),
         EventKind::RollbackStarted { reason, actions } => D::RollbackStarted(pb::RollbackStarted {
             reason: match reason {
                 R::Failure => pb::RollbackReason::Failure,
@@ -604,6 +623,19 @@ pub fn event(e: Event) -> pb::ExecutionEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn on_owner_loss_goes_both_ways_and_unspecified_is_the_default_rollback() {
+        for value in [OnOwnerLoss::Rollback, OnOwnerLoss::Resume] {
+            let sent = ExecuteOptions {
+                on_owner_loss: value,
+                ..ExecuteOptions::default()
+            };
+            assert_eq!(options_in(Some(options(sent.clone()))), sent);
+        }
+        let unset = options_in(Some(pb::ExecuteOptions::default()));
+        assert_eq!(unset.on_owner_loss, OnOwnerLoss::Rollback);
+    }
 
     #[test]
     fn json_round_trips_through_protobuf_values() {

@@ -404,6 +404,9 @@ impl Fold {
                         decide(&mut fold.assertions[at], result, event.offset_ms);
                     }
                 }
+                // Its phase runs again on a new owner: the rows of the run
+                // that was cut short stay, not decided.
+                EventKind::ResumedOnNewOwner { iteration: n, .. } => iteration = *n,
                 EventKind::RollbackStarted { .. } => in_rollback = true,
                 EventKind::RollbackFinished { .. } => in_rollback = false,
                 EventKind::ExecutionFinished { status, verdict } => {

@@ -748,6 +748,7 @@ pub(crate) fn input() -> ReportInput {
                     dry_run: false,
                     continue_on_failure: true,
                     repeat: 1,
+                    ..RunOptions::default()
                 },
                 status: ExecutionStatus::Failed,
                 verdict: Some(verdict()),

@@ -303,6 +303,7 @@ impl Coordinator {
                     dry_run: options.dry_run,
                     continue_on_failure: options.continue_on_failure,
                     repeat: options.repeat,
+                    on_owner_loss: options.on_owner_loss,
                 },
                 started_by,
             })

@@ -307,6 +307,7 @@ impl Coordinator {
             dry_run: request.dry_run,
             continue_on_failure: false,
             repeat: 1,
+            ..ExecuteOptions::default()
         };
         let members = self.orchestration_members(&orchestration, &options).await?;
         self.launch_suite(Launch {

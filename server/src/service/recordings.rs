@@ -612,6 +612,7 @@ impl Coordinator {
             // A refused event fails its part; the replay goes on with the next.
             continue_on_failure: true,
             repeat: iterations,
+            ..ExecuteOptions::default()
         };
         let prepared = self.prepare_source(Source::Text(yaml)).await?;
         let plan = self.admit(&prepared, &options)?;

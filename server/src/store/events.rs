@@ -5,7 +5,7 @@ use app::api::ExecutionStatus;
 use futures::future::BoxFuture;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::{Store, StoreError};
+use super::{Placeholders, Store, StoreError};
 use crate::engine::{
     event::Event,
     owner::{Orphan, Owner, OwnerId},
@@ -169,20 +169,28 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(seq, at, offset_ms, planned_ms, phase, payload)| {
-                let corrupt = |what: &str| StoreError::Corrupt(format!("event {id}#{seq}: {what}"));
-                Ok(Event {
-                    execution_id: id,
-                    seq: u64::try_from(seq).map_err(|_| corrupt("seq"))?,
-                    at: OffsetDateTime::parse(&at, &Rfc3339).map_err(|_| corrupt("at"))?,
-                    offset_ms: offset_ms.and_then(|v| u64::try_from(v).ok()),
-                    planned_ms: planned_ms.and_then(|v| u64::try_from(v).ok()),
-                    phase: phase.and_then(|v| usize::try_from(v).ok()),
-                    kind: serde_json::from_str(&payload).map_err(|e| corrupt(&e.to_string()))?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| event_of(id, row)).collect()
+    }
+
+    /// The stored events of an execution of the given kinds, in order: a
+    /// resumed run's milestones (`engine::resume::MILESTONES`) without the
+    /// checks, slots and effects that make up most of a long run.
+    pub async fn list_events_of_kinds(
+        &self,
+        id: ExecutionId,
+        kinds: &[&'static str],
+    ) -> Result<Vec<Event>, StoreError> {
+        let sql = format!(
+            "select seq, at, offset_ms, planned_ms, phase, payload from events
+             where execution_id = $1 and kind in ({}) order by seq",
+            Placeholders(1).list(kinds.len())
+        );
+        let mut query = sqlx::query_as::<_, EventRow>(&sql).bind(id.to_string());
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.into_iter().map(|row| event_of(id, row)).collect()
     }
 
     /// The state of one execution, if it exists.
@@ -331,4 +339,21 @@ impl Journal for Store {
                 .map_err(|e| e.to_string())
         })
     }
+}
+
+/// One stored event of execution `id`.
+fn event_of(
+    id: ExecutionId,
+    (seq, at, offset_ms, planned_ms, phase, payload): EventRow,
+) -> Result<Event, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("event {id}#{seq}: {what}"));
+    Ok(Event {
+        execution_id: id,
+        seq: u64::try_from(seq).map_err(|_| corrupt("seq"))?,
+        at: OffsetDateTime::parse(&at, &Rfc3339).map_err(|_| corrupt("at"))?,
+        offset_ms: offset_ms.and_then(|v| u64::try_from(v).ok()),
+        planned_ms: planned_ms.and_then(|v| u64::try_from(v).ok()),
+        phase: phase.and_then(|v| usize::try_from(v).ok()),
+        kind: serde_json::from_str(&payload).map_err(|e| corrupt(&e.to_string()))?,
+    })
 }

@@ -5,12 +5,12 @@
 //! exactly, unlike text times with trimmed fractions). An owner is gone when its
 //! `lease_until` has passed, or when its row is gone (it ended its lease).
 
-use app::api::ExecutionStatus;
+use app::api::{ExecutionStatus, OnOwnerLoss};
 
 use super::{events::now_text, Placeholders, Store, StoreError};
 use crate::engine::{
     owner::{Orphan, Owner, OwnerId},
-    ExecutionId, RunOptions, Unfinished,
+    resume, ExecutionId, RunOptions, Unfinished,
 };
 
 /// `(id, scenario, status, owner_id, command, pid, host)` of an orphan.
@@ -232,12 +232,19 @@ impl Store {
         tx.commit().await?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("execution {id}: {what}"));
         let options: RunOptions = serde_json::from_str(&options).map_err(|_| corrupt("options"))?;
+        // Read after the claim: nobody appends to it any more.
+        let history = if options.on_owner_loss == OnOwnerLoss::Resume {
+            self.list_events_of_kinds(id, resume::MILESTONES).await?
+        } else {
+            Vec::new()
+        };
         Ok(Some(Unfinished {
             id,
             status: ExecutionStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
             plan: serde_json::from_str(&plan).map_err(|e| corrupt(&format!("plan: {e}")))?,
             next_seq: max_seq.map_or(0, |s| u64::try_from(s).unwrap_or(0) + 1),
-            speed: options.speed,
+            options,
+            history,
             previous_owner: None,
         }))
     }

@@ -204,6 +204,7 @@ mod tests {
                         dry_run: false,
                         continue_on_failure: true,
                         repeat: 1,
+                        ..RunOptions::default()
                     },
                     started_by: StartedBy::new(Channel::Api, "local:test"),
                 },

@@ -1,7 +1,8 @@
 //! Executions have owners (issue 13): a `serve` started during a live CLI run
 //! leaves it alone; a killed CLI run is recovered by `recover` (or `status`)
 //! once its lease runs out; Ctrl-C on `execute` rolls back and exits 1; and a
-//! recovery that hangs on a service does not hold up `/health`.
+//! recovery that hangs on a service does not hold up `/health`; a killed CLI
+//! run that asked for `--on-owner-loss resume` goes on under `serve`.
 
 use std::{
     process::{Child, Command, Stdio},
@@ -441,4 +442,83 @@ async fn health_answers_while_a_recovery_hangs_on_a_service() {
     store.close().await;
     app.stop().await;
     hanging.abort();
+}
+
+#[tokio::test]
+async fn a_killed_cli_run_that_asked_to_resume_goes_on_under_serve_from_its_phase() {
+    let (sandbox, mut settings) = start_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("resumed.db");
+    let exchange = settings.services["exchange-simulator"].url.clone();
+    // Speed 120: baseline 2.5 s, chaos_injection 10 s, recovery 2.5 s.
+    let mut child = coordinator(&settings, &database)
+        .args([
+            "execute",
+            "--scenario",
+            "basic-market-disruption",
+            "--speed",
+            "120",
+            "--on-owner-loss",
+            "resume",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_chaos(&exchange).await;
+    child.kill().unwrap(); // SIGKILL, inside chaos_injection
+    child.wait().unwrap();
+    let (store, id) = only_execution(&database).await;
+    store.close().await;
+
+    // `serve` on the same database takes it over once the 1 s lease has run
+    // out, rolls its chaos back and runs it on from chaos_injection's start.
+    settings.test_coordinator.database = database.clone();
+    let app = spawn_app_with(settings).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let detail = loop {
+        let detail: serde_json::Value =
+            reqwest::get(format!("{}/api/v1/scenarios/{id}/status", app.base))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        if detail["status"] != "running" && detail["status"] != "paused" {
+            break detail;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{detail}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(detail["status"], "completed", "{detail}");
+    assert_eq!(detail["options"]["on_owner_loss"], "resume", "{detail}");
+    let (store, _) = only_execution(&database).await;
+    let kinds = assert_one_clean_log(&store, id).await;
+    let phases: Vec<&str> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            EventKind::PhaseStarted { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        ["baseline", "chaos_injection", "chaos_injection", "recovery"],
+        "chaos_injection ran again from its start, baseline did not"
+    );
+    let recovery = kinds
+        .iter()
+        .position(|k| matches!(k, EventKind::RecoveryStarted { .. }))
+        .expect("recovered");
+    assert!(matches!(
+        &kinds[recovery + 1..],
+        [EventKind::RollbackStarted { .. }, ..]
+    ));
+    assert!(kinds.iter().any(|k| matches!(
+        k,
+        EventKind::ResumedOnNewOwner { name, resumption: 1, .. } if name == "chaos_injection"
+    )));
+    store.close().await;
+    app.stop().await;
+    sandbox.shutdown().await;
 }

@@ -99,8 +99,10 @@ async fn a_scenario_downloads_as_its_yaml_with_a_safe_file_name() {
 #[tokio::test]
 async fn run_again_starts_the_same_text_with_the_same_options() {
     let app = spawn_app().await;
-    let options =
-        json!({"speed": 3600.0, "dry_run": true, "continue_on_failure": true, "repeat": 2});
+    let options = json!({
+        "speed": 3600.0, "dry_run": true, "continue_on_failure": true, "repeat": 2,
+        "on_owner_loss": "resume",
+    });
     let accepted: Value = app
         .post(
             "/api/v1/scenarios/execute",

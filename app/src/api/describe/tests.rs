@@ -110,6 +110,20 @@ fn phases_rollbacks_and_the_end_name_their_reason() {
         describe(&recovery),
         "recovery: its owner (execute (pid 7 on ci)) is gone; taken over here"
     );
+    let resumed = |iteration, paused, resumption| EventKind::ResumedOnNewOwner {
+        name: "latency".into(),
+        iteration,
+        paused,
+        resumption,
+    };
+    assert_eq!(
+        describe(&resumed(1, false, 1)),
+        "resumed here at the start of phase latency"
+    );
+    assert_eq!(
+        describe(&resumed(2, true, 3)),
+        "resumed here at the start of phase latency (iteration 2), paused as it was: resumption 3"
+    );
     let finished = EventKind::ExecutionFinished {
         status: ExecutionStatus::Completed,
         verdict: Verdict {

@@ -55,6 +55,7 @@ const STORED: &[&str] = &[
     r#"{"kind":"paused"}"#,
     r#"{"kind":"recovery_started","previous_owner":"execute (pid 4242 on build-1)"}"#,
     r#"{"iteration":2,"kind":"iteration_started"}"#,
+    r#"{"iteration":1,"kind":"resumed_on_new_owner","name":"latency-spike","paused":false,"resumption":1}"#,
 ];
 
 #[test]

@@ -338,6 +338,17 @@ impl LiveState {
                 self.status = "recovering".to_owned();
                 false
             }
+            EventKind::ResumedOnNewOwner { paused, .. } => {
+                // Its phase runs again from its start: the rows of that phase
+                // and the later ones are drawn afresh as they run.
+                self.status = if *paused { "paused" } else { "running" }.to_owned();
+                if let Some(from) = phase {
+                    self.actions.retain(|a| a.phase.is_some_and(|p| p < from));
+                    self.assertions.retain(|(p, _), _| *p < from);
+                    self.phase_outcomes.retain(|p, _| *p < from);
+                }
+                false
+            }
             EventKind::RollbackStarted { .. } => {
                 self.rollback = Some("running".to_owned());
                 false

@@ -230,6 +230,47 @@ fn an_execution_taken_over_after_a_crash_shows_as_recovering() {
 }
 
 #[test]
+fn a_run_resumed_on_a_new_owner_runs_again_and_redraws_its_phase() {
+    let mut all = events();
+    all.push(event(
+        6,
+        None,
+        None,
+        EventKind::RecoveryStarted {
+            previous_owner: None,
+        },
+    ));
+    all.push(event(
+        7,
+        Some(0),
+        None,
+        EventKind::ResumedOnNewOwner {
+            name: "p".into(),
+            iteration: 1,
+            paused: false,
+            resumption: 1,
+        },
+    ));
+    let state = LiveState::new("running", &all);
+    assert_eq!(state.status, "running");
+    assert!(
+        state.assertions.is_empty(),
+        "phase p's rows are drawn afresh as it runs again"
+    );
+    assert_eq!(
+        state.log.back().unwrap().text,
+        "resumed here at the start of phase p"
+    );
+    all[6].kind = EventKind::ResumedOnNewOwner {
+        name: "p".into(),
+        iteration: 1,
+        paused: true,
+        resumption: 1,
+    };
+    assert_eq!(LiveState::new("running", &all).status, "paused");
+}
+
+#[test]
 fn a_replay_after_a_reconnect_applies_each_event_once() {
     let all = events();
     let mut state = LiveState::new("running", &all[..4]);

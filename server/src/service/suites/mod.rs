@@ -280,6 +280,7 @@ impl Coordinator {
             dry_run: request.dry_run,
             continue_on_failure: request.continue_on_failure,
             repeat: 1,
+            ..ExecuteOptions::default()
         };
         // Every member is checked before anything runs; every problem is reported.
         let mut admitted = Vec::with_capacity(request.scenarios.len());
