@@ -17,7 +17,7 @@ async function status(id) {
 
 test('Run again starts the same scenario with the same options and opens the new execution', async () => {
   const { page, problems } = browser;
-  const options = { speed: 3600, dry_run: true, continue_on_failure: true, repeat: 2 };
+  const options = { speed: 3600, dry_run: true, continue_on_failure: true, repeat: 2, on_owner_loss: 'resume' };
   const first = await (await fetch(`${BASE}/api/v1/scenarios/execute`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ scenario: 'market-crash', options }),
@@ -31,7 +31,7 @@ test('Run again starts the same scenario with the same options and opens the new
   assert.match(await page.textContent('h1'), /market-crash/);
   const detail = await status(second);
   assert.equal(detail.scenario_name, 'market-crash');
-  assert.deepEqual(detail.options, options, 'same speed, dry run, continue on failure and repeat');
+  assert.deepEqual(detail.options, options, 'same speed, dry run, continue on failure, repeat and owner-loss choice');
   assert.match(detail.started_by, /^local:\S+$/);
   assert.equal(detail.channel, 'ui');
   await screenshot(page, 'execution-run-again');
@@ -62,11 +62,14 @@ test('the editor: Run… once saved, and the first save makes the page that scen
   await page.waitForSelector('#run-dialog');
   await page.fill('#run-speed', '3600');
   await page.check('#run-dry-run');
+  await page.check('#run-resume');
   await page.click('#run-start');
   await page.waitForURL(/\/executions\/[0-9a-f-]+$/, { timeout: 15_000 });
   const detail = await status(page.url().split('/').pop());
   assert.equal(detail.scenario_name, 'paths-editor-run');
   assert.equal(detail.options.dry_run, true);
+  assert.equal(detail.options.on_owner_loss, 'resume', 'the check box asked for it');
+  await page.waitForSelector('text=resumes on owner loss');
   assert.deepEqual(problems, []);
 });
 

@@ -8,7 +8,9 @@
 //! tests run on virtual time with fakes.
 //!
 //! # Layout
-//! - `mod.rs`: the [`Engine`] handle (`submit`, `control`, `subscribe`) and the traits.
+//! - `mod.rs`: the [`Engine`] handle (`submit`, `control`, `subscribe`), its
+//!   settings and the [`Journal`] it writes through.
+//! - `ports`: the traits to services, assertions and workload traffic.
 //! - [`event`]: `EventDraft`, and `Event`, `EventKind` re-exported from `app::api`.
 //! - [`state`]: the state machine every transition goes through.
 //! - `cancel`: how a phase's steps in flight give up when it ends early.
@@ -41,6 +43,7 @@ pub mod owner;
 #[cfg(test)]
 mod owner_tests;
 mod phase;
+mod ports;
 mod queue;
 mod recorder;
 mod recovery;
@@ -53,6 +56,10 @@ mod verdict;
 pub mod workload;
 
 pub use journal::Journal;
+pub use ports::{
+    ActionCall, AssertionCall, AssertionChecker, CheckOutcome, EffectSink, LoadSender,
+    ServiceCaller, StreamSender,
+};
 pub use queue::Queued;
 
 use std::{
@@ -65,7 +72,6 @@ use app::{
     api::{ExecutionStatus, OnOwnerLoss},
     scenario::plan::Plan,
 };
-use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::{
@@ -73,7 +79,7 @@ use tokio::{
     task::{AbortHandle, JoinSet},
 };
 
-use event::{ActionOutcome, ControlCommand, Event, EventDraft, EventKind};
+use event::{ControlCommand, Event, EventDraft};
 pub use guard::catch_panic;
 use owner::{Orphan, Owner, OwnerId, OwnerSettings};
 
@@ -216,144 +222,6 @@ pub struct Unfinished {
     pub history: Vec<Event>,
     /// Who ran it before, for people (`execute (pid 4242 on build-1)`).
     pub previous_owner: Option<String>,
-}
-
-/// A call of one action on one service.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActionCall {
-    /// Execution it belongs to (sent as `X-Execution-Id`).
-    pub execution_id: ExecutionId,
-    /// Time scale (sent as `X-Chaos-Time-Scale`).
-    pub speed: f64,
-    /// Service name.
-    pub service: String,
-    /// Action name.
-    pub action: String,
-    /// Parameters (the JSON body for chaos-API services).
-    pub parameters: Value,
-    /// Where the service reports what the injected faults do while the
-    /// execution runs (the proxies' effects).
-    pub effects: EffectSink,
-}
-
-type EmitEffect = Box<dyn Fn(EventKind) + Send + Sync>;
-
-/// Where a service reports, while its execution runs, what its faults did to
-/// the traffic (the fault-injection proxies' effects, docs/proxy.md): each
-/// report is a `chaos_effect` event of the execution. Closed when the
-/// execution settles, so nothing is recorded after it ended. The default is
-/// closed (it drops what it is given).
-#[derive(Clone, Default)]
-pub struct EffectSink(Arc<Mutex<Option<EmitEffect>>>);
-
-impl EffectSink {
-    /// A sink that hands each event to `emit` until closed.
-    pub fn new(emit: impl Fn(EventKind) + Send + Sync + 'static) -> Self {
-        Self(Arc::new(Mutex::new(Some(Box::new(emit)))))
-    }
-
-    /// Records `kind`, unless closed.
-    pub fn emit(&self, kind: EventKind) {
-        if let Some(emit) = lock(&self.0).as_ref() {
-            emit(kind);
-        }
-    }
-
-    /// Drops everything given from now on.
-    pub fn close(&self) {
-        *lock(&self.0) = None;
-    }
-}
-
-impl std::fmt::Debug for EffectSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EffectSink")
-    }
-}
-
-impl PartialEq for EffectSink {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// Calls actions on services. Failures come back as an unsuccessful
-/// [`ActionOutcome`], never as a panic or an error that skips rollback.
-pub trait ServiceCaller: Send + Sync + 'static {
-    /// Performs one action.
-    fn call<'a>(&'a self, call: &'a ActionCall) -> BoxFuture<'a, ActionOutcome>;
-
-    /// Execution `id` ended (or another process took it over): anything kept
-    /// for it (the leases of its proxied faults) can go.
-    fn execution_ended(&self, _id: ExecutionId) {}
-
-    /// Execution `id` is about to record its end: the faults it still holds
-    /// on proxies are cleared and what they did since the last report is
-    /// reported, so both land before its last event.
-    fn settle(&self, _id: ExecutionId) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
-    }
-}
-
-/// One check of one assertion.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssertionCall {
-    /// Execution it belongs to.
-    pub execution_id: ExecutionId,
-    /// Time scale.
-    pub speed: f64,
-    /// Assertion type.
-    pub kind: String,
-    /// Expected outcome word.
-    pub expect: String,
-    /// Service named by the assertion, if any.
-    pub service: Option<String>,
-    /// Its parameters.
-    pub parameters: Value,
-    /// Timeline offset of the assertion window's start (baselines are taken before it).
-    pub window_start: Duration,
-    /// 1 for the first check.
-    pub attempt: u32,
-}
-
-/// One check's result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckOutcome {
-    /// Whether the expectation holds now.
-    pub passed: bool,
-    /// Why, in one line.
-    pub message: String,
-    /// What was observed.
-    pub evidence: Value,
-}
-
-/// Checks assertions; the registry of assertion types implements it.
-pub trait AssertionChecker: Send + Sync + 'static {
-    /// Checks once.
-    fn check<'a>(&'a self, call: &'a AssertionCall) -> BoxFuture<'a, CheckOutcome>;
-    /// `id` has ended: forget whatever was kept between its checks (an
-    /// assertion that never held would otherwise be kept for the process's life).
-    fn execution_ended(&self, _id: ExecutionId) {}
-}
-
-/// One stream of workload requests, ready to send (DESIGN.md §7).
-pub trait StreamSender: Send + Sync + 'static {
-    /// Sends request number `seq` of the stream; how it ended. Never panics:
-    /// every failure is an [`figures::Outcome`].
-    fn send(&self, seq: u64) -> BoxFuture<'static, figures::Outcome>;
-}
-
-/// Prepares workload streams: the HTTP adapter resolves the service's URL once,
-/// so each request costs only its own send.
-pub trait LoadSender: Send + Sync + 'static {
-    /// A sender for `stream` of execution `execution_id` at `speed`; `Err` with a
-    /// message when the stream's service is not configured.
-    fn prepare(
-        &self,
-        stream: &app::scenario::workload::Stream,
-        execution_id: ExecutionId,
-        speed: f64,
-    ) -> Result<Arc<dyn StreamSender>, String>;
 }
 
 /// Engine settings from the config.
