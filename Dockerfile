@@ -8,10 +8,11 @@
 FROM rust:1.95-bookworm AS builder
 # wasm-bindgen-cli must equal the wasm-bindgen pinned in Cargo.lock;
 # wasm-opt comes from npm's binaryen 132 (Debian's 108 breaks hydration).
+# brotli precompresses the bundle (scripts/build-site.sh).
 ARG WASM_BINDGEN_VERSION=0.2.130
 RUN rustup target add wasm32-unknown-unknown \
  && apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends nodejs npm brotli \
  && rm -rf /var/lib/apt/lists/* \
  && npm install -g binaryen@132.0.0 \
  && cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}"

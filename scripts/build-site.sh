@@ -37,9 +37,27 @@ if [[ "$mode" == release ]]; then
     "$staging/pkg/${name}_bg.wasm" -o "$staging/pkg/${name}_bg.wasm"
 fi
 cp style/main.css "$staging/pkg/$name.css"
+# The bundle goes in a directory named by its contents' hash, which
+# pkg/current names: the server serves it as cacheable for good
+# (server/src/http/bundle.rs), and a new build is a new address.
+hash=$(cat "$staging"/pkg/* | sha256sum | cut -c1-16)
+mkdir "$staging/pkg/$hash"
+mv "$staging"/pkg/*.* "$staging/pkg/$hash/"
+echo "$hash" > "$staging/pkg/current"
+# Compressed once here, at the highest levels in release (a few seconds),
+# so no response compresses it again. Brotli from Debian's `brotli`
+# (scripts/setup.sh); gzip -n leaves out the time, so a copy depends only on
+# its file.
+if [[ "$mode" == release ]]; then gzip_level=9 brotli_level=11; else gzip_level=6 brotli_level=5; fi
+for file in "$staging/pkg/$hash"/*; do
+  gzip "-$gzip_level" -n -k "$file"
+  brotli -q "$brotli_level" -k "$file"
+done
 cp -r public/. "$staging/"
 rm -rf "$site"
 mv "$staging" "$site"
 echo "$stamp" > "$site.stamp"
-printf '[site] %s: wasm %s bytes (%s gzip)\n' "$site" \
-  "$(stat -c %s "$site/pkg/${name}_bg.wasm")" "$(gzip -9c "$site/pkg/${name}_bg.wasm" | wc -c)"
+bundle="$site/pkg/$hash"
+printf '[site] %s: wasm %s bytes, %s gzip, %s brotli\n' "$bundle" \
+  "$(stat -c %s "$bundle/${name}_bg.wasm")" "$(stat -c %s "$bundle/${name}_bg.wasm.gz")" \
+  "$(stat -c %s "$bundle/${name}_bg.wasm.br")"

@@ -42,6 +42,12 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
   as_root npm install -g --silent binaryen@132.0.0
 fi
 
+# Brotli, to precompress the browser bundle (scripts/build-site.sh).
+if ! command -v brotli >/dev/null; then
+  say "installing Debian's brotli"
+  apt_install brotli
+fi
+
 if $want_browser; then
   if [[ ! -x /usr/bin/chromium ]]; then
     say "installing Debian's chromium (about 35 seconds)"

@@ -34,13 +34,13 @@ pub mod server_fns;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
 
-/// The name of the generated WASM/JS/CSS bundle under `/pkg/`.
+/// The name of the generated WASM/JS/CSS bundle under `/pkg/<hash>/`.
 pub const BUNDLE_NAME: &str = "test-coordinator";
 
 /// The HTML document around the app, rendered on the server only.
@@ -53,6 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Test Coordinator: chaos-engineering scenarios, run and recorded" />
                 <me::MeMeta />
+                <link rel="stylesheet" id="leptos" href=format!("/{}/{BUNDLE_NAME}.css", options.site_pkg_dir) />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -70,7 +71,6 @@ pub fn App() -> impl IntoView {
     me::provide_me();
 
     view! {
-        <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css") />
         <Title formatter=|page: String| format!("{page} · Test Coordinator") />
         <Router>
             <components::AppShell>

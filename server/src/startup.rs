@@ -274,7 +274,7 @@ impl Application {
         let leptos_options = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
-            .site_pkg_dir("pkg")
+            .site_pkg_dir(http::bundle::pkg_dir(&config.site_root))
             .site_addr(local)
             .build();
         let replica = (store.backend() == crate::store::Backend::Postgres)

@@ -32,7 +32,13 @@ pub fn Dashboard() -> impl IntoView {
     }
     let overview = Resource::new(|| (), |_| get_overview());
     let active = Resource::new(move || tick.get(), |_| list_active_progress());
-    let health = Resource::new(move || tick.get() / HEALTH_EVERY, |_| list_service_states());
+    // Asked by the browser once the page is up, never while the server renders
+    // it: a probe of every service (each with its own time limit) must not hold
+    // back the first page (render, then fill in).
+    let health = LocalResource::new(move || {
+        let _ = tick.get() / HEALTH_EVERY;
+        list_service_states()
+    });
     let operator = crate::me::can(Role::Operator);
     view! {
         <Title text="Dashboard" />

@@ -1,10 +1,11 @@
 //! The HTTP surface: the REST API, one file and one `router()` per resource
 //! (`executions`, `scenarios`, `library`, `services`, `suites`, `reports`,
 //! `system`, `team`, `ws`), composed here with the Leptos pages and server functions,
-//! static files, and the layers around them (metrics, tracing, security
+//! the browser bundle (`bundle`), static files, and the layers around them (metrics, tracing, security
 //! headers, a caught panic as a 500, the cross-site request guard,
 //! compression, limits).
 
+pub mod bundle;
 mod caller;
 mod error;
 mod executions;
@@ -83,9 +84,11 @@ pub fn router(state: AppState, bound: SocketAddr, extra: Router<AppState>) -> Ro
     };
     let (api, _) = api_router().split_for_parts();
     let policy = guard::Policy::new(bound, &state.config.allowed_hosts);
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
     Router::new()
         .merge(api.layer(middleware::from_fn(error::json_errors)))
         .merge(extra)
+        .merge(bundle::router(&site_root, &state.leptos_options.site_pkg_dir))
         .leptos_routes_with_context(&state, routes, context.clone(), app_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(error::server_fn_status))

@@ -52,7 +52,10 @@ pub async fn spawn_app_with_routes(
     // Tests run from server/: the library and site are one level up.
     settings.scenarios.library_path = "../scenarios".into();
     settings.scenarios.templates_path = "../scenarios/templates".into();
-    settings.test_coordinator.site_root = "../target/site-dev".into();
+    // A test may bring its own site (the bundle's serving); others get the dev build.
+    if settings.test_coordinator.site_root == Settings::default().test_coordinator.site_root {
+        settings.test_coordinator.site_root = "../target/site-dev".into();
+    }
     // Tests that need the sandbox start one on free ports (spawn_app_with_sandbox).
     settings.sandbox.enabled = false;
     // Proxies (the default market-data-proxy among them) on free ports too.

@@ -229,3 +229,100 @@ async fn system_state_probes_every_service_at_once() {
     app.stop().await;
     target.abort();
 }
+
+#[tokio::test]
+async fn the_bundle_is_served_precompressed_from_its_hashed_directory_and_cached_for_good() {
+    // A site as scripts/build-site.sh leaves it, with stand-in contents.
+    let site = tempfile::tempdir().unwrap();
+    let hash = "0123abcd4567ef89";
+    let bundle = site.path().join("pkg").join(hash);
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(site.path().join("pkg/current"), format!("{hash}\n")).unwrap();
+    std::fs::write(bundle.join("test-coordinator.js"), "export default 1;").unwrap();
+    std::fs::write(bundle.join("test-coordinator.js.br"), "brotli copy").unwrap();
+    std::fs::write(bundle.join("test-coordinator.js.gz"), "gzip copy").unwrap();
+    let mut settings = server::config::Settings::default();
+    settings.test_coordinator.site_root = site.path().to_path_buf();
+    let app = crate::helpers::spawn_app_with(settings).await;
+
+    let page = app.get("/").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("/pkg/{hash}/test-coordinator.js")),
+        "the page loads this build's bundle"
+    );
+    assert!(page.contains(&format!("href=\"/pkg/{hash}/test-coordinator.css\"")));
+    let url = format!("{}/pkg/{hash}/test-coordinator.js", app.base);
+    for (accepts, encoding, body) in [
+        ("br, gzip", Some("br"), "brotli copy"),
+        ("gzip", Some("gzip"), "gzip copy"),
+        ("identity", None, "export default 1;"),
+    ] {
+        let response = app
+            .client
+            .get(&url)
+            .header("accept-encoding", accepts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{accepts}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("content-encoding").as_deref(), encoding, "{accepts}");
+        assert_eq!(
+            header("cache-control").as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert!(header("content-type").is_some_and(|t| t.contains("javascript")));
+        assert_eq!(
+            response.text().await.unwrap(),
+            body,
+            "the file's own copy, as built"
+        );
+    }
+    // Another build's address is not this one's.
+    let old = app.get("/pkg/ffffffffffffffff/test-coordinator.js").await;
+    assert_eq!(old.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_renders_without_probing_any_service() {
+    // Every service is one that counts its connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let probed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = probed.clone();
+    let hanging = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    let mut settings = server::config::Settings::default();
+    for service in settings.services.values_mut() {
+        service.url = url.clone();
+        service.timeout = "60s".into();
+    }
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let page = app.get("/").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("id=\"health-title\""), "the section is there");
+    assert!(
+        !page.contains("id=\"service-health\""),
+        "its chips are filled in by the browser"
+    );
+    assert_eq!(
+        probed.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "rendering the first page asked no service anything"
+    );
+    hanging.abort();
+    app.stop().await;
+}
