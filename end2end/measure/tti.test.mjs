@@ -1,9 +1,13 @@
-// Time to interactive of `/` on loopback: seven cold loads (a fresh browser
+// Time to interactive and bytes on the wire of `/` and of the editor
+// (`/scenarios/new`), on loopback: seven cold loads each (a fresh browser
 // profile each, so nothing is cached) and seven warm ones (one profile, the
-// WASM in its cache), each recording when the DOM became interactive and when
-// the WASM had hydrated the page (the shell sets body[data-hydrated]); prints
-// the medians. Not part of `make test`: run it
-// against a release build (docs/build.md):
+// bundle in its cache), each recording when the DOM became interactive, when
+// the WASM had hydrated the page (the shell sets body[data-hydrated]), and the
+// WASM + JS bytes the page fetched (resource timing's transferSize: what
+// crossed the wire, compressed). Then seven cold loads of `/` under Chromium's
+// network emulation at 10 Mbit/s and 40 ms round trip (DevTools protocol).
+// Prints the medians. Not part of `make test`: run it against a release build
+// (docs/build.md):
 //
 //   scripts/build-site.sh release && cargo build --release -p server
 //   cd end2end && SERVER_BIN=../target/release/test-coordinator SITE_ROOT=../target/site node run.mjs measure/tti.test.mjs
@@ -18,17 +22,32 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-async function load(page) {
-  await page.goto(`${BASE}/`);
-  await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 30_000 });
+/** The pages measured. */
+const PAGES = ['/', '/scenarios/new'];
+
+async function load(page, path) {
+  await page.goto(`${BASE}${path}`);
+  await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 60_000 });
   return page.evaluate(() => {
     const t = performance.timing;
-    const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+    const bundle = performance.getEntriesByType('resource').filter((e) => /\.(wasm|js)(\?|$)/.test(e.name));
     return {
       domInteractive: t.domInteractive - t.navigationStart,
       hydrated: Math.round(window.__hydratedAt),
-      wasmTransferBytes: wasm?.transferSize ?? 0,
+      wasmJsTransferBytes: bundle.reduce((sum, e) => sum + e.transferSize, 0),
     };
+  });
+}
+
+/** 10 Mbit/s down and up, 40 ms round trip, through the DevTools protocol. */
+async function throttle(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 40,
+    downloadThroughput: (10 * 1000 * 1000) / 8,
+    uploadThroughput: (10 * 1000 * 1000) / 8,
   });
 }
 
@@ -50,28 +69,43 @@ function report(label, samples) {
   return summary;
 }
 
-test(`time to interactive of / (median of ${RUNS} cold and ${RUNS} warm loads)`, async () => {
-  const cold = [];
+async function cold(path, { throttled = false } = {}) {
+  const samples = [];
   for (let i = 0; i < RUNS; i++) {
     const { context, page, problems } = await openBrowser();
     try {
       await watchHydration(page);
-      cold.push(await load(page));
+      if (throttled) await throttle(context, page);
+      samples.push(await load(page, path));
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
     }
   }
-  const warm = [];
+  return samples;
+}
+
+async function warm(path) {
+  const samples = [];
   const { context, page, problems } = await openBrowser();
   try {
     await watchHydration(page);
-    await load(page); // fills the cache
-    for (let i = 0; i < RUNS; i++) warm.push(await load(page));
+    await load(page, path); // fills the cache
+    for (let i = 0; i < RUNS; i++) samples.push(await load(page, path));
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }
-  assert.ok(report('cold', cold).hydrated > 0);
-  assert.ok(report('warm', warm).hydrated > 0);
+  return samples;
+}
+
+for (const path of PAGES) {
+  test(`time to interactive and bytes of ${path} (median of ${RUNS} cold and ${RUNS} warm loads)`, async () => {
+    assert.ok(report(`${path} cold`, await cold(path)).hydrated > 0);
+    assert.ok(report(`${path} warm`, await warm(path)).hydrated > 0);
+  });
+}
+
+test(`/ cold at 10 Mbit/s and 40 ms (median of ${RUNS})`, async () => {
+  assert.ok(report('/ cold, 10 Mbit/s 40 ms', await cold('/', { throttled: true })).hydrated > 0);
 });
