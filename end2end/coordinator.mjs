@@ -29,10 +29,16 @@ export function freePort() {
   });
 }
 
-async function waitForHealth(base, server, timeoutMs = 60_000) {
+async function waitForHealth(base, server, stderrTail, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited early with code ${server.exitCode}`);
+    if (server.exitCode !== null) {
+      // Let the last of its standard error arrive, and say what it said.
+      await new Promise((r) => setTimeout(r, 100));
+      const error = new Error(`server exited early with code ${server.exitCode}:\n${stderrTail()}`);
+      error.exitedEarly = true;
+      throw error;
+    }
     try {
       const response = await fetch(`${base}/health`);
       if (response.ok) return;
@@ -49,7 +55,21 @@ async function waitForHealth(base, server, timeoutMs = 60_000) {
  * Returns `{ base, serviceUrls, stop }`; `serviceUrls` are the sandbox's
  * `*_URL` variables.
  */
-export async function startCoordinator({ env = {}, onStderr } = {}) {
+export async function startCoordinator(options = {}) {
+  // The ports are free when chosen, but another process (a browser, a
+  // sandbox's client) may take one before the server binds it: a server that
+  // exits at start says why, and is tried again on new ports, twice at most.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!error.exitedEarly || attempt === 3) throw error;
+      console.error(`end2end: attempt ${attempt} to start a coordinator failed, trying new ports: ${error.message}`);
+    }
+  }
+}
+
+async function startOnce({ env = {}, onStderr } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tc-e2e-'));
   const port = await freePort();
   const serviceUrls = {};
@@ -72,13 +92,17 @@ export async function startCoordinator({ env = {}, onStderr } = {}) {
       TEST_COORDINATOR_LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'warn',
       ...env,
     },
-    stdio: ['ignore', process.env.TEST_LOG ? 'inherit' : 'ignore', onStderr ? 'pipe' : 'inherit'],
+    stdio: ['ignore', process.env.TEST_LOG ? 'inherit' : 'ignore', 'pipe'],
   });
-  if (onStderr) {
-    // Read all of it: a full pipe would stall the server.
-    server.stderr.setEncoding('utf8');
-    server.stderr.on('data', onStderr);
-  }
+  // Read all of it (a full pipe would stall the server): to `onStderr` or
+  // this process's, and the last few kilobytes kept to explain an early exit.
+  let tail = '';
+  server.stderr.setEncoding('utf8');
+  server.stderr.on('data', (text) => {
+    tail = (tail + text).slice(-4096);
+    if (onStderr) onStderr(text);
+    else process.stderr.write(text);
+  });
   const stop = async () => {
     if (server.exitCode === null) {
       server.kill('SIGTERM');
@@ -87,7 +111,7 @@ export async function startCoordinator({ env = {}, onStderr } = {}) {
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForHealth(base, server);
+    await waitForHealth(base, server, () => tail);
   } catch (error) {
     await stop();
     throw error;

@@ -52,7 +52,8 @@ before(async () => {
   });
   base = coordinator.base;
   // Printed once at the start, before /health answers (its pipe may lag a little).
-  const token = () => serverLog.match(/Bootstrap token[^\n]*\n\s*\n\s*(tct_[0-9a-f]+)/)?.[1];
+  // The last one printed: a start tried again on new ports prints its own.
+  const token = () => [...serverLog.matchAll(/Bootstrap token[^\n]*\n\s*\n\s*(tct_[0-9a-f]+)/g)].at(-1)?.[1];
   for (let i = 0; i < 50 && !token(); i += 1) await new Promise((r) => setTimeout(r, 100));
   const bootstrap = token();
   assert.ok(bootstrap, `the bootstrap token is on standard error:\n${serverLog}`);
