@@ -96,22 +96,13 @@ async fn bench(max_concurrent: usize) -> Bench {
     let mut services = BTreeMap::new();
     services.insert(
         "target".to_owned(),
-        ServiceConfig {
-            name: "target".into(),
-            url: format!("http://{target}").parse().unwrap(),
-            chaos_api_path: None,
-            health_endpoint: "/".into(),
-            timeout: Duration::from_secs(10),
-            process: None,
-            actions: Vec::new(),
-            proxy: None,
-        },
+        ServiceConfig::plain("target", format!("http://{target}").parse().unwrap()),
     );
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
     let adapters = HttpServices::new(services.clone());
     let client = adapters.client().clone();
-    let load = HttpLoad::new(client.clone(), services.clone());
+    let load = HttpLoad::new(services.clone());
     let registry = Registry::new(client.clone(), services, None, Vec::new());
     let engine = Engine::start(EngineParts {
         journal: Arc::new(store.clone()),

@@ -68,16 +68,10 @@ fn services(target: std::net::SocketAddr) -> BTreeMap<String, ServiceConfig> {
     let mut services = BTreeMap::new();
     services.insert(
         "target".to_owned(),
-        ServiceConfig {
-            name: "target".into(),
-            url: format!("http://{target}").parse().expect("a target URL"),
-            chaos_api_path: None,
-            health_endpoint: "/".into(),
-            timeout: Duration::from_secs(10),
-            process: None,
-            actions: Vec::new(),
-            proxy: None,
-        },
+        ServiceConfig::plain(
+            "target",
+            format!("http://{target}").parse().expect("a target URL"),
+        ),
     );
     services
 }
@@ -151,13 +145,8 @@ async fn cluster(
         let engine = Engine::start(EngineParts {
             journal: Arc::new(store.clone()),
             services: Arc::new(adapters),
-            assertions: Arc::new(Registry::new(
-                client.clone(),
-                services.clone(),
-                None,
-                Vec::new(),
-            )),
-            load: Arc::new(HttpLoad::new(client, services)),
+            assertions: Arc::new(Registry::new(client, services.clone(), None, Vec::new())),
+            load: Arc::new(HttpLoad::new(services)),
             settings: EngineSettings {
                 max_concurrent: slots,
                 notify_on_rollback: false,

@@ -150,7 +150,7 @@ pub fn build_engine(config: &Config, store: &Store, command: &str) -> Engine {
         precise_timing: true,
         shared_queue: command == "serve" && store.backend() == crate::store::Backend::Postgres,
     };
-    let load = HttpLoad::new(services.client().clone(), config.services.clone());
+    let load = HttpLoad::new(config.services.clone());
     Engine::start(EngineParts {
         journal: Arc::new(store.clone()),
         services: Arc::new(services),

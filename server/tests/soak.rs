@@ -221,13 +221,8 @@ async fn ten_thousand_executions_keep_rss_flat() {
     let engine = Engine::start(EngineParts {
         journal: journal.clone(),
         services: Arc::new(adapters),
-        assertions: Arc::new(Registry::new(
-            client.clone(),
-            services.clone(),
-            None,
-            Vec::new(),
-        )),
-        load: Arc::new(HttpLoad::new(client, services)),
+        assertions: Arc::new(Registry::new(client, services.clone(), None, Vec::new())),
+        load: Arc::new(HttpLoad::new(services)),
         settings: EngineSettings {
             max_concurrent: WAVE,
             notify_on_rollback: false,

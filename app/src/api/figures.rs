@@ -183,6 +183,26 @@ pub struct WorkloadSummary {
     pub recovery: Option<Recovery>,
     /// Whether more requests were sent than samples are kept for.
     pub truncated: bool,
+    /// How far from its due time the coordinator sent each request, early or
+    /// late: the generator's own timing error. Lateness is inside every latency
+    /// above (open model). A p99 above a millisecond means the coordinator, not
+    /// the target, limited the rate (docs/workload.md). Zeros in summaries
+    /// stored before it.
+    #[serde(default)]
+    pub send_timing: SendTiming,
+}
+
+/// How far from their due time requests left, early or late (sent requests
+/// only).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendTiming {
+    /// Median, ms.
+    pub p50_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Worst, ms.
+    pub max_ms: f64,
 }
 
 /// One slot's figures: the `workload_slot` event.

@@ -1,17 +1,33 @@
-//! Workload traffic over HTTP (DESIGN.md §7): each stream's URL, method,
-//! headers and body are resolved once; a request then costs one body fill and
-//! one send on the shared connection pool. Every request carries
-//! `X-Execution-Id` and `X-Chaos-Time-Scale`, like actions and checks.
+//! Workload traffic over HTTP (DESIGN.md §7): each stream's address, request
+//! line, headers and body are resolved once; a request then costs one body fill
+//! and one exchange on a keep-alive HTTP/1.1 connection of the stream's own.
+//! Every request carries `X-Execution-Id` and `X-Chaos-Time-Scale`, like
+//! actions and checks.
+//!
+//! The client is hyper's connection API, not a pooled general-purpose client:
+//! a stream has one target, so its pool is a stack of idle connections, and a
+//! request takes the most recently used one (or opens one; at most the
+//! stream's `concurrency` are ever busy). The profile behind this choice is in
+//! docs/workload.md ("The generator's cost").
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use app::scenario::workload::{fill_body, Stream};
+use bytes::Bytes;
 use futures::future::BoxFuture;
-use reqwest::{
+use http_body_util::{BodyExt, Full};
+use hyper::{
+    client::conn::http1::{handshake, SendRequest},
     header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE},
-    Client, Method,
+    Method, Request, Uri,
 };
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
+use tokio::net::TcpStream;
 
 use crate::{
     config::ServiceConfig,
@@ -21,15 +37,13 @@ use crate::{
 /// Prepares workload streams against the configured services.
 #[derive(Debug, Clone)]
 pub struct HttpLoad {
-    client: Client,
     services: Arc<BTreeMap<String, ServiceConfig>>,
 }
 
 impl HttpLoad {
-    /// Streams to `services`, sending on `client`'s pool.
-    pub fn new(client: Client, services: BTreeMap<String, ServiceConfig>) -> Self {
+    /// Streams to `services`, each on connections of its own.
+    pub fn new(services: BTreeMap<String, ServiceConfig>) -> Self {
         Self {
-            client,
             services: Arc::new(services),
         }
     }
@@ -53,7 +67,20 @@ impl LoadSender for HttpLoad {
             service.url.as_str().trim_end_matches('/'),
             stream.path
         );
-        let url = reqwest::Url::parse(&url).map_err(|e| format!("{url}: {e}"))?;
+        let url = url::Url::parse(&url).map_err(|e| format!("{url}: {e}"))?;
+        if url.scheme() != "http" {
+            return Err(format!(
+                "{url}: workload streams speak plain HTTP (http://), as the services' own calls do"
+            ));
+        }
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return Err(format!("{url} names no host"));
+        };
+        let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        let uri: Uri = target
+            .parse()
+            .map_err(|_| format!("{target:?} is not a request path"))?;
         let mut headers = HeaderMap::new();
         let header = |name: &str, value: &str| -> Result<(HeaderName, HeaderValue), String> {
             Ok((
@@ -64,6 +91,7 @@ impl LoadSender for HttpLoad {
             ))
         };
         for (name, value) in [
+            ("Host", authority.to_owned()),
             ("X-Execution-Id", execution_id.to_string()),
             ("X-Chaos-Time-Scale", speed.to_string()),
         ] {
@@ -79,68 +107,335 @@ impl LoadSender for HttpLoad {
         }
         // A body without placeholders is serialised once.
         let body = match &stream.body {
-            None => Body::None,
+            None => Body::Fixed(Bytes::new()),
             Some(body) if body.to_string().contains("${") => Body::Template(body.clone()),
-            Some(body) => Body::Fixed(body.to_string()),
+            Some(body) => Body::Fixed(Bytes::from(body.to_string())),
         };
         Ok(Arc::new(HttpStream {
-            client: self.client.clone(),
-            method,
-            url,
-            headers,
-            body,
-            timeout: stream.timeout,
-            stream: stream.name.clone(),
-            execution_id: execution_id.to_string(),
+            inner: Arc::new(Inner {
+                address: format!("{host}:{port}"),
+                method,
+                uri,
+                headers,
+                body,
+                timeout: stream.timeout,
+                stream: stream.name.clone(),
+                execution_id: execution_id.to_string(),
+                idle: Mutex::new(Vec::new()),
+            }),
         }))
     }
 }
 
 enum Body {
-    None,
-    Fixed(String),
+    Fixed(Bytes),
     Template(Value),
 }
 
+type Connection = SendRequest<Full<Bytes>>;
+
 struct HttpStream {
-    client: Client,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// `host:port`, resolved when a connection opens.
+    address: String,
     method: Method,
-    url: reqwest::Url,
+    /// The request target (path and query).
+    uri: Uri,
+    /// `Host` and every header of the stream.
     headers: HeaderMap,
     body: Body,
-    timeout: std::time::Duration,
+    timeout: Duration,
     stream: String,
     execution_id: String,
+    /// Connections with nothing in flight, most recently used last.
+    idle: Mutex<Vec<Connection>>,
 }
 
 impl StreamSender for HttpStream {
     fn send(&self, seq: u64) -> BoxFuture<'static, Outcome> {
-        let mut request = self
-            .client
-            .request(self.method.clone(), self.url.clone())
-            .headers(self.headers.clone())
-            .timeout(self.timeout);
-        request = match &self.body {
-            Body::None => request,
-            Body::Fixed(bytes) => request.body(bytes.clone()),
+        let inner = self.inner.clone();
+        let body = match &inner.body {
+            Body::Fixed(bytes) => bytes.clone(),
             Body::Template(body) => {
-                request.body(fill_body(body, seq, &self.stream, &self.execution_id).to_string())
+                Bytes::from(fill_body(body, seq, &inner.stream, &inner.execution_id).to_string())
             }
         };
         Box::pin(async move {
-            match request.send().await {
-                // The body is read so the connection goes back to the pool.
-                Ok(response) => {
-                    let outcome = Outcome::of_status(response.status().as_u16());
-                    match response.bytes().await {
-                        Ok(_) => outcome,
-                        Err(error) if error.is_timeout() => Outcome::Timeout,
-                        Err(_) => Outcome::Transport,
-                    }
-                }
-                Err(error) if error.is_timeout() => Outcome::Timeout,
-                Err(_) => Outcome::Transport,
-            }
+            tokio::time::timeout(inner.timeout, inner.exchange(body))
+                .await
+                .unwrap_or(Outcome::Timeout)
         })
+    }
+}
+
+impl Inner {
+    /// One request and its whole response; the connection goes back to the
+    /// stack only once the response is read to its end.
+    async fn exchange(&self, body: Bytes) -> Outcome {
+        let mut request = Request::new(Full::new(body));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        let Some(mut connection) = self.connection().await else {
+            return Outcome::Transport;
+        };
+        let Ok(response) = connection.send_request(request).await else {
+            return Outcome::Transport;
+        };
+        let outcome = Outcome::of_status(response.status().as_u16());
+        let mut body = response.into_body();
+        while let Some(frame) = body.frame().await {
+            if frame.is_err() {
+                return Outcome::Transport;
+            }
+        }
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(connection);
+        outcome
+    }
+
+    /// The most recently used idle connection that is still open, or a new one.
+    async fn connection(&self) -> Option<Connection> {
+        loop {
+            let idle = self
+                .idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
+            let Some(mut connection) = idle else { break };
+            // Ready at once unless the last response's end is still being
+            // read; closed when the service hung up (then the next one).
+            if !connection.is_closed() && connection.ready().await.is_ok() {
+                return Some(connection);
+            }
+        }
+        let stream = TcpStream::connect(self.address.as_str()).await.ok()?;
+        let _ = stream.set_nodelay(true);
+        let (connection, driver) = handshake(TokioIo::new(stream)).await.ok()?;
+        // The connection's I/O; it ends when the last handle to it is dropped.
+        tokio::spawn(driver);
+        Some(connection)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::{
+        io::{AsyncReadExt, AsyncWriteExt},
+        net::TcpListener,
+    };
+
+    use super::*;
+
+    /// A bare HTTP/1.1 target: answers every request `200 ok` (closing the
+    /// connection after each when `close`, never answering when `mute`), and
+    /// keeps the connections it accepted and the requests it read.
+    struct Target {
+        url: String,
+        connections: Arc<AtomicUsize>,
+        requests: Arc<Mutex<Vec<String>>>,
+    }
+
+    async fn target(close: bool, mute: bool) -> Target {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (count, seen) = (connections.clone(), requests.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        // One whole request: the head, then content-length bytes.
+                        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&buffer[..end]).to_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                        if buffer.len() < end + 4 + length {
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                            continue;
+                        }
+                        let body = String::from_utf8_lossy(&buffer[end + 4..end + 4 + length]);
+                        seen.lock().unwrap().push(format!("{head}\r\n\r\n{body}"));
+                        buffer.drain(..end + 4 + length);
+                        if mute {
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                        }
+                        let reply = if close {
+                            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                        } else {
+                            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+                        };
+                        if socket.write_all(reply.as_bytes()).await.is_err() || close {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Target {
+            url,
+            connections,
+            requests,
+        }
+    }
+
+    fn load(url: &str) -> HttpLoad {
+        let service = ServiceConfig::plain("target", url.parse().unwrap());
+        HttpLoad::new(BTreeMap::from([("target".to_owned(), service)]))
+    }
+
+    fn stream(extra: serde_json::Value) -> Stream {
+        let mut stream = serde_json::json!({
+            "name": "orders", "service": "target", "path": "/orders?side=buy", "rate": 10,
+        });
+        if let (Some(stream), Some(extra)) = (stream.as_object_mut(), extra.as_object()) {
+            stream.extend(extra.clone());
+        }
+        serde_json::from_value(stream).unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_keep_alive_connection_carries_sequential_requests_with_the_streams_headers() {
+        let target = target(false, false).await;
+        let id = ExecutionId::new();
+        let sender = load(&target.url)
+            .prepare(
+                &stream(serde_json::json!({
+                    "method": "POST",
+                    "headers": {"X-Team": "risk"},
+                    "body": {"order": "o-${seq}", "from": "${stream}"},
+                })),
+                id,
+                2.0,
+            )
+            .unwrap();
+        for seq in 0..50 {
+            assert_eq!(sender.send(seq).await, Outcome::Success, "request {seq}");
+        }
+        assert_eq!(target.connections.load(Ordering::SeqCst), 1);
+        let requests = target.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 50);
+        let first = &requests[0];
+        assert!(
+            first.starts_with("post /orders?side=buy http/1.1"),
+            "{first}"
+        );
+        let host = target.url.trim_start_matches("http://");
+        for line in [
+            format!("host: {host}"),
+            format!("x-execution-id: {id}"),
+            "x-chaos-time-scale: 2".to_owned(),
+            "x-team: risk".to_owned(),
+            "content-type: application/json".to_owned(),
+        ] {
+            assert!(first.lines().any(|l| l == line), "{line:?} in {first}");
+        }
+        assert!(
+            first.ends_with(r#"{"from":"orders","order":"o-0"}"#),
+            "{first}"
+        );
+        assert!(
+            requests[49].ends_with(r#""order":"o-49"}"#),
+            "{}",
+            requests[49]
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_open_no_more_connections_than_were_in_flight_and_reuse_them() {
+        let target = target(false, false).await;
+        let sender = load(&target.url)
+            .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
+            .unwrap();
+        for round in 0..3 {
+            let outcomes = futures::future::join_all((0..16).map(|seq| sender.send(seq))).await;
+            assert!(
+                outcomes.iter().all(|o| *o == Outcome::Success),
+                "{outcomes:?}"
+            );
+            let opened = target.connections.load(Ordering::SeqCst);
+            assert!(
+                (1..=16).contains(&opened),
+                "round {round}: {opened} connections"
+            );
+        }
+        assert_eq!(target.requests.lock().unwrap().len(), 48);
+    }
+
+    #[tokio::test]
+    async fn a_target_that_closes_each_connection_is_still_answered_on_a_new_one() {
+        let target = target(true, false).await;
+        let sender = load(&target.url)
+            .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
+            .unwrap();
+        for seq in 0..20 {
+            assert_eq!(sender.send(seq).await, Outcome::Success, "request {seq}");
+        }
+        assert_eq!(target.connections.load(Ordering::SeqCst), 20);
+    }
+
+    #[tokio::test]
+    async fn a_request_without_an_answer_ends_at_the_streams_timeout() {
+        let target = target(false, true).await;
+        let sender = load(&target.url)
+            .prepare(
+                &stream(serde_json::json!({"timeout": "100ms"})),
+                ExecutionId::new(),
+                1.0,
+            )
+            .unwrap();
+        assert_eq!(sender.send(0).await, Outcome::Timeout);
+        // A closed port is a transport failure, not a timeout.
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let sender = load(&url)
+            .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
+            .unwrap();
+        assert_eq!(sender.send(0).await, Outcome::Transport);
+    }
+
+    #[test]
+    fn https_an_unknown_service_and_a_bad_header_are_refused_before_sending() {
+        let refused =
+            |load: HttpLoad, stream: Stream| match load.prepare(&stream, ExecutionId::new(), 1.0) {
+                Ok(_) => panic!("prepared"),
+                Err(why) => why,
+            };
+        let why = refused(load("https://example.test"), stream(serde_json::json!({})));
+        assert!(why.contains("plain HTTP"), "{why}");
+        let why = refused(
+            load("http://127.0.0.1:1"),
+            stream(serde_json::json!({"service": "elsewhere"})),
+        );
+        assert!(why.contains("not configured"), "{why}");
+        let why = refused(
+            load("http://127.0.0.1:1"),
+            stream(serde_json::json!({"headers": {"X-Bad": "a\nb"}})),
+        );
+        assert!(why.contains("X-Bad"), "{why}");
     }
 }

@@ -223,6 +223,21 @@ pub struct ProcessConfig {
 }
 
 impl ServiceConfig {
+    /// A plain HTTP service at `url`, health at `/`: no chaos API, process,
+    /// actions or proxy (the benchmarks' and tests' targets).
+    pub fn plain(name: &str, url: Url) -> Self {
+        Self {
+            name: name.into(),
+            url,
+            chaos_api_path: None,
+            health_endpoint: "/".into(),
+            timeout: Duration::from_secs(10),
+            process: None,
+            actions: Vec::new(),
+            proxy: None,
+        }
+    }
+
     /// The base URL of its chaos API: the proxies' for a proxied service,
     /// else its own.
     pub fn chaos_base(&self) -> &Url {

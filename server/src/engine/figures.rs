@@ -29,6 +29,38 @@ fn histogram() -> Histogram<u32> {
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("static bounds are valid")
 }
 
+/// How far from its due time each sent request left, early or late: the
+/// generator's own timing error.
+#[derive(Debug, Clone)]
+pub struct SendTimingHistogram(Histogram<u32>);
+
+impl Default for SendTimingHistogram {
+    fn default() -> Self {
+        Self(histogram())
+    }
+}
+
+impl SendTimingHistogram {
+    /// One request that left `error` away from its due time.
+    pub fn record(&mut self, error: Duration) {
+        let us = u64::try_from(error.as_micros()).unwrap_or(u64::MAX);
+        self.0.saturating_record(us.max(1));
+    }
+
+    /// Its percentiles (zeros when nothing was sent).
+    pub fn figures(&self) -> app::api::figures::SendTiming {
+        let ms = |us: u64| us as f64 / 1000.0;
+        if self.0.is_empty() {
+            return app::api::figures::SendTiming::default();
+        }
+        app::api::figures::SendTiming {
+            p50_ms: ms(self.0.value_at_quantile(0.50)),
+            p99_ms: ms(self.0.value_at_quantile(0.99)),
+            max_ms: ms(self.0.max()),
+        }
+    }
+}
+
 /// The figures of `samples`, which took `wall` of real time to send.
 pub fn measure<'a>(samples: impl IntoIterator<Item = &'a Sample>, wall: Duration) -> Figures {
     let mut figures = Figures::default();

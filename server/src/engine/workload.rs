@@ -48,7 +48,7 @@ use generator::{close_slots, generate};
 use super::{
     clock::{millis, to_real, to_scenario, Schedule},
     event::{EventDraft, EventKind},
-    figures::{measure, recovered_at, slot_checks, Figures, Sample},
+    figures::{measure, recovered_at, slot_checks, Figures, Sample, SendTimingHistogram},
     recorder::ExecutionRecorder,
     CheckOutcome, ExecutionId, LoadSender,
 };
@@ -96,6 +96,8 @@ struct State {
     next_slot: u64,
     /// Chaos injected and cleared, in order.
     marks: Vec<Mark>,
+    /// How late sent requests left.
+    send_timing: SendTimingHistogram,
 }
 
 #[derive(Default)]
@@ -108,6 +110,17 @@ struct OpenSlot {
 struct Mark {
     offset: Duration,
     cleared: bool,
+}
+
+impl State {
+    /// Keeps `sample` for the summary, up to [`MAX_SAMPLES`].
+    fn keep(&mut self, sample: Sample) {
+        if self.samples.len() < MAX_SAMPLES {
+            self.samples.push(sample);
+        } else {
+            self.truncated = true;
+        }
+    }
 }
 
 impl Workload {
@@ -463,26 +476,30 @@ impl Shared {
         }
     }
 
-    /// A request was sent: its slot waits for it.
-    fn sent(&self, offset: Duration) {
-        let slot = self.slot_of(offset);
-        self.lock().open.entry(slot).or_default().in_flight += 1;
+    /// What one wake-up of a generator did, under one lock: requests sent
+    /// (their slots wait for them; `(slot, count)`) and requests dropped at the
+    /// concurrency cap. Called before any of the sent ones can end.
+    fn dispatched(&self, sent: &[(u64, u32)], dropped: &[Sample]) {
+        let mut state = self.lock();
+        for &(slot, count) in sent {
+            state.open.entry(slot).or_default().in_flight += count;
+        }
+        for sample in dropped {
+            let slot = self.slot_of(Duration::from_micros(sample.offset_us));
+            state.open.entry(slot).or_default().samples.push(*sample);
+            state.keep(*sample);
+        }
     }
 
-    /// A request ended (or was dropped, `was_sent` false).
-    fn ended(&self, sample: Sample, was_sent: bool) {
+    /// A sent request ended; it left `error` away from its due time.
+    fn ended(&self, sample: Sample, error: Duration) {
         let slot = self.slot_of(Duration::from_micros(sample.offset_us));
         let mut state = self.lock();
+        state.send_timing.record(error);
         let open = state.open.entry(slot).or_default();
-        if was_sent {
-            open.in_flight = open.in_flight.saturating_sub(1);
-        }
+        open.in_flight = open.in_flight.saturating_sub(1);
         open.samples.push(sample);
-        if state.samples.len() < MAX_SAMPLES {
-            state.samples.push(sample);
-        } else {
-            state.truncated = true;
-        }
+        state.keep(sample);
     }
 
     /// Records every slot that has ended and has nothing in flight, in order
@@ -657,6 +674,7 @@ impl Shared {
             steady_state: self.spec.steady_state.clone(),
             recovery,
             truncated: state.truncated,
+            send_timing: state.send_timing.figures(),
         }
     }
 }

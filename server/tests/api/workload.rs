@@ -120,6 +120,18 @@ spec:
         phases[1]
     );
     assert!(phases[2].p99_ms < 500.0, "{:?}", phases[2]);
+    // The lateness was the target's: the coordinator still sent each request
+    // on time (its own timing error is measured apart, for every request sent).
+    assert!(
+        summary.send_timing.max_ms > 0.0,
+        "{:?}",
+        summary.send_timing
+    );
+    assert!(
+        summary.send_timing.p99_ms < 100.0,
+        "the generator kept to schedule through the stall: {:?}",
+        summary.send_timing
+    );
     app.stop().await;
 }
 

@@ -158,6 +158,7 @@ fn a_workload_summary_gives_the_recovery_or_says_there_was_none() {
             steady_state: None,
             recovery,
             truncated: false,
+            send_timing: Default::default(),
         }),
     };
     let recovered = Recovery {

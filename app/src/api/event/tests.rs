@@ -121,7 +121,12 @@ fn workload_events_keep_their_flat_slot_and_boxed_summary() {
             "services": [{"service": "exchange-simulator", "detected": true, "recovered_ms": 4500, "recovery_time_ms": 2500}]},
         "truncated": false}});
     let kind: EventKind = serde_json::from_value(summary.clone()).unwrap();
-    assert_eq!(serde_json::to_value(&kind).unwrap(), summary);
+    // A summary stored before `send_timing` reads with zeros there.
+    let mut written = summary.clone();
+    written["summary"]["send_timing"] = json!({"p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0});
+    assert_eq!(serde_json::to_value(&kind).unwrap(), written);
+    let kind: EventKind = serde_json::from_value(written.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&kind).unwrap(), written);
 }
 
 #[test]

@@ -330,6 +330,7 @@ fn workload_slots_are_charted_not_logged_and_the_summary_gives_the_recovery() {
             services: Vec::new(),
         }),
         truncated: false,
+        send_timing: Default::default(),
     };
     let state = LiveState::new(
         "running",

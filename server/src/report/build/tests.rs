@@ -380,6 +380,11 @@ fn a_workload_gives_its_section_n1v1_figures_and_the_recovery_time() {
             }],
         }),
         truncated: false,
+        send_timing: app::api::figures::SendTiming {
+            p50_ms: 0.12,
+            p99_ms: 3.4,
+            max_ms: 1250.0,
+        },
     };
     let mut input = testdata::input();
     let last = input.record.events.pop().expect("execution_finished");
@@ -430,4 +435,11 @@ fn a_workload_gives_its_section_n1v1_figures_and_the_recovery_time() {
     );
     assert!(html.contains(&recovery), "{recovery} in the page");
     assert!(html.contains("p95 ≤ 150 ms, failure rate ≤ 0.5 % for 5s"));
+    // The generator's own lag, and a warning when it passed a millisecond.
+    let lag = format!(
+        "sent requests within 0.12 ms (median), 3.40 ms (p99) and at worst {} of when they were due",
+        human_ms(1250)
+    );
+    assert!(html.contains(&lag), "{lag} in the page");
+    assert!(html.contains("the coordinator itself limited the rate"));
 }

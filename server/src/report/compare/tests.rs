@@ -149,6 +149,7 @@ fn workloads_are_compared_window_by_window() {
                     steady_state: None,
                     recovery: None,
                     truncated: false,
+                    send_timing: Default::default(),
                 },
             }],
             n1v1: Default::default(),

@@ -301,6 +301,21 @@ pub(super) fn workload(out: &mut String, report: &ExecutionReport) {
         }
     }
     out.push_str("</tbody>\n</table>\n");
+    let timing = summary.send_timing;
+    if timing != app::api::figures::SendTiming::default() {
+        let _ = writeln!(
+            out,
+            "<p>The coordinator sent requests within {} (median), {} (p99) and at worst {} of when they were due; any lateness is inside every latency above.{}</p>",
+            human_timing(timing.p50_ms),
+            human_timing(timing.p99_ms),
+            human_timing(timing.max_ms),
+            if timing.p99_ms > 1.0 {
+                " Above a millisecond, the coordinator itself limited the rate: read the latencies with that in mind."
+            } else {
+                ""
+            }
+        );
+    }
     if summary.truncated {
         out.push_str("<p>More requests were sent than samples are kept for: the summary covers the first 8 million.</p>\n");
     }
@@ -476,4 +491,15 @@ pub(super) fn definition(out: &mut String, report: &ExecutionReport) {
         );
     }
     out.push_str("</section>\n");
+}
+
+/// A send timing error: sub-millisecond values matter, so two decimals below 10 ms.
+fn human_timing(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        human_ms(ms as u64)
+    }
 }
