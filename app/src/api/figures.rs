@@ -185,9 +185,9 @@ pub struct WorkloadSummary {
     pub truncated: bool,
     /// How far from its due time the coordinator sent each request, early or
     /// late: the generator's own timing error. Lateness is inside every latency
-    /// above (open model). A p99 above a millisecond means the coordinator, not
-    /// the target, limited the rate (docs/workload.md). Zeros in summaries
-    /// stored before it.
+    /// above (open model), so a p99 above a millisecond is that much of each
+    /// latency that is the coordinator's, not the target's (docs/workload.md).
+    /// Zeros in summaries stored before it.
     #[serde(default)]
     pub send_timing: SendTiming,
 }

@@ -73,6 +73,13 @@ impl LoadSender for HttpLoad {
                 "{url}: workload streams speak plain HTTP (http://), as the services' own calls do"
             ));
         }
+        if !url.username().is_empty() || url.password().is_some() {
+            // Not echoed: the URL holds a secret.
+            return Err(format!(
+                "service {:?}: workload streams do not send credentials from the service URL; give the stream an Authorization header",
+                stream.service
+            ));
+        }
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
             return Err(format!("{url} names no host"));
         };
@@ -179,11 +186,32 @@ impl Inner {
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = self.uri.clone();
         *request.headers_mut() = self.headers.clone();
-        let Some(mut connection) = self.connection().await else {
-            return Outcome::Transport;
+        let (mut connection, reused) = match self.idle_connection().await {
+            Some(connection) => (connection, true),
+            None => match self.connect().await {
+                Some(connection) => (connection, false),
+                None => return Outcome::Transport,
+            },
         };
-        let Ok(response) = connection.send_request(request).await else {
-            return Outcome::Transport;
+        let response = match connection.try_send_request(request).await {
+            Ok(response) => response,
+            // Handed back unwritten: a reused connection the service closed
+            // as it was taken (an idle keep-alive timing out). Once more on a
+            // new one, as pooled clients do.
+            Err(mut error) if reused => {
+                let Some(request) = error.take_message() else {
+                    return Outcome::Transport;
+                };
+                let Some(fresh) = self.connect().await else {
+                    return Outcome::Transport;
+                };
+                connection = fresh;
+                match connection.send_request(request).await {
+                    Ok(response) => response,
+                    Err(_) => return Outcome::Transport,
+                }
+            }
+            Err(_) => return Outcome::Transport,
         };
         let outcome = Outcome::of_status(response.status().as_u16());
         let mut body = response.into_body();
@@ -199,21 +227,24 @@ impl Inner {
         outcome
     }
 
-    /// The most recently used idle connection that is still open, or a new one.
-    async fn connection(&self) -> Option<Connection> {
+    /// The most recently used idle connection that is still open.
+    async fn idle_connection(&self) -> Option<Connection> {
         loop {
-            let idle = self
+            let mut connection = self
                 .idle
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .pop();
-            let Some(mut connection) = idle else { break };
+                .pop()?;
             // Ready at once unless the last response's end is still being
             // read; closed when the service hung up (then the next one).
             if !connection.is_closed() && connection.ready().await.is_ok() {
                 return Some(connection);
             }
         }
+    }
+
+    /// A new connection.
+    async fn connect(&self) -> Option<Connection> {
         let stream = TcpStream::connect(self.address.as_str()).await.ok()?;
         let _ = stream.set_nodelay(true);
         let (connection, driver) = handshake(TokioIo::new(stream)).await.ok()?;
@@ -235,15 +266,16 @@ mod tests {
     use super::*;
 
     /// A bare HTTP/1.1 target: answers every request `200 ok` (closing the
-    /// connection after each when `close`, never answering when `mute`), and
-    /// keeps the connections it accepted and the requests it read.
+    /// connection after each when `close`, saying so unless `silently`; never
+    /// answering when `mute`), and keeps the connections it accepted and the
+    /// requests it read.
     struct Target {
         url: String,
         connections: Arc<AtomicUsize>,
         requests: Arc<Mutex<Vec<String>>>,
     }
 
-    async fn target(close: bool, mute: bool) -> Target {
+    async fn target(close: bool, silently: bool, mute: bool) -> Target {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let connections = Arc::new(AtomicUsize::new(0));
@@ -283,7 +315,7 @@ mod tests {
                         if mute {
                             tokio::time::sleep(Duration::from_secs(3600)).await;
                         }
-                        let reply = if close {
+                        let reply = if close && !silently {
                             "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
                         } else {
                             "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
@@ -319,7 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_keep_alive_connection_carries_sequential_requests_with_the_streams_headers() {
-        let target = target(false, false).await;
+        let target = target(false, false, false).await;
         let id = ExecutionId::new();
         let sender = load(&target.url)
             .prepare(
@@ -366,7 +398,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_requests_open_no_more_connections_than_were_in_flight_and_reuse_them() {
-        let target = target(false, false).await;
+        let target = target(false, false, false).await;
         let sender = load(&target.url)
             .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
             .unwrap();
@@ -385,21 +417,36 @@ mod tests {
         assert_eq!(target.requests.lock().unwrap().len(), 48);
     }
 
-    #[tokio::test]
-    async fn a_target_that_closes_each_connection_is_still_answered_on_a_new_one() {
-        let target = target(true, false).await;
+    /// Sends `count` requests one after the other to a target that closes
+    /// each connection after its answer (`silently`: without saying so); every
+    /// one must succeed, each on a connection of its own.
+    async fn one_connection_each(silently: bool, count: u64) {
+        let target = target(true, silently, false).await;
         let sender = load(&target.url)
             .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
             .unwrap();
-        for seq in 0..20 {
+        for seq in 0..count {
             assert_eq!(sender.send(seq).await, Outcome::Success, "request {seq}");
         }
-        assert_eq!(target.connections.load(Ordering::SeqCst), 20);
+        let opened = target.connections.load(Ordering::SeqCst);
+        assert_eq!(opened, usize::try_from(count).unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_target_that_closes_each_connection_is_still_answered_on_a_new_one() {
+        one_connection_each(false, 20).await;
+    }
+
+    #[tokio::test]
+    async fn a_target_that_hangs_up_without_saying_so_fails_no_request() {
+        // Each connection looks reusable and is closed right after its answer:
+        // a request that finds it closed as it is taken goes on a new one.
+        one_connection_each(true, 50).await;
     }
 
     #[tokio::test]
     async fn a_request_without_an_answer_ends_at_the_streams_timeout() {
-        let target = target(false, true).await;
+        let target = target(false, false, true).await;
         let sender = load(&target.url)
             .prepare(
                 &stream(serde_json::json!({"timeout": "100ms"})),
@@ -437,5 +484,13 @@ mod tests {
             stream(serde_json::json!({"headers": {"X-Bad": "a\nb"}})),
         );
         assert!(why.contains("X-Bad"), "{why}");
+        let why = refused(
+            load("http://ops:s3cret@127.0.0.1:1"),
+            stream(serde_json::json!({})),
+        );
+        assert!(
+            why.contains("Authorization header") && !why.contains("s3cret"),
+            "{why}"
+        );
     }
 }

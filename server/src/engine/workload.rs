@@ -60,6 +60,9 @@ const MAX_SAMPLES: usize = 8_000_000;
 const MAX_SLOTS: u128 = 3_000;
 /// The shortest slot in wall-clock time, whatever the speed.
 const MIN_SLOT_WALL: Duration = Duration::from_millis(50);
+/// How long after its end a slot stays open for generators that woke late
+/// (real time; the closer runs every half slot, so this rarely delays it).
+const SLOT_GRACE: Duration = Duration::from_millis(10);
 /// Fewer requests than this cannot judge a `metric` assertion (unless it sets
 /// `min_requests`).
 const DEFAULT_MIN_REQUESTS: u64 = 10;
@@ -96,8 +99,12 @@ struct State {
     next_slot: u64,
     /// Chaos injected and cleared, in order.
     marks: Vec<Mark>,
-    /// How late sent requests left.
+    /// How far from their due times sent requests left.
     send_timing: SendTimingHistogram,
+    /// The latest due offset of a request sent or dropped. A request may leave
+    /// up to half a millisecond before it is due, so the run's end is never
+    /// taken before this.
+    latest: Duration,
 }
 
 #[derive(Default)]
@@ -210,7 +217,8 @@ impl Workload {
             // Every permit back: nothing in flight any more.
             let _ = cap.acquire_many(*permits).await;
         }
-        let end = self.shared.now();
+        // Not before the last request's due time: it may have left early.
+        let end = self.shared.now().max(self.shared.lock().latest);
         self.shared.close_ready(end, true);
         let summary = self.shared.summary(end);
         self.shared.recorder.emit(EventDraft {
@@ -478,9 +486,11 @@ impl Shared {
 
     /// What one wake-up of a generator did, under one lock: requests sent
     /// (their slots wait for them; `(slot, count)`) and requests dropped at the
-    /// concurrency cap. Called before any of the sent ones can end.
-    fn dispatched(&self, sent: &[(u64, u32)], dropped: &[Sample]) {
+    /// concurrency cap, the latest due at `latest`. Called before any of the
+    /// sent ones can end.
+    fn dispatched(&self, sent: &[(u64, u32)], dropped: &[Sample], latest: Duration) {
         let mut state = self.lock();
+        state.latest = state.latest.max(latest);
         for &(slot, count) in sent {
             state.open.entry(slot).or_default().in_flight += count;
         }
@@ -503,9 +513,15 @@ impl Shared {
     }
 
     /// Records every slot that has ended and has nothing in flight, in order
-    /// (`all`: every slot up to `now`, at the end).
+    /// (`all`: every slot up to `now`, at the end). While generators run, a
+    /// slot waits [`SLOT_GRACE`] of real time past its end, so a generator that
+    /// woke late for a request due just before it has counted that request in.
     fn close_ready(&self, now: Duration, all: bool) {
-        let current = self.slot_of(now);
+        let current = if all {
+            self.slot_of(now)
+        } else {
+            self.slot_of(now.saturating_sub(to_scenario(SLOT_GRACE, self.speed)))
+        };
         let mut ready = Vec::new();
         {
             let mut state = self.lock();

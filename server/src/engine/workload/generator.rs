@@ -101,6 +101,7 @@ pub(super) async fn generate(
         let horizon = now + HALF_TICK;
         early = due > horizon;
         let schedule = *shared.schedule.borrow();
+        let mut latest = Duration::ZERO;
         loop {
             let due = started + rate.due(seq, speed);
             if due > horizon {
@@ -116,6 +117,7 @@ pub(super) async fn generate(
             {
                 continue;
             }
+            latest = offset;
             match cap.clone().try_acquire_owned() {
                 Ok(permit) => {
                     let slot = shared.slot_of(offset);
@@ -137,7 +139,7 @@ pub(super) async fn generate(
             continue;
         }
         // Counted in their slots before any of them can end.
-        shared.dispatched(&sent, &dropped);
+        shared.dispatched(&sent, &dropped, latest);
         sent.clear();
         dropped.clear();
         for (seq, due, offset_us, permit) in batch.drain(..) {

@@ -441,5 +441,5 @@ fn a_workload_gives_its_section_n1v1_figures_and_the_recovery_time() {
         human_ms(1250)
     );
     assert!(html.contains(&lag), "{lag} in the page");
-    assert!(html.contains("the coordinator itself limited the rate"));
+    assert!(html.contains("is the coordinator's own timing, not the target's"));
 }

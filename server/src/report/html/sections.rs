@@ -310,7 +310,7 @@ pub(super) fn workload(out: &mut String, report: &ExecutionReport) {
             human_timing(timing.p99_ms),
             human_timing(timing.max_ms),
             if timing.p99_ms > 1.0 {
-                " Above a millisecond, the coordinator itself limited the rate: read the latencies with that in mind."
+                " Above a millisecond, that much of each latency is the coordinator's own timing, not the target's."
             } else {
                 ""
             }
