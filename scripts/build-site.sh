@@ -22,7 +22,7 @@ esac
 
 # Skip the slow steps (wasm-bindgen, wasm-opt under node) when nothing they
 # read has changed since the last build of this site.
-stamp=$( { sha256sum "$wasm" style/main.css; find public -type f -exec sha256sum {} +; wasm-bindgen --version; } | sha256sum | cut -d' ' -f1)
+stamp=$( { sha256sum "$wasm" style/main.css tools/wasm-split/src/main.rs; find public -type f -exec sha256sum {} +; wasm-bindgen --version; } | sha256sum | cut -d' ' -f1)
 if [[ -d "$site" && -f "$site.stamp" && "$(cat "$site.stamp")" == "$stamp" ]]; then
   printf '[site] %s is up to date\n' "$site"
   exit 0
@@ -31,10 +31,18 @@ fi
 staging="$site.tmp"
 rm -rf "$staging"
 mkdir -p "$staging/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$staging/pkg" --out-name "$name" "$wasm"
+# Split the WASM at the lazy routes (tools/wasm-split, docs/build.md): the
+# main module goes on to wasm-bindgen, which must keep the exports the chunks
+# import from it; the chunks, their loader and the manifest go to pkg/.
+cargo build -p wasm-split
+target/debug/wasm-split "$wasm" "$staging/pkg" "$staging/main.wasm" "./$name.js" > /dev/null
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --out-dir "$staging/pkg" --out-name "$name" "$staging/main.wasm"
+rm "$staging/main.wasm"
 if [[ "$mode" == release ]]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$staging/pkg/${name}_bg.wasm" -o "$staging/pkg/${name}_bg.wasm"
+  for file in "$staging"/pkg/*.wasm; do
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$file" -o "$file"
+  done
 fi
 cp style/main.css "$staging/pkg/$name.css"
 # The bundle goes in a directory named by its contents' hash, which

@@ -23,7 +23,7 @@ step "rustfmt"
 cargo fmt --all -- --check
 
 step "clippy (server side and browser side)"
-cargo clippy -p app -p server -p sandbox -p fault-proxy --all-targets -- -D warnings
+cargo clippy -p app -p server -p sandbox -p fault-proxy -p wasm-split --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests"

@@ -37,7 +37,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, LazyRoute, SsrMode,
 };
 
 /// The name of the generated WASM/JS/CSS bundle under `/pkg/<hash>/`.
@@ -64,6 +64,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Hydrates the page the server rendered: the browser's entry point
+/// (`frontend`) calls it. A lazy page's chunk is fetched before the page
+/// hydrates, so hydration is async. Once all of it, the lazy page included,
+/// is hydrated, `<body>` gets `data-hydrated="true"`: browser tests wait for
+/// it before they type or click, since an input before hydration is lost.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub fn hydrate() {
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        let owner = leptos::mount::hydrate_from_async(body.clone(), App).await;
+        owner.forget();
+        // An attribute, not a signal: tests and CSS read it from outside Leptos.
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
+}
+
 /// The whole UI: the shell's navigation and one page per route.
 #[component]
 pub fn App() -> impl IntoView {
@@ -78,28 +96,168 @@ pub fn App() -> impl IntoView {
                 // so an unknown id can still answer 404.
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("") view=pages::Dashboard />
-                    <Route path=path!("/scenarios") view=pages::Scenarios />
-                    <Route path=path!("/scenarios/new") view=pages::NewScenario />
-                    <Route path=path!("/scenarios/:name") view=pages::ScenarioPage ssr=SsrMode::Async />
-                    <Route path=path!("/scenarios/:name/edit") view=pages::EditScenario ssr=SsrMode::Async />
-                    <Route path=path!("/executions") view=pages::Executions />
-                    <Route path=path!("/executions/compare") view=pages::ComparePage ssr=SsrMode::Async />
-                    <Route path=path!("/executions/:id") view=pages::ExecutionPage ssr=SsrMode::Async />
-                    <Route path=path!("/executions/:id/report") view=pages::ReportPage />
-                    <Route path=path!("/schedules") view=pages::Schedules />
-                    <Route path=path!("/recordings") view=pages::Recordings />
-                    <Route path=path!("/orchestrations") view=pages::Orchestrations />
-                    <Route path=path!("/orchestrations/new") view=pages::NewOrchestration />
-                    <Route path=path!("/orchestrations/runs/:run_id") view=pages::OrchestrationRunPage ssr=SsrMode::Async />
-                    <Route path=path!("/orchestrations/:id") view=pages::OrchestrationPage ssr=SsrMode::Async />
-                    <Route path=path!("/orchestrations/:id/edit") view=pages::EditOrchestration ssr=SsrMode::Async />
-                    <Route path=path!("/services") view=pages::Services />
-                    <Route path=path!("/sign-in") view=pages::SignIn />
-                    <Route path=path!("/users") view=pages::Users />
-                    <Route path=path!("/tokens") view=pages::Tokens />
-                    <Route path=path!("/audit") view=pages::Audit />
+                    <Route path=path!("/scenarios") view={Lazy::<ScenariosRoute>::new()} />
+                    <Route path=path!("/scenarios/new") view={Lazy::<NewScenarioRoute>::new()} />
+                    <Route path=path!("/scenarios/:name") view={Lazy::<ScenarioRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/scenarios/:name/edit") view={Lazy::<EditScenarioRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/executions") view={Lazy::<ExecutionsRoute>::new()} />
+                    <Route path=path!("/executions/compare") view={Lazy::<CompareRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/executions/:id") view={Lazy::<ExecutionRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/executions/:id/report") view={Lazy::<ReportRoute>::new()} />
+                    <Route path=path!("/schedules") view={Lazy::<SchedulesRoute>::new()} />
+                    <Route path=path!("/recordings") view={Lazy::<RecordingsRoute>::new()} />
+                    <Route path=path!("/orchestrations") view={Lazy::<OrchestrationsRoute>::new()} />
+                    <Route path=path!("/orchestrations/new") view={Lazy::<NewOrchestrationRoute>::new()} />
+                    <Route path=path!("/orchestrations/runs/:run_id") view={Lazy::<OrchestrationRunRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orchestrations/:id") view={Lazy::<OrchestrationRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orchestrations/:id/edit") view={Lazy::<EditOrchestrationRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/services") view={Lazy::<ServicesRoute>::new()} />
+                    <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} />
+                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
                 </Routes>
             </components::AppShell>
         </Router>
+    }
+}
+
+// Every page but the dashboard is a lazy route: in the browser its view is in
+// a WASM chunk fetched when such a page is first shown, so `/` downloads none
+// of the other pages (docs/build.md, "Splitting the browser code"). The pages
+// load in three groups, one `#[lazy]` function each, not one chunk per page:
+// the splitter gives every set of split points that shares code a chunk of
+// its own, and twenty split points made 500 chunks and 290 requests for one
+// page. The editors' group holds the parser, validator, diff and template
+// form that only they use (with the scenario page's template form and the
+// comparison's diff beside them in the second group); the third is every
+// other page. On the server a lazy route renders as any other.
+
+/// The pages of the scenario and orchestration editors.
+#[derive(Clone, Copy)]
+enum EditorPage {
+    NewScenario,
+    EditScenario,
+    NewOrchestration,
+    EditOrchestration,
+}
+
+#[lazy]
+fn editor_page(page: EditorPage) -> AnyView {
+    match page {
+        EditorPage::NewScenario => view! { <pages::NewScenario /> }.into_any(),
+        EditorPage::EditScenario => view! { <pages::EditScenario /> }.into_any(),
+        EditorPage::NewOrchestration => view! { <pages::NewOrchestration /> }.into_any(),
+        EditorPage::EditOrchestration => view! { <pages::EditOrchestration /> }.into_any(),
+    }
+}
+
+/// The pages that share the editors' template form (a template's run form)
+/// or diff (comparing two executions).
+#[derive(Clone, Copy)]
+enum DetailPage {
+    Scenario,
+    Compare,
+}
+
+#[lazy]
+fn detail_page(page: DetailPage) -> AnyView {
+    match page {
+        DetailPage::Scenario => view! { <pages::ScenarioPage /> }.into_any(),
+        DetailPage::Compare => view! { <pages::ComparePage /> }.into_any(),
+    }
+}
+
+/// Every other page but the dashboard.
+#[derive(Clone, Copy)]
+enum OtherPage {
+    Scenarios,
+    Executions,
+    Execution,
+    Report,
+    Schedules,
+    Recordings,
+    Orchestrations,
+    Orchestration,
+    OrchestrationRun,
+    Services,
+    SignIn,
+    Users,
+    Tokens,
+    Audit,
+}
+
+#[lazy]
+fn other_page(page: OtherPage) -> AnyView {
+    match page {
+        OtherPage::Scenarios => view! { <pages::Scenarios /> }.into_any(),
+        OtherPage::Executions => view! { <pages::Executions /> }.into_any(),
+        OtherPage::Execution => view! { <pages::ExecutionPage /> }.into_any(),
+        OtherPage::Report => view! { <pages::ReportPage /> }.into_any(),
+        OtherPage::Schedules => view! { <pages::Schedules /> }.into_any(),
+        OtherPage::Recordings => view! { <pages::Recordings /> }.into_any(),
+        OtherPage::Orchestrations => view! { <pages::Orchestrations /> }.into_any(),
+        OtherPage::Orchestration => view! { <pages::OrchestrationPage /> }.into_any(),
+        OtherPage::OrchestrationRun => view! { <pages::OrchestrationRunPage /> }.into_any(),
+        OtherPage::Services => view! { <pages::Services /> }.into_any(),
+        OtherPage::SignIn => view! { <pages::SignIn /> }.into_any(),
+        OtherPage::Users => view! { <pages::Users /> }.into_any(),
+        OtherPage::Tokens => view! { <pages::Tokens /> }.into_any(),
+        OtherPage::Audit => view! { <pages::Audit /> }.into_any(),
+    }
+}
+
+/// One route type per lazy page: `Lazy::<Route>` asks it for its view, which
+/// its group's lazy function renders. `preload` fetches the group's chunks
+/// first: the router awaits it before it renders or hydrates the page, so
+/// the view is then ready at once (hydration cannot wait for it). The
+/// `__preload_…` functions are made by `#[lazy]` in the browser build only.
+macro_rules! lazy_routes {
+    ($($group:ident / $preload:ident { $($route:ident => $page:expr),* $(,)? })*) => {$($(
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                $group($page).await
+            }
+
+            async fn preload() {
+                #[cfg(target_arch = "wasm32")]
+                $preload().await;
+            }
+        }
+    )*)*};
+}
+
+lazy_routes! {
+    editor_page / __preload_editor_page {
+        NewScenarioRoute => EditorPage::NewScenario,
+        EditScenarioRoute => EditorPage::EditScenario,
+        NewOrchestrationRoute => EditorPage::NewOrchestration,
+        EditOrchestrationRoute => EditorPage::EditOrchestration,
+    }
+    detail_page / __preload_detail_page {
+        ScenarioRoute => DetailPage::Scenario,
+        CompareRoute => DetailPage::Compare,
+    }
+    other_page / __preload_other_page {
+        ScenariosRoute => OtherPage::Scenarios,
+        ExecutionsRoute => OtherPage::Executions,
+        ExecutionRoute => OtherPage::Execution,
+        ReportRoute => OtherPage::Report,
+        SchedulesRoute => OtherPage::Schedules,
+        RecordingsRoute => OtherPage::Recordings,
+        OrchestrationsRoute => OtherPage::Orchestrations,
+        OrchestrationRoute => OtherPage::Orchestration,
+        OrchestrationRunRoute => OtherPage::OrchestrationRun,
+        ServicesRoute => OtherPage::Services,
+        SignInRoute => OtherPage::SignIn,
+        UsersRoute => OtherPage::Users,
+        TokensRoute => OtherPage::Tokens,
+        AuditRoute => OtherPage::Audit,
     }
 }

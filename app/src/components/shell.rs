@@ -10,18 +10,9 @@ use crate::me::use_me;
 use crate::server_fns::team::sign_out;
 
 /// Header with navigation, then the page.
-///
-/// Once the WASM has hydrated, `<body>` carries `data-hydrated="true"`: browser
-/// tests wait for it before they click, because a click before hydration is lost.
 #[component]
 pub fn AppShell(children: Children) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            // An attribute, not a signal: tests and CSS read it from outside Leptos.
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     let me = use_me();
     let signed_in = me.principal.is_some();

@@ -1,0 +1,56 @@
+// The browser code is split at the lazy routes (docs/build.md, "Splitting the
+// browser code"): `/` downloads the main module only, the editor's page
+// downloads its group's chunks as the build's manifest lists them, and the
+// editor then validates in the browser with no request of any kind.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { BASE, hydrated, openBrowser } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await openBrowser(); });
+after(async () => { await browser?.context.close(); });
+
+const fileName = (url) => new URL(url).pathname.split('/').pop();
+
+test('/ loads no page chunk; the editor loads its own chunks and validates with no server round trip', async () => {
+  const { page, problems } = browser;
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url()); });
+
+  await page.goto(`${BASE}/`);
+  await hydrated(page);
+  assert.equal(wasm.length, 1, `/ fetched one WASM module: ${wasm}`);
+  assert.equal(fileName(wasm[0]), 'test-coordinator_bg.wasm');
+  const pkg = wasm[0].slice(0, wasm[0].lastIndexOf('/'));
+  const manifest = await (await fetch(`${pkg}/__wasm_split_manifest.json`)).json();
+  const groups = Object.keys(manifest).map((key) => key.replace(/_\d+$/, '')).sort();
+  assert.deepEqual(groups, ['detail_page', 'editor_page', 'other_page']);
+  const chunksOf = (group) => manifest[Object.keys(manifest).find((k) => k.startsWith(`${group}_`))].map((c) => `${c}.wasm`);
+  const editorChunks = chunksOf('editor_page');
+  const otherChunks = chunksOf('other_page');
+  // The editor's own module holds what only the editors use (its parser
+  // and validator included), so no other group lists it.
+  const editorOnly = editorChunks.filter((c) => !otherChunks.includes(c) && !chunksOf('detail_page').includes(c));
+  assert.ok(editorOnly.length >= 1, `the editors have a chunk of their own: ${editorChunks}`);
+
+  // The library, navigated to in the browser, loads its group but not the editor's own chunk.
+  wasm.length = 0;
+  await page.click('nav a[href="/scenarios"]');
+  await page.waitForSelector('#library-search');
+  assert.deepEqual(wasm.map(fileName).sort(), [...otherChunks].sort());
+
+  wasm.length = 0;
+  await page.goto(`${BASE}/scenarios/new`);
+  await hydrated(page);
+  const fetched = wasm.map(fileName);
+  for (const chunk of editorChunks) assert.ok(fetched.includes(chunk), `the editor fetched ${chunk}`);
+  assert.ok(!fetched.some((c) => otherChunks.includes(c) && !editorChunks.includes(c)), `the editor fetched no other group's chunk: ${fetched}`);
+
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.fill('#editor-text', 'name: "split-check"\ndescription: "x"\nphases:\n  - name: "one"\n    duration: "10 parsecs"\n');
+  await page.waitForSelector('#diagnostics li.diagnostic-error', { timeout: 5_000 });
+  assert.match(await page.textContent('#validation-status'), /error/);
+  assert.deepEqual(requests, [], 'validating made no request at all');
+  assert.deepEqual(problems, []);
+});
