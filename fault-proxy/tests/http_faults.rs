@@ -276,9 +276,12 @@ async fn bad_requests_are_refused_and_traffic_keeps_passing() {
 
 #[tokio::test]
 async fn an_upstream_that_is_down_is_a_502_never_a_hang() {
-    let free = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let down = free.local_addr().unwrap();
-    drop(free);
+    // Bound but never listening: connecting is refused, and the port stays
+    // ours (a dropped listener's port can go straight to a parallel test's
+    // `bind(0)`, which then answers 200).
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let down = held.local_addr().unwrap();
     let proxy = HttpProxy::start(
         "orders-api",
         "127.0.0.1:0".parse().unwrap(),

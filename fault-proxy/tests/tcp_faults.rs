@@ -424,10 +424,11 @@ async fn a_taken_port_is_a_start_error_naming_the_service() {
 
 #[tokio::test]
 async fn an_upstream_that_is_down_resets_the_client_and_the_proxy_goes_on() {
-    // A port nobody listens on.
-    let free = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let down = free.local_addr().unwrap();
-    drop(free);
+    // A port nobody listens on: bound but never listening, held for the
+    // test's life so that no parallel test's `bind(0)` is handed it.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let down = held.local_addr().unwrap();
     let proxy = proxy_to(down).await;
     for _ in 0..3 {
         let (received, error, _) = download(&proxy).await;

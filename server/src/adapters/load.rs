@@ -455,10 +455,11 @@ mod tests {
             )
             .unwrap();
         assert_eq!(sender.send(0).await, Outcome::Timeout);
-        // A closed port is a transport failure, not a timeout.
-        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // A closed port is a transport failure, not a timeout. Bound but never
+        // listening, and held, so no parallel test's `bind(0)` is handed it.
+        let closed = tokio::net::TcpSocket::new_v4().unwrap();
+        closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let url = format!("http://{}", closed.local_addr().unwrap());
-        drop(closed);
         let sender = load(&url)
             .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
             .unwrap();
