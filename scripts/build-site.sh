@@ -8,21 +8,28 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-release}
 name=test-coordinator
+# Where cargo puts what it builds (the sites stay under target/).
+out=${CARGO_TARGET_DIR:-target}
 case "$mode" in
   release)
     cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-    wasm=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+    wasm=$out/wasm32-unknown-unknown/wasm-release/frontend.wasm
     site=target/site ;;
   dev)
     cargo build -p frontend --lib --target wasm32-unknown-unknown
-    wasm=target/wasm32-unknown-unknown/debug/frontend.wasm
+    wasm=$out/wasm32-unknown-unknown/debug/frontend.wasm
     site=target/site-dev ;;
   *) echo "usage: $0 release|dev" >&2; exit 2 ;;
 esac
+# The splitter (tools/wasm-split): a host build, so in the host's directory.
+cargo build -p wasm-split
+splitter=$out/debug/wasm-split
 
-# Skip the slow steps (wasm-bindgen, wasm-opt under node) when nothing they
-# read has changed since the last build of this site.
-stamp=$( { sha256sum "$wasm" style/main.css tools/wasm-split/src/main.rs; find public -type f -exec sha256sum {} +; wasm-bindgen --version; } | sha256sum | cut -d' ' -f1)
+# Skip the slow steps (split, wasm-bindgen, wasm-opt under node) when nothing
+# they read has changed since the last build of this site: the WASM, the
+# splitter, this script, the styles and public files, the tools' versions.
+stamp=$( { sha256sum "$wasm" "$splitter" "$0" style/main.css; find public -type f -exec sha256sum {} +;
+  wasm-bindgen --version; if [[ "$mode" == release ]]; then wasm-opt --version; fi; } | sha256sum | cut -d' ' -f1)
 if [[ -d "$site" && -f "$site.stamp" && "$(cat "$site.stamp")" == "$stamp" ]]; then
   printf '[site] %s is up to date\n' "$site"
   exit 0
@@ -34,8 +41,7 @@ mkdir -p "$staging/pkg"
 # Split the WASM at the lazy routes (tools/wasm-split, docs/build.md): the
 # main module goes on to wasm-bindgen, which must keep the exports the chunks
 # import from it; the chunks, their loader and the manifest go to pkg/.
-cargo build -p wasm-split
-target/debug/wasm-split "$wasm" "$staging/pkg" "$staging/main.wasm" "./$name.js" > /dev/null
+"$splitter" "$wasm" "$staging/pkg" "$staging/main.wasm" "./$name.js" > /dev/null
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
   --out-dir "$staging/pkg" --out-name "$name" "$staging/main.wasm"
 rm "$staging/main.wasm"
@@ -62,6 +68,13 @@ for file in "$staging/pkg/$hash"/*; do
   brotli -q "$brotli_level" -k "$file"
 done
 cp -r public/. "$staging/"
+# Keep the three bundles before this one: a page loaded before this build
+# still fetches its lazy pages' chunks from its own bundle's directory,
+# which the server goes on serving (server/src/http/bundle.rs).
+if [[ -d "$site/pkg" ]]; then
+  find "$site/pkg" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" -printf '%T@ %f\n' \
+    | sort -rn | awk 'NR <= 3 { print $2 }' | while read -r old; do mv "$site/pkg/$old" "$staging/pkg/"; done
+fi
 rm -rf "$site"
 mv "$staging" "$site"
 echo "$stamp" > "$site.stamp"

@@ -112,7 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orchestrations/:id") view={Lazy::<OrchestrationRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/orchestrations/:id/edit") view={Lazy::<EditOrchestrationRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/services") view={Lazy::<ServicesRoute>::new()} />
-                    <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} />
+                    <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} />
                     <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
@@ -122,16 +122,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
-// Every page but the dashboard is a lazy route: in the browser its view is in
-// a WASM chunk fetched when such a page is first shown, so `/` downloads none
-// of the other pages (docs/build.md, "Splitting the browser code"). The pages
-// load in three groups, one `#[lazy]` function each, not one chunk per page:
-// the splitter gives every set of split points that shares code a chunk of
-// its own, and twenty split points made 500 chunks and 290 requests for one
-// page. The editors' group holds the parser, validator, diff and template
-// form that only they use (with the scenario page's template form and the
-// comparison's diff beside them in the second group); the third is every
-// other page. On the server a lazy route renders as any other.
+// Every page but the dashboard and sign-in is a lazy route: in the browser
+// its view is in a WASM chunk fetched when such a page is first shown, so `/`
+// downloads none of the other pages, and a visitor sent to sign in waits for
+// no page's code (docs/build.md, "Splitting the browser code"). The pages load
+// in three groups, one `#[lazy]` function each, not one chunk per page: the
+// splitter gives every set of split points that shares code a chunk of its
+// own, and twenty split points made 506 chunks and 291 requests for one page.
+// The parser, validator and template form are used by the editors and the
+// scenario page (a template's run form) only, and the diff by the editors
+// only, so the third group, every other page, downloads none of them. On the
+// server a lazy route renders as any other.
 
 /// The pages of the scenario and orchestration editors.
 #[derive(Clone, Copy)]
@@ -152,26 +153,18 @@ fn editor_page(page: EditorPage) -> AnyView {
     }
 }
 
-/// The pages that share the editors' template form (a template's run form)
-/// or diff (comparing two executions).
-#[derive(Clone, Copy)]
-enum DetailPage {
-    Scenario,
-    Compare,
-}
-
+/// A scenario's page, which shares the parser, validator and template form
+/// with the editors.
 #[lazy]
-fn detail_page(page: DetailPage) -> AnyView {
-    match page {
-        DetailPage::Scenario => view! { <pages::ScenarioPage /> }.into_any(),
-        DetailPage::Compare => view! { <pages::ComparePage /> }.into_any(),
-    }
+fn scenario_page() -> AnyView {
+    view! { <pages::ScenarioPage /> }.into_any()
 }
 
-/// Every other page but the dashboard.
+/// Every other page but the dashboard and sign-in.
 #[derive(Clone, Copy)]
 enum OtherPage {
     Scenarios,
+    Compare,
     Executions,
     Execution,
     Report,
@@ -181,7 +174,6 @@ enum OtherPage {
     Orchestration,
     OrchestrationRun,
     Services,
-    SignIn,
     Users,
     Tokens,
     Audit,
@@ -191,6 +183,7 @@ enum OtherPage {
 fn other_page(page: OtherPage) -> AnyView {
     match page {
         OtherPage::Scenarios => view! { <pages::Scenarios /> }.into_any(),
+        OtherPage::Compare => view! { <pages::ComparePage /> }.into_any(),
         OtherPage::Executions => view! { <pages::Executions /> }.into_any(),
         OtherPage::Execution => view! { <pages::ExecutionPage /> }.into_any(),
         OtherPage::Report => view! { <pages::ReportPage /> }.into_any(),
@@ -200,7 +193,6 @@ fn other_page(page: OtherPage) -> AnyView {
         OtherPage::Orchestration => view! { <pages::OrchestrationPage /> }.into_any(),
         OtherPage::OrchestrationRun => view! { <pages::OrchestrationRunPage /> }.into_any(),
         OtherPage::Services => view! { <pages::Services /> }.into_any(),
-        OtherPage::SignIn => view! { <pages::SignIn /> }.into_any(),
         OtherPage::Users => view! { <pages::Users /> }.into_any(),
         OtherPage::Tokens => view! { <pages::Tokens /> }.into_any(),
         OtherPage::Audit => view! { <pages::Audit /> }.into_any(),
@@ -210,10 +202,10 @@ fn other_page(page: OtherPage) -> AnyView {
 /// One route type per lazy page: `Lazy::<Route>` asks it for its view, which
 /// its group's lazy function renders. `preload` fetches the group's chunks
 /// first: the router awaits it before it renders or hydrates the page, so
-/// the view is then ready at once (hydration cannot wait for it). The
-/// `__preload_…` functions are made by `#[lazy]` in the browser build only.
+/// the view is then ready at once (hydration cannot wait for it). `#[lazy]`
+/// makes the `__preload_…` functions in the browser build (`hydrate`) only.
 macro_rules! lazy_routes {
-    ($($group:ident / $preload:ident { $($route:ident => $page:expr),* $(,)? })*) => {$($(
+    ($($preload:ident { $($route:ident => $view:expr),* $(,)? })*) => {$($(
         struct $route;
 
         impl LazyRoute for $route {
@@ -222,11 +214,11 @@ macro_rules! lazy_routes {
             }
 
             async fn view(_this: Self) -> AnyView {
-                $group($page).await
+                $view.await
             }
 
             async fn preload() {
-                #[cfg(target_arch = "wasm32")]
+                #[cfg(feature = "hydrate")]
                 $preload().await;
             }
         }
@@ -234,30 +226,29 @@ macro_rules! lazy_routes {
 }
 
 lazy_routes! {
-    editor_page / __preload_editor_page {
-        NewScenarioRoute => EditorPage::NewScenario,
-        EditScenarioRoute => EditorPage::EditScenario,
-        NewOrchestrationRoute => EditorPage::NewOrchestration,
-        EditOrchestrationRoute => EditorPage::EditOrchestration,
+    __preload_editor_page {
+        NewScenarioRoute => editor_page(EditorPage::NewScenario),
+        EditScenarioRoute => editor_page(EditorPage::EditScenario),
+        NewOrchestrationRoute => editor_page(EditorPage::NewOrchestration),
+        EditOrchestrationRoute => editor_page(EditorPage::EditOrchestration),
     }
-    detail_page / __preload_detail_page {
-        ScenarioRoute => DetailPage::Scenario,
-        CompareRoute => DetailPage::Compare,
+    __preload_scenario_page {
+        ScenarioRoute => scenario_page(),
     }
-    other_page / __preload_other_page {
-        ScenariosRoute => OtherPage::Scenarios,
-        ExecutionsRoute => OtherPage::Executions,
-        ExecutionRoute => OtherPage::Execution,
-        ReportRoute => OtherPage::Report,
-        SchedulesRoute => OtherPage::Schedules,
-        RecordingsRoute => OtherPage::Recordings,
-        OrchestrationsRoute => OtherPage::Orchestrations,
-        OrchestrationRoute => OtherPage::Orchestration,
-        OrchestrationRunRoute => OtherPage::OrchestrationRun,
-        ServicesRoute => OtherPage::Services,
-        SignInRoute => OtherPage::SignIn,
-        UsersRoute => OtherPage::Users,
-        TokensRoute => OtherPage::Tokens,
-        AuditRoute => OtherPage::Audit,
+    __preload_other_page {
+        ScenariosRoute => other_page(OtherPage::Scenarios),
+        CompareRoute => other_page(OtherPage::Compare),
+        ExecutionsRoute => other_page(OtherPage::Executions),
+        ExecutionRoute => other_page(OtherPage::Execution),
+        ReportRoute => other_page(OtherPage::Report),
+        SchedulesRoute => other_page(OtherPage::Schedules),
+        RecordingsRoute => other_page(OtherPage::Recordings),
+        OrchestrationsRoute => other_page(OtherPage::Orchestrations),
+        OrchestrationRoute => other_page(OtherPage::Orchestration),
+        OrchestrationRunRoute => other_page(OtherPage::OrchestrationRun),
+        ServicesRoute => other_page(OtherPage::Services),
+        UsersRoute => other_page(OtherPage::Users),
+        TokensRoute => other_page(OtherPage::Tokens),
+        AuditRoute => other_page(OtherPage::Audit),
     }
 }

@@ -2,7 +2,7 @@
 // (`/scenarios/new`), on loopback: seven cold loads each (a fresh browser
 // profile each, so nothing is cached) and seven warm ones (one profile, the
 // bundle in its cache), each recording when the DOM became interactive, when
-// the WASM had hydrated the page (the shell sets body[data-hydrated]), and the
+// the WASM had hydrated the page (app::hydrate sets body[data-hydrated]), and the
 // WASM + JS bytes the page fetched (resource timing's transferSize: what
 // crossed the wire, compressed). Then seven cold loads of `/` under Chromium's
 // network emulation at 10 Mbit/s and 40 ms round trip (DevTools protocol).

@@ -36,7 +36,7 @@ export async function openBrowser({ width = 1280, height = 800 } = {}) {
   return { context, page, problems };
 }
 
-/** Waits until the WASM has hydrated the page (the shell sets this attribute). */
+/** Waits until the WASM has hydrated the whole page, lazy page included (app::hydrate sets this attribute). */
 export async function hydrated(page) {
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
 }

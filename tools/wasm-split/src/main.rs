@@ -11,7 +11,7 @@
 //! cargo-leptos runs the same library for `--split`; this build does without
 //! cargo-leptos (docs/build.md, "Splitting the browser code").
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -33,7 +33,9 @@ fn main() -> Result<()> {
     let split = wasm_split_cli_support::transform(options)
         .map_err(|error| anyhow!("splitting the WASM: {error:?}"))?;
 
-    let manifest = serde_json::to_string_pretty(&split.prefetch_map)?;
+    // Sorted, so the same input makes the same manifest and bundle hash.
+    let manifest: BTreeMap<_, _> = split.prefetch_map.into_iter().collect();
+    let manifest = serde_json::to_string_pretty(&manifest)?;
     std::fs::write(output_dir.join("__wasm_split_manifest.json"), manifest)?;
     for module in &split.split_modules {
         println!("{}", module.display());
