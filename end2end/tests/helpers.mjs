@@ -73,3 +73,7 @@ export function lowestContrast() {
   }
   return worst;
 }
+
+/** A server-rendered page's HTML without Leptos's empty hydration markers
+ * (`<!>`), which a reader never sees and type-erased views put after text. */
+export const withoutMarkers = (html) => html.replaceAll('<!>', '');
