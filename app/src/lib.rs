@@ -22,6 +22,15 @@
 // Deeply nested view types (the scenario and editor pages) need more than the default 128.
 #![recursion_limit = "256"]
 
+// The server's HTML and the browser's hydration must agree on type-erased views
+// (docs/build.md): a site erased against a typed server panics at hydration.
+// `.cargo/config.toml` sets the cfg for every build; a RUSTFLAGS variable
+// replaces it, so one that leaves it out is refused here, for both builds.
+#[cfg(not(erase_components))]
+compile_error!(
+    "build with `--cfg erase_components`: .cargo/config.toml sets it, and a RUSTFLAGS variable replaces that, so add it there too (docs/build.md)"
+);
+
 pub mod api;
 pub mod chart;
 pub mod components;
