@@ -132,6 +132,10 @@ impl LoadSender for HttpLoad {
             }),
         }))
     }
+
+    fn own_thread(&self) -> bool {
+        true
+    }
 }
 
 enum Body {

@@ -149,4 +149,13 @@ pub trait LoadSender: Send + Sync + 'static {
         execution_id: ExecutionId,
         speed: f64,
     ) -> Result<Arc<dyn StreamSender>, String>;
+
+    /// Whether a workload's generators and requests run on a thread of their
+    /// own, on a single-threaded runtime (docs/workload.md, "The generator's
+    /// cost"): a sender of real network traffic wants it, since a request then
+    /// never wakes another thread. A sender on the engine's virtual time (the
+    /// tests' fakes) must not: another runtime has another clock.
+    fn own_thread(&self) -> bool {
+        false
+    }
 }

@@ -701,5 +701,39 @@ async fn a_stop_rolls_back_at_once_and_the_workload_is_summed_up_after_its_reque
     assert_eq!(h.status(id), ExecutionStatus::Stopped);
 }
 
+#[tokio::test]
+async fn a_sender_that_asks_for_its_own_thread_sends_from_it_and_every_request_counts() {
+    // Real time: a runtime on another thread has a clock of its own.
+    let mut load = FakeLoad::steady();
+    load.own_thread = true;
+    let threads = load.threads.clone();
+    let h = harness_with_load(1, load);
+    let id = h
+        .submit(
+            plan(&format!(
+                "{HEADER}spec:\n{WORKLOAD_SPEC}  phases:\n    - name: only\n      duration: 2s\n"
+            )),
+            RunOptions {
+                speed: 2.0,
+                ..RunOptions::default()
+            },
+        )
+        .await;
+    h.engine.wait_idle().await;
+    assert_eq!(
+        *threads.lock().unwrap(),
+        std::collections::BTreeSet::from(["workload".to_owned()]),
+        "every request left from the workload's thread"
+    );
+    let summary = workload_summary(&h, id);
+    let sent = h.load_sent.load(std::sync::atomic::Ordering::Relaxed);
+    // 100/s of real time (a rate is the target's, whatever the speed) for
+    // the phase's 2 s at speed 2.
+    assert!((99..=101).contains(&sent), "{sent} sent");
+    assert_eq!(summary.total.requests, sent, "{:?}", summary.total);
+    assert_eq!(summary.total.failures, 0);
+    assert_eq!(h.status(id), ExecutionStatus::Completed);
+}
+
 /// Stop, pause and shutdown against steps in flight; rollback side by side; panics.
 mod cancel;

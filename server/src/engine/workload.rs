@@ -34,16 +34,17 @@ use app::scenario::{
     plan::{Plan, PlannedAssertion},
     workload::{Metric, MetricCheck, SteadyState, Workload as Spec},
 };
+use futures::FutureExt;
 use serde_json::{json, Value};
 use tokio::{
-    sync::{watch, Semaphore},
+    sync::{oneshot, watch, Semaphore},
     task::JoinSet,
     time::Instant,
 };
 
 mod generator;
 
-use generator::{close_slots, generate};
+use generator::{close_slots, generate, on_own_thread};
 
 use super::{
     clock::{millis, to_real, to_scenario, Schedule},
@@ -67,10 +68,14 @@ const SLOT_GRACE: Duration = Duration::from_millis(10);
 /// `min_requests`).
 const DEFAULT_MIN_REQUESTS: u64 = 10;
 
-/// A running workload. Dropping it without [`Workload::finish`] aborts its tasks.
+/// A running workload. Dropping it without [`Workload::finish`] aborts its tasks
+/// (generators on a thread of their own return when `stop` is dropped).
 pub(super) struct Workload {
     shared: Arc<Shared>,
     tasks: JoinSet<()>,
+    /// Answers when the generators have returned, if they run on a thread of
+    /// their own ([`LoadSender::own_thread`]) rather than among `tasks`.
+    own_thread: Option<oneshot::Receiver<()>>,
     stop: watch::Sender<bool>,
     /// Each stream's in-flight permits: all of them back means nothing in flight.
     caps: Vec<(Arc<Semaphore>, u32)>,
@@ -173,24 +178,32 @@ impl Workload {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let mut caps = Vec::new();
+        let mut generators = Vec::new();
         let started = Instant::now();
         for (index, sender) in senders.into_iter().enumerate() {
             let concurrency = shared.spec.streams[index].concurrency.max(1);
             let cap = Arc::new(Semaphore::new(concurrency as usize));
             caps.push((cap.clone(), concurrency));
-            tasks.spawn(generate(
-                shared.clone(),
-                index,
-                sender,
-                cap,
-                started,
-                stopped.clone(),
-            ));
+            generators.push(
+                generate(shared.clone(), index, sender, cap, started, stopped.clone()).boxed(),
+            );
         }
+        let own_thread = if load.own_thread() {
+            Some(
+                on_own_thread(generators, caps.clone())
+                    .map_err(|e| format!("workload: no thread for its generators: {e}"))?,
+            )
+        } else {
+            for generator in generators {
+                tasks.spawn(generator);
+            }
+            None
+        };
         tasks.spawn(close_slots(shared.clone(), stopped));
         Ok(Self {
             shared,
             tasks,
+            own_thread,
             stop,
             caps,
         })
@@ -207,6 +220,9 @@ impl Workload {
     pub(super) async fn stop_sending(&mut self) {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
+        if let Some(returned) = self.own_thread.take() {
+            let _ = returned.await;
+        }
     }
 
     /// Stops sending, waits for the requests in flight (each ends by its

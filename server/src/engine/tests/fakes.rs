@@ -3,7 +3,7 @@
 //! on them.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -301,6 +301,10 @@ pub(in crate::engine) struct FakeLoad {
     pub(in crate::engine) epoch: Instant,
     pub(in crate::engine) behaviour: Behaviour,
     pub(in crate::engine) sent: Arc<std::sync::atomic::AtomicU64>,
+    /// Asks for a thread of its own, as a real sender does (real time only).
+    pub(in crate::engine) own_thread: bool,
+    /// The names of the threads requests were sent from.
+    pub(in crate::engine) threads: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl FakeLoad {
@@ -313,6 +317,8 @@ impl FakeLoad {
             epoch: Instant::now(),
             behaviour,
             sent: Arc::default(),
+            own_thread: false,
+            threads: Arc::default(),
         }
     }
 }
@@ -321,6 +327,7 @@ pub(in crate::engine) struct FakeStream {
     pub(in crate::engine) epoch: Instant,
     pub(in crate::engine) behaviour: Behaviour,
     pub(in crate::engine) sent: Arc<std::sync::atomic::AtomicU64>,
+    pub(in crate::engine) threads: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl LoadSender for FakeLoad {
@@ -334,13 +341,23 @@ impl LoadSender for FakeLoad {
             epoch: self.epoch,
             behaviour: self.behaviour,
             sent: self.sent.clone(),
+            threads: self.threads.clone(),
         }))
+    }
+
+    fn own_thread(&self) -> bool {
+        self.own_thread
     }
 }
 
 impl StreamSender for FakeStream {
     fn send(&self, _seq: u64) -> BoxFuture<'static, figures::Outcome> {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let thread = std::thread::current();
+        self.threads
+            .lock()
+            .expect("threads")
+            .insert(thread.name().unwrap_or("unnamed").to_owned());
         let (latency, outcome) = (self.behaviour)(self.epoch.elapsed());
         Box::pin(async move {
             tokio::time::sleep(latency).await;

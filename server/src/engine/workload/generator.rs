@@ -2,10 +2,11 @@
 //! rate says it is due (the open model of the parent module), and the slot closer
 //! that records each slot once every request due in it has ended.
 
-use std::{sync::Arc, time::Duration};
+use std::{io, sync::Arc, time::Duration};
 
+use futures::future::BoxFuture;
 use tokio::{
-    sync::{watch, Semaphore},
+    sync::{oneshot, watch, Semaphore},
     time::Instant,
 };
 
@@ -167,6 +168,41 @@ pub(super) async fn generate(
             });
         }
     }
+}
+
+/// Runs `generators` on a thread of their own, on a single-threaded runtime,
+/// with every request they send (docs/workload.md, "The generator's cost"):
+/// a request's task, its connection's task and its timer then wake one
+/// another without waking another thread, where the engine's multi-threaded
+/// runtime parked and unparked a worker (a futex) for most requests. The
+/// receiver answers once every generator has returned; the thread then waits
+/// for every permit of `caps` (each request ends by its timeout) before its
+/// runtime, and the idle connections with it, are dropped.
+pub(super) fn on_own_thread(
+    generators: Vec<BoxFuture<'static, ()>>,
+    caps: Vec<(Arc<Semaphore>, u32)>,
+) -> io::Result<oneshot::Receiver<()>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (returned, on_return) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("workload".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let handles: Vec<_> = generators.into_iter().map(tokio::spawn).collect();
+                for handle in handles {
+                    // A generator that panicked has stopped sending; the run
+                    // goes on with the others.
+                    let _ = handle.await;
+                }
+                let _ = returned.send(());
+                for (cap, permits) in caps {
+                    let _ = cap.acquire_many(permits).await;
+                }
+            });
+        })?;
+    Ok(on_return)
 }
 
 /// Records slots as they end, until stopped.
