@@ -27,7 +27,10 @@ use hyper::{
 };
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::net::TcpStream;
+use tokio::{
+    net::TcpStream,
+    sync::{Notify, Semaphore},
+};
 
 use crate::{
     config::ServiceConfig,
@@ -129,6 +132,8 @@ impl LoadSender for HttpLoad {
                 stream: stream.name.clone(),
                 execution_id: execution_id.to_string(),
                 idle: Mutex::new(Vec::new()),
+                returned: Notify::new(),
+                connecting: Semaphore::new(MAX_CONNECTING),
             }),
         }))
     }
@@ -163,7 +168,19 @@ struct Inner {
     execution_id: String,
     /// Connections with nothing in flight, most recently used last.
     idle: Mutex<Vec<Connection>>,
+    /// Told when a connection goes back on `idle`.
+    returned: Notify,
+    /// Connections being opened, at most [`MAX_CONNECTING`].
+    connecting: Semaphore,
 }
+
+/// At most this many connections of one stream are being opened at once. A
+/// request that finds no idle connection opens one if it may, or else takes
+/// the first that goes idle: a stall of the target then does not turn into
+/// thousands of simultaneous connects, whose SYNs overflow its listen backlog
+/// and come back only after the kernel's one-second retransmission
+/// (docs/workload.md, "The generator's cost").
+const MAX_CONNECTING: usize = 64;
 
 impl StreamSender for HttpStream {
     fn send(&self, seq: u64) -> BoxFuture<'static, Outcome> {
@@ -190,12 +207,8 @@ impl Inner {
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = self.uri.clone();
         *request.headers_mut() = self.headers.clone();
-        let (mut connection, reused) = match self.idle_connection().await {
-            Some(connection) => (connection, true),
-            None => match self.connect().await {
-                Some(connection) => (connection, false),
-                None => return Outcome::Transport,
-            },
+        let Some((mut connection, reused)) = self.checkout().await else {
+            return Outcome::Transport;
         };
         let response = match connection.try_send_request(request).await {
             Ok(response) => response,
@@ -228,7 +241,38 @@ impl Inner {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(connection);
+        self.returned.notify_one();
         outcome
+    }
+
+    /// An idle connection (`true`), or a new one once fewer than
+    /// [`MAX_CONNECTING`] are being opened, whichever comes first.
+    async fn checkout(&self) -> Option<(Connection, bool)> {
+        loop {
+            // Listening before looking: a connection returned in between
+            // still wakes this request.
+            let returned = self.returned.notified();
+            tokio::pin!(returned);
+            returned.as_mut().enable();
+            if let Some(connection) = self.idle_connection().await {
+                return Some((connection, true));
+            }
+            let permit = tokio::select! {
+                biased;
+                () = &mut returned => continue,
+                permit = self.connecting.acquire() => permit,
+            };
+            // A connection that goes idle while this one is being opened is
+            // taken instead (the connect is abandoned), as pooled clients do.
+            tokio::select! {
+                biased;
+                connection = self.connect() => {
+                    drop(permit);
+                    return connection.map(|connection| (connection, false));
+                }
+                () = &mut returned => {}
+            }
+        }
     }
 
     /// The most recently used idle connection that is still open.
@@ -468,6 +512,50 @@ mod tests {
             .prepare(&stream(serde_json::json!({})), ExecutionId::new(), 1.0)
             .unwrap();
         assert_eq!(sender.send(0).await, Outcome::Transport);
+    }
+
+    #[tokio::test]
+    async fn a_target_that_accepts_no_more_connections_answers_on_the_one_it_has() {
+        // A listen backlog of one, one connection accepted and served, answering
+        // after 5 ms: every other connect waits on the kernel's SYN
+        // retransmission (a second, then three). Requests take the connection
+        // as it goes idle instead of waiting on their own connects.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let served = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buffer = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                while let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                    buffer.drain(..end + 4);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    let reply = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                }
+            }
+        });
+        let sender = load(&url)
+            .prepare(
+                &stream(serde_json::json!({"timeout": "2s"})),
+                ExecutionId::new(),
+                1.0,
+            )
+            .unwrap();
+        let outcomes = futures::future::join_all((0..150).map(|seq| sender.send(seq))).await;
+        let answered = outcomes.iter().filter(|o| **o == Outcome::Success).count();
+        // A connect or two completes into the backlog and is never accepted:
+        // its request waits for its timeout.
+        assert!(answered >= 145, "{answered} of 150 answered: {outcomes:?}");
+        served.abort();
     }
 
     #[test]
