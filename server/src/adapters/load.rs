@@ -219,7 +219,11 @@ impl Inner {
                 let Some(request) = error.take_message() else {
                     return Outcome::Transport;
                 };
-                let Some(fresh) = self.connect().await else {
+                let fresh = {
+                    let _permit = self.connecting.acquire().await;
+                    self.connect().await
+                };
+                let Some(fresh) = fresh else {
                     return Outcome::Transport;
                 };
                 connection = fresh;

@@ -728,8 +728,9 @@ async fn a_sender_that_asks_for_its_own_thread_sends_from_it_and_every_request_c
     let summary = workload_summary(&h, id);
     let sent = h.load_sent.load(std::sync::atomic::Ordering::Relaxed);
     // 100/s of real time (a rate is the target's, whatever the speed) for
-    // the phase's 2 s at speed 2.
-    assert!((99..=101).contains(&sent), "{sent} sent");
+    // the phase's 2 s at speed 2, give or take a busy machine's delay in
+    // stopping.
+    assert!((95..=120).contains(&sent), "{sent} sent");
     assert_eq!(summary.total.requests, sent, "{:?}", summary.total);
     assert_eq!(summary.total.failures, 0);
     assert_eq!(h.status(id), ExecutionStatus::Completed);

@@ -185,10 +185,17 @@ pub(super) fn on_own_thread(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    // The runtime goes to the thread once it exists: a runtime dropped here,
+    // in the engine's async context, would panic, so a failed spawn keeps it
+    // and shuts it down in the background instead.
+    let (hand, take) = std::sync::mpsc::sync_channel::<tokio::runtime::Runtime>(1);
     let (returned, on_return) = oneshot::channel();
-    std::thread::Builder::new()
+    let spawned = std::thread::Builder::new()
         .name("workload".into())
         .spawn(move || {
+            let Ok(runtime) = take.recv() else {
+                return;
+            };
             runtime.block_on(async move {
                 let handles: Vec<_> = generators.into_iter().map(tokio::spawn).collect();
                 for handle in handles {
@@ -201,7 +208,15 @@ pub(super) fn on_own_thread(
                     let _ = cap.acquire_many(permits).await;
                 }
             });
-        })?;
+        });
+    if let Err(error) = spawned {
+        runtime.shutdown_background();
+        return Err(error);
+    }
+    if let Err(std::sync::mpsc::SendError(runtime)) = hand.send(runtime) {
+        runtime.shutdown_background();
+        return Err(io::Error::other("the workload thread ended at once"));
+    }
     Ok(on_return)
 }
 
