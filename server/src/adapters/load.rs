@@ -524,12 +524,13 @@ mod tests {
         // after 5 ms: every other connect waits on the kernel's SYN
         // retransmission (a second, then three). Requests take the connection
         // as it goes idle instead of waiting on their own connects.
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-        let listener = socket.listen(1).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        let loopback = "127.0.0.1:0".parse().expect("an address");
+        socket.bind(loopback).expect("bound on loopback");
+        let listener = socket.listen(1).expect("listening");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
         let served = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
+            let (mut socket, _) = listener.accept().await.expect("one connection");
             let mut buffer = Vec::new();
             let mut chunk = [0u8; 4096];
             loop {
@@ -553,7 +554,7 @@ mod tests {
                 ExecutionId::new(),
                 1.0,
             )
-            .unwrap();
+            .expect("prepared");
         let outcomes = futures::future::join_all((0..150).map(|seq| sender.send(seq))).await;
         let answered = outcomes.iter().filter(|o| **o == Outcome::Success).count();
         // A connect or two completes into the backlog and is never accepted:

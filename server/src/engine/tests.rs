@@ -721,7 +721,7 @@ async fn a_sender_that_asks_for_its_own_thread_sends_from_it_and_every_request_c
         .await;
     h.engine.wait_idle().await;
     assert_eq!(
-        *threads.lock().unwrap(),
+        *threads.lock().expect("threads"),
         std::collections::BTreeSet::from(["workload".to_owned()]),
         "every request left from the workload's thread"
     );
