@@ -4,11 +4,14 @@
 //! Every request carries `X-Execution-Id` and `X-Chaos-Time-Scale`, like
 //! actions and checks.
 //!
-//! The client is hyper's connection API, not a pooled general-purpose client:
-//! a stream has one target, so its pool is a stack of idle connections, and a
-//! request takes the most recently used one (or opens one; at most the
-//! stream's `concurrency` are ever busy). The profile behind this choice is in
-//! docs/workload.md ("The generator's cost").
+//! The client is one of its own ([`http1`]): a stream has one target, one
+//! method, one path and fixed headers, so its requests are bytes composed once,
+//! its pool is a stack of idle connections, and a request takes the most
+//! recently used one (or opens one; at most the stream's `concurrency` are ever
+//! busy) and drives the exchange from its own task. The profiles behind this
+//! choice are in docs/workload.md ("The generator's cost").
+
+mod http1;
 
 use std::{
     collections::BTreeMap,
@@ -19,19 +22,14 @@ use std::{
 use app::scenario::workload::{fill_body, Stream};
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use http_body_util::{BodyExt, Full};
-use hyper::{
-    client::conn::http1::{handshake, SendRequest},
-    header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE},
-    Method, Request, Uri,
+use http::{
+    header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING},
+    Method, Uri,
 };
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::{
-    net::TcpStream,
-    sync::{Notify, Semaphore},
-};
+use tokio::sync::{Notify, Semaphore};
 
+use self::http1::Connection;
 use crate::{
     config::ServiceConfig,
     engine::{figures::Outcome, ExecutionId, LoadSender, StreamSender},
@@ -88,7 +86,7 @@ impl LoadSender for HttpLoad {
         };
         let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-        let uri: Uri = target
+        let _: Uri = target
             .parse()
             .map_err(|_| format!("{target:?} is not a request path"))?;
         let mut headers = HeaderMap::new();
@@ -110,23 +108,37 @@ impl LoadSender for HttpLoad {
         }
         for (name, value) in &stream.headers {
             let (name, value) = header(name, value)?;
+            if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+                return Err(format!(
+                    "stream {:?}: the {name} header is the coordinator's to set, from the stream's body",
+                    stream.name
+                ));
+            }
             headers.insert(name, value);
         }
         if stream.body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        // A body without placeholders is serialised once.
+        // The request line and headers, ending before the body's length.
+        let mut head = format!("{method} {target} HTTP/1.1\r\n").into_bytes();
+        for (name, value) in &headers {
+            head.extend_from_slice(name.as_str().as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value.as_bytes());
+            head.extend_from_slice(b"\r\n");
+        }
+        // A body without placeholders is serialised once, with its request.
         let body = match &stream.body {
-            None => Body::Fixed(Bytes::new()),
             Some(body) if body.to_string().contains("${") => Body::Template(body.clone()),
-            Some(body) => Body::Fixed(Bytes::from(body.to_string())),
+            Some(body) => Body::Fixed(request(&head, &method, body.to_string().as_bytes())),
+            None => Body::Fixed(request(&head, &method, b"")),
         };
         Ok(Arc::new(HttpStream {
             inner: Arc::new(Inner {
                 address: format!("{host}:{port}"),
+                head_only: method == Method::HEAD,
                 method,
-                uri,
-                headers,
+                head,
                 body,
                 timeout: stream.timeout,
                 stream: stream.name.clone(),
@@ -143,12 +155,35 @@ impl LoadSender for HttpLoad {
     }
 }
 
-enum Body {
-    Fixed(Bytes),
-    Template(Value),
+/// A whole request: `head`, the body's length, and the body. The length is
+/// left out only for an empty body of a method that expects none (RFC 9110
+/// §8.6), as curl and hyper do.
+fn request(head: &[u8], method: &Method, body: &[u8]) -> Bytes {
+    let mut request = Vec::with_capacity(head.len() + 24 + body.len());
+    request.extend_from_slice(head);
+    let expects_body = !matches!(
+        *method,
+        Method::GET
+            | Method::HEAD
+            | Method::DELETE
+            | Method::OPTIONS
+            | Method::TRACE
+            | Method::CONNECT
+    );
+    if !body.is_empty() || expects_body {
+        request.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body);
+    Bytes::from(request)
 }
 
-type Connection = SendRequest<Full<Bytes>>;
+enum Body {
+    /// The whole request, the same for every one.
+    Fixed(Bytes),
+    /// A body with `${…}` placeholders, filled for each request.
+    Template(Value),
+}
 
 struct HttpStream {
     inner: Arc<Inner>,
@@ -158,10 +193,10 @@ struct Inner {
     /// `host:port`, resolved when a connection opens.
     address: String,
     method: Method,
-    /// The request target (path and query).
-    uri: Uri,
-    /// `Host` and every header of the stream.
-    headers: HeaderMap,
+    /// The request line and every header, up to the body's length.
+    head: Vec<u8>,
+    /// Whether the method is `HEAD`, whose responses have no body.
+    head_only: bool,
     body: Body,
     timeout: Duration,
     stream: String,
@@ -185,14 +220,15 @@ const MAX_CONNECTING: usize = 64;
 impl StreamSender for HttpStream {
     fn send(&self, seq: u64) -> BoxFuture<'static, Outcome> {
         let inner = self.inner.clone();
-        let body = match &inner.body {
-            Body::Fixed(bytes) => bytes.clone(),
+        let request = match &inner.body {
+            Body::Fixed(request) => request.clone(),
             Body::Template(body) => {
-                Bytes::from(fill_body(body, seq, &inner.stream, &inner.execution_id).to_string())
+                let body = fill_body(body, seq, &inner.stream, &inner.execution_id).to_string();
+                request(&inner.head, &inner.method, body.as_bytes())
             }
         };
         Box::pin(async move {
-            tokio::time::timeout(inner.timeout, inner.exchange(body))
+            tokio::time::timeout(inner.timeout, inner.exchange(request))
                 .await
                 .unwrap_or(Outcome::Timeout)
         })
@@ -201,65 +237,39 @@ impl StreamSender for HttpStream {
 
 impl Inner {
     /// One request and its whole response; the connection goes back to the
-    /// stack only once the response is read to its end.
-    async fn exchange(&self, body: Bytes) -> Outcome {
-        let mut request = Request::new(Full::new(body));
-        *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.uri.clone();
-        *request.headers_mut() = self.headers.clone();
-        let Some((mut connection, reused)) = self.checkout().await else {
+    /// stack only once the response is read to its end. A request is written
+    /// once at most: a connection the service closed while it was idle is
+    /// found closed before anything is written on it.
+    async fn exchange(&self, request: Bytes) -> Outcome {
+        let Some(mut connection) = self.checkout().await else {
             return Outcome::Transport;
         };
-        let response = match connection.try_send_request(request).await {
-            Ok(response) => response,
-            // Handed back unwritten: a reused connection the service closed
-            // as it was taken (an idle keep-alive timing out). Once more on a
-            // new one, as pooled clients do.
-            Err(mut error) if reused => {
-                let Some(request) = error.take_message() else {
-                    return Outcome::Transport;
-                };
-                let fresh = {
-                    let _permit = self.connecting.acquire().await;
-                    self.connect().await
-                };
-                let Some(fresh) = fresh else {
-                    return Outcome::Transport;
-                };
-                connection = fresh;
-                match connection.send_request(request).await {
-                    Ok(response) => response,
-                    Err(_) => return Outcome::Transport,
+        match connection.exchange(&request, self.head_only).await {
+            Ok(answer) => {
+                if answer.reusable {
+                    self.idle
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(connection);
+                    self.returned.notify_one();
                 }
+                Outcome::of_status(answer.status)
             }
-            Err(_) => return Outcome::Transport,
-        };
-        let outcome = Outcome::of_status(response.status().as_u16());
-        let mut body = response.into_body();
-        while let Some(frame) = body.frame().await {
-            if frame.is_err() {
-                return Outcome::Transport;
-            }
+            Err(_) => Outcome::Transport,
         }
-        self.idle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(connection);
-        self.returned.notify_one();
-        outcome
     }
 
-    /// An idle connection (`true`), or a new one once fewer than
-    /// [`MAX_CONNECTING`] are being opened, whichever comes first.
-    async fn checkout(&self) -> Option<(Connection, bool)> {
+    /// An idle connection, or a new one once fewer than [`MAX_CONNECTING`]
+    /// are being opened, whichever comes first.
+    async fn checkout(&self) -> Option<Connection> {
         loop {
             // Listening before looking: a connection returned in between
             // still wakes this request.
             let returned = self.returned.notified();
             tokio::pin!(returned);
             returned.as_mut().enable();
-            if let Some(connection) = self.idle_connection().await {
-                return Some((connection, true));
+            if let Some(connection) = self.idle_connection() {
+                return Some(connection);
             }
             let permit = tokio::select! {
                 biased;
@@ -270,39 +280,28 @@ impl Inner {
             // taken instead (the connect is abandoned), as pooled clients do.
             tokio::select! {
                 biased;
-                connection = self.connect() => {
+                connection = Connection::open(&self.address) => {
                     drop(permit);
-                    return connection.map(|connection| (connection, false));
+                    return connection.ok();
                 }
                 () = &mut returned => {}
             }
         }
     }
 
-    /// The most recently used idle connection that is still open.
-    async fn idle_connection(&self) -> Option<Connection> {
-        loop {
-            let mut connection = self
-                .idle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .pop()?;
-            // Ready at once unless the last response's end is still being
-            // read; closed when the service hung up (then the next one).
-            if !connection.is_closed() && connection.ready().await.is_ok() {
+    /// The most recently used idle connection that is still open (the others,
+    /// closed by the service while idle, are dropped on the way).
+    fn idle_connection(&self) -> Option<Connection> {
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(connection) = idle.pop() {
+            if connection.is_open() {
                 return Some(connection);
             }
         }
-    }
-
-    /// A new connection.
-    async fn connect(&self) -> Option<Connection> {
-        let stream = TcpStream::connect(self.address.as_str()).await.ok()?;
-        let _ = stream.set_nodelay(true);
-        let (connection, driver) = handshake(TokioIo::new(stream)).await.ok()?;
-        // The connection's I/O; it ends when the last handle to it is dropped.
-        tokio::spawn(driver);
-        Some(connection)
+        None
     }
 }
 
@@ -582,6 +581,14 @@ mod tests {
             stream(serde_json::json!({"headers": {"X-Bad": "a\nb"}})),
         );
         assert!(why.contains("X-Bad"), "{why}");
+        let why = refused(
+            load("http://127.0.0.1:1"),
+            stream(serde_json::json!({"headers": {"Content-Length": "5"}})),
+        );
+        assert!(
+            why.contains("content-length header is the coordinator's"),
+            "{why}"
+        );
         let why = refused(
             load("http://ops:s3cret@127.0.0.1:1"),
             stream(serde_json::json!({})),

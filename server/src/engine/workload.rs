@@ -43,6 +43,7 @@ use tokio::{
 };
 
 mod generator;
+mod timer;
 
 use generator::{close_slots, generate, on_own_thread};
 
@@ -180,15 +181,25 @@ impl Workload {
         let mut caps = Vec::new();
         let mut generators = Vec::new();
         let started = Instant::now();
+        let own_thread = load.own_thread();
         for (index, sender) in senders.into_iter().enumerate() {
             let concurrency = shared.spec.streams[index].concurrency.max(1);
             let cap = Arc::new(Semaphore::new(concurrency as usize));
             caps.push((cap.clone(), concurrency));
             generators.push(
-                generate(shared.clone(), index, sender, cap, started, stopped.clone()).boxed(),
+                generate(
+                    shared.clone(),
+                    index,
+                    sender,
+                    cap,
+                    started,
+                    stopped.clone(),
+                    own_thread,
+                )
+                .boxed(),
             );
         }
-        let own_thread = if load.own_thread() {
+        let own_thread = if own_thread {
             Some(
                 on_own_thread(generators, caps.clone())
                     .map_err(|e| format!("workload: no thread for its generators: {e}"))?,

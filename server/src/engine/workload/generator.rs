@@ -10,7 +10,7 @@ use tokio::{
     time::Instant,
 };
 
-use super::{Shared, MIN_SLOT_WALL};
+use super::{timer::Timer, Shared, MIN_SLOT_WALL};
 use crate::engine::{
     clock::to_real,
     figures::{Outcome, Sample},
@@ -28,7 +28,9 @@ const HALF_TICK: Duration = Duration::from_micros(500);
 /// and sleeps that much less, so its wake-ups centre on the due times; with
 /// [`HALF_TICK`], a request then leaves within a millisecond of when it was
 /// due unless the machine is saturated (docs/workload.md, "The generator's
-/// cost"). Virtual time never wakes late, so tests see exact due times.
+/// cost"). A generator on a timerfd ([`Timer`]) learns its tens of
+/// microseconds the same way. Virtual time never wakes late, so tests see
+/// exact due times.
 #[derive(Default)]
 struct Alarm {
     late: Duration,
@@ -48,7 +50,8 @@ impl Alarm {
     }
 }
 
-/// One stream's generator: sends request `n` when it is due, until stopped.
+/// One stream's generator: sends request `n` when it is due, until stopped;
+/// on a timerfd when `fine` (real time, on a thread of its own).
 pub(super) async fn generate(
     shared: Arc<Shared>,
     stream: usize,
@@ -56,7 +59,9 @@ pub(super) async fn generate(
     cap: Arc<Semaphore>,
     started: Instant,
     mut stopped: watch::Receiver<bool>,
+    fine: bool,
 ) {
+    let timer = Timer::new(fine);
     let rate = shared.spec.streams[stream].rate;
     // A stream limited to some phases sends only inside them.
     let windows: Vec<(Duration, Duration)> = shared
@@ -87,7 +92,7 @@ pub(super) async fn generate(
         };
         let asked = Instant::now();
         tokio::select! {
-            () = tokio::time::sleep_until(deadline) => {}
+            () = timer.sleep_until(deadline) => {}
             _ = stopped.changed() => return,
         }
         if *stopped.borrow() {
