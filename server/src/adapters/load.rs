@@ -23,7 +23,10 @@ use app::scenario::workload::{fill_body, Stream};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::{
-    header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING},
+    header::{
+        HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE,
+        TRANSFER_ENCODING, UPGRADE,
+    },
     Method, Uri,
 };
 use serde_json::Value;
@@ -63,6 +66,13 @@ impl LoadSender for HttpLoad {
             .ok_or_else(|| format!("service {:?} is not configured", stream.service))?;
         let method = Method::from_bytes(stream.method.as_bytes())
             .map_err(|_| format!("{:?} is not an HTTP method", stream.method))?;
+        if method == Method::CONNECT {
+            // A 2xx would turn the connection into a tunnel.
+            return Err(format!(
+                "stream {:?}: workload streams do not send CONNECT",
+                stream.name
+            ));
+        }
         let url = format!(
             "{}{}",
             service.url.as_str().trim_end_matches('/'),
@@ -108,9 +118,9 @@ impl LoadSender for HttpLoad {
         }
         for (name, value) in &stream.headers {
             let (name, value) = header(name, value)?;
-            if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            if name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == UPGRADE {
                 return Err(format!(
-                    "stream {:?}: the {name} header is the coordinator's to set, from the stream's body",
+                    "stream {:?}: the {name} header is the coordinator's to set (the body's length; no upgrades)",
                     stream.name
                 ));
             }
@@ -133,9 +143,19 @@ impl LoadSender for HttpLoad {
             Some(body) => Body::Fixed(request(&head, &method, body.to_string().as_bytes())),
             None => Body::Fixed(request(&head, &method, b"")),
         };
+        // A stream that says `Connection: close` sends no second request on
+        // a connection (RFC 9112 §9.6), whatever the service answers.
+        let closes = headers.get(CONNECTION).is_some_and(|value| {
+            value
+                .to_str()
+                .unwrap_or_default()
+                .split(',')
+                .any(|token| token.trim().eq_ignore_ascii_case("close"))
+        });
         Ok(Arc::new(HttpStream {
             inner: Arc::new(Inner {
                 address: format!("{host}:{port}"),
+                closes,
                 head_only: method == Method::HEAD,
                 method,
                 head,
@@ -195,6 +215,8 @@ struct Inner {
     method: Method,
     /// The request line and every header, up to the body's length.
     head: Vec<u8>,
+    /// Whether the stream's own headers say `Connection: close`.
+    closes: bool,
     /// Whether the method is `HEAD`, whose responses have no body.
     head_only: bool,
     body: Body,
@@ -246,7 +268,7 @@ impl Inner {
         };
         match connection.exchange(&request, self.head_only).await {
             Ok(answer) => {
-                if answer.reusable {
+                if answer.reusable && !self.closes {
                     self.idle
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -484,6 +506,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stream_that_says_connection_close_sends_each_request_on_a_new_connection() {
+        let target = target(false, false, false).await;
+        let sender = load(&target.url)
+            .prepare(
+                &stream(serde_json::json!({"headers": {"Connection": "close"}})),
+                ExecutionId::new(),
+                1.0,
+            )
+            .expect("prepared");
+        for seq in 0..5 {
+            assert_eq!(sender.send(seq).await, Outcome::Success, "request {seq}");
+        }
+        assert_eq!(target.connections.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
     async fn a_target_that_closes_each_connection_is_still_answered_on_a_new_one() {
         one_connection_each(false, 20).await;
     }
@@ -589,6 +627,11 @@ mod tests {
             why.contains("content-length header is the coordinator's"),
             "{why}"
         );
+        let why = refused(
+            load("http://127.0.0.1:1"),
+            stream(serde_json::json!({"method": "CONNECT"})),
+        );
+        assert!(why.contains("CONNECT"), "{why}");
         let why = refused(
             load("http://ops:s3cret@127.0.0.1:1"),
             stream(serde_json::json!({})),

@@ -88,7 +88,16 @@ impl Connection {
                 Framing::Length(length) => self.skip(filled, length).await?,
                 Framing::Chunked => self.chunks(filled).await?,
                 Framing::UntilClose => {
-                    while self.socket.read(&mut self.buffer).await? != 0 {}
+                    // A reset ends such a body too: a service that closes
+                    // with unread bytes resets the connection.
+                    loop {
+                        match self.socket.read(&mut self.buffer).await {
+                            Ok(0) => break,
+                            Ok(_) => {}
+                            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
+                            Err(e) => return Err(e),
+                        }
+                    }
                     false
                 }
             };
@@ -113,6 +122,9 @@ impl Connection {
                 match response.parse(&self.buffer[..*filled]) {
                     Ok(httparse::Status::Complete(length)) => {
                         let status = response.code.unwrap_or_default();
+                        if status < 100 {
+                            return Err(invalid("a status below 100"));
+                        }
                         let version = response.version.unwrap_or_default();
                         let (framing, close) = framing(status, head_only, response.headers)?;
                         return Ok((status, length, framing, version == 1 && !close));
@@ -162,8 +174,9 @@ impl Connection {
     /// Discards a chunked body, the first `filled` bytes of it already read;
     /// whether nothing came after its last chunk and trailer.
     async fn chunks(&mut self, mut filled: usize) -> io::Result<bool> {
-        // Bytes of chunk data (with its CRLF) still to discard.
+        // Bytes of chunk data still to discard, then whether its CRLF is due.
         let mut data: u64 = 0;
+        let mut crlf = false;
         let mut last = false;
         loop {
             let mut at = 0;
@@ -177,6 +190,17 @@ impl Connection {
                     }
                 }
                 let rest = &self.buffer[at..filled];
+                if crlf {
+                    match rest {
+                        [b'\r', b'\n', ..] => {
+                            at += 2;
+                            crlf = false;
+                            continue;
+                        }
+                        [] | [b'\r'] => break,
+                        _ => return Err(invalid("chunk data not followed by CRLF")),
+                    }
+                }
                 if last {
                     // The trailer: lines until an empty one.
                     match rest.windows(2).position(|w| w == b"\r\n") {
@@ -186,6 +210,10 @@ impl Connection {
                     }
                     continue;
                 }
+                // httparse reads a size line without digits as 0.
+                if rest.first().is_some_and(|b| !b.is_ascii_hexdigit()) {
+                    return Err(invalid("chunk size line"));
+                }
                 match httparse::parse_chunk_size(rest) {
                     Ok(httparse::Status::Complete((length, 0))) => {
                         at += length;
@@ -193,7 +221,8 @@ impl Connection {
                     }
                     Ok(httparse::Status::Complete((length, size))) => {
                         at += length;
-                        data = size.checked_add(2).ok_or_else(|| invalid("chunk size"))?;
+                        data = size;
+                        crlf = true;
                     }
                     Ok(httparse::Status::Partial) => break,
                     Err(_) => return Err(invalid("chunk size line")),
@@ -223,10 +252,12 @@ fn framing(
                 .split(',')
                 .any(|token| token.trim().eq_ignore_ascii_case("close"));
         } else if header.name.eq_ignore_ascii_case("content-length") {
-            let value: u64 = value
-                .trim()
-                .parse()
-                .map_err(|_| invalid("Content-Length"))?;
+            let value = value.trim();
+            // 1*DIGIT: `u64::from_str` would take a sign too.
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("Content-Length"));
+            }
+            let value: u64 = value.parse().map_err(|_| invalid("Content-Length"))?;
             if length.is_some_and(|length| length != value) {
                 return Err(invalid("two different Content-Length fields"));
             }
@@ -241,6 +272,9 @@ fn framing(
             );
         }
     }
+    // Both a length and chunks: read by the chunks (RFC 9112 §6.3), but the
+    // connection is not trusted with another request.
+    close |= chunked.is_some() && length.is_some();
     let framing = if head_only || (100..200).contains(&status) || status == 204 || status == 304 {
         Framing::None
     } else {
@@ -403,6 +437,13 @@ mod tests {
                 last(200),
             ),
             (
+                "both a length and chunks: read by the chunks, then closed",
+                vec![b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"],
+                false,
+                false,
+                last(200),
+            ),
+            (
                 "bytes nobody asked for after the body",
                 vec![b"HTTP/1.1 302 Found\r\nContent-Length: 2\r\n\r\nokHTTP/1.1"],
                 false,
@@ -447,6 +488,22 @@ mod tests {
             (
                 "an upgrade nobody asked for",
                 vec![b"HTTP/1.1 101 Switching Protocols\r\n\r\n"],
+            ),
+            (
+                "chunk data not followed by CRLF",
+                vec![b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n"],
+            ),
+            (
+                "a chunk size line without digits",
+                vec![b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n;x\r\n\r\n"],
+            ),
+            (
+                "a status below 100",
+                vec![b"HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n"],
+            ),
+            (
+                "a signed length",
+                vec![b"HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok"],
             ),
             (
                 "two lengths",
