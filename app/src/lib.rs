@@ -63,6 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Test Coordinator: chaos-engineering scenarios, run and recorded" />
                 <me::MeMeta />
                 <link rel="stylesheet" id="leptos" href=format!("/{}/{BUNDLE_NAME}.css", options.site_pkg_dir) />
+                <EarlyCompile pkg=options.site_pkg_dir.to_string() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -71,6 +72,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Starts fetching and compiling the WASM as soon as the head is parsed.
+/// Leptos's hydration script is a deferred module script: it runs only once
+/// the whole page is parsed, and parsing waits for the stylesheet before the
+/// streamed inline scripts in the body, so the compile started late on a cold
+/// load (docs/build.md, "Where a cold load of `/` spends its time"). This
+/// `async` module script runs at once and calls the loader's `init` with the
+/// same module and WASM; the loader keeps one init promise, so Leptos's own
+/// call later takes the same instance and only then hydrates. A failure here
+/// is left to Leptos's call, which starts over.
+#[component]
+fn EarlyCompile(pkg: String) -> impl IntoView {
+    let script = format!(
+        "import(\"/{pkg}/{BUNDLE_NAME}.js\").then((m) => m.default({{ module_or_path: \"/{pkg}/{BUNDLE_NAME}_bg.wasm\" }})).catch(() => {{}});"
+    );
+    view! { <script type="module" async=true nonce=leptos::nonce::use_nonce()>{script}</script> }
 }
 
 /// Hydrates the page the server rendered: the browser's entry point
