@@ -86,6 +86,29 @@ async fn every_response_carries_the_security_headers_and_pages_a_script_nonce() 
         .expect("a nonce in the policy");
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+    // The WASM starts compiling from an async module script ahead of Leptos's
+    // deferred hydration script, with the same loader and WASM that the page
+    // preloads (app::EarlyCompile, docs/build.md).
+    let early = html
+        .find(&format!("<script type=\"module\" async nonce=\"{nonce}\">"))
+        .expect("the early compile script, with this response's nonce");
+    let hydration = html
+        .find("mod.hydrate()")
+        .expect("Leptos's hydration script");
+    assert!(early < hydration, "{html}");
+    let script = &html[early..];
+    let script = &script[..script.find("</script>").expect("the script's end")];
+    for rel in ["rel=\"modulepreload\" href=\"", "rel=\"preload\" href=\""] {
+        let href = html
+            .split(rel)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a preload link");
+        assert!(
+            script.contains(&format!("\"{href}\"")),
+            "{href} in {script}"
+        );
+    }
     let again = app.get("/").await;
     assert!(
         !again.headers()["content-security-policy"]
