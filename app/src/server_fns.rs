@@ -12,6 +12,7 @@
 pub mod csrf;
 pub mod orchestration;
 pub mod recording;
+mod resource;
 pub mod schedule;
 pub mod team;
 
@@ -20,6 +21,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use csrf::CsrfClient;
+pub use resource::{server_resource, JsonBytes};
 
 use crate::api::{
     ui::{

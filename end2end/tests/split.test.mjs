@@ -1,8 +1,9 @@
 // The browser code is split at the lazy routes (docs/build.md, "Splitting the
 // browser code"): `/` downloads the main module only, the library its group's
 // chunks, and the editor its own; the parser, validator, template form and
-// diff are in no file that `/` or the library downloads; and the editor then
-// validates in the browser with no request of any kind.
+// diff are in no file that `/` or the library downloads, nor the sign-in page
+// in the main module; and the editor then validates in the browser with no
+// request of any kind.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BASE, hydrated, openBrowser } from './helpers.mjs';
@@ -18,11 +19,14 @@ const fileName = (url) => new URL(url).pathname.split('/').pop();
 // runs with --no-demangle, and the splitter keeps the name section).
 const EDITOR_CODE = ['3app8scenario8validate', '3app8scenario5parse', '13template_form', '10components4diff'];
 
-async function codeIn(pkg, files) {
+// The sign-in page's own module, in a group of its own.
+const SIGN_IN_CODE = '5pages7sign_in';
+
+async function codeIn(pkg, files, symbols = EDITOR_CODE) {
   const found = new Set();
   for (const file of files) {
     const text = Buffer.from(await (await fetch(`${pkg}/${file}`)).arrayBuffer()).toString('latin1');
-    for (const symbol of EDITOR_CODE) if (text.includes(symbol)) found.add(symbol);
+    for (const symbol of symbols) if (text.includes(symbol)) found.add(symbol);
   }
   return [...found].sort();
 }
@@ -39,7 +43,7 @@ test('/ loads no page chunk; the editor loads its own chunks and validates with 
   const pkg = wasm[0].slice(0, wasm[0].lastIndexOf('/'));
   const manifest = await (await fetch(`${pkg}/__wasm_split_manifest.json`)).json();
   const groups = Object.keys(manifest).map((key) => key.replace(/_\d+$/, '')).sort();
-  assert.deepEqual(groups, ['editor_page', 'other_page', 'scenario_page']);
+  assert.deepEqual(groups, ['editor_page', 'other_page', 'scenario_page', 'sign_in_page']);
   const chunksOf = (group) => manifest[Object.keys(manifest).find((k) => k.startsWith(`${group}_`))].map((c) => `${c}.wasm`);
   const editorChunks = chunksOf('editor_page');
   const otherChunks = chunksOf('other_page');
@@ -47,6 +51,9 @@ test('/ loads no page chunk; the editor loads its own chunks and validates with 
   assert.deepEqual(await codeIn(pkg, ['test-coordinator_bg.wasm', ...otherChunks]), [],
     'neither the main module nor the other pages hold the editors\' code');
   assert.deepEqual(await codeIn(pkg, editorChunks), [...EDITOR_CODE].sort(), 'the editors\' chunks hold it');
+  const signIn = await codeIn(pkg, ['test-coordinator_bg.wasm'], [SIGN_IN_CODE]);
+  assert.deepEqual(signIn, [], 'the main module holds none of the sign-in page');
+  assert.deepEqual(await codeIn(pkg, chunksOf('sign_in_page'), [SIGN_IN_CODE]), [SIGN_IN_CODE], 'its own chunks do');
 
   // The library, navigated to in the browser, loads exactly its group's chunks.
   wasm.length = 0;

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::server_fns::previous_execution;
+use crate::server_fns::server_resource;
 
 /// The link, for execution `id`; `finished` says whether it has ended (only
 /// finished executions compare).
@@ -13,7 +14,7 @@ use crate::server_fns::previous_execution;
 pub fn CompareWithPrevious(id: String, #[prop(into)] finished: Signal<bool>) -> impl IntoView {
     let lookup = {
         let id = id.clone();
-        Resource::new(
+        server_resource(
             move || finished.get(),
             move |finished| {
                 let id = id.clone();

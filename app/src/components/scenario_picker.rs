@@ -12,6 +12,7 @@ use leptos_router::hooks::use_navigate;
 use super::modal_focus;
 
 use crate::api::{ui::LibraryCard, ExecuteOptions, ExecuteRequest};
+use crate::server_fns::server_resource;
 use crate::server_fns::{list_scenario_cards, start_execution};
 
 /// Whether `card` is a runnable scenario matching the search `text` (any case).
@@ -41,7 +42,7 @@ pub fn ScenarioPicker() -> impl IntoView {
     });
 
     // Loaded when first opened, not with the dashboard.
-    let cards = Resource::new(
+    let cards = server_resource(
         move || open.get(),
         |open| async move {
             if open {

@@ -9,6 +9,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::api::auth::{AuditEntry, AuditOutcome, AuditQuery, AUDIT_ACTIONS};
 use crate::components::{query_value, readable_time, ErrorPanel, Loading};
+use crate::server_fns::server_resource;
 use crate::server_fns::team::get_audit;
 
 /// Rows on one page.
@@ -59,7 +60,7 @@ pub fn Audit() -> impl IntoView {
             before: q.get("before").and_then(|b| b.parse().ok()),
         }
     });
-    let page = Resource::new(
+    let page = server_resource(
         move || filter.get(),
         |f| {
             let some = |s: String| (!s.is_empty()).then_some(s);

@@ -17,6 +17,7 @@ use crate::api::describe::format_ms;
 use crate::components::compare_timeline::compare_timeline_svg;
 use crate::components::{readable_time, set_not_found_status, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::compare_executions;
+use crate::server_fns::server_resource;
 
 /// The comparison page.
 #[component]
@@ -36,7 +37,7 @@ pub fn ComparePage() -> impl IntoView {
             }
         }
     });
-    let comparison = Resource::new(move || pair.get(), |(a, b)| compare_executions(a, b));
+    let comparison = server_resource(move || pair.get(), |(a, b)| compare_executions(a, b));
     view! {
         <Title text="Compare executions" />
         <p class="breadcrumbs"><a href="/executions">"Executions"</a>" / compare"</p>

@@ -11,6 +11,7 @@ use crate::api::{
     ui::{ActiveExecution, ServiceState},
 };
 use crate::components::{format_ms, ErrorPanel, Loading, StatusBadge};
+use crate::server_fns::server_resource;
 use crate::server_fns::{get_overview, list_active_progress, list_service_states};
 
 /// How often the running executions are refreshed, in ms (in the browser).
@@ -30,8 +31,8 @@ pub fn Dashboard() -> impl IntoView {
     ) {
         on_cleanup(move || handle.clear());
     }
-    let overview = Resource::new(|| (), |_| get_overview());
-    let active = Resource::new(move || tick.get(), |_| list_active_progress());
+    let overview = server_resource(|| (), |_| get_overview());
+    let active = server_resource(move || tick.get(), |_| list_active_progress());
     // Asked by the browser once the page is up, never while the server renders
     // it: a probe of every service (each with its own time limit) must not hold
     // back the first page (render, then fill in).

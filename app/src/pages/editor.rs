@@ -29,6 +29,7 @@ use crate::scenario::{
     validate::{validate_text, ValidateOptions},
 };
 use crate::server_fns::recording::recording_as_scenario;
+use crate::server_fns::server_resource;
 use crate::server_fns::{get_catalog, get_scenario, list_scenario_versions, save_scenario};
 
 /// Height of one editor line in CSS pixels (`.editor-text` in style/main.css): the
@@ -110,8 +111,8 @@ fn recording_source(query: &ParamsMap) -> Option<(String, ReplayShape)> {
 pub fn NewScenario() -> impl IntoView {
     let query = use_query_map();
     let source = Memo::new(move |_| query.with(recording_source));
-    let catalog = Resource::new(|| (), |_| get_catalog());
-    let made = Resource::new(
+    let catalog = server_resource(|| (), |_| get_catalog());
+    let made = server_resource(
         move || source.get(),
         |source| async move {
             match source {
@@ -163,8 +164,8 @@ pub fn NewScenario() -> impl IntoView {
 pub fn EditScenario() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
-    let scenario = Resource::new(name, get_scenario);
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let scenario = server_resource(name, get_scenario);
+    let catalog = server_resource(|| (), |_| get_catalog());
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -411,7 +412,7 @@ fn VersionHistory(
     saved: RwSignal<usize>,
     on_load: Callback<String>,
 ) -> impl IntoView {
-    let versions = Resource::new(
+    let versions = server_resource(
         move || (name.clone(), saved.get()),
         |(name, _)| list_scenario_versions(name),
     );

@@ -20,6 +20,7 @@ use crate::components::{
     format_ms, live_timeline_view, raw_text, set_not_found_status, ErrorPanel, Loading, StatusBadge,
 };
 use crate::scenario::plan::Plan;
+use crate::server_fns::server_resource;
 use crate::server_fns::{control_execution, get_live_execution};
 
 /// The live execution page.
@@ -27,7 +28,7 @@ use crate::server_fns::{control_execution, get_live_execution};
 pub fn ExecutionPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let execution = Resource::new(id, get_live_execution);
+    let execution = server_resource(id, get_live_execution);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

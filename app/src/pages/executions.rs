@@ -11,6 +11,7 @@ use crate::components::{
     readable_time, submit_form_of, ComparePicker, ErrorPanel, Loading, StatusBadge,
 };
 use crate::server_fns::get_history;
+use crate::server_fns::server_resource;
 
 /// How many executions one page of the history shows.
 const PAGE_SIZE: u32 = 20;
@@ -35,7 +36,7 @@ pub fn Executions() -> impl IntoView {
             page,
         }
     });
-    let history = Resource::new(
+    let history = server_resource(
         move || filter.get(),
         |f| {
             let some = |s: String| (!s.is_empty()).then_some(s);

@@ -25,6 +25,7 @@ use crate::orchestration::{Orchestration, StepScenario};
 use crate::server_fns::orchestration::{
     get_orchestration, remove_orchestration, start_orchestration,
 };
+use crate::server_fns::server_resource;
 
 use super::orchestrations::{mode_words, orchestration_path, run_path, RunLink};
 
@@ -161,7 +162,7 @@ pub fn OrchestrationPage() -> impl IntoView {
             .get("version")
             .and_then(|v| v.parse::<i64>().ok())
     };
-    let detail = Resource::new(
+    let detail = server_resource(
         move || (id(), version()),
         |(id, version)| get_orchestration(id, version),
     );

@@ -26,6 +26,7 @@ use crate::scenario::diagnostic::Severity;
 use crate::server_fns::orchestration::{
     get_orchestration, get_orchestration_names, import_orchestration,
 };
+use crate::server_fns::server_resource;
 
 use super::orchestration_detail::steps_table;
 use super::orchestrations::{mode_words, orchestration_path};
@@ -37,7 +38,7 @@ const LINE_PX: i32 = 20;
 /// `/orchestrations/new`: the starter document.
 #[component]
 pub fn NewOrchestration() -> impl IntoView {
-    let names = Resource::new(|| (), |_| get_orchestration_names());
+    let names = server_resource(|| (), |_| get_orchestration_names());
     view! {
         <Title text="New orchestration" />
         <p class="breadcrumbs"><a href="/orchestrations">"Orchestrations"</a>" / new"</p>
@@ -58,8 +59,8 @@ pub fn NewOrchestration() -> impl IntoView {
 pub fn EditOrchestration() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = Resource::new(id, |id| get_orchestration(id, None));
-    let names = Resource::new(|| (), |_| get_orchestration_names());
+    let detail = server_resource(id, |id| get_orchestration(id, None));
+    let names = server_resource(|| (), |_| get_orchestration_names());
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

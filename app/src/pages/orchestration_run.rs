@@ -24,6 +24,7 @@ use crate::components::{
 use crate::server_fns::orchestration::{
     get_suite, pause_suite, resume_suite, skip_suite_step, stop_suite,
 };
+use crate::server_fns::server_resource;
 
 use super::orchestrations::orchestration_path;
 
@@ -36,7 +37,7 @@ const TICK_MS: u64 = 1_000;
 pub fn OrchestrationRunPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("run_id").unwrap_or_default();
-    let run = Resource::new(id, get_suite);
+    let run = server_resource(id, get_suite);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

@@ -12,6 +12,7 @@ use crate::api::{
 };
 use crate::components::{readable_time, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::orchestration::list_orchestrations;
+use crate::server_fns::server_resource;
 
 /// The page of orchestration `id`.
 pub(crate) fn orchestration_path(id: &str) -> String {
@@ -48,7 +49,7 @@ pub(crate) fn RunLink(run: SuiteSummary) -> impl IntoView {
 /// The Orchestrations page.
 #[component]
 pub fn Orchestrations() -> impl IntoView {
-    let list = Resource::new(|| (), |_| list_orchestrations());
+    let list = server_resource(|| (), |_| list_orchestrations());
     let operator = crate::me::can(Role::Operator);
     view! {
         <Title text="Orchestrations" />
@@ -138,7 +139,7 @@ fn OrchestrationTable(orchestrations: Vec<OrchestrationSummary>, operator: bool)
 /// pages, with the link to the Orchestrations page.
 #[component]
 pub fn OrchestrationLinks() -> impl IntoView {
-    let list = Resource::new(|| (), |_| list_orchestrations());
+    let list = server_resource(|| (), |_| list_orchestrations());
     view! {
         <section class="library-orchestrations" id="library-orchestrations" aria-labelledby="library-orchestrations-title">
             <h2 id="library-orchestrations-title">"Orchestrations"</h2>

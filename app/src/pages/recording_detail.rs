@@ -27,6 +27,7 @@ use crate::components::recording_timeline::{
 use crate::components::replay_progress::{replay_under_way, replay_words, ReplayProgress};
 use crate::components::{outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome};
 use crate::server_fns::recording::{get_recording, start_replay};
+use crate::server_fns::server_resource;
 
 use super::editor::recording_scenario_path;
 use super::recordings::services_words;
@@ -159,7 +160,7 @@ pub fn RecordingDetailPane(
     let replay = Action::new(|request: &ReplayRequest| start_replay(request.clone()));
     let replay_ended = RwSignal::new(0u32);
     let key_id = id.clone();
-    let detail = Resource::new(
+    let detail = server_resource(
         move || {
             (
                 key_id.clone(),

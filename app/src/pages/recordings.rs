@@ -21,6 +21,7 @@ use crate::api::{
     ApiError,
 };
 use crate::components::{outcome_of, readable_time, ErrorPanel, Loading, Outcome};
+use crate::server_fns::server_resource;
 use crate::server_fns::{
     list_services,
     recording::{
@@ -148,7 +149,7 @@ pub fn Recordings() -> impl IntoView {
         failed => feedback.set(outcome_of(failed, "Not removed", |_| String::new())),
     });
 
-    let recordings = Resource::new(
+    let recordings = server_resource(
         move || {
             (
                 start.version().get(),
@@ -256,7 +257,7 @@ fn StartForm(
     start: Action<RecordingStartRequest, Result<RecordingView, ApiError>>,
     capturing: RwSignal<bool>,
 ) -> impl IntoView {
-    let services = Resource::new(|| (), |_| list_services());
+    let services = server_resource(|| (), |_| list_services());
     let name = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
     let max_events = RwSignal::new(DEFAULT_MAX_EVENTS.to_string());

@@ -14,6 +14,7 @@ use crate::components::{
     RunDialog, ScheduleDialog, TemplateForm,
 };
 use crate::scenario::plan::{Plan, PlannedAction};
+use crate::server_fns::server_resource;
 use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario};
 
 /// The scenario page.
@@ -21,7 +22,7 @@ use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario};
 pub fn ScenarioPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
-    let scenario = Resource::new(name, get_scenario);
+    let scenario = server_resource(name, get_scenario);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -259,7 +260,7 @@ fn TemplatePreview(
     definition: String,
     outcome: RwSignal<crate::components::template_form::FormOutcome>,
 ) -> impl IntoView {
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let catalog = server_resource(|| (), |_| get_catalog());
     let text = Signal::stored(definition);
     view! {
         <Suspense fallback=Loading>

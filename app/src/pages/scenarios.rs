@@ -15,6 +15,7 @@ use leptos_router::{
 use crate::api::{auth::Role, ui::LibraryCard};
 use crate::components::{format_ms, submit_form_of, ErrorPanel, Loading, StatusBadge};
 use crate::server_fns::list_scenario_cards;
+use crate::server_fns::server_resource;
 
 /// Whether `card` matches the search text and category.
 fn matches(card: &LibraryCard, q: &str, category: &str) -> bool {
@@ -36,7 +37,7 @@ fn matches(card: &LibraryCard, q: &str, category: &str) -> bool {
 /// The library page.
 #[component]
 pub fn Scenarios() -> impl IntoView {
-    let cards = Resource::new(|| (), |_| list_scenario_cards());
+    let cards = server_resource(|| (), |_| list_scenario_cards());
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let category = Memo::new(move |_| query.read().get("category").unwrap_or_default());

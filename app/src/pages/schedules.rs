@@ -27,6 +27,7 @@ use crate::components::{
 use crate::server_fns::schedule::{
     get_schedule, list_schedules, remove_schedule, set_schedule_enabled, trigger_schedule,
 };
+use crate::server_fns::server_resource;
 
 /// How often the page re-reads the schedules (next runs move on, last
 /// results come in), ms.
@@ -127,7 +128,7 @@ pub fn Schedules() -> impl IntoView {
     ) {
         on_cleanup(move || handle.clear());
     }
-    let board = Resource::new(
+    let board = server_resource(
         move || {
             (
                 toggle.version().get(),

@@ -16,6 +16,7 @@ use crate::api::{
 };
 use crate::components::{ConfirmButton, ErrorPanel, Loading, Outcome};
 use crate::scenario::catalog::Catalog;
+use crate::server_fns::server_resource;
 use crate::server_fns::{clear_chaos, get_catalog, inject_chaos, list_service_states};
 
 /// How often the table is refreshed (leases count down, counters grow), ms.
@@ -43,13 +44,13 @@ pub fn Services() -> impl IntoView {
     }
     // Refetch after every clear or injection, so the table shows what the
     // services now report; and every few seconds, for the leases and counters.
-    let services = Resource::new(
+    let services = server_resource(
         move || (clear.version().get(), inject.version().get(), tick.get()),
         |_| list_service_states(),
     );
     // The form's targets, read once: the form is not redrawn while typing.
-    let targets = Resource::new(|| (), |_| list_service_states());
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let targets = server_resource(|| (), |_| list_service_states());
+    let catalog = server_resource(|| (), |_| get_catalog());
     let confirming = RwSignal::new(None::<String>);
     let operator = crate::me::can(Role::Operator);
     let feedback = move || {

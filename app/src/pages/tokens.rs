@@ -12,6 +12,7 @@ use crate::components::{
     outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome, RoleSelect,
 };
 use crate::me::use_me;
+use crate::server_fns::server_resource;
 use crate::server_fns::team::{create_token, list_tokens, revoke_token};
 
 /// The expiry choices: label and `NewToken::expires_in` (none: never).
@@ -37,7 +38,7 @@ pub fn Tokens() -> impl IntoView {
     let admin = principal.can(Role::Admin);
     let create = Action::new(|request: &NewToken| create_token(request.clone()));
     let revoke = Action::new(|id: &String| revoke_token(id.clone()));
-    let tokens = Resource::new(
+    let tokens = server_resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );

@@ -10,6 +10,7 @@ use crate::components::{
     outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome, RoleSelect,
 };
 use crate::me::use_me;
+use crate::server_fns::server_resource;
 use crate::server_fns::team::{add_user, list_users, remove_user};
 
 /// The users page.
@@ -26,7 +27,7 @@ pub fn Users() -> impl IntoView {
     };
     let add = Action::new(|user: &NewUser| add_user(user.clone()));
     let remove = Action::new(|name: &String| remove_user(name.clone()));
-    let users = Resource::new(
+    let users = server_resource(
         move || (add.version().get(), remove.version().get()),
         |_| list_users(),
     );
