@@ -1,19 +1,23 @@
 // Time to interactive and bytes on the wire of `/` and of the editor
-// (`/scenarios/new`), on loopback: seven cold loads each (a fresh browser
-// profile each, so nothing is cached) and seven warm ones (one profile, the
-// bundle in its cache), each recording when the DOM became interactive, when
-// the WASM had hydrated the page (app::hydrate sets body[data-hydrated]), and the
-// WASM + JS bytes the page fetched (resource timing's transferSize: what
-// crossed the wire, compressed). Then seven cold loads of `/` under Chromium's
-// network emulation at 10 Mbit/s and 40 ms round trip (DevTools protocol).
+// (`/scenarios/new`), on loopback. Cold loads, seven each, in a running
+// Chromium, each in an incognito context of its own: an empty HTTP cache, no
+// compiled WASM kept, new connections, as for a visitor's first visit. Then
+// seven cold loads that are a new Chromium's first page too (a new browser
+// with a new profile: the browser's own start-up costs are in these), and
+// seven warm ones (one browser with a profile on disk, the bundle in its
+// cache). Each records when the DOM became interactive, when the WASM had
+// hydrated the page (app::hydrate sets body[data-hydrated]), and the WASM + JS
+// bytes the page fetched (resource timing's transferSize: what crossed the
+// wire, compressed). Then seven cold loads of `/` under Chromium's network
+// emulation at 10 Mbit/s and 40 ms round trip (DevTools protocol).
 // Prints the medians. Not part of `make test`: run it against a release build
 // (docs/build.md):
 //
 //   scripts/build-site.sh release && cargo build --release -p server
 //   cd end2end && SERVER_BIN=../target/release/test-coordinator SITE_ROOT=../target/site node run.mjs measure/tti.test.mjs
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { BASE, openBrowser } from '../tests/helpers.mjs';
+import { after, before, test } from 'node:test';
+import { BASE, launchBrowser, openBrowser, openContext } from '../tests/helpers.mjs';
 
 const RUNS = 7;
 
@@ -69,10 +73,26 @@ function report(label, samples) {
   return summary;
 }
 
-async function cold(path, { throttled = false } = {}) {
+let browser;
+
+before(async () => {
+  browser = await launchBrowser();
+  // The browser's own first start-up (its network service, the first
+  // renderer) is not part of a page's cold load: one load of something else first.
+  const { context, page } = await openContext(browser);
+  await page.goto(`${BASE}/health`);
+  await context.close();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Seven cold loads of `path`, each in a fresh incognito context (`freshBrowser`: each in a new browser instead). */
+async function cold(path, { throttled = false, freshBrowser = false } = {}) {
   const samples = [];
   for (let i = 0; i < RUNS; i++) {
-    const { context, page, problems } = await openBrowser();
+    const { context, page, problems } = freshBrowser ? await openBrowser() : await openContext(browser);
     try {
       await watchHydration(page);
       if (throttled) await throttle(context, page);
@@ -85,6 +105,7 @@ async function cold(path, { throttled = false } = {}) {
   return samples;
 }
 
+/** Seven loads of `path` after a first one, in a browser with a profile on disk (its caches keep compiled WASM). */
 async function warm(path) {
   const samples = [];
   const { context, page, problems } = await openBrowser();
@@ -102,6 +123,7 @@ async function warm(path) {
 for (const path of PAGES) {
   test(`time to interactive and bytes of ${path} (median of ${RUNS} cold and ${RUNS} warm loads)`, async () => {
     assert.ok(report(`${path} cold`, await cold(path)).hydrated > 0);
+    assert.ok(report(`${path} cold, a new browser's first page`, await cold(path, { freshBrowser: true })).hydrated > 0);
     assert.ok(report(`${path} warm`, await warm(path)).hydrated > 0);
   });
 }

@@ -9,15 +9,16 @@ import { chromium } from 'playwright-core';
 export const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8084';
 export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 
-export async function openBrowser({ width = 1280, height = 800 } = {}) {
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tc-chromium-')), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width, height },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const problems = [];
+/** How every test starts Debian's Chromium (its network is closed here: no background traffic). */
+const LAUNCH = {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/** Records every console error, page error and failed response of the context's pages in `problems`. */
+function watchProblems(context, problems) {
   const watch = (page) => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
@@ -31,8 +32,33 @@ export async function openBrowser({ width = 1280, height = 800 } = {}) {
     });
   };
   context.on('page', watch);
+  return watch;
+}
+
+/** A new Chromium with a profile of its own, and its first page. */
+export async function openBrowser({ width = 1280, height = 800 } = {}) {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tc-chromium-')), {
+    ...LAUNCH,
+    viewport: { width, height },
+  });
+  const problems = [];
+  const watch = watchProblems(context, problems);
   const page = context.pages()[0] ?? (await context.newPage());
   watch(page);
+  return { context, page, problems };
+}
+
+/** A running Chromium whose `newContext` gives each caller an empty cache of its own (incognito). */
+export async function launchBrowser() {
+  return chromium.launch(LAUNCH);
+}
+
+/** A new incognito context of a running browser (`launchBrowser`), and its first page. */
+export async function openContext(browser, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const problems = [];
+  watchProblems(context, problems);
+  const page = await context.newPage();
   return { context, page, problems };
 }
 
