@@ -5,8 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::server_fns::previous_execution;
-use crate::server_fns::server_resource;
+use crate::server_fns::{previous_execution, server_resource};
 
 /// The link, for execution `id`; `finished` says whether it has ended (only
 /// finished executions compare).

@@ -12,8 +12,7 @@ use leptos_router::hooks::use_navigate;
 use super::modal_focus;
 
 use crate::api::{ui::LibraryCard, ExecuteOptions, ExecuteRequest};
-use crate::server_fns::server_resource;
-use crate::server_fns::{list_scenario_cards, start_execution};
+use crate::server_fns::{list_scenario_cards, server_resource, start_execution};
 
 /// Whether `card` is a runnable scenario matching the search `text` (any case).
 fn matches(card: &LibraryCard, text: &str) -> bool {

@@ -9,8 +9,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::api::auth::{AuditEntry, AuditOutcome, AuditQuery, AUDIT_ACTIONS};
 use crate::components::{query_value, readable_time, ErrorPanel, Loading};
-use crate::server_fns::server_resource;
-use crate::server_fns::team::get_audit;
+use crate::server_fns::{server_resource, team::get_audit};
 
 /// Rows on one page.
 const PAGE_SIZE: u32 = 50;

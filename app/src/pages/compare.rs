@@ -16,8 +16,7 @@ use crate::api::compare::{Change, ComparedRun, ExecutionComparison, FigureDiff};
 use crate::api::describe::format_ms;
 use crate::components::compare_timeline::compare_timeline_svg;
 use crate::components::{readable_time, set_not_found_status, ErrorPanel, Loading, StatusBadge};
-use crate::server_fns::compare_executions;
-use crate::server_fns::server_resource;
+use crate::server_fns::{compare_executions, server_resource};
 
 /// The comparison page.
 #[component]

@@ -11,8 +11,7 @@ use crate::api::{
     ui::{ActiveExecution, ServiceState},
 };
 use crate::components::{format_ms, ErrorPanel, Loading, StatusBadge};
-use crate::server_fns::server_resource;
-use crate::server_fns::{get_overview, list_active_progress, list_service_states};
+use crate::server_fns::{get_overview, list_active_progress, list_service_states, server_resource};
 
 /// How often the running executions are refreshed, in ms (in the browser).
 #[cfg(feature = "hydrate")]

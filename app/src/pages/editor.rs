@@ -28,9 +28,8 @@ use crate::scenario::{
     diagnostic::Severity,
     validate::{validate_text, ValidateOptions},
 };
-use crate::server_fns::recording::recording_as_scenario;
-use crate::server_fns::server_resource;
 use crate::server_fns::{get_catalog, get_scenario, list_scenario_versions, save_scenario};
+use crate::server_fns::{recording::recording_as_scenario, server_resource};
 
 /// Height of one editor line in CSS pixels (`.editor-text` in style/main.css): the
 /// gutter and "go to line" count on it.

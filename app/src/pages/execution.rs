@@ -20,8 +20,7 @@ use crate::components::{
     format_ms, live_timeline_view, raw_text, set_not_found_status, ErrorPanel, Loading, StatusBadge,
 };
 use crate::scenario::plan::Plan;
-use crate::server_fns::server_resource;
-use crate::server_fns::{control_execution, get_live_execution};
+use crate::server_fns::{control_execution, get_live_execution, server_resource};
 
 /// The live execution page.
 #[component]

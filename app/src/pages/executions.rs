@@ -10,8 +10,7 @@ use crate::api::{ui::HistoryQuery, ExecutionStatus, ExecutionSummary};
 use crate::components::{
     readable_time, submit_form_of, ComparePicker, ErrorPanel, Loading, StatusBadge,
 };
-use crate::server_fns::get_history;
-use crate::server_fns::server_resource;
+use crate::server_fns::{get_history, server_resource};
 
 /// How many executions one page of the history shows.
 const PAGE_SIZE: u32 = 20;

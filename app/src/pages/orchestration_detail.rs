@@ -22,10 +22,10 @@ use crate::components::{
     Outcome,
 };
 use crate::orchestration::{Orchestration, StepScenario};
-use crate::server_fns::orchestration::{
-    get_orchestration, remove_orchestration, start_orchestration,
+use crate::server_fns::{
+    orchestration::{get_orchestration, remove_orchestration, start_orchestration},
+    server_resource,
 };
-use crate::server_fns::server_resource;
 
 use super::orchestrations::{mode_words, orchestration_path, run_path, RunLink};
 

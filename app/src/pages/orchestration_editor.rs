@@ -23,10 +23,10 @@ use crate::components::{
 };
 use crate::orchestration::{template_yaml, validate_orchestration};
 use crate::scenario::diagnostic::Severity;
-use crate::server_fns::orchestration::{
-    get_orchestration, get_orchestration_names, import_orchestration,
+use crate::server_fns::{
+    orchestration::{get_orchestration, get_orchestration_names, import_orchestration},
+    server_resource,
 };
-use crate::server_fns::server_resource;
 
 use super::orchestration_detail::steps_table;
 use super::orchestrations::{mode_words, orchestration_path};

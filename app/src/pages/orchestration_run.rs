@@ -21,10 +21,10 @@ use crate::api::{
 use crate::components::{
     outcome_of, readable_time, set_not_found_status, ErrorPanel, Loading, Outcome, StatusBadge,
 };
-use crate::server_fns::orchestration::{
-    get_suite, pause_suite, resume_suite, skip_suite_step, stop_suite,
+use crate::server_fns::{
+    orchestration::{get_suite, pause_suite, resume_suite, skip_suite_step, stop_suite},
+    server_resource,
 };
-use crate::server_fns::server_resource;
 
 use super::orchestrations::orchestration_path;
 

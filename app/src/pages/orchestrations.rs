@@ -11,8 +11,7 @@ use crate::api::{
     auth::Role, download::path_segment, orchestration::OrchestrationSummary, suite::SuiteSummary,
 };
 use crate::components::{readable_time, ErrorPanel, Loading, StatusBadge};
-use crate::server_fns::orchestration::list_orchestrations;
-use crate::server_fns::server_resource;
+use crate::server_fns::{orchestration::list_orchestrations, server_resource};
 
 /// The page of orchestration `id`.
 pub(crate) fn orchestration_path(id: &str) -> String {

@@ -26,8 +26,10 @@ use crate::components::recording_timeline::{
 };
 use crate::components::replay_progress::{replay_under_way, replay_words, ReplayProgress};
 use crate::components::{outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome};
-use crate::server_fns::recording::{get_recording, start_replay};
-use crate::server_fns::server_resource;
+use crate::server_fns::{
+    recording::{get_recording, start_replay},
+    server_resource,
+};
 
 use super::editor::recording_scenario_path;
 use super::recordings::services_words;

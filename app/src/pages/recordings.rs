@@ -21,13 +21,13 @@ use crate::api::{
     ApiError,
 };
 use crate::components::{outcome_of, readable_time, ErrorPanel, Loading, Outcome};
-use crate::server_fns::server_resource;
 use crate::server_fns::{
     list_services,
     recording::{
         get_recording_status, import_recording, list_recordings, remove_recording, start_recording,
         stop_recording,
     },
+    server_resource,
 };
 
 use super::recording_detail::RecordingDetailPane;

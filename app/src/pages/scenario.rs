@@ -14,8 +14,7 @@ use crate::components::{
     RunDialog, ScheduleDialog, TemplateForm,
 };
 use crate::scenario::plan::{Plan, PlannedAction};
-use crate::server_fns::server_resource;
-use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario};
+use crate::server_fns::{duplicate_scenario, get_catalog, get_scenario, server_resource};
 
 /// The scenario page.
 #[component]

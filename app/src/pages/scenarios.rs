@@ -14,8 +14,7 @@ use leptos_router::{
 
 use crate::api::{auth::Role, ui::LibraryCard};
 use crate::components::{format_ms, submit_form_of, ErrorPanel, Loading, StatusBadge};
-use crate::server_fns::list_scenario_cards;
-use crate::server_fns::server_resource;
+use crate::server_fns::{list_scenario_cards, server_resource};
 
 /// Whether `card` matches the search text and category.
 fn matches(card: &LibraryCard, q: &str, category: &str) -> bool {

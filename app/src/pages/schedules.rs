@@ -24,10 +24,12 @@ use crate::components::{
     day_label, day_of, time_of_day, today, viewer_zone, ConfirmButton, ErrorPanel, Loading,
     ZonedTime,
 };
-use crate::server_fns::schedule::{
-    get_schedule, list_schedules, remove_schedule, set_schedule_enabled, trigger_schedule,
+use crate::server_fns::{
+    schedule::{
+        get_schedule, list_schedules, remove_schedule, set_schedule_enabled, trigger_schedule,
+    },
+    server_resource,
 };
-use crate::server_fns::server_resource;
 
 /// How often the page re-reads the schedules (next runs move on, last
 /// results come in), ms.

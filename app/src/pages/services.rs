@@ -16,8 +16,9 @@ use crate::api::{
 };
 use crate::components::{ConfirmButton, ErrorPanel, Loading, Outcome};
 use crate::scenario::catalog::Catalog;
-use crate::server_fns::server_resource;
-use crate::server_fns::{clear_chaos, get_catalog, inject_chaos, list_service_states};
+use crate::server_fns::{
+    clear_chaos, get_catalog, inject_chaos, list_service_states, server_resource,
+};
 
 /// How often the table is refreshed (leases count down, counters grow), ms.
 #[cfg(feature = "hydrate")]

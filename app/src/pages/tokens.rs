@@ -12,8 +12,10 @@ use crate::components::{
     outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome, RoleSelect,
 };
 use crate::me::use_me;
-use crate::server_fns::server_resource;
-use crate::server_fns::team::{create_token, list_tokens, revoke_token};
+use crate::server_fns::{
+    server_resource,
+    team::{create_token, list_tokens, revoke_token},
+};
 
 /// The expiry choices: label and `NewToken::expires_in` (none: never).
 const EXPIRY: [(&str, Option<&str>); 4] = [

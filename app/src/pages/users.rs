@@ -10,8 +10,10 @@ use crate::components::{
     outcome_of, readable_time, ConfirmButton, ErrorPanel, Loading, Outcome, RoleSelect,
 };
 use crate::me::use_me;
-use crate::server_fns::server_resource;
-use crate::server_fns::team::{add_user, list_users, remove_user};
+use crate::server_fns::{
+    server_resource,
+    team::{add_user, list_users, remove_user},
+};
 
 /// The users page.
 #[component]
