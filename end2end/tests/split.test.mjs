@@ -2,8 +2,9 @@
 // browser code"): `/` downloads the main module only, the library its group's
 // chunks, and the editor its own; the parser, validator, template form and
 // diff are in no file that `/` or the library downloads, nor the sign-in page
-// in the main module; and the editor then validates in the browser with no
-// request of any kind.
+// or the dashboard's "Run a scenario" dialog in the main module; the dialog's
+// chunks come when it is first opened; and the editor then validates in the
+// browser with no request of any kind.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BASE, hydrated, openBrowser } from './helpers.mjs';
@@ -21,6 +22,9 @@ const EDITOR_CODE = ['3app8scenario8validate', '3app8scenario5parse', '13templat
 
 // The sign-in page's own module, in a group of its own.
 const SIGN_IN_CODE = '5pages7sign_in';
+
+// The dashboard's "Run a scenario" dialog (its search), a lazy function of its own.
+const PICKER_CODE = '15scenario_picker7matches';
 
 async function codeIn(pkg, files, symbols = EDITOR_CODE) {
   const found = new Set();
@@ -43,7 +47,7 @@ test('/ loads no page chunk; the editor loads its own chunks and validates with 
   const pkg = wasm[0].slice(0, wasm[0].lastIndexOf('/'));
   const manifest = await (await fetch(`${pkg}/__wasm_split_manifest.json`)).json();
   const groups = Object.keys(manifest).map((key) => key.replace(/_\d+$/, '')).sort();
-  assert.deepEqual(groups, ['editor_page', 'other_page', 'scenario_page', 'sign_in_page']);
+  assert.deepEqual(groups, ['editor_page', 'other_page', 'picker_dialog', 'scenario_page', 'sign_in_page']);
   const chunksOf = (group) => manifest[Object.keys(manifest).find((k) => k.startsWith(`${group}_`))].map((c) => `${c}.wasm`);
   const editorChunks = chunksOf('editor_page');
   const otherChunks = chunksOf('other_page');
@@ -54,6 +58,9 @@ test('/ loads no page chunk; the editor loads its own chunks and validates with 
   const signIn = await codeIn(pkg, ['test-coordinator_bg.wasm'], [SIGN_IN_CODE]);
   assert.deepEqual(signIn, [], 'the main module holds none of the sign-in page');
   assert.deepEqual(await codeIn(pkg, chunksOf('sign_in_page'), [SIGN_IN_CODE]), [SIGN_IN_CODE], 'its own chunks do');
+  assert.deepEqual(await codeIn(pkg, ['test-coordinator_bg.wasm'], [PICKER_CODE]), [], 'the main module holds none of the picker\'s dialog');
+  const pickerChunks = chunksOf('picker_dialog');
+  assert.deepEqual(await codeIn(pkg, pickerChunks, [PICKER_CODE]), [PICKER_CODE], 'its own chunks do');
 
   // The library, navigated to in the browser, loads exactly its group's chunks.
   wasm.length = 0;
@@ -74,5 +81,13 @@ test('/ loads no page chunk; the editor loads its own chunks and validates with 
   await page.waitForSelector('#diagnostics li.diagnostic-error', { timeout: 5_000 });
   assert.match(await page.textContent('#validation-status'), /error/);
   assert.deepEqual(requests, [], 'validating made no request at all');
+
+  // The dashboard's dialog fetches its group's chunks when it is first opened.
+  await page.goto(`${BASE}/`);
+  await hydrated(page);
+  wasm.length = 0;
+  await page.click('#run-a-scenario');
+  await page.waitForSelector('#picker-dialog #picker-search');
+  assert.deepEqual([...new Set(wasm.map(fileName))].sort(), [...pickerChunks].sort());
   assert.deepEqual(problems, []);
 });

@@ -4,6 +4,11 @@
 //! the first match when none is picked; Escape closes the dialog and gives the
 //! focus back to its button. Templates need their parameters, so the dialog
 //! sends to the library for them.
+//!
+//! Only operators see the button, and few open the dialog, so the dialog is a
+//! lazy function: its view, its reader of the library's cards, its request
+//! writer and its number parsing are in a chunk fetched on the first opening,
+//! not in the main module that every first visit downloads (docs/build.md).
 
 use leptos::html;
 use leptos::prelude::*;
@@ -12,7 +17,7 @@ use leptos_router::hooks::use_navigate;
 use super::modal_focus;
 
 use crate::api::{ui::LibraryCard, ExecuteOptions, ExecuteRequest};
-use crate::server_fns::{list_scenario_cards, server_resource, start_execution};
+use crate::server_fns::{list_scenario_cards, start_execution};
 
 /// Whether `card` is a runnable scenario matching the search `text` (any case).
 fn matches(card: &LibraryCard, text: &str) -> bool {
@@ -27,33 +32,56 @@ fn matches(card: &LibraryCard, text: &str) -> bool {
                 .is_some_and(|d| d.to_lowercase().contains(&text)))
 }
 
+/// What the button and its dialog share: whether it is open, the search box
+/// (focused on opening) and the speed, which is kept from one opening to the next.
+#[derive(Clone, Copy)]
+struct Picker {
+    open: RwSignal<bool>,
+    search: NodeRef<html::Input>,
+    speed: RwSignal<String>,
+}
+
 /// The button and its dialog.
 #[component]
 pub fn ScenarioPicker() -> impl IntoView {
-    let open = RwSignal::new(false);
+    let picker = Picker {
+        open: RwSignal::new(false),
+        search: NodeRef::new(),
+        speed: RwSignal::new("600".to_owned()),
+    };
     let opener = NodeRef::<html::Button>::new();
-    let search = NodeRef::<html::Input>::new();
-    let last = NodeRef::<html::Button>::new();
-    modal_focus(open, opener, move || {
-        if let Some(element) = search.get() {
+    // The search box is there only once the dialog's chunk has loaded: reading
+    // it here makes the focus rule run again when it appears.
+    modal_focus(picker.open, opener, move || {
+        if let Some(element) = picker.search.get() {
             let _ = element.focus();
         }
     });
+    view! {
+        <button type="button" class="button button-primary" id="run-a-scenario" aria-haspopup="dialog"
+            node_ref=opener on:click=move |_| picker.open.set(true)>
+            "Run a scenario"
+        </button>
+        <Show when=move || picker.open.get()>
+            // Each opening makes the dialog anew: a new search, nothing picked.
+            {move || Suspend::new(picker_dialog(picker))}
+        </Show>
+    }
+}
 
-    // Loaded when first opened, not with the dashboard.
-    let cards = server_resource(
-        move || open.get(),
-        |open| async move {
-            if open {
-                list_scenario_cards().await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-    );
+/// The dialog, in a chunk of its own.
+#[lazy]
+fn picker_dialog(picker: Picker) -> AnyView {
+    let Picker {
+        open,
+        search,
+        speed,
+    } = picker;
+    let last = NodeRef::<html::Button>::new();
+    // Asked on each opening, by the browser (the server never renders the dialog).
+    let cards = LocalResource::new(list_scenario_cards);
     let text = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<(String, bool)>);
-    let speed = RwSignal::new("600".to_owned());
     let invalid = RwSignal::new(None::<String>);
     let start = Action::new(move |request: &ExecuteRequest| {
         let request = request.clone();
@@ -143,45 +171,33 @@ pub fn ScenarioPicker() -> impl IntoView {
         }.into_any()
     };
     view! {
-        <button type="button" class="button button-primary" id="run-a-scenario" aria-haspopup="dialog"
-            node_ref=opener on:click=move |_| {
-                // Each opening starts a new search.
-                text.set(String::new());
-                chosen.set(None);
-                invalid.set(None);
-                open.set(true);
-            }>
-            "Run a scenario"
-        </button>
-        <Show when=move || open.get()>
-            <div class="dialog-backdrop" on:click=move |_| open.set(false)></div>
-            <div class="dialog picker-dialog" role="dialog" aria-modal="true" aria-labelledby="picker-title" id="picker-dialog">
-                <span class="focus-guard" tabindex="0" on:focus=move |_| { if let Some(b) = last.get_untracked() { let _ = b.focus(); } }></span>
-                <h2 id="picker-title">"Run a scenario"</h2>
-                <form on:submit=submit>
-                    <label for="picker-search">"Find a scenario"</label>
-                    <input id="picker-search" type="search" autocomplete="off" node_ref=search
-                        placeholder="name or description"
-                        prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value()) />
-                    {list}
-                    <p class="hint">"Templates need their parameters: open one from "<a href="/scenarios">"the library"</a>"."</p>
-                    <label for="picker-speed">"Speed (scenario time per real second)"</label>
-                    <input id="picker-speed" type="number" min="0.001" max="1000000" step="any"
-                        prop:value=move || speed.get() on:input:target=move |ev| speed.set(ev.target().value()) />
-                    {move || error().map(|message| view! { <p class="form-error" role="alert" id="picker-error">{message}</p> })}
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
-                        <button type="submit" id="picker-run" class="button button-primary" node_ref=last disabled=move || start.pending().get()>
-                            {move || if start.pending().get() { "Starting…" } else { "Run" }}
-                        </button>
-                    </div>
-                </form>
-                <span class="focus-guard" tabindex="0" on:focus=move |_| { if let Some(i) = search.get_untracked() { let _ = i.focus(); } }></span>
-            </div>
-        </Show>
+        <div class="dialog-backdrop" on:click=move |_| open.set(false)></div>
+        <div class="dialog picker-dialog" role="dialog" aria-modal="true" aria-labelledby="picker-title" id="picker-dialog">
+            <span class="focus-guard" tabindex="0" on:focus=move |_| { if let Some(b) = last.get_untracked() { let _ = b.focus(); } }></span>
+            <h2 id="picker-title">"Run a scenario"</h2>
+            <form on:submit=submit>
+                <label for="picker-search">"Find a scenario"</label>
+                <input id="picker-search" type="search" autocomplete="off" node_ref=search
+                    placeholder="name or description"
+                    prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value()) />
+                {list}
+                <p class="hint">"Templates need their parameters: open one from "<a href="/scenarios">"the library"</a>"."</p>
+                <label for="picker-speed">"Speed (scenario time per real second)"</label>
+                <input id="picker-speed" type="number" min="0.001" max="1000000" step="any"
+                    prop:value=move || speed.get() on:input:target=move |ev| speed.set(ev.target().value()) />
+                {move || error().map(|message| view! { <p class="form-error" role="alert" id="picker-error">{message}</p> })}
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" id="picker-run" class="button button-primary" node_ref=last disabled=move || start.pending().get()>
+                        {move || if start.pending().get() { "Starting…" } else { "Run" }}
+                    </button>
+                </div>
+            </form>
+            <span class="focus-guard" tabindex="0" on:focus=move |_| { if let Some(i) = search.get_untracked() { let _ = i.focus(); } }></span>
+        </div>
     }
+    .into_any()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
