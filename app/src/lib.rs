@@ -54,6 +54,7 @@ pub const BUNDLE_NAME: &str = "test-coordinator";
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let pkg = options.site_pkg_dir.to_string();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -62,9 +63,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Test Coordinator: chaos-engineering scenarios, run and recorded" />
                 <me::MeMeta />
-                <link rel="stylesheet" id="leptos" href=format!("/{}/{BUNDLE_NAME}.css", options.site_pkg_dir) />
-                <EarlyCompile pkg=options.site_pkg_dir.to_string() />
+                <EarlyInit pkg=pkg.clone() />
                 <HydrationScripts options />
+                <EarlyCompile pkg=pkg.clone() />
+                <link rel="stylesheet" id="leptos" href=format!("/{pkg}/{BUNDLE_NAME}.css") />
                 <MetaTags />
             </head>
             <body>
@@ -74,21 +76,46 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Starts fetching and compiling the WASM as soon as the head is parsed.
-/// Leptos's hydration script is a deferred module script: it runs only once
-/// the whole page is parsed, and parsing waits for the stylesheet before the
-/// streamed inline scripts in the body, so the compile started late on a cold
-/// load (docs/build.md, "Where a cold load of `/` spends its time"). This
-/// `async` module script runs at once and calls the loader's `init` with the
-/// same module and WASM; the loader keeps one init promise, so Leptos's own
-/// call later takes the same instance and only then hydrates. A failure here
-/// is left to Leptos's call, which starts over.
+/// The split loader's file in the bundle: `tools/wasm-split` names it so, and
+/// wasm-bindgen's loader imports it.
+pub const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+
+/// Starts compiling the WASM while the page is still being parsed, apart from
+/// the JS that will instantiate it (docs/build.md, "Where a cold load of `/`
+/// spends its time"). Leptos's hydration script is a deferred module script
+/// that fetches the WASM only once the page is parsed and the loader and the
+/// split loader it imports are evaluated: on a cold load the WASM sat unused
+/// for up to 100 ms after it had arrived. A classic script runs as soon as it
+/// is parsed: this one starts the streaming compile and leaves its promise in
+/// `window.__tcWasm`. It comes after Leptos's preload link, so its request is
+/// the preload's (before it, the link asked for the WASM a second time), and
+/// before the stylesheet, which a classic script would wait for.
+///
+/// The split loader, which the loader imports, is preloaded beside it, so
+/// neither waits for the other.
 #[component]
 fn EarlyCompile(pkg: String) -> impl IntoView {
     let script = format!(
-        "import(\"/{pkg}/{BUNDLE_NAME}.js\").then((m) => m.default({{ module_or_path: \"/{pkg}/{BUNDLE_NAME}_bg.wasm\" }})).catch(() => {{}});"
+        "if (WebAssembly.compileStreaming) {{ window.__tcWasm = WebAssembly.compileStreaming(fetch(\"/{pkg}/{BUNDLE_NAME}_bg.wasm\")); window.__tcWasm.catch(() => {{}}); }}"
     );
-    view! { <script type="module" async=true nonce=leptos::nonce::use_nonce()>{script}</script> }
+    view! {
+        <script nonce=leptos::nonce::use_nonce()>{script}</script>
+        <link rel="modulepreload" href=format!("/{pkg}/{SPLIT_LOADER}") />
+    }
+}
+
+/// Hands the compile that [`EarlyCompile`] started to the loader's `init`: a
+/// deferred module script before Leptos's, and deferred scripts run in
+/// document order, so it always runs first. The loader keeps one init
+/// promise, so Leptos's own call takes the same instance and then hydrates.
+/// Should the compile fail (or never have started), the loader forgets the
+/// promise and Leptos's call starts over from the WASM's URL.
+#[component]
+fn EarlyInit(pkg: String) -> impl IntoView {
+    let script = format!(
+        "import init from \"/{pkg}/{BUNDLE_NAME}.js\"; if (window.__tcWasm) init({{ module_or_path: window.__tcWasm }}).catch(() => {{}});"
+    );
+    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
 }
 
 /// Hydrates the page the server rendered: the browser's entry point

@@ -86,29 +86,61 @@ async fn every_response_carries_the_security_headers_and_pages_a_script_nonce() 
         .expect("a nonce in the policy");
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
-    // The WASM starts compiling from an async module script ahead of Leptos's
-    // deferred hydration script, with the same loader and WASM that the page
-    // preloads (app::EarlyCompile, docs/build.md).
-    let early = html
-        .find(&format!("<script type=\"module\" async nonce=\"{nonce}\">"))
-        .expect("the early compile script, with this response's nonce");
+    // The WASM starts compiling from a classic script after Leptos's preload
+    // link (so it takes the preload's request) and before the stylesheet; a
+    // deferred module script ahead of Leptos's hands it to the loader; both
+    // carry this response's nonce and name the loader and WASM that the page
+    // preloads, and the split loader is preloaded too (app::EarlyCompile,
+    // docs/build.md).
+    let script_at = |start: &str| {
+        let at = html
+            .find(start)
+            .unwrap_or_else(|| panic!("{start} in {html}"));
+        let script = &html[at..];
+        (
+            at,
+            &script[..script.find("</script>").expect("the script's end")],
+        )
+    };
+    let (compile_at, compile) = script_at(&format!("<script nonce=\"{nonce}\">"));
+    let (init_at, init) = script_at(&format!(
+        "<script type=\"module\" nonce=\"{nonce}\">import init"
+    ));
     let hydration = html
         .find("mod.hydrate()")
         .expect("Leptos's hydration script");
-    assert!(early < hydration, "{html}");
-    let script = &html[early..];
-    let script = &script[..script.find("</script>").expect("the script's end")];
-    for rel in ["rel=\"modulepreload\" href=\"", "rel=\"preload\" href=\""] {
-        let href = html
-            .split(rel)
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("a preload link");
-        assert!(
-            script.contains(&format!("\"{href}\"")),
-            "{href} in {script}"
-        );
-    }
+    let stylesheet = html.find("rel=\"stylesheet\"").expect("the stylesheet");
+    let href = |rel: &str, ending: &str| {
+        let at = html
+            .match_indices(rel)
+            .map(|(at, _)| at)
+            .find(|at| {
+                html[at + rel.len()..]
+                    .split('"')
+                    .next()
+                    .is_some_and(|href| href.ends_with(ending))
+            })
+            .unwrap_or_else(|| panic!("a {rel} link to {ending} in {html}"));
+        (
+            at,
+            html[at + rel.len()..].split('"').next().unwrap_or_default(),
+        )
+    };
+    let (preload_at, wasm) = href("rel=\"preload\" href=\"", "_bg.wasm");
+    let (_, loader) = href(
+        "rel=\"modulepreload\" href=\"",
+        &format!("{}.js", app::BUNDLE_NAME),
+    );
+    href("rel=\"modulepreload\" href=\"", app::SPLIT_LOADER);
+    assert!(
+        init_at < hydration && preload_at < compile_at && compile_at < stylesheet,
+        "{html}"
+    );
+    assert!(
+        compile.contains(&format!("compileStreaming(fetch(\"{wasm}\"))")),
+        "{compile}"
+    );
+    assert!(init.contains(&format!("from \"{loader}\"")), "{init}");
     let again = app.get("/").await;
     assert!(
         !again.headers()["content-security-policy"]
