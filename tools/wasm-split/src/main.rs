@@ -28,7 +28,8 @@ fn main() -> Result<()> {
     options.output_dir = &output_dir;
     options.main_out_path = &main_out;
     options.main_module = main_module;
-    // The name Leptos's `HydrationScripts` looks for when files are not hashed.
+    // The name Leptos's `HydrationScripts` looks for when files are not hashed;
+    // `app::SPLIT_LOADER` preloads it by this name.
     options.link_name = "./__wasm_split.______________________.js";
     let split = wasm_split_cli_support::transform(options)
         .map_err(|error| anyhow!("splitting the WASM: {error:?}"))?;
