@@ -135,7 +135,9 @@ async function cold(path, options = {}) {
  *   measures all that comes before any hydration: the page, the stylesheet,
  *   and the WASM's download, compile and instantiation;
  * - `static`: every script and every preload is taken out, so a load measures
- *   the browser's own work for this page: commit, parse, style, layout, paint.
+ *   the browser's own work for this page: commit, parse, style, layout, paint
+ *   (a lower bound: the streamed fragments stay in their `<template>`s, with
+ *   no script to move them into place).
  */
 async function startProxy(page) {
   const upstream = new URL(BASE);
