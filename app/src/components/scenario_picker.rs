@@ -198,6 +198,7 @@ fn picker_dialog(picker: Picker) -> AnyView {
     }
     .into_any()
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
